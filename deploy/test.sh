@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test (unit,
+# integration with the real adb server and simulated phones, e2e) through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+bash deploy/build.sh
+# Tests that start adb servers must never meet a developer's own server on 5037.
+unset ANDROID_ADB_SERVER_PORT ANDROID_SERIAL
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" --timeout 300 "$@"

@@ -1,0 +1,122 @@
+// One simulated Android phone: its identity, file system, packages, logcat and shell.
+// The adb transport (connection.h and the services) turns device-service requests into
+// calls on this class; everything a phone "does" lives behind it.
+//
+// Threading: every public method is thread-safe. The transport calls RunShell from one
+// thread per open stream; long commands (logcat in follow mode, a hung app) block that
+// thread until they end or the stream is cancelled.
+#ifndef BENCHLAB_DEVSIM_PHONE_H_
+#define BENCHLAB_DEVSIM_PHONE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace benchlab::devsim {
+
+class Vfs;
+class LogBuffer;
+
+// What a phone is: fixed at start from --seed and the phone's index.
+struct PhoneProfile {
+  std::string serialno;        // ro.serialno
+  std::string product_name;    // ro.product.name
+  std::string model;           // ro.product.model (may contain spaces)
+  std::string device;          // ro.product.device
+  std::string manufacturer;    // ro.product.manufacturer
+  std::string soc_model;       // ro.soc.model, e.g. "SM8550"
+  std::string android_release; // ro.build.version.release, e.g. "14"
+  int sdk = 34;                // ro.build.version.sdk
+  std::string abi = "arm64-v8a";
+  double cpu_speed = 1.0;      // relative speed; 1.0 = a 2023 flagship's big core
+  int cores = 8;
+  int battery_level = 87;
+  double battery_temp_c = 31.5;
+};
+
+// Faults a phone can be told to show, from --fault or at run time through the
+// `devsimctl fault NAME` shell command (so a test can trigger one mid-run).
+enum class Fault {
+  kNone,
+  kGraphMissing,   // the benchmark app reports the model file missing, whatever exists
+  kInvalidFlag,    // the benchmark app rejects its flags (Failed to parse flag ...)
+  kCrash,          // Java FATAL EXCEPTION, then ActivityManager's "has died"
+  kHang,           // the app starts, logs its start line, and never prints a result
+  kBadModel,       // the model is "not a valid Flatbuffer"
+  kDisconnect,     // the transport drops the link (during a push or a run)
+  kUnauthorized,   // the transport answers CNXN with AUTH and never accepts
+  kSlowLink,       // the transport delays every packet
+};
+
+// Parses "crash", "graph-missing", ... ; returns false for an unknown name.
+bool ParseFault(absl::string_view name, Fault* fault);
+absl::string_view FaultName(Fault fault);
+
+// The byte streams of one running command, provided by the transport.
+class CommandIo {
+ public:
+  virtual ~CommandIo() = default;
+  // Writes to the command's stdout/stderr. Blocks while the client is not reading
+  // (flow control). Returns false once the stream is closed: the command should stop.
+  virtual bool WriteStdout(absl::string_view data) = 0;
+  virtual bool WriteStderr(absl::string_view data) = 0;
+  // Reads at most `max_bytes` of stdin, blocking until some arrive. Returns an empty
+  // string at end of input (close-stdin, or the stream closed).
+  virtual std::string ReadStdin(size_t max_bytes) = 0;
+  // True once the client has closed the stream (e.g. Ctrl-C on `adb logcat`).
+  virtual bool Cancelled() = 0;
+};
+
+class Phone {
+ public:
+  Phone(PhoneProfile profile, uint64_t seed, absl::Duration run_duration);
+  ~Phone();
+  Phone(const Phone&) = delete;
+  Phone& operator=(const Phone&) = delete;
+
+  const PhoneProfile& profile() const { return profile_; }
+
+  // Runs one shell command line the way `/system/bin/sh -c LINE` would on a phone
+  // (simple quoting, `;` and `&&`), with I/O on `io`. Returns the exit status (0-255).
+  // Blocks until the command ends; logcat without -d ends only when io.Cancelled().
+  int RunShell(absl::string_view command_line, CommandIo& io);
+
+  // Streamed install (`cmd package install -S N`, `abb_exec:package install -S N`):
+  // reads exactly `size` bytes of APK from io's stdin, writes "Success\n" or
+  // "Failure [INSTALL_FAILED_...: ...]\n" to stdout. Returns the exit status.
+  int InstallStreamed(const std::vector<std::string>& pm_args, int64_t size, CommandIo& io);
+
+  // The phone's files, for the sync service.
+  Vfs& fs() { return *fs_; }
+  // The phone's logcat buffers.
+  LogBuffer& logs() { return *logs_; }
+
+  // Faults. The transport reads link faults (disconnect, unauthorized, slow link);
+  // the app reads the others when it starts.
+  void SetFault(Fault fault);
+  Fault fault() const;
+  // Called when a link fault is set at run time (e.g. by `devsimctl fault disconnect`),
+  // so the transport can act at once. Set by the transport before serving.
+  void SetLinkFaultListener(std::function<void(Fault)> listener);
+
+ private:
+  class Impl;
+  PhoneProfile profile_;
+  std::unique_ptr<Vfs> fs_;
+  std::unique_ptr<LogBuffer> logs_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The profile of phone number `index` (0-based) of a devsim process with `seed`:
+// different models, SoCs and speeds, deterministic for the same seed.
+PhoneProfile MakeProfile(uint64_t seed, int index);
+
+}  // namespace benchlab::devsim
+
+#endif  // BENCHLAB_DEVSIM_PHONE_H_
