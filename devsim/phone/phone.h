@@ -1,12 +1,12 @@
 // One simulated Android phone: its identity, file system, packages, logcat and shell.
-// The adb transport (connection.h and the services) turns device-service requests into
+// The adb transport (devsim/*.cc: connection and services) turns device-service requests into
 // calls on this class; everything a phone "does" lives behind it.
 //
 // Threading: every public method is thread-safe. The transport calls RunShell from one
 // thread per open stream; long commands (logcat in follow mode, a hung app) block that
 // thread until they end or the stream is cancelled.
-#ifndef BENCHLAB_DEVSIM_PHONE_H_
-#define BENCHLAB_DEVSIM_PHONE_H_
+#ifndef BENCHLAB_DEVSIM_PHONE_PHONE_H_
+#define BENCHLAB_DEVSIM_PHONE_PHONE_H_
 
 #include <cstdint>
 #include <functional>
@@ -119,4 +119,4 @@ PhoneProfile MakeProfile(uint64_t seed, int index);
 
 }  // namespace benchlab::devsim
 
-#endif  // BENCHLAB_DEVSIM_PHONE_H_
+#endif  // BENCHLAB_DEVSIM_PHONE_PHONE_H_
