@@ -1,0 +1,56 @@
+// Phone: the transport's entry point; owns the file system, logs and PhoneState, and
+// runs shell lines and streamed installs on them.
+#include "devsim/phone/phone.h"
+
+#include "devsim/phone/log_buffer.h"
+#include "devsim/phone/phone_state.h"
+#include "devsim/phone/shell.h"
+#include "devsim/phone/vfs.h"
+
+namespace benchlab::devsim {
+
+class Phone::Impl {
+ public:
+  Impl(const PhoneProfile& profile, uint64_t seed, absl::Duration run_duration, Vfs& fs,
+       LogBuffer& logs)
+      : state(profile, seed, run_duration, fs, logs) {}
+  PhoneState state;
+};
+
+Phone::Phone(PhoneProfile profile, uint64_t seed, absl::Duration run_duration)
+    : profile_(std::move(profile)),
+      fs_(std::make_unique<Vfs>()),
+      logs_(std::make_unique<LogBuffer>()),
+      impl_(std::make_unique<Impl>(profile_, seed, run_duration, *fs_, *logs_)) {}
+
+Phone::~Phone() = default;
+
+int Phone::RunShell(absl::string_view command_line, CommandIo& io) {
+  Shell shell(impl_->state, io);
+  return shell.Run(command_line);
+}
+
+int Phone::InstallStreamed(const std::vector<std::string>& pm_args, int64_t size,
+                           CommandIo& io) {
+  // Minimal until the package manager lands: consume the bytes, accept any zip.
+  std::string apk;
+  while (static_cast<int64_t>(apk.size()) < size) {
+    std::string chunk = io.ReadStdin(static_cast<size_t>(size) - apk.size());
+    if (chunk.empty()) break;
+    apk += chunk;
+  }
+  if (apk.size() < 4 || apk.compare(0, 4, "PK\x03\x04") != 0) {
+    io.WriteStdout("Failure [INSTALL_PARSE_FAILED_NOT_APK: Failed to parse base.apk]\n");
+    return 1;
+  }
+  io.WriteStdout("Success\n");
+  return 0;
+}
+
+void Phone::SetFault(Fault fault) { impl_->state.SetFault(fault); }
+Fault Phone::fault() const { return impl_->state.fault(); }
+void Phone::SetLinkFaultListener(std::function<void(Fault)> listener) {
+  impl_->state.SetLinkFaultListener(std::move(listener));
+}
+
+}  // namespace benchlab::devsim

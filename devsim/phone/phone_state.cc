@@ -1,0 +1,98 @@
+// PhoneState: fault switch, system properties and the parts a phone is made of.
+#include "devsim/phone/phone_state.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "devsim/phone/battery.h"
+#include "devsim/phone/process_table.h"
+
+namespace benchlab::devsim {
+namespace {
+
+std::map<std::string, std::string> MakeProperties(const PhoneProfile& p) {
+  const std::string build_id = p.sdk >= 34 ? "UQ1A.240205.004" : "TQ3A.230901.001";
+  const std::string fingerprint =
+      absl::StrCat(p.manufacturer, "/", p.product_name, "/", p.device, ":", p.android_release,
+                   "/", build_id, "/11223344:user/release-keys");
+  return {
+      {"dev.bootcomplete", "1"},
+      {"persist.sys.timezone", "Etc/UTC"},
+      {"persist.sys.usb.config", "adb"},
+      {"ro.board.platform", absl::AsciiStrToLower(p.soc_model)},
+      {"ro.boot.serialno", p.serialno},
+      {"ro.build.characteristics", "default"},
+      {"ro.build.fingerprint", fingerprint},
+      {"ro.build.id", build_id},
+      {"ro.build.tags", "release-keys"},
+      {"ro.build.type", "user"},
+      {"ro.build.version.release", p.android_release},
+      {"ro.build.version.sdk", absl::StrCat(p.sdk)},
+      {"ro.build.version.security_patch", "2024-02-05"},
+      {"ro.debuggable", "0"},
+      {"ro.hardware", p.device},
+      {"ro.product.board", p.device},
+      {"ro.product.brand", p.manufacturer},
+      {"ro.product.cpu.abi", p.abi},
+      {"ro.product.cpu.abilist", absl::StrCat(p.abi, ",armeabi-v7a,armeabi")},
+      {"ro.product.device", p.device},
+      {"ro.product.locale", "en-US"},
+      {"ro.product.manufacturer", p.manufacturer},
+      {"ro.product.model", p.model},
+      {"ro.product.name", p.product_name},
+      {"ro.secure", "1"},
+      {"ro.serialno", p.serialno},
+      {"ro.soc.manufacturer", absl::StartsWith(p.soc_model, "SM") ? "QTI"
+                              : absl::StartsWith(p.soc_model, "MT") ? "Mediatek"
+                              : absl::StartsWith(p.soc_model, "Tensor") ? "Google"
+                                                                        : "Samsung"},
+      {"ro.soc.model", p.soc_model},
+      {"service.adb.root", "0"},
+      {"sys.boot_completed", "1"},
+      {"sys.usb.state", "adb"},
+  };
+}
+
+}  // namespace
+
+bool IsLinkFault(Fault fault) {
+  return fault == Fault::kDisconnect || fault == Fault::kUnauthorized ||
+         fault == Fault::kSlowLink;
+}
+
+PhoneState::PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duration run_duration,
+                       Vfs& fs, LogBuffer& logs)
+    : profile_(profile),
+      seed_(seed),
+      run_duration_(run_duration),
+      fs_(fs),
+      logs_(logs),
+      properties_(MakeProperties(profile)),
+      procs_(std::make_unique<ProcessTable>(seed)),
+      battery_(std::make_unique<Battery>(profile.battery_level, profile.battery_temp_c)) {}
+
+PhoneState::~PhoneState() = default;
+
+Fault PhoneState::fault() const {
+  absl::MutexLock lock(&mu_);
+  return fault_;
+}
+
+void PhoneState::SetFault(Fault fault) {
+  std::function<void(Fault)> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    fault_ = fault;
+    if (IsLinkFault(fault)) listener = listener_;
+  }
+  // Outside the lock: the transport may call back into the phone.
+  if (listener) listener(fault);
+}
+
+void PhoneState::SetLinkFaultListener(std::function<void(Fault)> listener) {
+  absl::MutexLock lock(&mu_);
+  listener_ = std::move(listener);
+}
+
+}  // namespace benchlab::devsim

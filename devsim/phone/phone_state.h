@@ -1,0 +1,69 @@
+// Internal to devsim/phone: the state behind one Phone that the shell commands, the
+// package manager and the benchmark app share. Not part of the transport's contract.
+//
+// Threading: thread-safe; each member documents its own locking.
+#ifndef BENCHLAB_DEVSIM_PHONE_PHONE_STATE_H_
+#define BENCHLAB_DEVSIM_PHONE_PHONE_STATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "devsim/phone/log_buffer.h"
+#include "devsim/phone/phone.h"
+#include "devsim/phone/vfs.h"
+
+namespace benchlab::devsim {
+
+class PackageManager;
+class BenchmarkApp;
+class ProcessTable;
+class Battery;
+
+class PhoneState {
+ public:
+  PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duration run_duration, Vfs& fs,
+             LogBuffer& logs);
+  ~PhoneState();
+
+  const PhoneProfile& profile() const { return profile_; }
+  uint64_t seed() const { return seed_; }
+  absl::Duration run_duration() const { return run_duration_; }
+  Vfs& fs() { return fs_; }
+  LogBuffer& logs() { return logs_; }
+  ProcessTable& procs() { return *procs_; }
+  Battery& battery() { return *battery_; }
+
+  Fault fault() const;
+  // Stores the fault; for a link fault, calls the listener (outside the lock).
+  void SetFault(Fault fault);
+  void SetLinkFaultListener(std::function<void(Fault)> listener);
+
+  // System properties (getprop), sorted by key.
+  const std::map<std::string, std::string>& properties() const { return properties_; }
+
+ private:
+  const PhoneProfile& profile_;
+  const uint64_t seed_;
+  const absl::Duration run_duration_;
+  Vfs& fs_;
+  LogBuffer& logs_;
+  const std::map<std::string, std::string> properties_;
+  std::unique_ptr<ProcessTable> procs_;
+  std::unique_ptr<Battery> battery_;
+
+  mutable absl::Mutex mu_;
+  Fault fault_ ABSL_GUARDED_BY(mu_) = Fault::kNone;
+  std::function<void(Fault)> listener_ ABSL_GUARDED_BY(mu_);
+};
+
+bool IsLinkFault(Fault fault);
+
+}  // namespace benchlab::devsim
+
+#endif  // BENCHLAB_DEVSIM_PHONE_PHONE_STATE_H_

@@ -1,0 +1,83 @@
+// Shell: runs one `sh -c` line on a phone (parse with shell_parser, expand, redirect,
+// dispatch to the command table). One Shell per RunShell call; it holds the variables
+// that `export` sets for the rest of that line.
+//
+// Threading: a Shell is used by the one thread that runs the command line.
+#ifndef BENCHLAB_DEVSIM_PHONE_SHELL_H_
+#define BENCHLAB_DEVSIM_PHONE_SHELL_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "devsim/phone/phone.h"
+#include "devsim/phone/phone_state.h"
+#include "devsim/phone/shell_parser.h"
+
+namespace benchlab::devsim {
+
+class Shell;
+
+// What a command gets: its argv (argv[0] is the name), the phone and its streams.
+struct ShellCall {
+  PhoneState& phone;
+  CommandIo& io;
+  std::vector<std::string> argv;
+  Shell& shell;
+
+  // Writes; return false once the stream is closed.
+  bool Out(absl::string_view s) { return io.WriteStdout(s); }
+  bool Err(absl::string_view s) { return io.WriteStderr(s); }
+  // Writes "<argv0>: <msg>\n" to stderr and returns `code` (toybox style).
+  int Fail(absl::string_view msg, int code = 1);
+};
+
+using ShellCommandFn = std::function<int(ShellCall&)>;
+using ShellCommandTable = absl::flat_hash_map<std::string, ShellCommandFn>;
+
+// Each shell_*.cc registers its commands here.
+void RegisterBuiltinCommands(ShellCommandTable& table);  // shell_builtins.cc
+void RegisterFileCommands(ShellCommandTable& table);     // shell_files.cc
+void RegisterPackageCommands(ShellCommandTable& table);  // shell_packages.cc (pm, cmd, am ...)
+void RegisterLogcatCommand(ShellCommandTable& table);    // logcat.cc
+
+class Shell {
+ public:
+  Shell(PhoneState& phone, CommandIo& io);
+
+  // Runs the line; returns its exit status (0-255).
+  int Run(absl::string_view line);
+  // Runs argv as one simple command (used by `exec`, `cmd`, pipelines).
+  int RunArgv(std::vector<std::string> argv, CommandIo& io);
+
+  // Variables (exported or not; a phone's shell has PATH etc. too).
+  std::string GetVar(absl::string_view name) const;
+  void SetVar(const std::string& name, std::string value) { vars_[name] = std::move(value); }
+  // `exit N` / after `exec`: stop running further commands.
+  void RequestExit(int status) {
+    exit_requested_ = true;
+    exit_status_ = status;
+  }
+
+ private:
+  int RunPipeline(const ShellPipeline& pipeline);
+  int RunCommand(const ShellCommand& cmd, CommandIo& io);
+  std::string Expand(const ShellWord& word) const;
+
+  PhoneState& phone_;
+  CommandIo& io_;
+  std::map<std::string, std::string> vars_;
+  int last_status_ = 0;
+  bool exit_requested_ = false;
+  int exit_status_ = 0;
+};
+
+// The table of every command a phone knows (built once).
+const ShellCommandTable& ShellCommands();
+
+}  // namespace benchlab::devsim
+
+#endif  // BENCHLAB_DEVSIM_PHONE_SHELL_H_

@@ -1,0 +1,210 @@
+// Shell builtins and small system commands: echo, true, false, exit, export, exec, unset,
+// getprop, sleep, id, whoami, uname, cd, and devsimctl (the simulator's own control
+// command, so tests can inject faults or heat through `adb shell`).
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "devsim/phone/battery.h"
+#include "devsim/phone/shell.h"
+
+namespace benchlab::devsim {
+namespace {
+
+// echo -e escapes (\n \t \\ \c ...), as mksh's echo does with -e.
+std::string EchoEscapes(absl::string_view s, bool* stop) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    char c = s[++i];
+    switch (c) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\a'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case 'e': out += '\x1b'; break;
+      case '\\': out += '\\'; break;
+      case 'c': *stop = true; return out;
+      case '0': {
+        int v = 0, n = 0;
+        while (n < 3 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7') {
+          v = v * 8 + (s[++i] - '0');
+          ++n;
+        }
+        out += static_cast<char>(v);
+        break;
+      }
+      default: out += '\\'; out += c;
+    }
+  }
+  return out;
+}
+
+int Echo(ShellCall& c) {
+  bool newline = true, escapes = false;
+  size_t i = 1;
+  for (; i < c.argv.size(); ++i) {
+    const std::string& a = c.argv[i];
+    if (a.size() < 2 || a[0] != '-' || a.find_first_not_of("neE", 1) != std::string::npos) break;
+    for (char f : a.substr(1)) {
+      if (f == 'n') newline = false;
+      if (f == 'e') escapes = true;
+      if (f == 'E') escapes = false;
+    }
+  }
+  std::string out;
+  bool stop = false;
+  for (size_t j = i; j < c.argv.size() && !stop; ++j) {
+    if (j > i) out += ' ';
+    out += escapes ? EchoEscapes(c.argv[j], &stop) : c.argv[j];
+  }
+  if (newline && !stop) out += '\n';
+  return c.Out(out) ? 0 : 1;
+}
+
+int Exit(ShellCall& c) {
+  int code = 0;
+  if (c.argv.size() > 1 && !absl::SimpleAtoi(c.argv[1], &code)) {
+    c.Err(absl::StrCat("/system/bin/sh: exit: ", c.argv[1], ": bad number\n"));
+    code = 1;
+  } else if (c.argv.size() <= 1) {
+    code = absl::SimpleAtoi(c.shell.GetVar("?"), &code) ? code : 0;
+  }
+  c.shell.RequestExit(code & 0xff);
+  return code & 0xff;
+}
+
+int Export(ShellCall& c) {
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    const std::string& a = c.argv[i];
+    size_t eq = a.find('=');
+    if (eq == std::string::npos) continue;  // `export NAME`: already visible to us
+    c.shell.SetVar(a.substr(0, eq), a.substr(eq + 1));
+  }
+  return 0;
+}
+
+int Unset(ShellCall& c) {
+  for (size_t i = 1; i < c.argv.size(); ++i) c.shell.SetVar(c.argv[i], "");
+  return 0;
+}
+
+int Exec(ShellCall& c) {
+  if (c.argv.size() < 2) return 0;
+  std::vector<std::string> rest(c.argv.begin() + 1, c.argv.end());
+  int status = c.shell.RunArgv(std::move(rest), c.io);
+  c.shell.RequestExit(status);
+  return status;
+}
+
+int Getprop(ShellCall& c) {
+  const auto& props = c.phone.properties();
+  if (c.argv.size() == 1) {
+    std::string out;
+    for (const auto& [k, v] : props) absl::StrAppend(&out, "[", k, "]: [", v, "]\n");
+    return c.Out(out) ? 0 : 1;
+  }
+  auto it = props.find(c.argv[1]);
+  std::string value = it != props.end() ? it->second
+                      : c.argv.size() > 2 ? c.argv[2]
+                                          : std::string();
+  return c.Out(absl::StrCat(value, "\n")) ? 0 : 1;
+}
+
+int Sleep(ShellCall& c) {
+  double secs = 0;
+  if (c.argv.size() < 2 || !absl::SimpleAtod(c.argv[1], &secs) || secs < 0) {
+    return c.Fail("Need 1 argument");
+  }
+  // Sleep in slices so a closed stream ends us.
+  absl::Time end = absl::Now() + absl::Seconds(secs);
+  while (absl::Now() < end) {
+    if (c.io.Cancelled()) return 130;
+    absl::SleepFor(std::min(absl::Milliseconds(100), end - absl::Now()));
+  }
+  return 0;
+}
+
+int Devsimctl(ShellCall& c) {
+  const std::string usage =
+      "usage: devsimctl fault NAME|none | devsimctl temp CELSIUS | devsimctl status\n"
+      "faults: none graph-missing invalid-flag crash hang bad-model disconnect "
+      "unauthorized slow-link\n";
+  if (c.argv.size() == 3 && c.argv[1] == "fault") {
+    Fault f;
+    if (!ParseFault(c.argv[2], &f)) {
+      c.Err(absl::StrCat("devsimctl: unknown fault '", c.argv[2], "'\n", usage));
+      return 2;
+    }
+    c.Out(absl::StrCat("fault=", FaultName(f), "\n"));
+    c.phone.SetFault(f);
+    return 0;
+  }
+  if (c.argv.size() == 3 && c.argv[1] == "temp") {
+    double t = 0;
+    if (!absl::SimpleAtod(c.argv[2], &t) || t < -20 || t > 90) {
+      c.Err(absl::StrCat("devsimctl: bad temperature '", c.argv[2], "'\n"));
+      return 2;
+    }
+    c.phone.battery().SetTemp(t);
+    c.Out(absl::StrFormat("temp=%.1f\n", t));
+    return 0;
+  }
+  if (c.argv.size() == 2 && c.argv[1] == "status") {
+    c.Out(absl::StrFormat("serial=%s fault=%s temp=%.1f\n", c.phone.profile().serialno,
+                          FaultName(c.phone.fault()), c.phone.battery().temp_c()));
+    return 0;
+  }
+  c.Err(usage);
+  return 2;
+}
+
+}  // namespace
+
+void RegisterBuiltinCommands(ShellCommandTable& t) {
+  t["echo"] = Echo;
+  t["true"] = [](ShellCall&) { return 0; };
+  t[":"] = [](ShellCall&) { return 0; };
+  t["false"] = [](ShellCall&) { return 1; };
+  t["exit"] = Exit;
+  t["export"] = Export;
+  t["unset"] = Unset;
+  t["exec"] = Exec;
+  t["getprop"] = Getprop;
+  t["sleep"] = Sleep;
+  t["cd"] = [](ShellCall&) { return 0; };
+  t["id"] = [](ShellCall& c) {
+    return c.Out("uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),"
+                 "1011(adb),1015(sdcard_rw),1028(sdcard_r),3001(net_bt_admin),3002(net_bt),"
+                 "3003(inet),3006(net_bw_stats) context=u:r:shell:s0\n")
+               ? 0
+               : 1;
+  };
+  t["whoami"] = [](ShellCall& c) { return c.Out("shell\n") ? 0 : 1; };
+  t["uname"] = [](ShellCall& c) {
+    if (c.argv.size() > 1 && c.argv[1] == "-a") {
+      return c.Out("Linux localhost 5.15.110-android14-11 #1 SMP PREEMPT Mon Feb 5 2024 "
+                   "aarch64 Toybox\n")
+                 ? 0
+                 : 1;
+    }
+    return c.Out("Linux\n") ? 0 : 1;
+  };
+  t["devsimctl"] = Devsimctl;
+}
+
+// Until their files land.
+void RegisterFileCommands(ShellCommandTable&) {}
+void RegisterPackageCommands(ShellCommandTable&) {}
+void RegisterLogcatCommand(ShellCommandTable&) {}
+
+}  // namespace benchlab::devsim

@@ -1,0 +1,4 @@
+# Unit tests of the simulated phone (devsim/phone): shell, file system, logcat, the app.
+benchlab_test(NAME devsim_phone_test
+  SOURCES unit/devsim_phone_test.cc
+  LIBS benchlab_devsim_phone LABELS unit)
