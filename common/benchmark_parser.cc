@@ -569,42 +569,51 @@ void BenchmarkParser::HandleStats(absl::string_view msg) {
 
 bool BenchmarkParser::ParseStats(absl::string_view text, LatencyStats* out) {
   bool any = false;
-  for (absl::string_view token : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
-    size_t eq = token.find('=');
-    if (eq == absl::string_view::npos) {
-      Diagnose(absl::StrCat("stats: unexpected token '", Quoted(token), "'"));
-      continue;
+  // "curr=120(all same)" holds a space: cut the marker out, read the two sides.
+  absl::string_view segments[2] = {text, absl::string_view()};
+  constexpr absl::string_view kAllSame = "(all same)";
+  if (size_t m = text.find(kAllSame); m != absl::string_view::npos) {
+    out->all_same = true;
+    segments[0] = text.substr(0, m);
+    segments[1] = text.substr(m + kAllSame.size());
+  }
+  for (absl::string_view segment : segments) {
+    for (absl::string_view token : absl::StrSplit(segment, ' ', absl::SkipEmpty())) {
+      size_t eq = token.find('=');
+      if (eq == absl::string_view::npos) {
+        Diagnose(absl::StrCat("stats: unexpected token '", Quoted(token), "'"));
+        continue;
+      }
+      absl::string_view key = token.substr(0, eq);
+      absl::string_view value = token.substr(eq + 1);
+      std::optional<int64_t>* field = nullptr;
+      if (key == "count") {
+        field = &out->count;
+      } else if (key == "first") {
+        field = &out->first_us;
+      } else if (key == "curr") {
+        field = &out->curr_us;
+      } else if (key == "min") {
+        field = &out->min_us;
+      } else if (key == "max") {
+        field = &out->max_us;
+      } else if (key == "avg") {
+        any |= ParseDouble("avg", value, &out->avg_us);
+        continue;
+      } else if (key == "std") {
+        field = &out->std_us;
+      } else if (key == "p5") {
+        field = &out->p5_us;
+      } else if (key == "median") {
+        field = &out->median_us;
+      } else if (key == "p95") {
+        field = &out->p95_us;
+      } else {
+        Diagnose(absl::StrCat("stats: unknown field '", Quoted(key), "' ignored"));
+        continue;
+      }
+      any |= ParseInt(key, value, field);
     }
-    absl::string_view key = token.substr(0, eq);
-    absl::string_view value = token.substr(eq + 1);
-    std::optional<int64_t>* field = nullptr;
-    if (key == "count") {
-      field = &out->count;
-    } else if (key == "first") {
-      field = &out->first_us;
-    } else if (key == "curr") {
-      if (absl::ConsumeSuffix(&value, "(all same)")) out->all_same = true;
-      field = &out->curr_us;
-    } else if (key == "min") {
-      field = &out->min_us;
-    } else if (key == "max") {
-      field = &out->max_us;
-    } else if (key == "avg") {
-      any |= ParseDouble("avg", value, &out->avg_us);
-      continue;
-    } else if (key == "std") {
-      field = &out->std_us;
-    } else if (key == "p5") {
-      field = &out->p5_us;
-    } else if (key == "median") {
-      field = &out->median_us;
-    } else if (key == "p95") {
-      field = &out->p95_us;
-    } else {
-      Diagnose(absl::StrCat("stats: unknown field '", Quoted(key), "' ignored"));
-      continue;
-    }
-    any |= ParseInt(key, value, field);
   }
   if (!out->count) {
     if (any) return true;  // keep what could be read; the count's diagnostic says why
