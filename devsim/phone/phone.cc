@@ -2,6 +2,9 @@
 // runs shell lines and streamed installs on them.
 #include "devsim/phone/phone.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "devsim/phone/log_buffer.h"
 #include "devsim/phone/phone_state.h"
 #include "devsim/phone/shell.h"
@@ -32,20 +35,24 @@ int Phone::RunShell(absl::string_view command_line, CommandIo& io) {
 
 int Phone::InstallStreamed(const std::vector<std::string>& pm_args, int64_t size,
                            CommandIo& io) {
-  // Minimal until the package manager lands: consume the bytes, accept any zip.
   std::string apk;
   while (static_cast<int64_t>(apk.size()) < size) {
-    std::string chunk = io.ReadStdin(static_cast<size_t>(size) - apk.size());
+    std::string chunk = io.ReadStdin(
+        static_cast<size_t>(std::min<int64_t>(size - static_cast<int64_t>(apk.size()), 1 << 20)));
     if (chunk.empty()) break;
     apk += chunk;
   }
-  if (apk.size() < 4 || apk.compare(0, 4, "PK\x03\x04") != 0) {
-    io.WriteStdout("Failure [INSTALL_PARSE_FAILED_NOT_APK: Failed to parse base.apk]\n");
+  if (static_cast<int64_t>(apk.size()) != size) {
+    io.WriteStdout(absl::StrCat("Failure [INSTALL_FAILED_INVALID_APK: expected ", size,
+                                " bytes, got ", apk.size(), "]\n"));
     return 1;
   }
-  io.WriteStdout("Success\n");
-  return 0;
+  const std::string result = impl_->state.InstallApk(pm_args, std::move(apk));
+  io.WriteStdout(result + "\n");
+  return result == "Success" ? 0 : 1;
 }
+
+void Phone::SetBackgroundLogs(bool on) { impl_->state.SetBackgroundLogs(on); }
 
 void Phone::SetFault(Fault fault) { impl_->state.SetFault(fault); }
 Fault Phone::fault() const { return impl_->state.fault(); }

@@ -89,8 +89,16 @@ class Phone {
 
   // Streamed install (`cmd package install -S N`, `abb_exec:package install -S N`):
   // reads exactly `size` bytes of APK from io's stdin, writes "Success\n" or
-  // "Failure [INSTALL_FAILED_...: ...]\n" to stdout. Returns the exit status.
+  // "Failure [INSTALL_FAILED_...: ...]\n" to stdout. Returns the exit status (0 / 1).
+  // `pm_args` are pm's flags (-r -d -g ...), accepted and otherwise ignored. Bytes that do
+  // not start with "PK\x03\x04" fail with INSTALL_PARSE_FAILED_NOT_APK; see
+  // fake_artifacts.h for APK bytes that install. RunShell routes `pm install -S N` and
+  // `cmd package install -S N` here too (stdin carries the APK).
   int InstallStreamed(const std::vector<std::string>& pm_args, int64_t size, CommandIo& io);
+
+  // Background log lines from other processes (system tags, Play services' `tflite`
+  // lines) every 0.5-1 s; on by default. Tests that compare exact logcat output turn it off.
+  void SetBackgroundLogs(bool on);
 
   // The phone's files, for the sync service.
   Vfs& fs() { return *fs_; }

@@ -6,6 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "devsim/phone/battery.h"
+#include "devsim/phone/benchmark_app.h"
+#include "devsim/phone/fake_artifacts.h"
+#include "devsim/phone/log_noise.h"
+#include "devsim/phone/package_manager.h"
 #include "devsim/phone/process_table.h"
 
 namespace benchlab::devsim {
@@ -70,9 +74,25 @@ PhoneState::PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duratio
       logs_(logs),
       properties_(MakeProperties(profile)),
       procs_(std::make_unique<ProcessTable>(seed)),
-      battery_(std::make_unique<Battery>(profile.battery_level, profile.battery_temp_c)) {}
+      battery_(std::make_unique<Battery>(profile.battery_level, profile.battery_temp_c)),
+      packages_(std::make_unique<PackageManager>(seed, fs, logs)),
+      app_(std::make_unique<BenchmarkApp>(*this)),
+      noise_(std::make_unique<LogNoise>(seed, profile.serialno, logs)) {}
 
-PhoneState::~PhoneState() = default;
+PhoneState::~PhoneState() {
+  // Stop the timed writers before the parts they write to go away.
+  noise_.reset();
+  app_.reset();
+}
+
+std::string PhoneState::InstallApk(const std::vector<std::string>& args, std::string apk) {
+  const bool replacing_app = packages_->Find(std::string(kBenchmarkPackage)).has_value();
+  std::string result = packages_->Install(args, std::move(apk));
+  if (result == "Success" && replacing_app && app_->pid() != 0) app_->ForceStop(kPidSystemServer);
+  return result;
+}
+
+void PhoneState::SetBackgroundLogs(bool on) { noise_->SetEnabled(on); }
 
 Fault PhoneState::fault() const {
   absl::MutexLock lock(&mu_);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -24,6 +25,7 @@ class PackageManager;
 class BenchmarkApp;
 class ProcessTable;
 class Battery;
+class LogNoise;
 
 class PhoneState {
  public:
@@ -38,6 +40,13 @@ class PhoneState {
   LogBuffer& logs() { return logs_; }
   ProcessTable& procs() { return *procs_; }
   Battery& battery() { return *battery_; }
+  PackageManager& packages() { return *packages_; }
+  BenchmarkApp& app() { return *app_; }
+  // Installs APK bytes (pm install, streamed install) and stops the old app process when
+  // its package is replaced. Returns pm's line without '\n' ("Success" / "Failure [...]").
+  std::string InstallApk(const std::vector<std::string>& args, std::string apk);
+  // Turns the background log noise of other processes on or off (on by default).
+  void SetBackgroundLogs(bool on);
 
   Fault fault() const;
   // Stores the fault; for a link fault, calls the listener (outside the lock).
@@ -56,6 +65,9 @@ class PhoneState {
   const std::map<std::string, std::string> properties_;
   std::unique_ptr<ProcessTable> procs_;
   std::unique_ptr<Battery> battery_;
+  std::unique_ptr<PackageManager> packages_;
+  std::unique_ptr<BenchmarkApp> app_;  // after the parts it uses: destroyed first
+  std::unique_ptr<LogNoise> noise_;
 
   mutable absl::Mutex mu_;
   Fault fault_ ABSL_GUARDED_BY(mu_) = Fault::kNone;

@@ -80,6 +80,7 @@ const ShellCommandTable& ShellCommands() {
     auto* t = new ShellCommandTable();
     RegisterBuiltinCommands(*t);
     RegisterFileCommands(*t);
+    RegisterSystemCommands(*t);
     RegisterPackageCommands(*t);
     RegisterLogcatCommand(*t);
     return t;

@@ -41,6 +41,7 @@ using ShellCommandTable = absl::flat_hash_map<std::string, ShellCommandFn>;
 // Each shell_*.cc registers its commands here.
 void RegisterBuiltinCommands(ShellCommandTable& table);  // shell_builtins.cc
 void RegisterFileCommands(ShellCommandTable& table);     // shell_files.cc
+void RegisterSystemCommands(ShellCommandTable& table);   // shell_system.cc (date, dumpsys, pidof)
 void RegisterPackageCommands(ShellCommandTable& table);  // shell_packages.cc (pm, cmd, am ...)
 void RegisterLogcatCommand(ShellCommandTable& table);    // logcat.cc
 

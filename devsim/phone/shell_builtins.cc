@@ -202,9 +202,5 @@ void RegisterBuiltinCommands(ShellCommandTable& t) {
   t["devsimctl"] = Devsimctl;
 }
 
-// Until their files land.
-void RegisterFileCommands(ShellCommandTable&) {}
-void RegisterPackageCommands(ShellCommandTable&) {}
-void RegisterLogcatCommand(ShellCommandTable&) {}
 
 }  // namespace benchlab::devsim

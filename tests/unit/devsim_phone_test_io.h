@@ -6,6 +6,9 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "devsim/phone/log_buffer.h"
 #include "devsim/phone/phone.h"
 
 namespace benchlab::devsim {
@@ -46,6 +49,32 @@ class StringIo : public CommandIo {
   size_t pos_ = 0;
   std::atomic<bool> cancelled_{false};
 };
+
+struct ShResult {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+// Runs one shell line on `phone` with `stdin_data` as stdin.
+inline ShResult RunSh(Phone& phone, absl::string_view line, std::string stdin_data = "") {
+  StringIo io(std::move(stdin_data));
+  int status = phone.RunShell(line, io);
+  return {status, io.out(), io.err()};
+}
+
+// Waits until some log entry's message contains `needle`; returns false on timeout.
+inline bool WaitForLog(Phone& phone, absl::string_view needle,
+                       absl::Duration timeout = absl::Seconds(10)) {
+  const absl::Time end = absl::Now() + timeout;
+  while (absl::Now() < end) {
+    for (const LogEntry& e : phone.logs().Read(kAllLogMask, 0)) {
+      if (absl::StrContains(e.message, needle)) return true;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
 
 }  // namespace benchlab::devsim
 

@@ -1,0 +1,316 @@
+// The `logcat` command: reads the phone's LogBuffer with logcat's options and prints lines
+// in logcat's layouts. Without -d/-t it keeps streaming until the stream is closed, waking
+// on new entries (LogBuffer::WaitNewer) rather than polling.
+#include <optional>
+#include <regex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "devsim/phone/log_buffer.h"
+#include "devsim/phone/shell.h"
+
+namespace benchlab::devsim {
+namespace {
+
+int PrioValue(char p) {
+  switch (absl::ascii_toupper(p)) {
+    case 'V': return 2;
+    case 'D': return 3;
+    case 'I': return 4;
+    case 'W': return 5;
+    case 'E': return 6;
+    case 'F': return 7;
+    case 'S': return 8;
+    case '*': return 2;
+  }
+  return -1;
+}
+
+struct Options {
+  std::string format = "threadtime";
+  bool epoch = false, year = false, usec = false;
+  uint32_t mask = 0;
+  bool dump = false;
+  bool clear = false;
+  bool print_size = false;
+  size_t tail_count = 0;          // -t/-T N
+  absl::Time since = absl::InfinitePast();  // -t/-T TIME
+  int64_t max_count = -1;         // -m N
+  int32_t pid = -1;
+  std::optional<std::regex> regex;
+  std::vector<std::pair<std::string, int>> filters;  // tag -> min priority
+  int default_prio = 2;
+};
+
+bool ParseBuffers(absl::string_view arg, uint32_t* mask) {
+  for (absl::string_view b : absl::StrSplit(arg, ',', absl::SkipEmpty())) {
+    if (b == "main") *mask |= LogMask(LogId::kMain);
+    else if (b == "system") *mask |= LogMask(LogId::kSystem);
+    else if (b == "crash") *mask |= LogMask(LogId::kCrash);
+    else if (b == "radio") *mask |= LogMask(LogId::kRadio);
+    else if (b == "events") *mask |= LogMask(LogId::kEvents);
+    else if (b == "default") *mask |= kDefaultLogMask;
+    else if (b == "all") *mask |= kAllLogMask;
+    else if (b == "kernel" || b == "security" || b == "stats") continue;
+    else return false;
+  }
+  return true;
+}
+
+// -t/-T argument: a count, 'MM-DD hh:mm:ss.mmm', 'YYYY-MM-DD hh:mm:ss.mmm' or 'sssss.mmm'.
+bool ParseTail(const std::string& arg, Options* o) {
+  if (!arg.empty() && arg.find_first_not_of("0123456789") == std::string::npos) {
+    return absl::SimpleAtoi(arg, &o->tail_count);
+  }
+  if (!arg.empty() && arg.find_first_not_of("0123456789.") == std::string::npos) {
+    double secs = 0;
+    if (!absl::SimpleAtod(arg, &secs)) return false;
+    o->since = absl::FromUnixMillis(static_cast<int64_t>(secs * 1000 + 0.5));
+    return true;
+  }
+  std::string s = arg;
+  std::string err;
+  absl::Time t;
+  if (s.size() >= 5 && s[2] == '-') {
+    s = absl::StrCat(absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone()), "-", s);
+  }
+  if (absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t, &err)) {
+    o->since = t;
+    return true;
+  }
+  return false;
+}
+
+bool AddFilterSpec(absl::string_view spec, Options* o) {
+  size_t colon = spec.rfind(':');
+  std::string tag(spec.substr(0, colon));
+  int prio = 2;  // "TAG" alone means TAG:V
+  if (colon != absl::string_view::npos) {
+    absl::string_view p = spec.substr(colon + 1);
+    if (p.size() != 1 || PrioValue(p[0]) < 0) return false;
+    prio = PrioValue(p[0]);
+  }
+  if (tag == "*") {
+    o->default_prio = prio;
+  } else {
+    o->filters.emplace_back(tag, prio);
+  }
+  return true;
+}
+
+std::string TimeString(const Options& o, absl::Time t) {
+  if (o.epoch) {
+    const int64_t ms = absl::ToUnixMillis(t);
+    if (o.usec) {
+      const int64_t us = absl::ToUnixMicros(t);
+      return absl::StrFormat("%5d.%06d", us / 1000000, us % 1000000);
+    }
+    return absl::StrFormat("%5d.%03d", ms / 1000, ms % 1000);
+  }
+  std::string f = o.year ? "%Y-%m-%d %H:%M:%S" : "%m-%d %H:%M:%S";
+  std::string s = absl::FormatTime(f, t, absl::UTCTimeZone());
+  const int64_t us = absl::ToUnixMicros(t) % 1000000;
+  return o.usec ? absl::StrFormat("%s.%06d", s, us) : absl::StrFormat("%s.%03d", s, us / 1000);
+}
+
+void FormatEntry(const Options& o, const LogEntry& e, std::string* out) {
+  absl::string_view msg = e.message;
+  if (absl::EndsWith(msg, "\n")) msg.remove_suffix(1);
+  std::string prefix;
+  const std::string ts = (o.format == "threadtime" || o.format == "time" || o.format == "long")
+                             ? TimeString(o, e.time)
+                             : std::string();
+  if (o.format == "threadtime") {
+    prefix = absl::StrFormat("%s %5d %5d %c %-8s: ", ts, e.pid, e.tid, e.priority, e.tag);
+  } else if (o.format == "time") {
+    prefix = absl::StrFormat("%s %c/%-8s(%5d): ", ts, e.priority, e.tag, e.pid);
+  } else if (o.format == "brief") {
+    prefix = absl::StrFormat("%c/%-8s(%5d): ", e.priority, e.tag, e.pid);
+  } else if (o.format == "tag") {
+    prefix = absl::StrFormat("%c/%-8s: ", e.priority, e.tag);
+  } else if (o.format == "thread") {
+    prefix = absl::StrFormat("%c(%5d:%5d) ", e.priority, e.pid, e.tid);
+  } else if (o.format == "process") {
+    // "%c(%5d) %s  (%s)": the tag goes at the end of each line.
+    for (absl::string_view line : absl::StrSplit(msg, '\n')) {
+      absl::StrAppendFormat(out, "%c(%5d) %s  (%s)\n", e.priority, e.pid, line, e.tag);
+    }
+    return;
+  } else if (o.format == "long") {
+    absl::StrAppendFormat(out, "[ %s %5d:%5d %c/%-8s ]\n%s\n\n", ts, e.pid, e.tid, e.priority,
+                          e.tag, msg);
+    return;
+  }  // raw: no prefix
+  for (absl::string_view line : absl::StrSplit(msg, '\n')) {
+    absl::StrAppend(out, prefix, line, "\n");
+  }
+}
+
+bool Wanted(const Options& o, const LogEntry& e) {
+  if (o.pid >= 0 && e.pid != o.pid) return false;
+  if (e.time < o.since) return false;
+  int min = o.default_prio;
+  for (const auto& [tag, prio] : o.filters) {
+    if (tag == e.tag) {
+      min = prio;
+      break;
+    }
+  }
+  if (PrioValue(e.priority) < min) return false;
+  if (o.regex && !std::regex_search(e.message, *o.regex)) return false;
+  return true;
+}
+
+int Usage(ShellCall& c, absl::string_view why) {
+  c.Err(absl::StrCat("logcat: ", why, "\nUsage: logcat [options] [filterspecs]\n"));
+  return 1;
+}
+
+int Logcat(ShellCall& c) {
+  Options o;
+  bool silent = false;
+  const auto& argv = c.argv;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    std::string a = argv[i];
+    // Options take their value attached (-vthreadtime, --pid=1) or as the next word.
+    auto value = [&](absl::string_view opt, std::string* v) -> bool {
+      if (a == opt) {
+        if (i + 1 >= argv.size()) return false;
+        *v = argv[++i];
+        return true;
+      }
+      if (absl::StartsWith(a, opt)) {
+        absl::string_view rest = absl::string_view(a).substr(opt.size());
+        if (absl::StartsWith(rest, "=")) rest.remove_prefix(1);
+        *v = std::string(rest);
+        return true;
+      }
+      return false;
+    };
+    std::string v;
+    if (a == "-d") {
+      o.dump = true;
+    } else if (a == "-c" || a == "--clear") {
+      o.clear = true;
+    } else if (a == "-g" || a == "--buffer-size") {
+      o.print_size = true;
+    } else if (a == "-s") {
+      silent = true;
+    } else if (a == "-D" || a == "--dividers" || a == "-B" || a == "-Q") {
+      continue;
+    } else if (value("--format", &v) || value("-v", &v)) {
+      for (absl::string_view f : absl::StrSplit(v, absl::ByAnyChar(", "), absl::SkipEmpty())) {
+        if (f == "epoch") o.epoch = true;
+        else if (f == "year") o.year = true;
+        else if (f == "usec") o.usec = true;
+        else if (f == "UTC" || f == "color" || f == "printable" || f == "uid" ||
+                 f == "zone" || f == "monotonic" || f == "descriptive" || f == "nsec") continue;
+        else if (f == "threadtime" || f == "time" || f == "brief" || f == "tag" ||
+                 f == "thread" || f == "process" || f == "raw" || f == "long") o.format = std::string(f);
+        else return Usage(c, absl::StrCat("Invalid parameter \"", f, "\" to -v"));
+      }
+    } else if (value("--buffer", &v) || value("-b", &v)) {
+      if (!ParseBuffers(v, &o.mask)) return Usage(c, absl::StrCat("Unknown buffer '", v, "'"));
+    } else if (value("-t", &v)) {
+      o.dump = true;
+      if (!ParseTail(v, &o)) return Usage(c, absl::StrCat("Invalid -t argument '", v, "'"));
+    } else if (value("-T", &v)) {
+      if (!ParseTail(v, &o)) return Usage(c, absl::StrCat("Invalid -T argument '", v, "'"));
+    } else if (value("--max-count", &v) || value("-m", &v)) {
+      if (!absl::SimpleAtoi(v, &o.max_count)) return Usage(c, "Invalid -m argument");
+    } else if (value("--pid", &v)) {
+      if (!absl::SimpleAtoi(v, &o.pid)) return Usage(c, "Invalid --pid argument");
+    } else if (value("--regex", &v) || value("-e", &v)) {
+      try {
+        o.regex.emplace(v);
+      } catch (const std::regex_error&) {
+        return Usage(c, absl::StrCat("Invalid regex '", v, "'"));
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      return Usage(c, absl::StrCat("invalid option -- '", a, "'"));
+    } else {
+      // Filterspecs may arrive as one word with spaces ("tflite:I *:S").
+      for (absl::string_view spec : absl::StrSplit(a, ' ', absl::SkipEmpty())) {
+        if (!AddFilterSpec(spec, &o)) return Usage(c, absl::StrCat("Invalid filter '", spec, "'"));
+      }
+    }
+  }
+  // ANDROID_LOG_TAGS (adb sends "''") is ignored: the filters on the command line win, and
+  // the value adb sends means "no filter".
+  if (silent) o.default_prio = 8;
+  if (o.mask == 0) o.mask = kDefaultLogMask;
+
+  LogBuffer& logs = c.phone.logs();
+  if (o.clear) {
+    logs.Clear(o.mask);
+    return 0;
+  }
+  if (o.print_size) {
+    std::string out;
+    for (int id = 0; id < kNumLogIds; ++id) {
+      if (!(o.mask & (1u << id))) continue;
+      absl::StrAppend(&out, LogIdName(static_cast<LogId>(id)),
+                      ": ring buffer is 256 KiB (12 KiB consumed), max entry is 5120 B, "
+                      "max payload is 4068 B\n");
+    }
+    return c.Out(out) ? 0 : 1;
+  }
+
+  bool printed_start[kNumLogIds] = {};
+  int64_t printed = 0;
+  // Formats a batch; returns false when the reader is gone or -m is reached.
+  auto emit = [&](const std::vector<LogEntry>& entries) -> bool {
+    std::string out;
+    for (const LogEntry& e : entries) {
+      if (!Wanted(o, e)) continue;
+      const int id = static_cast<int>(e.id);
+      if (!printed_start[id]) {
+        absl::StrAppend(&out, "--------- beginning of ", LogIdName(e.id), "\n");
+        printed_start[id] = true;
+      }
+      FormatEntry(o, e, &out);
+      if (out.size() > 65536) {
+        if (!c.Out(out)) return false;
+        out.clear();
+      }
+      if (o.max_count >= 0 && ++printed >= o.max_count) {
+        c.Out(out);
+        return false;
+      }
+    }
+    return out.empty() || c.Out(out);
+  };
+
+  uint64_t last_seq = logs.last_seq();
+  std::vector<LogEntry> first = logs.Read(o.mask, 0);
+  if (!first.empty()) last_seq = std::max(last_seq, first.back().seq);
+  if (o.pid >= 0) {  // logd filters by pid before -t counts, the client filters tags later
+    std::erase_if(first, [&](const LogEntry& e) { return e.pid != o.pid; });
+  }
+  if (o.tail_count > 0 && first.size() > o.tail_count) {
+    first.erase(first.begin(), first.end() - static_cast<ptrdiff_t>(o.tail_count));
+  }
+  if (o.max_count == 0) return 0;
+  if (!emit(first)) return 0;
+  if (o.dump) return 0;
+
+  while (!c.io.Cancelled()) {
+    // The bounded wait lets us notice a cancelled stream that nothing else wakes us for.
+    if (!logs.WaitNewer(o.mask, last_seq, absl::Milliseconds(250))) continue;
+    std::vector<LogEntry> more = logs.Read(o.mask, last_seq);
+    if (more.empty()) continue;
+    last_seq = more.back().seq;
+    if (!emit(more)) return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterLogcatCommand(ShellCommandTable& t) { t["logcat"] = Logcat; }
+
+}  // namespace benchlab::devsim

@@ -1,0 +1,110 @@
+// Package bookkeeping and the install checks pm makes before "Success".
+#include "devsim/phone/package_manager.h"
+
+#include "absl/strings/str_cat.h"
+#include "devsim/phone/fake_artifacts.h"
+#include "devsim/phone/process_table.h"
+
+namespace benchlab::devsim {
+namespace {
+
+constexpr const char* kSystemPackages[] = {
+    "android",
+    "com.android.bluetooth",
+    "com.android.chrome",
+    "com.android.phone",
+    "com.android.providers.settings",
+    "com.android.settings",
+    "com.android.shell",
+    "com.android.systemui",
+    "com.google.android.gms",
+    "com.google.android.gsf",
+};
+
+}  // namespace
+
+PackageManager::PackageManager(uint64_t seed, Vfs& fs, LogBuffer& logs)
+    : fs_(fs), logs_(logs), rng_(seed ^ 0xAB1ULL) {
+  absl::MutexLock lock(&mu_);
+  int uid = 1000;
+  for (const char* name : kSystemPackages) {
+    packages_[name] = InstalledPackage{name, "", 0, uid++};
+  }
+}
+
+std::string PackageManager::RandomToken() {
+  // 16 random bytes in URL-safe base64 without the padding: 22 chars, then "==".
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string s;
+  for (int i = 0; i < 22; ++i) s += kAlphabet[rng_() % 64];
+  return s + "==";
+}
+
+std::string PackageManager::Install(const std::vector<std::string>& args, std::string apk) {
+  absl::MutexLock lock(&mu_);
+  const std::string tmp = absl::StrCat("/data/app/vmdl", 1000000 + (++session_) * 7919, ".tmp");
+  if (apk.size() < 4 || apk.compare(0, 4, "PK\x03\x04") != 0) {
+    return absl::StrCat("Failure [INSTALL_PARSE_FAILED_NOT_APK: Failed to parse ", tmp,
+                        "/base.apk: Failed to load asset path ", tmp, "/base.apk]");
+  }
+  const std::string name = ApkPackageName(apk);
+  if (name.empty()) {
+    return absl::StrCat("Failure [INSTALL_PARSE_FAILED_MANIFEST_MALFORMED: Failed to parse ",
+                        tmp, "/base.apk: no package name in AndroidManifest.xml]");
+  }
+  auto old = packages_.find(name);
+  if (old != packages_.end() && old->second.apk_path.empty()) {
+    return absl::StrCat("Failure [INSTALL_FAILED_UPDATE_INCOMPATIBLE: Package ", name,
+                        " signatures do not match previously installed version; ignoring!]");
+  }
+  const std::string dir =
+      absl::StrCat("/data/app/~~", RandomToken(), "/", name, "-", RandomToken());
+  const std::string path = dir + "/base.apk";
+  const int64_t size = static_cast<int64_t>(apk.size());
+  if (absl::Status st = fs_.MkdirP(dir, 0771); !st.ok()) {
+    return absl::StrCat("Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE: ", st.message(), "]");
+  }
+  if (absl::Status st = fs_.Write(path, std::move(apk), 0644); !st.ok()) {
+    return absl::StrCat("Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE: ", st.message(), "]");
+  }
+  int uid = 0;
+  if (old != packages_.end()) {
+    // The old code directory goes away: its parent is the "~~token" directory.
+    const std::string old_dir = Vfs::Normalize(old->second.apk_path + "/../..");
+    if (old_dir != "/data/app") (void)fs_.Remove(old_dir, true);
+    uid = old->second.uid;
+  } else {
+    uid = 10000 + next_app_id_++;
+  }
+  packages_[name] = InstalledPackage{name, path, size, uid};
+  logs_.Write(LogId::kSystem, kPidSystemServer, kPidSystemServer + 77, 'I', "PackageManager",
+              absl::StrCat("installPackageLI: ", name, " (", size, " bytes) ",
+                           old != packages_.end() ? "replaced" : "installed"));
+  return "Success";
+}
+
+bool PackageManager::Uninstall(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  auto it = packages_.find(name);
+  if (it == packages_.end() || it->second.apk_path.empty()) return false;
+  (void)fs_.Remove(Vfs::Normalize(it->second.apk_path + "/../.."), true);
+  packages_.erase(it);
+  return true;
+}
+
+std::optional<InstalledPackage> PackageManager::Find(const std::string& name) const {
+  absl::MutexLock lock(&mu_);
+  auto it = packages_.find(name);
+  if (it == packages_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<InstalledPackage> PackageManager::List() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<InstalledPackage> out;
+  for (const auto& [name, p] : packages_) out.push_back(p);
+  return out;
+}
+
+}  // namespace benchlab::devsim

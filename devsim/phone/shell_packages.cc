@@ -1,0 +1,278 @@
+// Package and activity commands: pm (install, path, list packages, uninstall, clear,
+// grant), `cmd package ...` (the same), am (start, force-stop, kill) and `cmd activity`.
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "devsim/phone/benchmark_app.h"
+#include "devsim/phone/fake_artifacts.h"
+#include "devsim/phone/package_manager.h"
+#include "devsim/phone/process_table.h"
+#include "devsim/phone/shell.h"
+
+namespace benchlab::devsim {
+namespace {
+
+// Reads exactly `size` bytes of stdin (streamed install); fewer if stdin ends first.
+std::string ReadExactly(CommandIo& io, int64_t size) {
+  std::string data;
+  while (static_cast<int64_t>(data.size()) < size) {
+    std::string chunk =
+        io.ReadStdin(static_cast<size_t>(std::min<int64_t>(size - data.size(), 1 << 20)));
+    if (chunk.empty()) break;
+    data += chunk;
+  }
+  return data;
+}
+
+int PmInstall(ShellCall& c, size_t first) {
+  std::vector<std::string> flags;
+  std::string path;
+  int64_t size = -1;
+  for (size_t i = first; i < c.argv.size(); ++i) {
+    const std::string& a = c.argv[i];
+    if (a == "-S" && i + 1 < c.argv.size()) {
+      if (!absl::SimpleAtoi(c.argv[++i], &size) || size < 0) {
+        c.Err(absl::StrCat("Error: invalid size: ", c.argv[i], "\n"));
+        return 1;
+      }
+    } else if ((a == "-i" || a == "--user" || a == "--install-reason" || a == "-p" ||
+                a == "--originating-uri" || a == "--referrer" || a == "--abi" ||
+                a == "--install-location" || a == "--force-uuid") &&
+               i + 1 < c.argv.size()) {
+      flags.push_back(a);
+      flags.push_back(c.argv[++i]);
+    } else if (!a.empty() && a[0] == '-') {
+      flags.push_back(a);
+    } else {
+      path = a;
+    }
+  }
+  std::string apk;
+  if (size >= 0) {
+    apk = ReadExactly(c.io, size);
+    if (static_cast<int64_t>(apk.size()) != size) {
+      c.Out(absl::StrCat("Failure [INSTALL_FAILED_INVALID_APK: expected ", size,
+                         " bytes, got ", apk.size(), "]\n"));
+      return 1;
+    }
+  } else if (!path.empty()) {
+    auto data = c.phone.fs().Read(path);
+    if (!data.ok()) {
+      c.Err(absl::StrCat("Error: Unable to open file: ", path,
+                         "\nConsider using a file under /data/local/tmp/\n"));
+      return 1;
+    }
+    apk = **data;
+  } else {
+    c.Err("Error: must either specify a package size or an APK file\n");
+    return 1;
+  }
+  std::string result = c.phone.InstallApk(flags, std::move(apk));
+  c.Out(result + "\n");
+  return result == "Success" ? 0 : 1;
+}
+
+int PackageCommand(ShellCall& c, size_t sub) {
+  if (sub >= c.argv.size()) {
+    c.Err("usage: pm path|list|install|uninstall|clear|grant ...\n");
+    return 1;
+  }
+  const std::string& verb = c.argv[sub];
+  PackageManager& pm = c.phone.packages();
+  if (verb == "install" || verb == "install-streamed") return PmInstall(c, sub + 1);
+  if (verb == "path") {
+    std::string name;
+    for (size_t i = sub + 1; i < c.argv.size(); ++i) {
+      if (c.argv[i] == "--user") {
+        ++i;
+      } else {
+        name = c.argv[i];
+      }
+    }
+    std::optional<InstalledPackage> p = pm.Find(name);
+    if (!p) return 1;
+    const std::string path =
+        p->apk_path.empty() ? absl::StrCat("/system/app/", name, "/", name, ".apk") : p->apk_path;
+    return c.Out(absl::StrCat("package:", path, "\n")) ? 0 : 1;
+  }
+  if (verb == "list" && sub + 1 < c.argv.size() && c.argv[sub + 1] == "packages") {
+    bool show_path = false, third_party = false;
+    std::string filter;
+    for (size_t i = sub + 2; i < c.argv.size(); ++i) {
+      const std::string& a = c.argv[i];
+      if (a == "-f") show_path = true;
+      else if (a == "-3") third_party = true;
+      else if (a == "--user") ++i;
+      else if (!a.empty() && a[0] != '-') filter = a;
+    }
+    std::string out;
+    for (const InstalledPackage& p : pm.List()) {
+      if (third_party && p.apk_path.empty()) continue;
+      if (!filter.empty() && !absl::StrContains(p.name, filter)) continue;
+      const std::string path = p.apk_path.empty()
+                                   ? absl::StrCat("/system/app/", p.name, "/", p.name, ".apk")
+                                   : p.apk_path;
+      absl::StrAppend(&out, "package:", show_path ? path + "=" : "", p.name, "\n");
+    }
+    return c.Out(out) ? 0 : 1;
+  }
+  if (verb == "uninstall") {
+    const std::string name = c.argv.back();
+    if (name == kBenchmarkPackage) c.phone.app().ForceStop(kPidSystemServer);
+    if (!pm.Uninstall(name)) {
+      c.Out("Failure [DELETE_FAILED_INTERNAL_ERROR]\n");
+      return 1;
+    }
+    return c.Out("Success\n") ? 0 : 1;
+  }
+  if (verb == "clear") {
+    if (!pm.Find(c.argv.back())) {
+      c.Out("Failed\n");
+      return 1;
+    }
+    return c.Out("Success\n") ? 0 : 1;
+  }
+  if (verb == "grant" || verb == "revoke" || verb == "disable-user" || verb == "enable") {
+    return 0;
+  }
+  c.Err(absl::StrCat("Unknown command: ", verb, "\n"));
+  return 1;
+}
+
+// "pkg/.Cls" or "pkg/pkg.Cls" -> {pkg, full class name}.
+bool ParseComponent(const std::string& s, std::string* pkg, std::string* cls) {
+  size_t slash = s.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == s.size()) return false;
+  *pkg = s.substr(0, slash);
+  *cls = s.substr(slash + 1);
+  if ((*cls)[0] == '.') *cls = *pkg + *cls;
+  return true;
+}
+
+std::string ShortComponent(const std::string& pkg, const std::string& cls) {
+  if (absl::StartsWith(cls, pkg + ".")) return absl::StrCat(pkg, "/", cls.substr(pkg.size()));
+  return absl::StrCat(pkg, "/", cls);
+}
+
+int AmStart(ShellCall& c, size_t first) {
+  bool stop_first = false, wait = false, has_extras = false;
+  std::optional<std::string> args;
+  std::string component, action;
+  for (size_t i = first; i < c.argv.size(); ++i) {
+    const std::string& a = c.argv[i];
+    auto need = [&](size_t n) { return i + n < c.argv.size(); };
+    if (a == "-S") {
+      stop_first = true;
+    } else if (a == "-W") {
+      wait = true;
+    } else if (a == "-D" || a == "-N" || a == "--activity-clear-task" ||
+               a == "--activity-new-task" || a == "--activity-single-top") {
+      continue;
+    } else if ((a == "-n") && need(1)) {
+      component = c.argv[++i];
+    } else if (a == "-a" && need(1)) {
+      action = c.argv[++i];
+    } else if ((a == "-d" || a == "-t" || a == "-c" || a == "-f" || a == "--user" ||
+                a == "-R" || a == "-P" || a == "--start-profiler" || a == "--display") &&
+               need(1)) {
+      ++i;
+    } else if (a == "--es" && need(2)) {
+      has_extras = true;
+      const std::string& key = c.argv[i + 1];
+      if (key == "args" || key == "--args") args = c.argv[i + 2];
+      i += 2;
+    } else if ((a == "--ez" || a == "--ei" || a == "--el" || a == "--ef" || a == "--eu" ||
+                a == "--ecn" || a == "--esa" || a == "--eia" || a == "--ela" || a == "--efa" ||
+                a == "--ed") &&
+               need(2)) {
+      has_extras = true;
+      i += 2;
+    } else if (a == "--esn" && need(1)) {
+      has_extras = true;
+      ++i;
+    } else if (!a.empty() && a[0] == '-') {
+      c.Err(absl::StrCat("Error: Unknown option: ", a, "\n"));
+      return 255;
+    } else {
+      component = a;
+    }
+  }
+  std::string pkg, cls;
+  if (!ParseComponent(component, &pkg, &cls)) {
+    c.Err("Error: Intent does not match any activities\n");
+    return 255;
+  }
+  c.Out(absl::StrCat("Starting: Intent { ", action.empty() ? "" : "act=" + action + " ",
+                     "cmp=", ShortComponent(pkg, cls), has_extras ? " (has extras)" : "",
+                     " }\n"));
+  // Errors go to stderr unless -W, as ActivityManagerShellCommand does.
+  auto err = [&](const std::string& s) { wait ? c.Out(s) : c.Err(s); };
+  if (pkg != kBenchmarkPackage || cls != kBenchmarkActivity || !c.phone.packages().Find(pkg)) {
+    err(absl::StrCat("Error type 3\nError: Activity class {", pkg, "/", cls,
+                     "} does not exist.\n"));
+    return 0;  // am reports this in text, not in the exit status
+  }
+  // `am` itself is a short-lived process; its pid is the "from pid" of the force-stop line.
+  const int32_t am_pid = c.phone.procs().Spawn("app_process");
+  c.phone.app().Launch(args, has_extras, stop_first, am_pid);
+  c.phone.procs().Kill(am_pid);
+  if (wait) {
+    c.Out(absl::StrCat("Status: ok\nLaunchState: COLD\nActivity: ", ShortComponent(pkg, cls),
+                       "\nTotalTime: 412\nWaitTime: 418\nComplete\n"));
+  }
+  return 0;
+}
+
+int ActivityCommand(ShellCall& c, size_t sub) {
+  if (sub >= c.argv.size()) {
+    c.Err("usage: am start|force-stop|kill ...\n");
+    return 1;
+  }
+  const std::string& verb = c.argv[sub];
+  if (verb == "start" || verb == "start-activity") return AmStart(c, sub + 1);
+  if (verb == "force-stop" || verb == "kill" || verb == "stop-app") {
+    if (sub + 1 >= c.argv.size()) {
+      c.Err("Error: no package specified\n");
+      return 255;
+    }
+    if (c.argv.back() == kBenchmarkPackage) {
+      const int32_t am_pid = c.phone.procs().Spawn("app_process");
+      if (verb == "kill") {
+        if (c.phone.app().pid() != 0) c.phone.app().ForceStop(am_pid);
+      } else {
+        c.phone.app().ForceStop(am_pid);
+      }
+      c.phone.procs().Kill(am_pid);
+    }
+    return 0;
+  }
+  c.Err(absl::StrCat("Error: Unknown command: ", verb, "\n"));
+  return 255;
+}
+
+int Cmd(ShellCall& c) {
+  if (c.argv.size() < 2) {
+    c.Err("cmd: No service specified; use -l to list all running services.\n");
+    return 20;
+  }
+  const std::string& service = c.argv[1];
+  if (service == "-l") {
+    return c.Out("Currently running services:\n  activity\n  battery\n  package\n") ? 0 : 1;
+  }
+  if (service == "package") return PackageCommand(c, 2);
+  if (service == "activity") return ActivityCommand(c, 2);
+  c.Err(absl::StrCat("cmd: Can't find service: ", service, "\n"));
+  return 20;
+}
+
+}  // namespace
+
+void RegisterPackageCommands(ShellCommandTable& t) {
+  t["pm"] = [](ShellCall& c) { return PackageCommand(c, 1); };
+  t["am"] = [](ShellCall& c) { return ActivityCommand(c, 1); };
+  t["cmd"] = Cmd;
+}
+
+}  // namespace benchlab::devsim

@@ -1,0 +1,154 @@
+// System commands: date, dumpsys (battery), pidof, ps, kill, input/settings stubs.
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "devsim/phone/battery.h"
+#include "devsim/phone/process_table.h"
+#include "devsim/phone/shell.h"
+
+namespace benchlab::devsim {
+namespace {
+
+// date +FORMAT: strftime plus toybox's %N (nanoseconds) and %3N (milliseconds).
+std::string FormatDate(absl::string_view fmt, absl::Time now) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  std::string out;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] != '%' || i + 1 == fmt.size()) {
+      out += fmt[i];
+      continue;
+    }
+    char f = fmt[++i];
+    const int64_t nanos = absl::ToUnixNanos(now) % 1000000000;
+    if (f >= '1' && f <= '9' && i + 1 < fmt.size() && fmt[i + 1] == 'N') {
+      const int digits = f - '0';
+      std::string n = absl::StrFormat("%09d", nanos);
+      out += n.substr(0, std::min(digits, 9));
+      ++i;
+      continue;
+    }
+    switch (f) {
+      case 's': absl::StrAppend(&out, absl::ToUnixSeconds(now)); break;
+      case 'N': absl::StrAppendFormat(&out, "%09d", nanos); break;
+      case '%': out += '%'; break;
+      default: out += absl::FormatTime(absl::StrCat("%", std::string(1, f)), now, utc);
+    }
+  }
+  return out;
+}
+
+int Date(ShellCall& c) {
+  const absl::Time now = absl::Now();
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    const std::string& a = c.argv[i];
+    if (!a.empty() && a[0] == '+') return c.Out(FormatDate(a.substr(1), now) + "\n") ? 0 : 1;
+    if (a == "-u") continue;
+    return c.Fail(absl::StrCat("bad date '", a, "'"));
+  }
+  return c.Out(FormatDate("%a %b %e %H:%M:%S UTC %Y", now) + "\n") ? 0 : 1;
+}
+
+std::string BatteryDump(PhoneState& p) {
+  const int level = p.battery().level();
+  const int temp_tenths = static_cast<int>(std::lround(p.battery().temp_c() * 10));
+  return absl::StrCat(
+      "Current Battery Service state:\n"
+      "  AC powered: false\n"
+      "  USB powered: true\n"
+      "  Wireless powered: false\n"
+      "  Dock powered: false\n"
+      "  Max charging current: 500000\n"
+      "  Max charging voltage: 5000000\n"
+      "  Charge counter: ", level * 45000, "\n"
+      "  status: 2\n"
+      "  health: 2\n"
+      "  present: true\n"
+      "  level: ", level, "\n"
+      "  scale: 100\n"
+      "  voltage: ", 3700 + level * 5, "\n"
+      "  temperature: ", temp_tenths, "\n"
+      "  technology: Li-ion\n"
+      "  Charging state: 1\n"
+      "  Charging policy: 1\n"
+      "  Capacity level: 3\n");
+}
+
+int Dumpsys(ShellCall& c) {
+  if (c.argv.size() >= 2 && c.argv[1] == "battery") return c.Out(BatteryDump(c.phone)) ? 0 : 1;
+  if (c.argv.size() >= 2 && c.argv[1] == "thermalservice") {
+    return c.Out(absl::StrFormat(
+               "IsStatusOverride: false\nThermal Status: %d\nCached temperatures:\n"
+               "\tTemperature{mValue=%.1f, mType=2, mName=battery, mStatus=0}\n",
+               c.phone.battery().temp_c() > 42 ? 2 : 0, c.phone.battery().temp_c()))
+               ? 0
+               : 1;
+  }
+  if (c.argv.size() >= 2) {
+    c.Err(absl::StrCat("Can't find service: ", c.argv[1], "\n"));
+    return 0;  // real dumpsys says so and still exits 0
+  }
+  return c.Out("Currently running services:\n  activity\n  battery\n  package\n"
+               "  thermalservice\n")
+             ? 0
+             : 1;
+}
+
+int Pidof(ShellCall& c) {
+  std::vector<int32_t> pids;
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    if (c.argv[i][0] == '-') continue;
+    for (int32_t pid : c.phone.procs().PidsOf(c.argv[i])) pids.push_back(pid);
+  }
+  if (pids.empty()) return 1;
+  std::sort(pids.rbegin(), pids.rend());  // toybox lists newest first
+  return c.Out(absl::StrCat(absl::StrJoin(pids, " "), "\n")) ? 0 : 1;
+}
+
+int Ps(ShellCall& c) {
+  std::string out = "USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME\n";
+  for (const auto& [pid, name] : c.phone.procs().All()) {
+    const bool app = name.find('.') != std::string::npos;
+    absl::StrAppendFormat(&out, "%-10s %7d %5d %7d %6d 0                   0 S %s\n",
+                          app ? "u0_a123" : "root", pid, app ? kPidZygote : 1, 12345678,
+                          app ? 123456 : 4567, name);
+  }
+  return c.Out(out) ? 0 : 1;
+}
+
+int Kill(ShellCall& c) {
+  int status = 0;
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    int32_t pid = 0;
+    if (c.argv[i][0] == '-') continue;
+    if (!absl::SimpleAtoi(c.argv[i], &pid) || !c.phone.procs().Alive(pid)) {
+      c.Err(absl::StrCat("kill: ", c.argv[i], ": No such process\n"));
+      status = 1;
+    } else {
+      // The shell user may not kill other users' processes.
+      c.Err(absl::StrCat("kill: ", c.argv[i], ": Operation not permitted\n"));
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+void RegisterSystemCommands(ShellCommandTable& t) {
+  t["date"] = Date;
+  t["dumpsys"] = Dumpsys;
+  t["pidof"] = Pidof;
+  t["ps"] = Ps;
+  t["kill"] = Kill;
+  t["settings"] = [](ShellCall& c) {
+    if (c.argv.size() >= 4 && c.argv[1] == "get") return c.Out("null\n") ? 0 : 1;
+    return 0;
+  };
+  t["input"] = [](ShellCall&) { return 0; };
+  t["svc"] = [](ShellCall&) { return 0; };
+}
+
+}  // namespace benchlab::devsim

@@ -1,0 +1,137 @@
+// The simulated phone's logcat command: layouts, filters, tails, follow mode.
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "devsim/phone/log_buffer.h"
+#include "devsim/phone/phone.h"
+#include "tests/unit/devsim_phone_test_io.h"
+
+namespace benchlab::devsim {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// 2024-11-25 10:03:51.112 UTC
+const absl::Time kT0 = absl::FromUnixMillis(1732529031112);
+
+class LogcatTest : public ::testing::Test {
+ protected:
+  LogcatTest() : phone_(MakeProfile(5, 0), 5, absl::Milliseconds(400)) {
+    phone_.SetBackgroundLogs(false);
+    phone_.logs().Clear(kAllLogMask);
+    LogBuffer& l = phone_.logs();
+    l.Write(LogId::kSystem, 1402, 1471, 'I', "ActivityManager", "Start proc 6843:x/u0a1", kT0);
+    l.Write(LogId::kMain, 6843, 6843, 'I', "tflite", "Num threads: [4]", kT0 + absl::Milliseconds(5));
+    l.Write(LogId::kMain, 3127, 3341, 'I', "tflite", "Initialized TensorFlow Lite runtime.",
+            kT0 + absl::Milliseconds(6));
+    l.Write(LogId::kMain, 6843, 6843, 'W', "tflite", "two\nlines", kT0 + absl::Milliseconds(7));
+    l.Write(LogId::kCrash, 6843, 6843, 'E', "AndroidRuntime", "FATAL EXCEPTION: main\n\tat x",
+            kT0 + absl::Seconds(2));
+  }
+  std::vector<std::string> Lines(absl::string_view cmd) {
+    ShResult r = RunSh(phone_, cmd);
+    EXPECT_EQ(r.status, 0) << r.err;
+    std::vector<std::string> v = absl::StrSplit(r.out, '\n');
+    if (!v.empty() && v.back().empty()) v.pop_back();
+    return v;
+  }
+  Phone phone_;
+};
+
+TEST_F(LogcatTest, ThreadtimeLayoutBufferHeadersAndMultiLine) {
+  EXPECT_THAT(Lines("logcat -d"),
+              ElementsAre("--------- beginning of system",
+                          "11-25 10:03:51.112  1402  1471 I ActivityManager: Start proc 6843:x/u0a1",
+                          "--------- beginning of main",
+                          "11-25 10:03:51.117  6843  6843 I tflite  : Num threads: [4]",
+                          "11-25 10:03:51.118  3127  3341 I tflite  : Initialized TensorFlow Lite runtime.",
+                          "11-25 10:03:51.119  6843  6843 W tflite  : two",
+                          "11-25 10:03:51.119  6843  6843 W tflite  : lines",
+                          "--------- beginning of crash",
+                          "11-25 10:03:53.112  6843  6843 E AndroidRuntime: FATAL EXCEPTION: main",
+                          "11-25 10:03:53.112  6843  6843 E AndroidRuntime: \tat x"));
+}
+
+TEST_F(LogcatTest, OtherLayouts) {
+  EXPECT_EQ(Lines("logcat -d -b main -v time")[1],
+            "11-25 10:03:51.117 I/tflite  ( 6843): Num threads: [4]");
+  EXPECT_EQ(Lines("logcat -d -b main -v brief")[1], "I/tflite  ( 6843): Num threads: [4]");
+  EXPECT_EQ(Lines("logcat -d -b main -v epoch")[1],
+            "1732529031.117  6843  6843 I tflite  : Num threads: [4]");
+}
+
+TEST_F(LogcatTest, FiltersByTagPriorityPidAndRegex) {
+  EXPECT_THAT(Lines("logcat -d -s tflite:W"),
+              ElementsAre("--------- beginning of main",
+                          "11-25 10:03:51.119  6843  6843 W tflite  : two",
+                          "11-25 10:03:51.119  6843  6843 W tflite  : lines"));
+  EXPECT_EQ(Lines("logcat -d 'tflite:I *:S'").size(), 5u);  // header + 4 lines
+  EXPECT_EQ(Lines("logcat -d tflite:I '*:S'").size(), 5u);
+  EXPECT_EQ(Lines("logcat -d -b main --pid=3127").size(), 2u);
+  EXPECT_EQ(Lines("logcat -d -b main --pid 6843").size(), 4u);
+  EXPECT_EQ(Lines("logcat -d -e 'Num thr'").size(), 2u);
+}
+
+TEST_F(LogcatTest, TailByCountAndTime) {
+  EXPECT_EQ(Lines("logcat -t 1").back(),
+            "11-25 10:03:53.112  6843  6843 E AndroidRuntime: \tat x");
+  EXPECT_EQ(Lines("logcat -d -b main -T 2").size(), 4u);  // header + 2-line message + 1
+  EXPECT_EQ(Lines("logcat -d -T '2024-11-25 10:03:51.118'").size(), 7u);
+  EXPECT_EQ(Lines("logcat -d -T '1732529031.118'").size(), 7u);
+  EXPECT_EQ(Lines("logcat -d -T '2024-11-25 10:03:53.000'").size(), 3u);
+}
+
+TEST_F(LogcatTest, TailByTimeWithoutYearMeansThisYear) {
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(absl::Now()));
+  phone_.logs().Write(LogId::kMain, 9, 9, 'I', "late", "now", now);
+  const std::string since = absl::FormatTime("%m-%d %H:%M:%E3S", now, absl::UTCTimeZone());
+  EXPECT_EQ(Lines(absl::StrCat("logcat -d -T '", since, "'")),
+            std::vector<std::string>({"--------- beginning of main",
+                                      absl::StrCat(since, "     9     9 I late    : now")}));
+}
+
+TEST_F(LogcatTest, WhatAdbLogcatSends) {
+  std::vector<std::string> lines = Lines(
+      "export ANDROID_LOG_TAGS=\"''\"; exec logcat '-v' 'threadtime' '-b' 'main' '-b' 'crash' "
+      "'-d'");
+  EXPECT_EQ(lines.size(), 8u);
+  EXPECT_EQ(lines[0], "--------- beginning of main");
+}
+
+TEST_F(LogcatTest, ClearEmptiesBuffers) {
+  EXPECT_EQ(RunSh(phone_, "logcat -c -b main").status, 0);
+  EXPECT_EQ(Lines("logcat -d -b main").size(), 0u);
+  EXPECT_EQ(Lines("logcat -d -b all").size(), 5u);
+  EXPECT_EQ(RunSh(phone_, "logcat -v nonsense").status, 1);
+}
+
+TEST_F(LogcatTest, FollowStreamsNewEntriesUntilCancelled) {
+  StringIo io;
+  int status = -1;
+  std::thread t([&] { status = phone_.RunShell("logcat -s follow -T 1", io); });
+  absl::SleepFor(absl::Milliseconds(50));
+  phone_.logs().Write(LogId::kMain, 1, 1, 'I', "follow", "first");
+  phone_.logs().Write(LogId::kMain, 1, 1, 'I', "follow", "second");
+  const absl::Time end = absl::Now() + absl::Seconds(5);
+  while (!absl::StrContains(io.out(), "second") && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const absl::Time cancel_at = absl::Now();
+  io.Cancel();
+  t.join();
+  EXPECT_LT(absl::Now() - cancel_at, absl::Seconds(1));  // noticed without new entries
+  EXPECT_THAT(io.out(), HasSubstr("I follow  : first\n"));
+  EXPECT_THAT(io.out(), HasSubstr("I follow  : second\n"));
+  EXPECT_THAT(io.out(), Not(HasSubstr("tflite")));
+  EXPECT_EQ(status, 0);
+}
+
+}  // namespace
+}  // namespace benchlab::devsim
