@@ -3,7 +3,9 @@
 // checks; values are read straight out of the line's string_view.
 #include "common/benchmark_parser.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -36,6 +38,13 @@ absl::string_view FlagValue(absl::string_view args, absl::string_view name) {
     }
   }
   return absl::string_view();
+}
+
+// Spaces and tabs only; inline (the packaged abseil's helpers are out-of-line calls).
+absl::string_view TrimSpaces(absl::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 absl::string_view Quoted(absl::string_view s, size_t max = 80) {
@@ -808,7 +817,11 @@ bool BenchmarkParser::HandleProfileLine(absl::string_view msg) {
       absl::StartsWith(msg, "Memory (bytes): ") || absl::EndsWith(msg, " nodes observed") ||
       absl::StartsWith(msg, "Primary graph") || absl::StartsWith(msg, "Subgraph (") ||
       absl::StartsWith(msg, "Delegate internal")) {
-    Keep(&p.lines, msg);
+    if (p.text_lines < options_.max_kept_lines) {
+      ++p.text_lines;
+      p.text.append(msg.data(), std::min(msg.size(), options_.max_line_bytes));
+      p.text.push_back('\n');
+    }
   } else {
     profile_index_ = -1;  // not a profile line: the block is over (or was cut off)
     section_ = ProfileSection::kNone;
@@ -834,9 +847,13 @@ bool BenchmarkParser::HandleProfileLine(absl::string_view msg) {
     }
     absl::string_view cols[10];
     int n = 0;
-    for (absl::string_view c : absl::StrSplit(msg.substr(1), '\t')) {
-      if (n == 10) break;
-      cols[n++] = absl::StripAsciiWhitespace(c);
+    absl::string_view rest_cols = msg.substr(1);
+    while (n < 10) {
+      const char* tab = static_cast<const char*>(std::memchr(rest_cols.data(), '\t', rest_cols.size()));
+      size_t len = tab ? static_cast<size_t>(tab - rest_cols.data()) : rest_cols.size();
+      cols[n++] = TrimSpaces(rest_cols.substr(0, len));
+      if (!tab) break;
+      rest_cols.remove_prefix(len + 1);
     }
     auto pct = [](absl::string_view v) {
       absl::ConsumeSuffix(&v, "%");

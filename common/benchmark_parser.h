@@ -105,7 +105,10 @@ struct OpProfile {
   std::optional<LatencyStats> timings;
   std::optional<int64_t> nodes_executed;
   std::optional<int64_t> nodes_observed;
-  std::vector<std::string> lines;  // the block's messages verbatim (capped)
+  // The block's messages verbatim, one per line ("\n"-joined into one buffer, so keeping
+  // them costs no allocation per line); capped at max_kept_lines lines.
+  std::string text;
+  size_t text_lines = 0;
   bool ended = false;              // "N nodes observed" seen (logcat may cut a block off)
 };
 

@@ -4,6 +4,7 @@
 #include "common/logcat_line.h"
 
 #include <cstddef>
+#include <cstring>
 
 namespace benchlab {
 namespace {
@@ -16,6 +17,23 @@ inline bool IsPriority(char c) {
       return true;
     default:
       return false;
+  }
+}
+
+// memchr-based searches: the packaged abseil's string_view::find is an out-of-line call.
+size_t FindChar(absl::string_view s, char c, size_t from = 0) {
+  if (from >= s.size()) return absl::string_view::npos;
+  const void* p = std::memchr(s.data() + from, c, s.size() - from);
+  return p ? static_cast<size_t>(static_cast<const char*>(p) - s.data()) : absl::string_view::npos;
+}
+
+// First position of `a` immediately followed by `b`.
+size_t FindPair(absl::string_view s, char a, char b, size_t from = 0) {
+  while (true) {
+    size_t i = FindChar(s, a, from);
+    if (i == absl::string_view::npos || i + 1 >= s.size()) return absl::string_view::npos;
+    if (s[i + 1] == b) return i;
+    from = i + 1;
   }
 }
 
@@ -99,7 +117,7 @@ size_t ParseTimestamp(absl::string_view s, LogcatLine* out) {
 
 // "tag<pad>: message" (threadtime, studio legacy): the tag ends at the first ": ".
 bool SplitTagColon(absl::string_view rest, LogcatLine* out) {
-  size_t colon = rest.find(": ");
+  size_t colon = FindPair(rest, ':', ' ');
   if (colon == absl::string_view::npos) {
     if (rest.empty() || rest.back() != ':') return false;  // "tag  :" with the blank stripped
     out->tag = RStrip(rest.substr(0, rest.size() - 1));
@@ -116,7 +134,7 @@ bool ParseBriefAt(absl::string_view s, size_t p, LogcatLine* out) {
   if (p + 2 > s.size() || !IsPriority(s[p]) || s[p + 1] != '/') return false;
   size_t search = p + 2;
   while (true) {
-    size_t close = s.find(')', search);
+    size_t close = FindChar(s, ')', search);
     if (close == absl::string_view::npos) return false;
     // Must be "): " or ")" ending the line with ':' after it.
     bool ends = close + 1 < s.size() && s[close + 1] == ':' &&
@@ -148,7 +166,7 @@ bool ParseStudioRest(absl::string_view s, size_t p, LogcatLine* out) {
   absl::string_view rest = s.substr(p);
   size_t k = 0;
   while (true) {
-    k = rest.find("  ", k);
+    k = FindPair(rest, ' ', ' ', k);
     if (k == absl::string_view::npos) return false;
     size_t letter = k + 2;
     while (letter < rest.size() && rest[letter] == ' ') ++letter;  // longer padding runs
@@ -198,7 +216,7 @@ bool ParseAfterTimestamp(absl::string_view s, size_t p, LogcatLine* out) {
     ++q;
     if (!Number(s, &q, &out->tid)) return false;
     if (q < s.size() && s[q] == '/') {  // legacy "pid-tid/package P/tag: msg"
-      size_t pkg_end = s.find(' ', q + 1);
+      size_t pkg_end = FindChar(s, ' ', q + 1);
       if (pkg_end == absl::string_view::npos) return false;
       out->package = s.substr(q + 1, pkg_end - q - 1);
       size_t r = pkg_end + 1;
@@ -275,13 +293,11 @@ bool ParseLogcatLine(absl::string_view line, LogcatLine* out) {
 
   const char c = line[0];
   if (IsDigit(c)) {
-    LogcatLine parsed;
-    size_t p = ParseTimestamp(line, &parsed);
-    if (p != 0 && ParseAfterTimestamp(line, p, &parsed)) {
-      *out = parsed;
-      return true;
-    }
-    return false;  // a message that happens to start with a digit ("9 nodes observed")
+    size_t p = ParseTimestamp(line, out);
+    if (p != 0 && ParseAfterTimestamp(line, p, out)) return true;
+    *out = LogcatLine();  // a message that happens to start with a digit ("9 nodes observed")
+    out->message = line;
+    return false;
   }
   if (c == '-') {
     constexpr absl::string_view kSwitch = "--------- ";
@@ -298,12 +314,12 @@ bool ParseLogcatLine(absl::string_view line, LogcatLine* out) {
   }
   if (IsPriority(c)) {
     if (line.size() > 1 && line[1] == '/') {
-      LogcatLine parsed;
-      if (ParseBriefAt(line, 0, &parsed)) {
-        parsed.layout = LogcatLayout::kBrief;
-        *out = parsed;
+      if (ParseBriefAt(line, 0, out)) {
+        out->layout = LogcatLayout::kBrief;
         return true;
       }
+      *out = LogcatLine();
+      out->message = line;
       return false;
     }
     ParseNative(line, out);

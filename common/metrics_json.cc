@@ -149,7 +149,7 @@ Json BenchmarkResultToJson(const BenchmarkResult& r) {
         types.push_back(std::move(x));
       }
       o["by_type"] = std::move(types);
-      o["lines"] = Lines(p.lines);
+      o["text"] = p.text;
       a.push_back(std::move(o));
     }
     j["op_profiles"] = std::move(a);
