@@ -8,7 +8,7 @@
 namespace benchlab::devsim {
 namespace {
 constexpr double kCoolTauSec = 60.0;
-constexpr double kHeatPerLoadSecC = 0.6;  // °C per second at full load
+constexpr double kHeatPerLoadSecC = 1.0;  // °C per second of benchmark at full load
 constexpr double kMaxTempC = 48.0;
 }  // namespace
 

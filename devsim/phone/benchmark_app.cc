@@ -37,7 +37,7 @@ struct Line {
 struct Batch {
   absl::Duration at;
   std::vector<Line> lines;
-  std::function<void()> action;  // runs after the lines are written
+  std::function<void()> action;  // runs just before the lines are written
 };
 
 // Builds the run's timeline. Times are offsets from the launch.
@@ -401,13 +401,16 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
   LogBuffer* logs_ptr = &logs;
   for (Batch& b : plan.batches()) {
     if (b.lines.empty() && !b.action) continue;
-    Scheduler::Get().Add(group_, t0 + b.at,
-                         [logs_ptr, lines = std::move(b.lines), action = std::move(b.action)] {
-                           const absl::Time now = absl::Now();
-                           for (const Line& l : lines) {
-                             logs_ptr->Write(l.id, l.pid, l.tid, l.prio, l.tag, l.msg, now);
-                           }
+    // Stamped with the planned time, not the moment the scheduler gets to it, so a busy
+    // machine delays lines but does not squeeze the run's timeline.
+    const absl::Time due = t0 + b.at;
+    Scheduler::Get().Add(group_, due,
+                         [logs_ptr, due, lines = std::move(b.lines), action = std::move(b.action)] {
+                           // The action first: whoever sees "has died" finds the pid gone.
                            if (action) action();
+                           for (const Line& l : lines) {
+                             logs_ptr->Write(l.id, l.pid, l.tid, l.prio, l.tag, l.msg, due);
+                           }
                          });
   }
   return pid;

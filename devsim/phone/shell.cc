@@ -2,6 +2,8 @@
 // joins commands with ; && || and |, and dispatches to the command table.
 #include "devsim/phone/shell.h"
 
+#include <fnmatch.h>
+
 #include <memory>
 #include <utility>
 
@@ -81,6 +83,7 @@ const ShellCommandTable& ShellCommands() {
     RegisterBuiltinCommands(*t);
     RegisterFileCommands(*t);
     RegisterSystemCommands(*t);
+    RegisterTextCommands(*t);
     RegisterPackageCommands(*t);
     RegisterLogcatCommand(*t);
     return t;
@@ -140,6 +143,25 @@ int Shell::Run(absl::string_view line) {
   return status & 0xff;
 }
 
+std::vector<std::string> Shell::Glob(const std::string& pattern) const {
+  // Only the last path component may hold wildcards (what clients send: rm -rf dir/*).
+  const size_t slash = pattern.rfind('/');
+  const std::string dir = slash == std::string::npos ? "/" : pattern.substr(0, slash + 1);
+  const std::string name_pattern =
+      slash == std::string::npos ? pattern : pattern.substr(slash + 1);
+  if (dir.find_first_of("*?[") != std::string::npos) return {};
+  absl::StatusOr<std::vector<VfsEntry>> entries = phone_.fs().List(dir);
+  if (!entries.ok()) return {};
+  std::vector<std::string> out;
+  for (const VfsEntry& e : *entries) {
+    if (e.name[0] == '.' && name_pattern[0] != '.') continue;
+    if (fnmatch(name_pattern.c_str(), e.name.c_str(), 0) == 0) {
+      out.push_back(slash == std::string::npos ? e.name : dir + e.name);
+    }
+  }
+  return out;  // List() is sorted, as sh sorts matches
+}
+
 int Shell::RunPipeline(const ShellPipeline& pipeline) {
   if (pipeline.commands.size() == 1) return RunCommand(pipeline.commands[0], io_);
   // Commands run one after the other, each one's stdout feeding the next's stdin. Fine
@@ -163,6 +185,13 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
   for (const ShellWord& w : cmd.words) {
     std::string s = Expand(w);
     if (s.empty() && !w.quoted) continue;  // an unquoted empty expansion vanishes
+    if (!w.quoted && s.find_first_of("*?[") != std::string::npos) {
+      std::vector<std::string> matches = Glob(s);
+      if (!matches.empty()) {
+        for (std::string& m : matches) argv.push_back(std::move(m));
+        continue;
+      }
+    }
     argv.push_back(std::move(s));
   }
   for (const auto& [name, value] : cmd.assignments) vars_[name] = Expand(value);

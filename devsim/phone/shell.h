@@ -42,6 +42,7 @@ using ShellCommandTable = absl::flat_hash_map<std::string, ShellCommandFn>;
 void RegisterBuiltinCommands(ShellCommandTable& table);  // shell_builtins.cc
 void RegisterFileCommands(ShellCommandTable& table);     // shell_files.cc
 void RegisterSystemCommands(ShellCommandTable& table);   // shell_system.cc (date, dumpsys, pidof)
+void RegisterTextCommands(ShellCommandTable& table);     // shell_text.cc (grep, head, tail, wc)
 void RegisterPackageCommands(ShellCommandTable& table);  // shell_packages.cc (pm, cmd, am ...)
 void RegisterLogcatCommand(ShellCommandTable& table);    // logcat.cc
 
@@ -67,6 +68,8 @@ class Shell {
   int RunPipeline(const ShellPipeline& pipeline);
   int RunCommand(const ShellCommand& cmd, CommandIo& io);
   std::string Expand(const ShellWord& word) const;
+  // Vfs paths matching a wildcard pattern, sorted; empty if none (the word stays as is).
+  std::vector<std::string> Glob(const std::string& pattern) const;
 
   PhoneState& phone_;
   CommandIo& io_;

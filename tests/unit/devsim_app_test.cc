@@ -248,6 +248,22 @@ TEST_F(AppTest, FaultsSetThroughTheShell) {
   ASSERT_TRUE(WaitForLog(phone_, "Inference timings"));
 }
 
+int TempTenths(Phone& phone) {
+  std::string out = RunSh(phone, "dumpsys battery").out;
+  size_t pos = out.find("  temperature: ");
+  int t = 0;
+  EXPECT_NE(pos, std::string::npos);
+  EXPECT_TRUE(absl::SimpleAtoi(out.substr(pos + 15, out.find('\n', pos) - pos - 15), &t));
+  return t;
+}
+
+TEST_F(AppTest, RunsHeatTheBattery) {
+  const int before = TempTenths(phone_);
+  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --num_threads=4'"));
+  ASSERT_TRUE(WaitForLog(phone_, "Memory footprint delta"));
+  EXPECT_GE(TempTenths(phone_), before + 3);
+}
+
 TEST_F(AppTest, GpuRunPrintsDelegateLines) {
   RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --use_gpu=true'"));
   const int32_t pid = StartedPid();

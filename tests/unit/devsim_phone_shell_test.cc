@@ -53,6 +53,20 @@ TEST_F(ShellTest, FileCommands) {
   EXPECT_THAT(Sh("stat /data/local/tmp").out, HasSubstr("directory"));
 }
 
+TEST_F(ShellTest, GlobsAndPipes) {
+  ASSERT_EQ(Sh("mkdir -p /data/local/tmp/b && touch /data/local/tmp/b/x.tflite "
+               "/data/local/tmp/b/y.tflite /data/local/tmp/b/z.txt").status, 0);
+  EXPECT_EQ(Sh("ls /data/local/tmp/b/*.tflite").out,
+            "/data/local/tmp/b/x.tflite\n/data/local/tmp/b/y.tflite\n");
+  EXPECT_EQ(Sh("echo '/data/local/tmp/b/*'").out, "/data/local/tmp/b/*\n");  // quoted
+  EXPECT_EQ(Sh("rm -rf /data/local/tmp/b/* && ls /data/local/tmp/b").out, "");
+  EXPECT_EQ(Sh("dumpsys battery | grep temperature | wc -l").out, "1\n");
+  EXPECT_EQ(Sh("pm list packages | grep -c android").out, "10\n");
+  EXPECT_EQ(Sh("getprop | grep -q ro.serialno && echo found").out, "found\n");
+  EXPECT_EQ(Sh("getprop | grep nothing-here").status, 1);
+  EXPECT_EQ(Sh("getprop | head -n 2 | tail -1").out, "[persist.sys.timezone]: [Etc/UTC]\n");
+}
+
 TEST_F(ShellTest, DateFormats) {
   const int64_t before = absl::ToUnixSeconds(absl::Now());
   int64_t secs = 0;
