@@ -97,30 +97,11 @@ BenchmarkParser::BenchmarkParser(BenchmarkParserOptions options) : options_(std:
 // ---- input ------------------------------------------------------------------------
 
 void BenchmarkParser::FeedBytes(absl::string_view bytes) {
-  while (!bytes.empty()) {
-    size_t nl = bytes.find('\n');
-    if (nl == absl::string_view::npos) {
-      partial_.append(bytes.data(), bytes.size());
-      return;
-    }
-    if (partial_.empty()) {
-      FeedLine(bytes.substr(0, nl));
-    } else {
-      partial_.append(bytes.data(), nl);
-      std::string line = std::move(partial_);
-      partial_.clear();
-      FeedLine(line);
-    }
-    bytes.remove_prefix(nl + 1);
-  }
+  splitter_.Feed(bytes, [this](absl::string_view line) { FeedLine(line); });
 }
 
 void BenchmarkParser::Finish() {
-  if (!partial_.empty()) {
-    std::string line = std::move(partial_);
-    partial_.clear();
-    FeedLine(line);
-  }
+  splitter_.Flush([this](absl::string_view line) { FeedLine(line); });
   if (result_.status == RunStatus::kRunning) {
     if (summary_seen_ || result_.timed) {
       result_.status = RunStatus::kOk;
@@ -267,8 +248,14 @@ void BenchmarkParser::HandleSystemLine(const LogcatLine& l, absl::string_view ra
     return;
   }
   if (l.tag == "libc" && absl::StartsWith(msg, "Fatal signal")) {
-    bool ours = result_.pid && (l.pid == *result_.pid ||
-                                absl::StrContains(msg, absl::StrCat("pid ", *result_.pid, " ")));
+    // "… in tid 4250 (.lite.benchmark), pid 4242 (.lite.benchmark)": the kernel keeps the
+    // last 15 characters of the process name.
+    absl::string_view name = options_.package;
+    if (name.size() > 15) name.remove_prefix(name.size() - 15);
+    bool ours = result_.pid ? (l.pid == *result_.pid ||
+                               absl::StrContains(msg, absl::StrCat("pid ", *result_.pid, " ")))
+                            : absl::StrContains(msg, absl::StrCat("pid ", l.pid, " (", name, ")"));
+    if (ours && !result_.pid) result_.pid = l.pid;
     if (ours) {
       Keep(&result_.error_lines, raw);
       Fail(ErrorClass::kNativeCrash, true);
@@ -306,7 +293,10 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
     ++result_.lines_ignored;
     return;
   }
-  if (l.priority == 'E' || l.priority == 'F') Keep(&result_.error_lines, raw);
+  // E/F lines are evidence, except the few results logged at E (old APK summary, Firebase
+  // report); bare lines (old native stderr) count when they are a known failure.
+  bool evidence = l.priority == 'E' || l.priority == 'F';
+  classified_error_ = false;
   if (l.priority == 'W') Keep(&result_.warning_lines, msg);
 
   bool tool_line = true;  // a line only the benchmark tool prints (locks the pid)
@@ -354,6 +344,7 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
     case 'A':
       if (absl::StartsWith(msg, "Average inference timings in us: ")) {
         HandleLegacySummary(msg);
+        evidence = false;
       } else {
         handled = false;
       }
@@ -481,12 +472,14 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
       // warning, kept in warning_lines
     } else if (absl::StartsWith(msg, "{\"name\": \"TFLite benchmark\"")) {
       // Firebase Game Loop report (logged at E level; values duplicate the lines above)
+      evidence = false;
     } else {
       ++result_.unknown_line_count;
       Keep(&result_.unknown_lines, msg);
       tool_line = false;
     }
   }
+  if (evidence || classified_error_) Keep(&result_.error_lines, raw);
   if (tool_line && l.pid >= 0 && !anchor_pid_ && !soft_pid_) {
     soft_pid_ = l.pid;
     result_.pid = l.pid;
@@ -528,6 +521,7 @@ bool BenchmarkParser::ClassifyError(absl::string_view msg, char priority) {
   } else {
     return false;
   }
+  classified_error_ = true;
   Fail(error, terminal);
   return true;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/line_splitter.h"
 #include "common/logcat_line.h"
 
 namespace benchlab {
@@ -233,7 +234,7 @@ class BenchmarkParser {
 
   BenchmarkParserOptions options_;
   BenchmarkResult result_;
-  std::string partial_;  // FeedBytes: an unfinished line
+  LineSplitter splitter_;  // FeedBytes: keeps an unfinished line between chunks
 
   absl::string_view current_line_;  // valid during FeedLine only
   std::optional<int64_t> anchor_pid_;
@@ -248,6 +249,7 @@ class BenchmarkParser {
   bool profile_output_to_file_ = false;
   bool in_memory_status_ = false;
   bool failure_terminal_ = false;
+  bool classified_error_ = false;  // the current line was a failure line
   int profile_index_ = -1;  // the block being read, in result_.op_profiles; -1 outside
   ProfileSection section_ = ProfileSection::kNone;
   bool section_has_start_column_ = false;

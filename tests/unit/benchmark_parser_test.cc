@@ -435,6 +435,7 @@ TEST(BenchmarkParserVariantTest, OldApkSummaryAtErrorLevelWithGluedMemory) {
   EXPECT_DOUBLE_EQ(*r.warmup_avg_us, 91471);
   EXPECT_EQ(r.init_us, 4108);
   EXPECT_DOUBLE_EQ(*r.inference_avg_us, 80660.1);
+  EXPECT_TRUE(r.error_lines.empty());  // a result, not evidence of a failure
   EXPECT_EQ(r.legacy_memory,
             "Overall max resident set size = 43.1 MB, total malloc-ed size = 12.5 MB, in-use "
             "allocated/mmapped size = 10.2 MB");
@@ -685,6 +686,27 @@ TEST(BenchmarkParserFailureTest, EveryFailureClass) {
   }
 }
 
+TEST(BenchmarkParserFailureTest, NativeCrashWithoutAStartLineIsTiedByTheProcessName) {
+  BenchmarkResult r = ParseText(
+      "11-25 10:00:01.000  4242  4250 F libc    : Fatal signal 11 (SIGSEGV), code 1, fault addr "
+      "0x0 in tid 4250 (GLThread 12), pid 4242 (.lite.benchmark)\n"
+      "11-25 10:00:01.000  5555  5555 F libc    : Fatal signal 6 (SIGABRT) in tid 5555 (camera), "
+      "pid 5555 (camera)\n");
+  EXPECT_EQ(r.error_class, ErrorClass::kNativeCrash);
+  EXPECT_EQ(r.pid, 4242);
+  EXPECT_EQ(r.error_lines.size(), 1u);
+  r = ParseText(
+      "11-25 10:00:01.000  5555  5555 F libc    : Fatal signal 6 (SIGABRT) in tid 5555 (camera), "
+      "pid 5555 (camera)\n");
+  EXPECT_EQ(r.error_class, ErrorClass::kNoResult);
+}
+
+TEST(BenchmarkParserFailureTest, BareFailureLinesOfOldNativeBuildsAreEvidence) {
+  BenchmarkResult r = ParseText("STARTING!\nFailed to mmap model /x.tflite\n");
+  EXPECT_EQ(r.error_class, ErrorClass::kModelMissing);
+  EXPECT_EQ(r.error_lines, std::vector<std::string>{"Failed to mmap model /x.tflite"});
+}
+
 TEST(BenchmarkParserFailureTest, InvokeFailureInTimedRunsKeepsTheNumbersButFails) {
   std::vector<std::string> lines = Lines(Fixture("01_cpu_xnnpack_2024.logcat"));
   auto at = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
@@ -831,6 +853,23 @@ TEST(BenchmarkParserIncrementalTest, RandomChunkingsGiveTheSameResult) {
       ASSERT_EQ(FormatBenchmarkJson(p.result()), want) << name << " trial " << trial;
     }
   }
+}
+
+TEST(LineSplitterTest, SplitsChunksAndKeepsTheTail) {
+  LineSplitter splitter;
+  std::vector<std::string> got;
+  auto add = [&got](absl::string_view l) { got.emplace_back(l); };
+  splitter.Feed("ab", add);
+  splitter.Feed("c\nde\n\nf", add);
+  EXPECT_EQ(got, (std::vector<std::string>{"abc", "de", ""}));
+  EXPECT_EQ(splitter.pending_bytes(), 1u);
+  splitter.Feed("g\r\n", add);
+  splitter.Feed("tail", add);
+  splitter.Flush(add);
+  EXPECT_EQ(got, (std::vector<std::string>{"abc", "de", "", "fg\r", "tail"}));
+  EXPECT_EQ(splitter.pending_bytes(), 0u);
+  splitter.Flush(add);  // nothing pending: no empty line invented
+  EXPECT_EQ(got.size(), 5u);
 }
 
 // ---- hostile input ----------------------------------------------------------------------
