@@ -17,7 +17,12 @@ absl::string_view LogIdName(LogId id) {
   return "main";
 }
 
-LogBuffer::LogBuffer(size_t max_entries) : max_entries_(std::max<size_t>(max_entries, 16)) {}
+LogBuffer::LogBuffer(size_t max_entries) {
+  max_entries = std::max<size_t>(max_entries, 16);
+  for (int i = 0; i < kNumLogIds; ++i) max_entries_[i] = max_entries / 8;
+  max_entries_[static_cast<size_t>(LogId::kMain)] = max_entries;
+  max_entries_[static_cast<size_t>(LogId::kSystem)] = max_entries / 2;
+}
 
 uint64_t LogBuffer::Write(LogId id, int32_t pid, int32_t tid, char priority,
                           absl::string_view tag, absl::string_view message, absl::Time time) {
@@ -26,7 +31,7 @@ uint64_t LogBuffer::Write(LogId id, int32_t pid, int32_t tid, char priority,
   if (time < last_time_) time = last_time_;
   last_time_ = time;
   auto& buf = buffers_[static_cast<size_t>(id)];
-  if (buf.size() >= max_entries_) buf.pop_front();
+  if (buf.size() >= max_entries_[static_cast<size_t>(id)]) buf.pop_front();
   LogEntry e;
   e.seq = ++last_seq_;
   e.id = id;

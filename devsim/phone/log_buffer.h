@@ -42,7 +42,8 @@ struct LogEntry {
 
 class LogBuffer {
  public:
-  // `max_entries` bounds each buffer; the oldest entries drop first, like the kernel/logd.
+  // `max_entries` bounds the main buffer (system gets half, the others an eighth); the
+  // oldest entries drop first, as in logd's ring buffers.
   explicit LogBuffer(size_t max_entries = 4096);
 
   // Appends one message stamped `time` (InfiniteFuture = now); a time earlier than the
@@ -66,7 +67,7 @@ class LogBuffer {
   bool HasNewerLocked(uint32_t mask, uint64_t after_seq) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  const size_t max_entries_;
+  std::array<size_t, kNumLogIds> max_entries_;
   mutable absl::Mutex mu_;
   std::array<std::deque<LogEntry>, kNumLogIds> buffers_ ABSL_GUARDED_BY(mu_);
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;

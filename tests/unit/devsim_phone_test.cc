@@ -102,6 +102,8 @@ TEST(LogBufferTest, MergesBuffersInWriteOrderAndIsBounded) {
   EXPECT_EQ(logs.Read(kDefaultLogMask, all[1].seq).size(), 1u);
   for (int i = 0; i < 100; ++i) logs.Write(LogId::kMain, 1, 1, 'I', "a", "x");
   EXPECT_EQ(logs.Read(LogMask(LogId::kMain), 0).size(), 16u);
+  for (int i = 0; i < 100; ++i) logs.Write(LogId::kSystem, 1, 1, 'I', "a", "x");
+  EXPECT_EQ(logs.Read(LogMask(LogId::kSystem), 0).size(), 8u);  // half of main
   EXPECT_FALSE(logs.WaitNewer(kDefaultLogMask, logs.last_seq(), absl::Milliseconds(10)));
   logs.Clear(kAllLogMask);
   EXPECT_TRUE(logs.Read(kAllLogMask, 0).empty());
