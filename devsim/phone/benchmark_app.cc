@@ -18,6 +18,7 @@
 #include "devsim/phone/benchmark_flags.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/latency_model.h"
+#include "devsim/phone/op_profile.h"
 #include "devsim/phone/package_manager.h"
 #include "devsim/phone/process_table.h"
 #include "devsim/phone/scheduler.h"
@@ -377,6 +378,18 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
               I(end, absl::StrFormat("- VmRSS              : %d MB", n.vm_rss_mb));
               I(end, absl::StrFormat("+ RssAnnon           : %d MB", n.rss_anon_mb));
               I(end, absl::StrFormat("+ RssFile + RssShmem : %d MB", n.rss_file_mb));
+            }
+            if (flags.Bool("enable_op_profiling", false) &&
+                flags.String("op_profiling_output_file").empty() &&
+                flags.String("profiling_output_csv_file").empty()) {
+              const std::string kernel = cfg.use_gpu     ? "TfLiteGpuDelegateV2"
+                                         : cfg.use_nnapi ? "TfLiteNnapiDelegate"
+                                         : cfg.use_xnnpack ? "TfLiteXNNPackDelegate"
+                                                           : "";
+              for (std::string& m : OpProfileMessages(
+                       n, kernel, RunSeed(phone_.seed(), phone_.profile(), run_number))) {
+                I(end, std::move(m));
+              }
             }
             Battery* battery = &phone_.battery();
             const double load = cfg.use_gpu ? 0.6 : cfg.use_nnapi ? 0.5

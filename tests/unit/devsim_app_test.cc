@@ -264,6 +264,34 @@ TEST_F(AppTest, RunsHeatTheBattery) {
   EXPECT_GE(TempTenths(phone_), before + 3);
 }
 
+TEST_F(AppTest, OpProfilingPrintsTwoBlocksAfterTheMemoryLine) {
+  // A small model, so the tables fit in one logcat message (bigger ones are cut off).
+  ASSERT_TRUE(phone_.fs().Write("/data/local/tmp/kws.tflite", MakeFakeModel(300000, 2)).ok());
+  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/kws.tflite --use_xnnpack=false "
+                                     "--enable_op_profiling=true'"));
+  const int32_t pid = StartedPid();
+  ASSERT_TRUE(WaitForLog(phone_, "Operator-wise Profiling Info for Regular Benchmark Runs:"));
+  std::vector<std::string> l = AppLines(pid);
+  ASSERT_GE(l.size(), 2u);
+  EXPECT_THAT(l[l.size() - 3], StartsWith("I Memory footprint delta"));
+  EXPECT_THAT(l[l.size() - 2], StartsWith("I Profiling Info for Benchmark Initialization:\n"
+                                          "============================== Run Order "
+                                          "==============================\n"
+                                          "\t                             [node type]\t  "
+                                          "[first]\t [avg ms]\t     [%]\t  [cdf%]\t  "
+                                          "[mem KB]\t[times called]\t[Name]\n"
+                                          "\t                         AllocateTensors\t"));
+  EXPECT_THAT(l.back(), HasSubstr(" CONV_2D\t"));
+  EXPECT_THAT(l.back(), HasSubstr("\nTimings (microseconds): count="));
+  EXPECT_THAT(l.back(), HasSubstr("\n\t                             [Node type]\t  [count]\t"
+                                  "  [avg ms]\t    [avg %]\t    [cdf %]\t  [mem KB]\t"
+                                  "[times called]\n"));
+  EXPECT_LE(l.back().size(), 4068u);
+  // In logcat each message line gets the prefix; empty lines keep it.
+  EXPECT_THAT(RunSh(phone_, "logcat -d -s tflite").out,
+              ContainsRegex(absl::StrCat(" ", pid, " I tflite  : \n")));
+}
+
 TEST_F(AppTest, GpuRunPrintsDelegateLines) {
   RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --use_gpu=true'"));
   const int32_t pid = StartedPid();
