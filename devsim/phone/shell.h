@@ -79,6 +79,9 @@ class Shell {
   int exit_status_ = 0;
 };
 
+// `dumpsys package NAME` (shell_packages.cc), used by dumpsys in shell_system.cc.
+int DumpsysPackage(ShellCall& call, const std::string& name);
+
 // The table of every command a phone knows (built once).
 const ShellCommandTable& ShellCommands();
 

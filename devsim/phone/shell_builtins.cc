@@ -168,9 +168,37 @@ int Devsimctl(ShellCall& c) {
   return 2;
 }
 
+// sh -c LINE: a nested shell on the same streams.
+int Sh(ShellCall& c) {
+  if (c.argv.size() >= 3 && c.argv[1] == "-c") {
+    Shell nested(c.phone, c.io);
+    return nested.Run(c.argv[2]);
+  }
+  if (c.argv.size() == 1) return 0;  // reading a script from stdin: nothing to run here
+  c.Err(absl::StrCat("/system/bin/sh: can't open '", c.argv[1], "': No such file or directory\n"));
+  return 127;
+}
+
+int Which(ShellCall& c) {
+  int status = 0;
+  std::string out;
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    if (c.argv[i][0] == '-') continue;
+    if (ShellCommands().contains(c.argv[i])) {
+      absl::StrAppend(&out, "/system/bin/", c.argv[i], "\n");
+    } else {
+      status = 1;
+    }
+  }
+  c.Out(out);
+  return status;
+}
+
 }  // namespace
 
 void RegisterBuiltinCommands(ShellCommandTable& t) {
+  t["sh"] = Sh;
+  t["which"] = Which;
   t["echo"] = Echo;
   t["true"] = [](ShellCall&) { return 0; };
   t[":"] = [](ShellCall&) { return 0; };

@@ -10,6 +10,7 @@
 #include "devsim/phone/package_manager.h"
 #include "devsim/phone/process_table.h"
 #include "devsim/phone/shell.h"
+#include "devsim/phone/vfs.h"
 
 namespace benchlab::devsim {
 namespace {
@@ -252,6 +253,22 @@ int ActivityCommand(ShellCall& c, size_t sub) {
   return 255;
 }
 
+// run-as PKG CMD...: runs CMD as the (debuggable) app; only installed packages work.
+int RunAs(ShellCall& c) {
+  if (c.argv.size() < 2) {
+    c.Err("usage: run-as <package-name> [--user <uid>] <command> [<args>]\n");
+    return 1;
+  }
+  if (!c.phone.packages().Find(c.argv[1]) ||
+      c.phone.packages().Find(c.argv[1])->apk_path.empty()) {
+    c.Err(absl::StrCat("run-as: unknown package: ", c.argv[1], "\n"));
+    return 1;
+  }
+  if (c.argv.size() == 2) return 0;
+  std::vector<std::string> rest(c.argv.begin() + 2, c.argv.end());
+  return c.shell.RunArgv(std::move(rest), c.io);
+}
+
 int Cmd(ShellCall& c) {
   if (c.argv.size() < 2) {
     c.Err("cmd: No service specified; use -l to list all running services.\n");
@@ -269,10 +286,26 @@ int Cmd(ShellCall& c) {
 
 }  // namespace
 
+// dumpsys package PKG: the few fields scripts grep for.
+int DumpsysPackage(ShellCall& c, const std::string& name) {
+  std::optional<InstalledPackage> p = c.phone.packages().Find(name);
+  if (!p) return c.Out(absl::StrCat("Unable to find package: ", name, "\n")) ? 0 : 1;
+  const std::string code_path = p->apk_path.empty()
+                                    ? absl::StrCat("/system/app/", name)
+                                    : Vfs::Normalize(p->apk_path + "/..");
+  return c.Out(absl::StrCat("Packages:\n  Package [", name, "] (8c1f2a0):\n    userId=", p->uid,
+                            "\n    pkg=Package{3f5e1c2 ", name, "}\n    codePath=", code_path,
+                            "\n    versionCode=1 minSdk=23 targetSdk=31\n    versionName=devsim"
+                            "\n    flags=[ DEBUGGABLE HAS_CODE ALLOW_CLEAR_USER_DATA ]\n"))
+             ? 0
+             : 1;
+}
+
 void RegisterPackageCommands(ShellCommandTable& t) {
   t["pm"] = [](ShellCall& c) { return PackageCommand(c, 1); };
   t["am"] = [](ShellCall& c) { return ActivityCommand(c, 1); };
   t["cmd"] = Cmd;
+  t["run-as"] = RunAs;
 }
 
 }  // namespace benchlab::devsim

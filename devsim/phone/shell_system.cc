@@ -78,6 +78,7 @@ std::string BatteryDump(PhoneState& p) {
 
 int Dumpsys(ShellCall& c) {
   if (c.argv.size() >= 2 && c.argv[1] == "battery") return c.Out(BatteryDump(c.phone)) ? 0 : 1;
+  if (c.argv.size() >= 3 && c.argv[1] == "package") return DumpsysPackage(c, c.argv[2]);
   if (c.argv.size() >= 2 && c.argv[1] == "thermalservice") {
     return c.Out(absl::StrFormat(
                "IsStatusOverride: false\nThermal Status: %d\nCached temperatures:\n"

@@ -138,6 +138,19 @@ TEST_F(ShellTest, InstallFailuresAndStreamedInstall) {
   EXPECT_EQ(streamed.out, "Success\n");
 }
 
+TEST_F(ShellTest, NestedShellRunAsWhichAndDumpsysPackage) {
+  EXPECT_EQ(Sh("sh -c 'echo a; echo b'").out, "a\nb\n");
+  EXPECT_EQ(Sh("which logcat").out, "/system/bin/logcat\n");
+  EXPECT_EQ(Sh("which nosuch").status, 1);
+  EXPECT_EQ(Sh("run-as org.tensorflow.lite.benchmark id").status, 1);  // not installed
+  const std::string apk = MakeFakeApk();
+  StringIo io(apk);
+  ASSERT_EQ(phone_.InstallStreamed({}, static_cast<int64_t>(apk.size()), io), 0);
+  EXPECT_EQ(Sh("run-as org.tensorflow.lite.benchmark echo hi").out, "hi\n");
+  EXPECT_THAT(Sh("dumpsys package org.tensorflow.lite.benchmark | grep versionName").out,
+              HasSubstr("versionName=devsim"));
+}
+
 TEST_F(ShellTest, AmStartWhenNotInstalled) {
   ShResult r = Sh("am start -S -n org.tensorflow.lite.benchmark/.BenchmarkModelActivity "
                   "--es args '--graph=/data/local/tmp/m.tflite'");
