@@ -68,6 +68,7 @@ TEST_F(AppTest, SuccessfulRunPrintsTheToolsLinesAndStaysAlive) {
                                           "'--graph=/data/local/tmp/m.tflite --num_threads=4'"));
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out,
+            "Stopping: org.tensorflow.lite.benchmark\n"
             "Starting: Intent { cmp=org.tensorflow.lite.benchmark/.BenchmarkModelActivity (has "
             "extras) }\n");
   const int32_t pid = StartedPid();

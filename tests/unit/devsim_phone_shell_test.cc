@@ -157,6 +157,7 @@ TEST_F(ShellTest, AmStartWhenNotInstalled) {
   EXPECT_EQ(r.out,
             "Starting: Intent { cmp=org.tensorflow.lite.benchmark/.BenchmarkModelActivity "
             "(has extras) }\n");
+  EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, HasSubstr("Error: Activity class {org.tensorflow.lite.benchmark/"
                                "org.tensorflow.lite.benchmark.BenchmarkModelActivity} does "
                                "not exist.\n"));
