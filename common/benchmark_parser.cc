@@ -141,7 +141,7 @@ void BenchmarkParser::FeedLine(absl::string_view line) {
 
 void BenchmarkParser::Anchor(int64_t pid) {
   if (anchor_pid_) return;  // the first start line wins; later ones are other runs
-  if ((soft_pid_ && *soft_pid_ != pid)) ResetRun();
+  if (soft_pid_ && *soft_pid_ != pid) ResetRun();
   anchor_pid_ = pid;
   result_.pid = pid;
 }
@@ -433,13 +433,8 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
       }
       break;
     case 'N':
-      if (absl::StartsWith(msg, "Note: as the benchmark tool itself")) {
-        // fixed text before the memory line
-      } else if (absl::StartsWith(msg, "NNAPI accelerators available: ")) {
-        handled = false;  // echoed like a parameter
-      } else {
-        handled = false;
-      }
+      // "NNAPI accelerators available: […]" falls through to the parameter echo.
+      handled = absl::StartsWith(msg, "Note: as the benchmark tool itself");  // fixed text
       break;
     case 'S':
       if (msg == "STARTING!" || absl::StartsWith(msg, "Saving benchmark result") ||
@@ -456,17 +451,17 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
 
   if (!handled) {
     // Rules that are not keyed on the first byte.
+    size_t sep = msg.back() == ']' ? msg.find(": [") : absl::string_view::npos;
     if (ClassifyError(msg, l.priority)) {
       tool_line = false;
+    } else if (sep != absl::string_view::npos) {  // "<Description>: [<value>]"
+      HandleParam(absl::StripTrailingAsciiWhitespace(msg.substr(0, sep)),
+                  msg.substr(sep + 3, msg.size() - sep - 4));
     } else if (absl::StrContains(msg, "delegate") || absl::StrContains(msg, "Delegate") ||
                absl::StrContains(msg, " operations will run on the ") ||
                absl::StartsWith(msg, "Following operations are not supported")) {
       Keep(&result_.delegate_lines, msg);
       tool_line = false;
-    } else if (!msg.empty() && msg.back() == ']' && msg.find(": [") != absl::string_view::npos) {
-      size_t sep = msg.find(": [");
-      HandleParam(absl::StripTrailingAsciiWhitespace(msg.substr(0, sep)),
-                  msg.substr(sep + 3, msg.size() - sep - 4));
     } else if (absl::StartsWith(msg, "Unconsumed cmdline flags") ||
                absl::StartsWith(msg, "Duplicate flags")) {
       // warning, kept in warning_lines

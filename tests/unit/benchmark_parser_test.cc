@@ -473,6 +473,8 @@ TEST(BenchmarkParserVariantTest, LoadInitAndParamLines) {
       "#threads used for CPU inference: [4]\n"
       "Num threads: [2]\n"
       "NNAPI accelerators available: [qti-default,qti-dsp]\n"
+      "Max number of delegated partitions : [0]\n"
+      "Directory for delegate serialization: [/data/local/tmp/cache]\n"
       "Loaded model /data/local/tmp/m.tflite\n"
       "resolved reporter\n"
       "The input model file size (MB): 4.2761\n"
@@ -483,6 +485,9 @@ TEST(BenchmarkParserVariantTest, LoadInitAndParamLines) {
   EXPECT_EQ(*r.param("Num threads"), "2");  // echoed twice: the last wins, kept once
   EXPECT_EQ(*r.param("NNAPI accelerators available"), "qti-default,qti-dsp");
   EXPECT_EQ(r.param("Missing"), nullptr);
+  EXPECT_EQ(*r.param("Max number of delegated partitions"), "0");
+  EXPECT_EQ(*r.param("Directory for delegate serialization"), "/data/local/tmp/cache");
+  EXPECT_TRUE(r.delegate_lines.empty());
   EXPECT_EQ(r.model_path, "/data/local/tmp/m.tflite");
   EXPECT_EQ(r.model_size_mb, 4.2761);
   EXPECT_EQ(r.session_init_ms, 9.933);
