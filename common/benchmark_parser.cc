@@ -436,6 +436,16 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
       // "NNAPI accelerators available: […]" falls through to the parameter echo.
       handled = absl::StartsWith(msg, "Note: as the benchmark tool itself");  // fixed text
       break;
+    case 'U':
+      if (Consume(&rest, "Using signature: ")) {
+        result_.signature = std::string(rest);
+      } else {
+        handled = false;
+      }
+      break;
+    case 'r':
+      handled = msg == "resolved reporter";  // 2018 builds, after "Loaded model"
+      break;
     case 'S':
       if (msg == "STARTING!" || absl::StartsWith(msg, "Saving benchmark result") ||
           absl::StartsWith(msg, "Saved benchmark result")) {
@@ -465,6 +475,10 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
     } else if (absl::StartsWith(msg, "Unconsumed cmdline flags") ||
                absl::StartsWith(msg, "Duplicate flags")) {
       // warning, kept in warning_lines
+    } else if (absl::StartsWith(msg, "The Model contains ") ||
+               absl::StartsWith(msg, "They are listed below") ||
+               absl::StartsWith(msg, "-> Signature Key: ")) {
+      // --list_signatures output
     } else if (absl::StartsWith(msg, "{\"name\": \"TFLite benchmark\"")) {
       // Firebase Game Loop report (logged at E level; values duplicate the lines above)
       evidence = false;
@@ -530,6 +544,13 @@ void BenchmarkParser::Fail(ErrorClass error, bool terminal) {
 }
 
 void BenchmarkParser::UpdateCompletion() {
+  if (result_.status == RunStatus::kFailed && !failure_terminal_ &&
+      result_.error_class != ErrorClass::kInvokeFailed && summary_seen_ && memory_seen_) {
+    // A non-final error line ("Could not open '…'." of some other file) and then a full
+    // result: the run went on, so it succeeded. The lines stay as evidence.
+    result_.status = RunStatus::kRunning;
+    result_.error_class = ErrorClass::kNone;
+  }
   if (result_.status == RunStatus::kFailed) {
     if (failure_terminal_ || (summary_seen_ && memory_seen_)) result_.complete = true;
     return;

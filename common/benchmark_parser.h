@@ -134,6 +134,7 @@ struct BenchmarkResult {
   std::string args;            // tflite_BenchmarkModelActivity "… with args: <args>"
   std::vector<std::pair<std::string, std::string>> params;  // echo "<Name>: [<value>]", in order
   std::string model_path;                                   // "Loaded model <path>"
+  std::string signature;                                    // "Using signature: <key>"
   std::optional<double> model_size_mb;                      // "The input model file size (MB): X"
   std::optional<double> session_init_ms;  // "Initialized session in X ms." (rounded; prefer init_us)
 

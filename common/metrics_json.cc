@@ -80,6 +80,7 @@ Json BenchmarkResultToJson(const BenchmarkResult& r) {
   Put(j, "pid", r.pid);
   j["metrics"] = MetricsToJson(r);
   PutString(j, "model_path", r.model_path);
+  PutString(j, "signature", r.signature);
   Put(j, "model_size_mb", r.model_size_mb);
   Put(j, "session_init_ms", r.session_init_ms);
   PutString(j, "args", r.args);

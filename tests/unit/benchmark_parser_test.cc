@@ -478,7 +478,11 @@ TEST(BenchmarkParserVariantTest, LoadInitAndParamLines) {
       "Loaded model /data/local/tmp/m.tflite\n"
       "resolved reporter\n"
       "The input model file size (MB): 4.2761\n"
-      "Initialized session in 9.933ms\n");
+      "Initialized session in 9.933ms\n"
+      "Using signature: serving_default\n"
+      "The Model contains 2 signature key(s).\n"
+      "They are listed below: \n"
+      "-> Signature Key: serving_default\n");
   EXPECT_EQ(*r.param("Num runs"), "50");
   EXPECT_EQ(*r.param("Use gpu"), "0");
   EXPECT_EQ(*r.param("Input layers"), "");
@@ -491,8 +495,8 @@ TEST(BenchmarkParserVariantTest, LoadInitAndParamLines) {
   EXPECT_EQ(r.model_path, "/data/local/tmp/m.tflite");
   EXPECT_EQ(r.model_size_mb, 4.2761);
   EXPECT_EQ(r.session_init_ms, 9.933);
-  EXPECT_EQ(r.unknown_line_count, 1);  // "resolved reporter"
-  EXPECT_EQ(r.unknown_lines, std::vector<std::string>{"resolved reporter"});
+  EXPECT_EQ(r.signature, "serving_default");
+  EXPECT_EQ(r.unknown_line_count, 0) << absl::StrJoin(r.unknown_lines, "\n");
   EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_EQ(r.error_class, ErrorClass::kNoResult);
 
@@ -725,6 +729,20 @@ TEST(BenchmarkParserFailureTest, InvokeFailureInTimedRunsKeepsTheNumbersButFails
   EXPECT_EQ(r.timed->count, 76);
 }
 
+TEST(BenchmarkParserFailureTest, ANonFinalErrorFollowedByAFullResultIsOk) {
+  std::vector<std::string> lines = Lines(Fixture("01_cpu_xnnpack_2024.logcat"));
+  lines.insert(lines.begin() + 8,
+               "11-25 10:03:51.300  6843  6843 E tflite  : Could not open '/data/local/tmp/cache.bin'.");
+  BenchmarkResult live = ParseLive({lines.begin(), lines.begin() + 10});
+  EXPECT_EQ(live.status, RunStatus::kFailed);  // for now
+  EXPECT_FALSE(live.complete);
+  BenchmarkResult r = ParseLive(lines);
+  EXPECT_EQ(r.status, RunStatus::kOk);
+  EXPECT_EQ(r.error_class, ErrorClass::kNone);
+  EXPECT_TRUE(r.complete);
+  EXPECT_EQ(r.error_lines.size(), 1u);
+}
+
 TEST(BenchmarkParserFailureTest, DeathAfterASuccessfulRunIsNotAFailure) {
   std::string capture = absl::StrCat(
       Fixture("01_cpu_xnnpack_2024.logcat"),
@@ -875,6 +893,44 @@ TEST(LineSplitterTest, SplitsChunksAndKeepsTheTail) {
   EXPECT_EQ(splitter.pending_bytes(), 0u);
   splitter.Flush(add);  // nothing pending: no empty line invented
   EXPECT_EQ(got.size(), 5u);
+}
+
+TEST(BenchmarkParserVariantTest, OldOpProfileWithStartColumnAndSubgraphs) {
+  BenchmarkResult r = ParseText(
+      "Operator-wise Profiling Info for Regular Benchmark Runs:\n"
+      "Primary graph (name: main) profile:\n"
+      "============================== Run Order ==============================\n"
+      "\t             [node type]\t          [start]\t  [first]\t [avg ms]\t     [%]\t  [cdf%]\t  [mem KB]\t[times called]\t[Name]\n"
+      "\t                 CONV_2D\t            0.000\t    4.269\t    4.269\t  0.107%\t  0.107%\t     0.000\t        1\t[conv1]\n"
+      "\n"
+      "Timings (microseconds): count=50 first=100 curr=101 min=99 max=110 avg=102.5 std=2\n"
+      "Memory (bytes): count=0\n"
+      "31 nodes observed\n");
+  ASSERT_EQ(r.op_profiles.size(), 1u);
+  const OpProfile& p = r.op_profiles[0];
+  ASSERT_EQ(p.run_order.size(), 1u);
+  EXPECT_EQ(p.run_order[0].node_type, "CONV_2D");
+  EXPECT_EQ(p.run_order[0].first_ms, 4.269);
+  EXPECT_EQ(p.run_order[0].percent, 0.107);
+  EXPECT_EQ(p.run_order[0].name, "[conv1]");
+  EXPECT_EQ(p.timings->count, 50);
+  EXPECT_EQ(p.nodes_observed, 31);
+  EXPECT_TRUE(p.ended);
+  EXPECT_FALSE(r.timed.has_value());  // the profile's count= is not the benchmark's
+  EXPECT_EQ(r.unknown_line_count, 0);
+  EXPECT_EQ(r.diagnostic_count, 0);
+}
+
+TEST(BenchmarkParserVariantTest, ACutOffProfileEndsAtTheNextToolLine) {
+  BenchmarkResult r = ParseText(
+      "Operator-wise Profiling Info for Regular Benchmark Runs:\n"
+      "============================== Run Order ==============================\n"
+      "\t                 CONV_2D\t    0.4\n"  // cut off mid-row by logcat's 4 KB limit
+      "Saved benchmark result to: /data/user/0/x/r.pb\n");
+  ASSERT_EQ(r.op_profiles.size(), 1u);
+  EXPECT_FALSE(r.op_profiles[0].ended);
+  EXPECT_EQ(r.diagnostic_count, 1);  // the short row
+  EXPECT_EQ(r.unknown_line_count, 0);
 }
 
 // ---- hostile input ----------------------------------------------------------------------
