@@ -3,6 +3,9 @@
 #include "devsim/phone/vfs.h"
 
 #include <cerrno>
+#include <unordered_map>
+
+#include "absl/hash/hash.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -22,6 +25,52 @@ std::string ParentOf(const std::string& norm) {
 }
 
 std::string ChildPrefix(const std::string& dir) { return dir == "/" ? "/" : dir + "/"; }
+
+// Process-wide interning of large file contents: a devsim process typically receives the
+// same model and APK on every phone, so identical bytes are kept once (weak references:
+// the bytes go away with the last file that holds them).
+class ContentStore {
+ public:
+  static ContentStore& Get() {
+    static ContentStore* store = new ContentStore();
+    return *store;
+  }
+
+  std::shared_ptr<const std::string> Intern(std::string data) {
+    if (data.size() < kMinBytes) return std::make_shared<const std::string>(std::move(data));
+    const size_t key = absl::HashOf(absl::string_view(data));
+    absl::MutexLock lock(&mu_);
+    auto range = entries_.equal_range(key);
+    for (auto it = range.first; it != range.second;) {
+      std::shared_ptr<const std::string> existing = it->second.lock();
+      if (!existing) {
+        it = entries_.erase(it);
+        continue;
+      }
+      if (*existing == data) return existing;
+      ++it;
+    }
+    auto shared = std::make_shared<const std::string>(std::move(data));
+    entries_.emplace(key, shared);
+    if (entries_.size() > 2 * swept_size_ + 64) Sweep();
+    return shared;
+  }
+
+ private:
+  static constexpr size_t kMinBytes = 64 * 1024;
+
+  void Sweep() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      it = it->second.expired() ? entries_.erase(it) : std::next(it);
+    }
+    swept_size_ = entries_.size();
+  }
+
+  absl::Mutex mu_;
+  std::unordered_multimap<size_t, std::weak_ptr<const std::string>> entries_
+      ABSL_GUARDED_BY(mu_);
+  size_t swept_size_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 }  // namespace
 
@@ -144,7 +193,7 @@ void Vfs::MkdirPLocked(const std::string& norm, uint32_t perm, absl::Time now) {
 absl::Status Vfs::Write(absl::string_view path, std::string data, uint32_t perm,
                         absl::Time mtime, bool make_parents) {
   const std::string norm = Normalize(path);
-  auto shared = std::make_shared<const std::string>(std::move(data));
+  auto shared = ContentStore::Get().Intern(std::move(data));
   absl::MutexLock lock(&mu_);
   if (norm == "/dev/null") return absl::OkStatus();
   auto it = nodes_.find(norm);

@@ -90,6 +90,18 @@ TEST(VfsTest, WriteStatListReadRemove) {
   EXPECT_TRUE(fs.List("/data/local/tmp")->empty());
 }
 
+TEST(VfsTest, LargeIdenticalContentsAreSharedAcrossPhones) {
+  Vfs a, b;
+  const std::string model(200000, 'm');
+  ASSERT_TRUE(a.Write("/data/local/tmp/m.tflite", model).ok());
+  ASSERT_TRUE(b.Write("/data/local/tmp/m.tflite", model).ok());
+  ASSERT_TRUE(b.Write("/data/local/tmp/other.tflite", std::string(200000, 'o')).ok());
+  EXPECT_EQ(a.Read("/data/local/tmp/m.tflite")->get(), b.Read("/data/local/tmp/m.tflite")->get());
+  EXPECT_NE(a.Read("/data/local/tmp/m.tflite")->get(),
+            b.Read("/data/local/tmp/other.tflite")->get());
+  EXPECT_EQ(**b.Read("/data/local/tmp/m.tflite"), model);
+}
+
 TEST(LogBufferTest, MergesBuffersInWriteOrderAndIsBounded) {
   LogBuffer logs(16);
   logs.Write(LogId::kMain, 1, 1, 'I', "a", "one");
