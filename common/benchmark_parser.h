@@ -110,7 +110,7 @@ struct OpProfile {
   // them costs no allocation per line); capped at max_kept_lines lines.
   std::string text;
   size_t text_lines = 0;
-  bool ended = false;              // "N nodes observed" seen (logcat may cut a block off)
+  bool ended = false;  // "N nodes observed" seen (logcat may cut a block off)
 };
 
 // A line the parser understood but could not read a value from.
@@ -192,6 +192,16 @@ struct BenchmarkParserOptions {
 
 // Feeds lines into a BenchmarkResult. Not thread-safe: one thread feeds and reads (the
 // agent's logcat reader, or the CLI). Cheap per line: no allocation unless a value is kept.
+//
+// One parser per run. Typical use by a runner that starts logcat just before `am start`:
+//   BenchmarkParser parser;                      // or {.pid = N} when the pid is known
+//   for each chunk read from logcat: parser.FeedBytes(chunk);
+//                                    if (parser.result().complete) break;
+//   parser.Finish();                             // at the deadline, or when the stream ends
+//   use parser.result(): status, error_class, error_lines, timed/warmup, init_us, ...
+// The pid comes from the first start line (tflite_BenchmarkModelActivity, or
+// ActivityManager "Start proc N:<package>"); until one is seen, the first process that
+// prints a benchmark line is taken. Other processes' `tflite` lines are ignored.
 class BenchmarkParser {
  public:
   explicit BenchmarkParser(BenchmarkParserOptions options = {});
