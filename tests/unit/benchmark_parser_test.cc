@@ -325,6 +325,16 @@ TEST(BenchmarkParserFixtureTest, DevelopersSample) {
   ExpectSummary(r, 164025, 394833, 394149, 392865, 65.1562, 66.5391);
   // Complete without Finish(): the memory line ends the run.
   EXPECT_TRUE(ParseLive(Lines(kDevelopersSample)).complete);
+
+  // The same three lines as `adb logcat -v threadtime` prints them (§3.10's example).
+  BenchmarkResult t = ParseText(
+      "11-25 10:04:31.319  2638  2638 I tflite  : count=50 first=392063 curr=392613 min=390939 "
+      "max=416049 avg=392865 std=3443\n"
+      "11-25 10:04:31.319  2638  2638 I tflite  : Inference timings in us: Init: 164025, First "
+      "inference: 394833, Warmup (avg): 394149, Inference (avg): 392865\n"
+      "11-25 10:04:31.320  2638  2638 I tflite  : Memory footprint delta from the start of the "
+      "tool (MB): init=65.1562 overall=66.5391\n");
+  EXPECT_EQ(FormatBenchmarkJson(t), FormatBenchmarkJson(r));
 }
 
 TEST(BenchmarkParserFixtureTest, LoneStatsLineMatchingTheWarmupAverageIsTheWarmup) {
