@@ -187,9 +187,13 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                           "code=0"));
   const int32_t pid = phone_.procs().Spawn(std::string(kBenchmarkPackage));
   pid_ = pid;
+  // The reason's wording changed across releases (tflite-benchmark.md §1.2).
+  const int sdk = phone_.profile().sdk;
+  const char* reason = sdk >= 33 ? "next-top-activity" : sdk >= 31 ? "pre-top-activity"
+                                                                    : "activity";
   logs.Write(LogId::kSystem, kPidSystemServer, 1471, 'I', "ActivityManager",
              absl::StrCat("Start proc ", pid, ":org.tensorflow.lite.benchmark/u0a", uid - 10000,
-                          " for next-top-activity {org.tensorflow.lite.benchmark/",
+                          " for ", reason, " {org.tensorflow.lite.benchmark/",
                           kBenchmarkActivity, "}"));
 
   // Timeline: the run is spread over run_duration (D); warm-up ends ~35% in, the timed

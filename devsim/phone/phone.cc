@@ -33,6 +33,11 @@ int Phone::RunShell(absl::string_view command_line, CommandIo& io) {
   return shell.Run(command_line);
 }
 
+int Phone::RunArgv(const std::vector<std::string>& argv, CommandIo& io) {
+  Shell shell(impl_->state, io);
+  return shell.RunArgv(argv, io);
+}
+
 int Phone::InstallStreamed(const std::vector<std::string>& pm_args, int64_t size,
                            CommandIo& io) {
   std::string apk;

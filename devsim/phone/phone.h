@@ -87,6 +87,11 @@ class Phone {
   // Blocks until the command ends; logcat without -d ends only when io.Cancelled().
   int RunShell(absl::string_view command_line, CommandIo& io);
 
+  // Runs one command from an already split argv, without shell parsing or quoting: for
+  // `abb_exec:package\0path\0PKG` call RunArgv({"cmd", "package", "path", "PKG"}, io).
+  // Returns the exit status; an unknown argv[0] gives 127 as in RunShell.
+  int RunArgv(const std::vector<std::string>& argv, CommandIo& io);
+
   // Streamed install (`cmd package install -S N`, `abb_exec:package install -S N`):
   // reads exactly `size` bytes of APK from io's stdin, writes "Success\n" or
   // "Failure [INSTALL_FAILED_...: ...]\n" to stdout. Returns the exit status (0 / 1).

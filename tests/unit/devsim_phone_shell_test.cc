@@ -132,6 +132,16 @@ TEST_F(ShellTest, InstallFailuresAndStreamedInstall) {
   EXPECT_EQ(phone_.InstallStreamed({}, 11, bad_io), 1);
   EXPECT_THAT(bad_io.out(), StartsWith("Failure [INSTALL_PARSE_FAILED_NOT_APK"));
 
+  StringIo abb_io(apk);
+  EXPECT_EQ(phone_.RunArgv({"cmd", "package", "install", "-r", "-S", std::to_string(apk.size())},
+                           abb_io),
+            0);
+  EXPECT_EQ(abb_io.out(), "Success\n");
+  StringIo path_io;
+  EXPECT_EQ(phone_.RunArgv({"cmd", "package", "path", "org.tensorflow.lite.benchmark"}, path_io),
+            0);
+  EXPECT_THAT(path_io.out(), StartsWith("package:/data/app/~~"));
+
   ShResult streamed =
       Sh(absl::StrCat("cmd package 'install' '-r' -S ", apk.size()), apk);
   EXPECT_EQ(streamed.status, 0);
