@@ -304,6 +304,34 @@ TEST_F(AppTest, GpuRunPrintsDelegateLines) {
                                    "be completely executed by the delegate."));
 }
 
+// The results lines of the first run on a fresh phone (count=, timings, memory).
+std::vector<std::string> FirstRunResults(uint64_t seed, int index) {
+  Phone phone(MakeProfile(seed, index), seed, absl::Milliseconds(300));
+  phone.SetBackgroundLogs(false);
+  const std::string apk = MakeFakeApk();
+  StringIo io(apk);
+  EXPECT_EQ(phone.InstallStreamed({}, static_cast<int64_t>(apk.size()), io), 0);
+  EXPECT_TRUE(phone.fs().Write("/data/local/tmp/m.tflite", MakeFakeModel(6000000, 1)).ok());
+  RunSh(phone, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --num_threads=2'"));
+  EXPECT_TRUE(WaitForLog(phone, "Memory footprint delta"));
+  std::vector<std::string> out;
+  for (const LogEntry& e : phone.logs().Read(kAllLogMask, 0)) {
+    if (e.tag == "tflite" && (absl::StartsWith(e.message, "count=") ||
+                              absl::StartsWith(e.message, "Inference timings") ||
+                              absl::StartsWith(e.message, "Memory footprint"))) {
+      out.push_back(e.message);
+    }
+  }
+  return out;
+}
+
+TEST(AppDeterminismTest, SameSeedAndIndexGiveTheSameNumbers) {
+  std::vector<std::string> a = FirstRunResults(99, 0);
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(FirstRunResults(99, 0), a);
+  EXPECT_NE(FirstRunResults(99, 1), a);
+}
+
 // ---- numbers model ----
 
 struct Stats {
