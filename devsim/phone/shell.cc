@@ -77,6 +77,13 @@ int ShellCall::Fail(absl::string_view msg, int code) {
   return code;
 }
 
+std::string ShellCall::Path(absl::string_view path) const { return shell.Resolve(path); }
+
+std::string Shell::Resolve(absl::string_view path) const {
+  if (!path.empty() && path[0] == '/') return Vfs::Normalize(path);
+  return Vfs::Normalize(absl::StrCat(cwd_, "/", path));
+}
+
 const ShellCommandTable& ShellCommands() {
   static const ShellCommandTable* table = [] {
     auto* t = new ShellCommandTable();
@@ -146,11 +153,11 @@ int Shell::Run(absl::string_view line) {
 std::vector<std::string> Shell::Glob(const std::string& pattern) const {
   // Only the last path component may hold wildcards (what clients send: rm -rf dir/*).
   const size_t slash = pattern.rfind('/');
-  const std::string dir = slash == std::string::npos ? "/" : pattern.substr(0, slash + 1);
+  const std::string dir = slash == std::string::npos ? "" : pattern.substr(0, slash + 1);
   const std::string name_pattern =
       slash == std::string::npos ? pattern : pattern.substr(slash + 1);
   if (dir.find_first_of("*?[") != std::string::npos) return {};
-  absl::StatusOr<std::vector<VfsEntry>> entries = phone_.fs().List(dir);
+  absl::StatusOr<std::vector<VfsEntry>> entries = phone_.fs().List(Resolve(dir.empty() ? "." : dir));
   if (!entries.ok()) return {};
   std::vector<std::string> out;
   for (const VfsEntry& e : *entries) {
@@ -200,7 +207,7 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
   for (const ShellRedirect& r : cmd.redirects) {
     std::string target = Expand(r.target);
     if (r.kind == ShellRedirect::kIn) {
-      absl::StatusOr<std::shared_ptr<const std::string>> data = phone_.fs().Read(target);
+      absl::StatusOr<std::shared_ptr<const std::string>> data = phone_.fs().Read(Resolve(target));
       if (!data.ok()) {
         outer_io.WriteStderr(
             absl::StrCat(kSh, ": can't open ", target, ": ", data.status().message(), "\n"));
@@ -216,7 +223,7 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
       if (r.fd == 1 || r.fd == 2) io.sink(r.fd) = io.sink(from);
     } else {
       Sink s;
-      const std::string norm = Vfs::Normalize(target);
+      const std::string norm = Resolve(target);
       if (norm == "/dev/null") {
         s.kind = Sink::kNull;
       } else {
@@ -256,7 +263,7 @@ int Shell::RunArgv(std::vector<std::string> argv, CommandIo& io) {
         break;
       }
     }
-    if (it == table.end() && phone_.fs().Exists(name)) {
+    if (it == table.end() && phone_.fs().Exists(Resolve(name))) {
       io.WriteStderr(absl::StrCat(kSh, ": ", name, ": can't execute: Permission denied\n"));
       return 126;
     }

@@ -33,6 +33,8 @@ struct ShellCall {
   bool Err(absl::string_view s) { return io.WriteStderr(s); }
   // Writes "<argv0>: <msg>\n" to stderr and returns `code` (toybox style).
   int Fail(absl::string_view msg, int code = 1);
+  // `path` made absolute against the shell's working directory (cd), normalised.
+  std::string Path(absl::string_view path) const;
 };
 
 using ShellCommandFn = std::function<int(ShellCall&)>;
@@ -58,6 +60,10 @@ class Shell {
   // Variables (exported or not; a phone's shell has PATH etc. too).
   std::string GetVar(absl::string_view name) const;
   void SetVar(const std::string& name, std::string value) { vars_[name] = std::move(value); }
+  // Working directory: "/" at start, as adbd's shell; `cd` changes it.
+  const std::string& cwd() const { return cwd_; }
+  void set_cwd(std::string dir) { cwd_ = std::move(dir); }
+  std::string Resolve(absl::string_view path) const;
   // `exit N` / after `exec`: stop running further commands.
   void RequestExit(int status) {
     exit_requested_ = true;
@@ -74,6 +80,7 @@ class Shell {
   PhoneState& phone_;
   CommandIo& io_;
   std::map<std::string, std::string> vars_;
+  std::string cwd_ = "/";
   int last_status_ = 0;
   bool exit_requested_ = false;
   int exit_status_ = 0;

@@ -179,6 +179,18 @@ int Sh(ShellCall& c) {
   return 127;
 }
 
+int Cd(ShellCall& c) {
+  const std::string dir = c.Path(c.argv.size() > 1 ? c.argv[1] : "/");
+  absl::StatusOr<VfsStat> st = c.phone.fs().Stat(dir);
+  if (!st.ok() || !st->is_dir) {
+    c.Err(absl::StrCat("/system/bin/sh: cd: ", c.argv.size() > 1 ? c.argv[1] : "/", ": ",
+                       st.ok() ? "Not a directory" : st.status().message(), "\n"));
+    return 2;
+  }
+  c.shell.set_cwd(dir);
+  return 0;
+}
+
 int Which(ShellCall& c) {
   int status = 0;
   std::string out;
@@ -209,7 +221,8 @@ void RegisterBuiltinCommands(ShellCommandTable& t) {
   t["exec"] = Exec;
   t["getprop"] = Getprop;
   t["sleep"] = Sleep;
-  t["cd"] = [](ShellCall&) { return 0; };
+  t["cd"] = Cd;
+  t["pwd"] = [](ShellCall& c) { return c.Out(c.shell.cwd() + "\n") ? 0 : 1; };
   t["id"] = [](ShellCall& c) {
     return c.Out("uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),"
                  "1011(adb),1015(sdcard_rw),1028(sdcard_r),3001(net_bt_admin),3002(net_bt),"

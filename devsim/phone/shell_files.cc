@@ -50,14 +50,14 @@ std::string LsLong(const VfsStat& st, absl::string_view name) {
 
 int Ls(ShellCall& c) {
   Args a = SplitArgs(c.argv);
-  if (a.operands.empty()) a.operands.push_back("/");
+  if (a.operands.empty()) a.operands.push_back(".");
   const bool lng = a.Has('l');
   const bool all = a.Has('a');
   int status = 0;
   std::string out;
   for (size_t i = 0; i < a.operands.size(); ++i) {
     const std::string& path = a.operands[i];
-    absl::StatusOr<VfsStat> st = c.phone.fs().Stat(path);
+    absl::StatusOr<VfsStat> st = c.phone.fs().Stat(c.Path(path));
     if (!st.ok()) {
       c.Err(absl::StrCat("ls: ", path, ": ", st.status().message(), "\n"));
       status = 1;
@@ -68,7 +68,7 @@ int Ls(ShellCall& c) {
       continue;
     }
     if (a.operands.size() > 1) absl::StrAppend(&out, i > 0 ? "\n" : "", path, ":\n");
-    auto list = c.phone.fs().List(path);
+    auto list = c.phone.fs().List(c.Path(path));
     if (!list.ok()) continue;
     if (lng) absl::StrAppend(&out, "total ", list->size() * 4, "\n");
     if (all) {
@@ -139,7 +139,7 @@ int Stat(ShellCall& c) {
   if (paths.empty()) return c.Fail("Needs 1 argument");
   int status = 0;
   for (const std::string& p : paths) {
-    absl::StatusOr<VfsStat> st = c.phone.fs().Stat(p);
+    absl::StatusOr<VfsStat> st = c.phone.fs().Stat(c.Path(p));
     if (!st.ok()) {
       c.Err(absl::StrCat("stat: '", p, "': ", st.status().message(), "\n"));
       status = 1;
@@ -171,7 +171,7 @@ int Rm(ShellCall& c) {
   if (a.operands.empty()) return force ? 0 : c.Fail("Needs 1 argument");
   int status = 0;
   for (const std::string& p : a.operands) {
-    absl::Status st = c.phone.fs().Remove(p, recursive);
+    absl::Status st = c.phone.fs().Remove(c.Path(p), recursive);
     if (!st.ok() && !(force && absl::IsNotFound(st))) {
       c.Err(absl::StrCat("rm: ", p, ": ", st.message(), "\n"));
       status = 1;
@@ -186,12 +186,12 @@ int Mkdir(ShellCall& c) {
   int status = 0;
   for (const std::string& p : a.operands) {
     if (!a.Has('p')) {
-      if (c.phone.fs().Exists(p)) {
+      if (c.phone.fs().Exists(c.Path(p))) {
         c.Err(absl::StrCat("mkdir: '", p, "': File exists\n"));
         status = 1;
         continue;
       }
-      std::string parent = Vfs::Normalize(p + "/..");
+      std::string parent = c.Path(p + "/..");
       absl::StatusOr<VfsStat> pst = c.phone.fs().Stat(parent);
       if (!pst.ok() || !pst->is_dir) {
         c.Err(absl::StrCat("mkdir: '", p, "': No such file or directory\n"));
@@ -199,7 +199,7 @@ int Mkdir(ShellCall& c) {
         continue;
       }
     }
-    absl::Status st = c.phone.fs().MkdirP(p);
+    absl::Status st = c.phone.fs().MkdirP(c.Path(p));
     if (!st.ok()) {
       c.Err(absl::StrCat("mkdir: '", p, "': ", st.message(), "\n"));
       status = 1;
@@ -219,7 +219,7 @@ int Cat(ShellCall& c) {
   }
   int status = 0;
   for (const std::string& p : a.operands) {
-    auto data = c.phone.fs().Read(p);
+    auto data = c.phone.fs().Read(c.Path(p));
     if (!data.ok()) {
       c.Err(absl::StrCat("cat: ", p, ": ", data.status().message(), "\n"));
       status = 1;
@@ -252,7 +252,7 @@ int HashSum(ShellCall& c, const EVP_MD* md) {
   }
   int status = 0;
   for (const std::string& p : a.operands) {
-    auto data = c.phone.fs().Read(p);
+    auto data = c.phone.fs().Read(c.Path(p));
     if (!data.ok()) {
       c.Err(absl::StrCat(c.argv[0], ": ", p, ": ", data.status().message(), "\n"));
       status = 1;
@@ -273,7 +273,7 @@ int Chmod(ShellCall& c) {
   }
   int status = 0;
   for (size_t i = 1; i < a.operands.size(); ++i) {
-    absl::Status st = c.phone.fs().Chmod(a.operands[i], mode);
+    absl::Status st = c.phone.fs().Chmod(c.Path(a.operands[i]), mode);
     if (!st.ok()) {
       c.Err(absl::StrCat("chmod: ", a.operands[i], ": ", st.message(), "\n"));
       status = 1;
@@ -286,7 +286,7 @@ int Touch(ShellCall& c) {
   Args a = SplitArgs(c.argv);
   int status = 0;
   for (const std::string& p : a.operands) {
-    absl::Status st = c.phone.fs().Append(p, "");
+    absl::Status st = c.phone.fs().Append(c.Path(p), "");
     if (!st.ok()) {
       c.Err(absl::StrCat("touch: '", p, "': ", st.message(), "\n"));
       status = 1;

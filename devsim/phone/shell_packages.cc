@@ -59,7 +59,7 @@ int PmInstall(ShellCall& c, size_t first) {
       return 1;
     }
   } else if (!path.empty()) {
-    auto data = c.phone.fs().Read(path);
+    auto data = c.phone.fs().Read(c.Path(path));
     if (!data.ok()) {
       c.Err(absl::StrCat("Error: Unable to open file: ", path,
                          "\nConsider using a file under /data/local/tmp/\n"));

@@ -27,7 +27,7 @@ bool Input(ShellCall& c, const std::vector<std::string>& files, std::string* tex
   }
   bool ok = true;
   for (const std::string& f : files) {
-    auto data = c.phone.fs().Read(f);
+    auto data = c.phone.fs().Read(c.Path(f));
     if (!data.ok()) {
       c.Err(absl::StrCat(c.argv[0], ": ", f, ": ", data.status().message(), "\n"));
       ok = false;

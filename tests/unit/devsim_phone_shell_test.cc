@@ -67,6 +67,16 @@ TEST_F(ShellTest, GlobsAndPipes) {
   EXPECT_EQ(Sh("getprop | head -n 2 | tail -1").out, "[persist.sys.timezone]: [Etc/UTC]\n");
 }
 
+TEST_F(ShellTest, WorkingDirectory) {
+  EXPECT_EQ(Sh("pwd").out, "/\n");
+  EXPECT_EQ(Sh("cd /data/local/tmp && echo x > rel.txt && pwd && ls && cat ./rel.txt").out,
+            "/data/local/tmp\nrel.txt\nx\n");
+  EXPECT_TRUE(phone_.fs().Exists("/data/local/tmp/rel.txt"));
+  EXPECT_EQ(Sh("cd /data/local/tmp; ls *.txt; rm rel.txt; ls").out, "rel.txt\n");
+  EXPECT_EQ(Sh("cd /nope").status, 2);
+  EXPECT_EQ(Sh("pwd").out, "/\n");  // each command line starts at /
+}
+
 TEST_F(ShellTest, DateFormats) {
   const int64_t before = absl::ToUnixSeconds(absl::Now());
   int64_t secs = 0;
