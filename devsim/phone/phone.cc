@@ -33,6 +33,32 @@ int Phone::RunShell(absl::string_view command_line, CommandIo& io) {
   return shell.Run(command_line);
 }
 
+int Phone::RunInteractive(CommandIo& io) {
+  Shell shell(impl_->state, io);
+  std::string pending;
+  int status = 0;
+  auto prompt = [&] {
+    return io.WriteStdout(absl::StrCat(profile_.device, ":", shell.cwd(), " $ "));
+  };
+  if (!prompt()) return status;
+  while (!io.Cancelled()) {
+    const size_t nl = pending.find('\n');
+    if (nl == std::string::npos) {
+      std::string chunk = io.ReadStdin(4096);
+      if (chunk.empty()) break;  // end of input
+      pending += chunk;
+      continue;
+    }
+    std::string line = pending.substr(0, nl);
+    pending.erase(0, nl + 1);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    status = shell.Run(line);
+    if (shell.exit_requested()) break;
+    if (!prompt()) break;
+  }
+  return status;
+}
+
 int Phone::RunArgv(const std::vector<std::string>& argv, CommandIo& io) {
   Shell shell(impl_->state, io);
   return shell.RunArgv(argv, io);

@@ -87,6 +87,12 @@ class Phone {
   // Blocks until the command ends; logcat without -d ends only when io.Cancelled().
   int RunShell(absl::string_view command_line, CommandIo& io);
 
+  // Interactive shell (`adb shell` with no command): writes a prompt ("husky:/ $ "), runs
+  // each line read from stdin with the state of one shell (cd, export persist), until
+  // `exit`, end of input or cancel. No echo and no line editing (a PTY's job). Returns the
+  // last status.
+  int RunInteractive(CommandIo& io);
+
   // Runs one command from an already split argv, without shell parsing or quoting: for
   // `abb_exec:package\0path\0PKG` call RunArgv({"cmd", "package", "path", "PKG"}, io).
   // Returns the exit status; an unknown argv[0] gives 127 as in RunShell.

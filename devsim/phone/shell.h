@@ -65,6 +65,7 @@ class Shell {
   void set_cwd(std::string dir) { cwd_ = std::move(dir); }
   std::string Resolve(absl::string_view path) const;
   // `exit N` / after `exec`: stop running further commands.
+  bool exit_requested() const { return exit_requested_; }
   void RequestExit(int status) {
     exit_requested_ = true;
     exit_status_ = status;

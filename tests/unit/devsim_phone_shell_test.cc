@@ -77,6 +77,15 @@ TEST_F(ShellTest, WorkingDirectory) {
   EXPECT_EQ(Sh("pwd").out, "/\n");  // each command line starts at /
 }
 
+TEST_F(ShellTest, InteractiveShellKeepsStateUntilExit) {
+  StringIo io("cd /data/local/tmp\nexport A=1\necho $A; pwd\nexit 4\necho never\n");
+  EXPECT_EQ(phone_.RunInteractive(io), 4);
+  const std::string p = phone_.profile().device;
+  EXPECT_EQ(io.out(), absl::StrCat(p, ":/ $ ", p, ":/data/local/tmp $ ", p,
+                                   ":/data/local/tmp $ 1\n/data/local/tmp\n", p,
+                                   ":/data/local/tmp $ "));
+}
+
 TEST_F(ShellTest, DateFormats) {
   const int64_t before = absl::ToUnixSeconds(absl::Now());
   int64_t secs = 0;
