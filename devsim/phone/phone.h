@@ -3,8 +3,11 @@
 // calls on this class; everything a phone "does" lives behind it.
 //
 // Threading: every public method is thread-safe. The transport calls RunShell from one
-// thread per open stream; long commands (logcat in follow mode, a hung app) block that
-// thread until they end or the stream is cancelled.
+// thread per open stream; long commands (logcat in follow mode) block that thread until
+// they end or the stream is cancelled (CommandIo::Cancelled, checked at least every
+// 250 ms). The benchmark app itself runs on a scheduler thread shared by all phones, so
+// `am start` returns at once. Destroy a Phone only after every RunShell/RunArgv/
+// InstallStreamed call on it has returned (cancel the streams first).
 #ifndef BENCHLAB_DEVSIM_PHONE_PHONE_H_
 #define BENCHLAB_DEVSIM_PHONE_PHONE_H_
 
