@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "common/benchmark_parser.h"
+#include "common/metrics_csv.h"
 #include "common/metrics_json.h"
 
 namespace benchlab::cli {
@@ -23,6 +24,7 @@ namespace {
 struct ParseFlags {
   std::string input;
   bool json = false;
+  bool csv = false;
   int64_t pid = -1;
   std::string package = "org.tensorflow.lite.benchmark";
 };
@@ -69,6 +71,8 @@ int RunParse(const ParseFlags& flags, const CliIo& io) {
   const BenchmarkResult& result = parser.result();
   if (flags.json) {
     *io.out << FormatBenchmarkJson(result) << "\n";
+  } else if (flags.csv) {
+    *io.out << BenchmarkCsvHeader() << "\n" << BenchmarkCsvRow(result) << "\n";
   } else {
     *io.out << FormatBenchmarkTable(result);
   }
@@ -91,7 +95,9 @@ void RegisterParseCommand(CLI::App& app, const CliIo& io, int* exit_code) {
       "parse", "Parse a TFLite benchmark capture (logcat, Android Studio paste or "
                "benchmark_model stdout) and print its metrics");
   cmd->add_option("input", flags->input, "capture file, or - for standard input")->required();
-  cmd->add_flag("--json", flags->json, "print JSON (field names as in the API) instead of a table");
+  CLI::Option* json =
+      cmd->add_flag("--json", flags->json, "print JSON (field names as in the API) instead of a table");
+  cmd->add_flag("--csv", flags->csv, "print a CSV header and one row of metrics")->excludes(json);
   cmd->add_option("--pid", flags->pid,
                   "the benchmark's pid when known (default: from the start lines, else the "
                   "first tflite process)");

@@ -99,6 +99,18 @@ TEST(CliParseTest, SuccessfulRunAsTable) {
   EXPECT_NE(r.output.find("memory_overall_mb         27.9219"), std::string::npos) << r.output;
 }
 
+TEST(CliParseTest, Csv) {
+  RunResult r = Benchlab({"parse", "--csv", DataPath("01_cpu_xnnpack_2024.logcat")});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "status,error_class,pid,count,first_us,curr_us,min_us,max_us,avg_us,std_us,p5_us,"
+            "median_us,p95_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,"
+            "memory_init_mb,memory_overall_mb,peak_memory_mb,model_size_mb\n"
+            "ok,,6843,76,13173,12803,12547,17404,13232.1,565,,,,38417,19834,14030.8,13232.1,"
+            "20.3711,27.9219,,13.9786\n");
+  EXPECT_EQ(Benchlab({"parse", "--csv", "--json", DataPath("01_cpu_xnnpack_2024.logcat")}).exit_code, 2);
+}
+
 TEST(CliParseTest, StandardInput) {
   RunResult r = testing::Run({"/bin/sh", "-c", "exec \"$0\" parse - < \"$1\"", BinPath("benchlab"),
                               DataPath("10_android_studio_format.txt")});

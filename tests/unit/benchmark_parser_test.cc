@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/metrics_csv.h"
 #include "common/metrics_json.h"
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
@@ -1090,6 +1091,19 @@ TEST(MetricsJsonTest, TableShowsPhasesAndSummary) {
   std::string failed = FormatBenchmarkTable(ParseText(Fixture("05_fail_model_not_found.logcat")));
   EXPECT_NE(failed.find("failed (model_missing)"), std::string::npos) << failed;
   EXPECT_NE(failed.find("Could not open"), std::string::npos) << failed;
+}
+
+TEST(MetricsCsvTest, HeaderAndRowLineUp) {
+  BenchmarkResult r = ParseText(Fixture("02_gpu_opencl_peakmem_2026.logcat"));
+  EXPECT_EQ(BenchmarkCsvHeader(),
+            "status,error_class,pid,count,first_us,curr_us,min_us,max_us,avg_us,std_us,p5_us,"
+            "median_us,p95_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,"
+            "memory_init_mb,memory_overall_mb,peak_memory_mb,model_size_mb");
+  EXPECT_EQ(BenchmarkCsvRow(r),
+            "ok,,21877,253,3761,4126,3653,7210,3930.89,243,3757,3912,4088,1284512,9812,4057.02,"
+            "3930.89,38.9336,41.3164,214.57,16.9008");
+  EXPECT_EQ(BenchmarkCsvRow(ParseText(Fixture("05_fail_model_not_found.logcat"))),
+            "failed,model_missing,9131,,,,,,,,,,,,,,,,,,");
 }
 
 }  // namespace
