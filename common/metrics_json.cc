@@ -32,6 +32,9 @@ Json Lines(const std::vector<std::string>& lines) {
 
 std::string Int(const std::optional<int64_t>& v) { return v ? absl::StrCat(*v) : "-"; }
 std::string Dbl(const std::optional<double>& v) { return v ? absl::StrFormat("%g", *v) : "-"; }
+std::string Fixed3(const std::optional<double>& v) {  // op tables print ms and % as %.3f
+  return v ? absl::StrFormat("%.3f", *v) : "-";
+}
 
 }  // namespace
 
@@ -238,8 +241,16 @@ std::string FormatBenchmarkTable(const BenchmarkResult& r) {
       absl::StrAppendFormat(&out, "  %-24s %10s %10s %8s  %s\n", "node_type", "first_ms", "avg_ms",
                             "percent", "name");
       for (const OpProfileRow& row : p.run_order) {
-        absl::StrAppendFormat(&out, "  %-24s %10s %10s %8s  %s\n", row.node_type, Dbl(row.first_ms),
-                              Dbl(row.avg_ms), Dbl(row.percent), row.name);
+        absl::StrAppendFormat(&out, "  %-24s %10s %10s %8s  %s\n", row.node_type, Fixed3(row.first_ms),
+                              Fixed3(row.avg_ms), Fixed3(row.percent), row.name);
+      }
+    }
+    if (!p.by_type.empty()) {
+      absl::StrAppendFormat(&out, "  %-24s %10s %10s %8s\n", "by node_type", "count", "avg_ms",
+                            "percent");
+      for (const OpTypeRow& row : p.by_type) {
+        absl::StrAppendFormat(&out, "  %-24s %10s %10s %8s\n", row.node_type, Int(row.count),
+                              Fixed3(row.avg_ms), Fixed3(row.percent));
       }
     }
     if (p.timings) {

@@ -1088,6 +1088,12 @@ TEST(MetricsJsonTest, TableShowsPhasesAndSummary) {
   EXPECT_NE(table.find("timed          76      13173"), std::string::npos) << table;
   EXPECT_NE(table.find("13232.1"), std::string::npos);
   EXPECT_NE(table.find("memory_overall_mb         27.9219"), std::string::npos) << table;
+  std::string profile = FormatBenchmarkTable(ParseText(Fixture("04_op_profiling_cpu_2024.logcat")));
+  EXPECT_NE(profile.find("  CONV_2D                       0.475      0.503   37.400  conv2d_1/Relu\n"),
+            std::string::npos)
+      << profile;
+  EXPECT_NE(profile.find("  CONV_2D                           3      1.144   85.309\n"), std::string::npos)
+      << profile;
   std::string failed = FormatBenchmarkTable(ParseText(Fixture("05_fail_model_not_found.logcat")));
   EXPECT_NE(failed.find("failed (model_missing)"), std::string::npos) << failed;
   EXPECT_NE(failed.find("Could not open"), std::string::npos) << failed;
