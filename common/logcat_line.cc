@@ -203,16 +203,16 @@ bool ParseAfterTimestamp(absl::string_view s, size_t p, LogcatLine* out) {
     out->layout = LogcatLayout::kTime;
     return true;
   }
-  size_t first = q;
+  bool uid_skipped = false;
   if (!IsDigit(s[q])) {
     // `-v threadtime,uid` prints a uid (name or number) before the pid: skip one token.
     while (q < s.size() && !IsSpace(s[q])) ++q;
     q = SkipSpaces(s, q);
     if (q >= s.size() || !IsDigit(s[q])) return false;
-    first = q;
+    uid_skipped = true;
   }
   if (!Number(s, &q, &out->pid)) return false;
-  if (q < s.size() && s[q] == '-' && first == SkipSpaces(s, p)) {  // studio "pid-tid"
+  if (q < s.size() && s[q] == '-' && !uid_skipped) {  // studio "pid-tid"
     ++q;
     if (!Number(s, &q, &out->tid)) return false;
     if (q < s.size() && s[q] == '/') {  // legacy "pid-tid/package P/tag: msg"
