@@ -24,9 +24,8 @@
 #include "devsim/phone/scheduler.h"
 
 namespace benchlab::devsim {
-namespace {
 
-struct Line {
+struct PlannedLine {
   LogId id;
   int32_t pid;
   int32_t tid;
@@ -35,30 +34,35 @@ struct Line {
   std::string msg;
 };
 
-struct Batch {
+struct PlannedBatch {
   absl::Duration at;
-  std::vector<Line> lines;
+  std::vector<PlannedLine> lines;
   std::function<void()> action;  // runs just before the lines are written
+  // Framework lines after the app's last line: not part of the run, so a fault set after
+  // the run's final line does not hit it.
+  bool epilogue = false;
 };
 
 // Builds the run's timeline. Times are offsets from the launch.
-class Plan {
+class RunPlan {
  public:
-  explicit Plan(int32_t pid) : pid_(pid) {}
-  Batch& At(absl::Duration at) {
-    batches_.push_back(Batch{at, {}, nullptr});
+  explicit RunPlan(int32_t pid) : pid_(pid) {}
+  PlannedBatch& At(absl::Duration at) {
+    batches_.push_back(PlannedBatch{at, {}, nullptr, false});
     return batches_.back();
   }
   // A tflite line from the app's main thread.
-  void Tflite(Batch& b, char prio, std::string msg) {
-    b.lines.push_back(Line{LogId::kMain, pid_, pid_, prio, "tflite", std::move(msg)});
+  void Tflite(PlannedBatch& b, char prio, std::string msg) {
+    b.lines.push_back(PlannedLine{LogId::kMain, pid_, pid_, prio, "tflite", std::move(msg)});
   }
-  std::deque<Batch>& batches() { return batches_; }
+  std::deque<PlannedBatch>& batches() { return batches_; }
 
  private:
   int32_t pid_;
-  std::deque<Batch> batches_;  // a deque: At()'s references stay valid
+  std::deque<PlannedBatch> batches_;  // a deque: At()'s references stay valid
 };
+
+namespace {
 
 std::string JavaCrashStack(int32_t pid, absl::string_view cause, bool in_native_run) {
   std::string s = absl::StrCat(
@@ -102,23 +106,23 @@ std::string JavaCrashStack(int32_t pid, absl::string_view cause, bool in_native_
 
 // The crash sequence of fixture 06: stack in the crash buffer, the activity force-finished,
 // the process killed, ActivityManager's "has died". `kill` removes the pid.
-void AddCrash(Plan& plan, absl::Duration at, int32_t pid, absl::string_view cause,
+void AddCrash(RunPlan& plan, absl::Duration at, int32_t pid, absl::string_view cause,
               bool in_native_run, std::function<void()> kill) {
-  Batch& b = plan.At(at);
-  b.lines.push_back(Line{LogId::kCrash, pid, pid, 'E', "AndroidRuntime",
+  PlannedBatch& b = plan.At(at);
+  b.lines.push_back(PlannedLine{LogId::kCrash, pid, pid, 'E', "AndroidRuntime",
                          JavaCrashStack(pid, cause, in_native_run)});
-  Batch& f = plan.At(at + absl::Milliseconds(6));
-  f.lines.push_back(Line{LogId::kSystem, kPidSystemServer, 2210, 'W', "ActivityTaskManager",
+  PlannedBatch& f = plan.At(at + absl::Milliseconds(6));
+  f.lines.push_back(PlannedLine{LogId::kSystem, kPidSystemServer, 2210, 'W', "ActivityTaskManager",
                          "  Force finishing activity "
                          "org.tensorflow.lite.benchmark/.BenchmarkModelActivity"});
-  Batch& s = plan.At(at + absl::Milliseconds(11));
-  s.lines.push_back(Line{LogId::kMain, pid, pid, 'I', "Process",
+  PlannedBatch& s = plan.At(at + absl::Milliseconds(11));
+  s.lines.push_back(PlannedLine{LogId::kMain, pid, pid, 'I', "Process",
                          absl::StrCat("Sending signal. PID: ", pid, " SIG: 9")});
-  Batch& d = plan.At(at + absl::Milliseconds(72));
-  d.lines.push_back(Line{LogId::kSystem, kPidSystemServer, 1544, 'I', "ActivityManager",
+  PlannedBatch& d = plan.At(at + absl::Milliseconds(72));
+  d.lines.push_back(PlannedLine{LogId::kSystem, kPidSystemServer, 1544, 'I', "ActivityManager",
                          absl::StrCat("Process org.tensorflow.lite.benchmark (pid ", pid,
                                       ") has died: fg  TOP ")});
-  d.lines.push_back(Line{LogId::kMain, kPidZygote, kPidZygote, 'I', "Zygote",
+  d.lines.push_back(PlannedLine{LogId::kMain, kPidZygote, kPidZygote, 'I', "Zygote",
                          absl::StrCat("Process ", pid, " exited due to signal 9 (Killed)")});
   d.action = std::move(kill);
 }
@@ -208,7 +212,7 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
 
   ProcessTable* procs = &phone_.procs();
   auto kill = [procs, pid] { procs->Kill(pid); };
-  Plan plan(pid);
+  RunPlan plan(pid);
   const Fault fault = phone_.fault();
 
   if (!args.has_value()) {
@@ -228,18 +232,18 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                       Vfs::Normalize(pkg->apk_path + "/.."), "/lib/arm64");
       flags = ParseBenchmarkArgs(app_args);
     }
-    Batch& start = plan.At(t_activity);
-    start.lines.push_back(Line{LogId::kMain, pid, pid, 'I', "tflite_BenchmarkModelActivity",
+    PlannedBatch& start = plan.At(t_activity);
+    start.lines.push_back(PlannedLine{LogId::kMain, pid, pid, 'I', "tflite_BenchmarkModelActivity",
                                absl::StrCat("Running TensorFlow Lite benchmark with args: ",
                                             app_args)});
     if (fault == Fault::kInvalidFlag && flags.parse_error.empty()) {
       // Make the first flag unparsable, as a typo in a pass-through flag would.
       flags.parse_error = "Failed to parse flag 'num_runs' against argv '--num_runs=fifty'";
     }
-    Batch& params = plan.At(t_params);
+    PlannedBatch& params = plan.At(t_params);
     const std::string graph = flags.String("graph");
-    auto E = [&](Batch& b, std::string m) { plan.Tflite(b, 'E', std::move(m)); };
-    auto I = [&](Batch& b, std::string m) { plan.Tflite(b, 'I', std::move(m)); };
+    auto E = [&](PlannedBatch& b, std::string m) { plan.Tflite(b, 'E', std::move(m)); };
+    auto I = [&](PlannedBatch& b, std::string m) { plan.Tflite(b, 'I', std::move(m)); };
     if (!flags.parse_error.empty()) {
       E(params, flags.parse_error);
       E(params, UsageText());
@@ -261,8 +265,9 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
         } else if (fault == Fault::kGraphMissing || !model.ok()) {
           E(params, absl::StrCat("Could not open '", graph, "'."));
           E(params, absl::StrCat("Failed to load model ", graph));
-          Batch& w = plan.At(t_params + absl::Milliseconds(9));
-          w.lines.push_back(Line{LogId::kSystem, kPidSystemServer, 1468, 'W',
+          PlannedBatch& w = plan.At(t_params + absl::Milliseconds(9));
+          w.epilogue = true;
+          w.lines.push_back(PlannedLine{LogId::kSystem, kPidSystemServer, 1468, 'W',
                                  "ActivityTaskManager",
                                  "Activity top resumed state loss timeout for ActivityRecord{"
                                  "8c1f2a0 u0 org.tensorflow.lite.benchmark/"
@@ -289,13 +294,13 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
           const RunNumbers n = ComputeRun(phone_.profile(),
                                           RunSeed(phone_.seed(), phone_.profile(), run_number),
                                           temp_c, cfg);
-          Batch& load = plan.At(t_load);
+          PlannedBatch& load = plan.At(t_load);
           I(load, absl::StrCat("Loaded model ", graph));
           I(load, "Initialized TensorFlow Lite runtime.");
           const bool explicit_xnn = flags.Has("use_xnnpack") && cfg.use_xnnpack;
           const int delegates = (cfg.use_gpu ? 1 : 0) + (cfg.use_nnapi ? 1 : 0) +
                                 (explicit_xnn ? 1 : 0);
-          Batch& dl = plan.At(t_load + absl::Milliseconds(2));
+          PlannedBatch& dl = plan.At(t_load + absl::Milliseconds(2));
           if (delegates >= 2) {
             I(dl, absl::StrFormat("Going to apply %d delegates one after another.", delegates));
           }
@@ -341,7 +346,7 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                     "completely executed by the delegate.");
             }
           }
-          Batch& session = plan.At(t_session);
+          PlannedBatch& session = plan.At(t_session);
           I(session, absl::StrCat("The input model file size (MB): ",
                                   FormatG(static_cast<double>(cfg.model_size_bytes) / 1e6)));
           I(session, absl::StrCat("Initialized session in ",
@@ -357,13 +362,13 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                      "footprint 201326592, growth limit 402653184",
                      true, kill);
           } else {
-            Batch& warm = plan.At(t_warm);
+            PlannedBatch& warm = plan.At(t_warm);
             I(warm, FormatStatsLine(n.warmup_us));
             I(warm, absl::StrCat("Running benchmark for at least ", cfg.num_runs,
                                  " iterations and at least ", FormatG(cfg.min_secs),
                                  " seconds but terminate if exceeding ", FormatG(cfg.max_secs),
                                  " seconds."));
-            Batch& end = plan.At(t_end);
+            PlannedBatch& end = plan.At(t_end);
             I(end, FormatStatsLine(n.timed_us));
             I(end, absl::StrCat("Inference timings in us: Init: ", n.init_us,
                                 ", First inference: ",
@@ -400,8 +405,9 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                                 : std::min(1.0, std::max(1, cfg.num_threads) / 4.0 + 0.2);
             const absl::Duration busy = absl::Seconds(n.busy_secs);
             end.action = [battery, busy, load] { battery->Heat(busy, load); };
-            Batch& after = plan.At(t_end + absl::Milliseconds(5));
-            after.lines.push_back(Line{
+            PlannedBatch& after = plan.At(t_end + absl::Milliseconds(5));
+            after.epilogue = true;
+            after.lines.push_back(PlannedLine{
                 LogId::kMain, pid, pid, 'I', "Choreographer",
                 absl::StrFormat("Skipped %d frames!  The application may be doing too much "
                                 "work on its main thread.",
@@ -412,12 +418,39 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
     }
   }
 
+  const bool hangs = fault == Fault::kHang && args.has_value();
+  ScheduleLocked(plan, hangs);
+  return pid;
+}
+
+void BenchmarkApp::InjectFault(Fault fault) {
+  if (fault != Fault::kCrash && fault != Fault::kHang) return;
+  absl::MutexLock lock(&mu_);
+  if (pid_ == 0 || !phone_.procs().Alive(pid_) || absl::Now() >= run_end_) return;
+  Scheduler::Get().CancelGroup(group_);  // the rest of the run never comes
+  group_ = 0;
+  RunPlan plan(pid_);
+  if (fault == Fault::kCrash) {
+    ProcessTable* procs = &phone_.procs();
+    const int32_t pid = pid_;
+    AddCrash(plan, absl::Milliseconds(30), pid,
+             "java.lang.OutOfMemoryError: Failed to allocate a 268435472 byte allocation with "
+             "25165824 free bytes and 186MB until OOM, target footprint 201326592, growth "
+             "limit 402653184",
+             true, [procs, pid] { procs->Kill(pid); });
+  }
+  ScheduleLocked(plan, fault == Fault::kHang);
+}
+
+void BenchmarkApp::ScheduleLocked(RunPlan& plan, bool in_progress_forever) {
   // Hand the batches to the scheduler, in one group so a force-stop drops them all.
   group_ = Scheduler::Get().NewGroup();
   const absl::Time t0 = absl::Now();
-  LogBuffer* logs_ptr = &logs;
-  for (Batch& b : plan.batches()) {
+  run_end_ = t0;
+  LogBuffer* logs_ptr = &phone_.logs();
+  for (PlannedBatch& b : plan.batches()) {
     if (b.lines.empty() && !b.action) continue;
+    if (!b.epilogue) run_end_ = std::max(run_end_, t0 + b.at);
     // Stamped with the planned time, not the moment the scheduler gets to it, so a busy
     // machine delays lines but does not squeeze the run's timeline.
     const absl::Time due = t0 + b.at;
@@ -425,12 +458,12 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                          [logs_ptr, due, lines = std::move(b.lines), action = std::move(b.action)] {
                            // The action first: whoever sees "has died" finds the pid gone.
                            if (action) action();
-                           for (const Line& l : lines) {
+                           for (const PlannedLine& l : lines) {
                              logs_ptr->Write(l.id, l.pid, l.tid, l.prio, l.tag, l.msg, due);
                            }
                          });
   }
-  return pid;
+  if (in_progress_forever) run_end_ = absl::InfiniteFuture();
 }
 
 }  // namespace benchlab::devsim

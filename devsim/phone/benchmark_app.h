@@ -18,6 +18,8 @@
 
 namespace benchlab::devsim {
 
+class RunPlan;  // benchmark_app.cc: a run's timed log lines
+
 inline constexpr absl::string_view kBenchmarkActivity =
     "org.tensorflow.lite.benchmark.BenchmarkModelActivity";
 
@@ -34,18 +36,25 @@ class BenchmarkApp {
                  int32_t caller_pid);
   // `am force-stop`: kills the process (if any) and drops its pending lines.
   void ForceStop(int32_t caller_pid);
+  // A fault set while a run is in progress (devsimctl fault ...): kCrash crashes the run
+  // now, kHang silences the rest of it; other faults wait for the next launch.
+  void InjectFault(Fault fault);
   // The app's pid if its process is alive, else 0.
   int32_t pid() const;
   int runs_started() const;
 
  private:
   void StopLocked(int32_t caller_pid, bool log_force_stop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Schedules a planned run (see benchmark_app.cc) and records when it ends.
+  void ScheduleLocked(RunPlan& plan, bool in_progress_forever)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   PhoneState& phone_;
   mutable absl::Mutex mu_;
   int32_t pid_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t group_ ABSL_GUARDED_BY(mu_) = 0;
   int runs_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time run_end_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // last planned line
 };
 
 }  // namespace benchlab::devsim

@@ -120,7 +120,8 @@ class Phone {
   LogBuffer& logs() { return *logs_; }
 
   // Faults. The transport reads link faults (disconnect, unauthorized, slow link);
-  // the app reads the others when it starts.
+  // the app reads the others when it starts, and kCrash/kHang set while a run is in
+  // progress also hit that run at once. A fault stays set until SetFault(kNone).
   void SetFault(Fault fault);
   Fault fault() const;
   // Called when a link fault is set at run time (e.g. by `devsimctl fault disconnect`),

@@ -108,6 +108,8 @@ void PhoneState::SetFault(Fault fault) {
   }
   // Outside the lock: the transport may call back into the phone.
   if (listener) listener(fault);
+  // A crash or hang set during a run takes effect at once ("trigger it mid-run").
+  app_->InjectFault(fault);
 }
 
 void PhoneState::SetLinkFaultListener(std::function<void(Fault)> listener) {

@@ -49,7 +49,8 @@ class PhoneState {
   void SetBackgroundLogs(bool on);
 
   Fault fault() const;
-  // Stores the fault; for a link fault, calls the listener (outside the lock).
+  // Stores the fault; for a link fault, calls the listener (outside the lock); a crash or
+  // hang also hits a run in progress (BenchmarkApp::InjectFault).
   void SetFault(Fault fault);
   void SetLinkFaultListener(std::function<void(Fault)> listener);
 

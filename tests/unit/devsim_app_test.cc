@@ -293,6 +293,26 @@ TEST_F(AppTest, OpProfilingPrintsTwoBlocksAfterTheMemoryLine) {
               ContainsRegex(absl::StrCat(" ", pid, " I tflite  : \n")));
 }
 
+TEST_F(AppTest, CrashInjectedMidRun) {
+  Phone phone(MakeProfile(11, 2), 11, absl::Seconds(2));
+  phone.SetBackgroundLogs(false);
+  const std::string apk = MakeFakeApk();
+  StringIo io(apk);
+  ASSERT_EQ(phone.InstallStreamed({}, static_cast<int64_t>(apk.size()), io), 0);
+  ASSERT_TRUE(phone.fs().Write("/data/local/tmp/m.tflite", MakeFakeModel(4000000, 1)).ok());
+  RunSh(phone, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite'"));
+  ASSERT_TRUE(WaitForLog(phone, "Loaded model"));
+  EXPECT_EQ(RunSh(phone, "devsimctl fault crash").status, 0);
+  ASSERT_TRUE(WaitForLog(phone, "has died"));
+  absl::SleepFor(absl::Seconds(2));  // past the planned end of the run
+  for (const LogEntry& e : phone.logs().Read(kAllLogMask, 0)) {
+    EXPECT_FALSE(absl::StartsWith(e.message, "Inference timings")) << e.message;
+  }
+  EXPECT_EQ(RunSh(phone, "pidof org.tensorflow.lite.benchmark").status, 1);
+  // An idle (finished or dead) app is not hit; the next launch crashes as configured.
+  RunSh(phone, "devsimctl fault none");
+}
+
 TEST_F(AppTest, GpuRunPrintsDelegateLines) {
   RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --use_gpu=true'"));
   const int32_t pid = StartedPid();
