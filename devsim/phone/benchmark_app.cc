@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "spdlog/spdlog.h"
 #include "devsim/phone/battery.h"
 #include "devsim/phone/benchmark_flags.h"
 #include "devsim/phone/fake_artifacts.h"
@@ -418,6 +419,9 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
     }
   }
 
+  spdlog::debug("devsim app launch serial={} pid={} run={} fault={} args=\"{}\"",
+                phone_.profile().serialno, pid, run_number, std::string(FaultName(fault)),
+                args.value_or("<none>"));
   const bool hangs = fault == Fault::kHang && args.has_value();
   ScheduleLocked(plan, hangs);
   return pid;

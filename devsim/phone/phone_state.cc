@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "spdlog/spdlog.h"
 #include "devsim/phone/battery.h"
 #include "devsim/phone/benchmark_app.h"
 #include "devsim/phone/fake_artifacts.h"
@@ -87,7 +88,9 @@ PhoneState::~PhoneState() {
 
 std::string PhoneState::InstallApk(const std::vector<std::string>& args, std::string apk) {
   const bool replacing_app = packages_->Find(std::string(kBenchmarkPackage)).has_value();
+  const size_t size = apk.size();
   std::string result = packages_->Install(args, std::move(apk));
+  spdlog::info("devsim install serial={} bytes={} result=\"{}\"", profile_.serialno, size, result);
   if (result == "Success" && replacing_app && app_->pid() != 0) app_->ForceStop(kPidSystemServer);
   return result;
 }
@@ -100,6 +103,8 @@ Fault PhoneState::fault() const {
 }
 
 void PhoneState::SetFault(Fault fault) {
+  spdlog::info("devsim fault set serial={} fault={}", profile_.serialno,
+               std::string(FaultName(fault)));
   std::function<void(Fault)> listener;
   {
     absl::MutexLock lock(&mu_);

@@ -1,13 +1,10 @@
 // Shell builtins and small system commands: echo, true, false, exit, export, exec, unset,
 // getprop, sleep, id, whoami, uname, cd, and devsimctl (the simulator's own control
 // command, so tests can inject faults or heat through `adb shell`).
-#include <cstdio>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/notification.h"
 #include "devsim/phone/battery.h"
 #include "devsim/phone/shell.h"
 
