@@ -362,13 +362,15 @@ Stats ParseStats(const std::string& line) {
   Stats s;
   for (absl::string_view kv : absl::StrSplit(line, ' ')) {
     std::pair<std::string, std::string> p = absl::StrSplit(kv, '=');
-    if (p.first == "count") EXPECT_TRUE(absl::SimpleAtoi(p.second, &s.count));
-    if (p.first == "first") EXPECT_TRUE(absl::SimpleAtoi(p.second, &s.first));
-    if (p.first == "curr") EXPECT_TRUE(absl::SimpleAtoi(p.second, &s.curr));
-    if (p.first == "min") EXPECT_TRUE(absl::SimpleAtoi(p.second, &s.min));
-    if (p.first == "max") EXPECT_TRUE(absl::SimpleAtoi(p.second, &s.max));
-    if (p.first == "std") EXPECT_TRUE(absl::SimpleAtoi(p.second, &s.std));
-    if (p.first == "avg") EXPECT_TRUE(absl::SimpleAtod(p.second, &s.avg));
+    bool ok = true;
+    if (p.first == "count") ok = absl::SimpleAtoi(p.second, &s.count);
+    if (p.first == "first") ok = absl::SimpleAtoi(p.second, &s.first);
+    if (p.first == "curr") ok = absl::SimpleAtoi(p.second, &s.curr);
+    if (p.first == "min") ok = absl::SimpleAtoi(p.second, &s.min);
+    if (p.first == "max") ok = absl::SimpleAtoi(p.second, &s.max);
+    if (p.first == "std") ok = absl::SimpleAtoi(p.second, &s.std);
+    if (p.first == "avg") ok = absl::SimpleAtod(p.second, &s.avg);
+    EXPECT_TRUE(ok) << kv;
   }
   return s;
 }
