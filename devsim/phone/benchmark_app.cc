@@ -295,6 +295,16 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
           const RunNumbers n = ComputeRun(phone_.profile(),
                                           RunSeed(phone_.seed(), phone_.profile(), run_number),
                                           temp_c, cfg);
+          if (flags.Bool("list_signatures", false)) {
+            // The tool lists the keys and then stops with an error status on purpose.
+            PlannedBatch& sig = plan.At(t_load);
+            I(sig, absl::StrCat("Loaded model ", graph));
+            I(sig, "The Model contains 1 signature key(s).");
+            I(sig, "They are listed below: ");
+            I(sig, "-> Signature Key: serving_default");
+            ScheduleLocked(plan, false);
+            return pid;
+          }
           PlannedBatch& load = plan.At(t_load);
           I(load, absl::StrCat("Loaded model ", graph));
           I(load, "Initialized TensorFlow Lite runtime.");
@@ -322,6 +332,14 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
             I(dl, "Created 1 GPU delegate kernels.");
             I(dl, "Explicitly applied GPU delegate, and the model graph will be completely "
                   "executed by the delegate.");
+          }
+          if (cfg.use_nnapi && flags.Bool("require_full_delegation", false)) {
+            // NNAPI leaves some ops on the CPU, which this flag forbids.
+            I(dl, "Created TensorFlow Lite delegate for NNAPI.");
+            E(dl, "Disallowed CPU fallback detected.");
+            E(dl, "Failed to apply NNAPI delegate.");
+            ScheduleLocked(plan, false);
+            return pid;
           }
           if (cfg.use_nnapi) {
             I(dl, "Created TensorFlow Lite delegate for NNAPI.");

@@ -220,13 +220,21 @@ std::vector<std::string> ParamEchoLines(const ParsedFlags& flags) {
   std::vector<std::string> lines;
   lines.push_back(absl::StrCat("Log parameter values verbosely: [",
                                flags.Bool("verbose", false) ? 1 : 0, "]"));
+  const bool verbose = flags.Bool("verbose", false);
   auto echo = [&](const FlagSpec& f, const std::string& desc) {
+    // Not given: the flag's default (only echoed with --verbose=true).
+    bool def_bool = false;
+    int def_int = 0;
+    double def_float = 0;
+    ParseBoolValue(f.def, &def_bool);
+    ParseLeadingInt(f.def, &def_int);
+    ParseLeadingFloat(f.def, &def_float);
     std::string v;
     switch (f.type) {
-      case Type::kBool: v = flags.Bool(f.name, false) ? "1" : "0"; break;
-      case Type::kInt: v = absl::StrCat(flags.Int(f.name, 0)); break;
-      case Type::kFloat: v = FormatG(flags.Float(f.name, 0)); break;
-      case Type::kString: v = flags.String(f.name); break;
+      case Type::kBool: v = flags.Bool(f.name, def_bool) ? "1" : "0"; break;
+      case Type::kInt: v = absl::StrCat(flags.Int(f.name, def_int)); break;
+      case Type::kFloat: v = FormatG(flags.Float(f.name, def_float)); break;
+      case Type::kString: v = flags.String(f.name, f.def); break;
     }
     lines.push_back(absl::StrCat(desc, ": [", v, "]"));
   };
@@ -234,11 +242,11 @@ std::vector<std::string> ParamEchoLines(const ParsedFlags& flags) {
     const std::string name = f.name;
     if (*f.echo == '\0') continue;
     const bool always = name == "graph" || name == "signature_to_run_for";
-    if (always || flags.Has(name)) echo(f, f.echo);
+    if (always || verbose || flags.Has(name)) echo(f, f.echo);
   }
   // "#threads used for CPU inference" comes first among the delegate providers' echoes:
   // insert it before the first delegate line (the first line after the TFLite flags).
-  if (flags.Has("num_threads")) {
+  if (flags.Has("num_threads") || verbose) {
     static const char* kDelegateEchoes[] = {
         "Max number of delegated partitions", "Min nodes per partition",
         "Directory for delegate serialization", "Use gpu", "Allow lower precision in gpu",
@@ -256,7 +264,7 @@ std::vector<std::string> ParamEchoLines(const ParsedFlags& flags) {
       }
     }
     lines.insert(lines.begin() + static_cast<ptrdiff_t>(pos),
-                 absl::StrCat("#threads used for CPU inference: [", flags.Int("num_threads", 0),
+                 absl::StrCat("#threads used for CPU inference: [", flags.Int("num_threads", -1),
                               "]"));
   }
   if (flags.Has("use_nnapi") && flags.Bool("use_nnapi", false)) {

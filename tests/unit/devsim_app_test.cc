@@ -313,6 +313,32 @@ TEST_F(AppTest, CrashInjectedMidRun) {
   RunSh(phone, "devsimctl fault none");
 }
 
+TEST_F(AppTest, VerboseListSignaturesAndFullDelegation) {
+  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --verbose=true'"));
+  int32_t pid = StartedPid();
+  ASSERT_TRUE(WaitForLog(phone_, "Inference timings"));
+  std::vector<std::string> l = AppLines(pid);
+  EXPECT_EQ(l[0], "I Log parameter values verbosely: [1]");
+  EXPECT_THAT(l, testing::Contains("I Min num runs: [50]"));
+  EXPECT_THAT(l, testing::Contains("I Min warmup runs duration (seconds): [0.5]"));
+  EXPECT_THAT(l, testing::Contains("I Use gpu: [0]"));
+  EXPECT_THAT(l, testing::Contains("I Allow lower precision in gpu: [1]"));
+
+  phone_.logs().Clear(kAllLogMask);
+  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --list_signatures=true'"));
+  pid = StartedPid();
+  ASSERT_TRUE(WaitForLog(phone_, "-> Signature Key: serving_default"));
+  EXPECT_EQ(AppLines(pid).back(), "I -> Signature Key: serving_default");
+
+  phone_.logs().Clear(kAllLogMask);
+  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --use_nnapi=true "
+                                     "--require_full_delegation=true'"));
+  pid = StartedPid();
+  ASSERT_TRUE(WaitForLog(phone_, "Failed to apply NNAPI delegate."));
+  l = AppLines(pid);
+  EXPECT_EQ(l[l.size() - 2], "E Disallowed CPU fallback detected.");
+}
+
 TEST_F(AppTest, GpuRunPrintsDelegateLines) {
   RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --use_gpu=true'"));
   const int32_t pid = StartedPid();

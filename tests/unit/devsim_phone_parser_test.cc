@@ -86,6 +86,11 @@ TEST_F(ParserCompatTest, FailuresAreClassified) {
   EXPECT_EQ(Run("'--graph=/data/local/tmp/m.tflite --use_gpu=maybe'", "Failed to parse flag")
                 .error_class,
             ErrorClass::kBadFlag);
+  EXPECT_EQ(Run("'--graph=/data/local/tmp/m.tflite --use_nnapi=true "
+                "--require_full_delegation=true'",
+                "Failed to apply NNAPI delegate.")
+                .error_class,
+            ErrorClass::kDelegateFailed);
   RunSh(phone_, "devsimctl fault crash");
   BenchmarkResult crash = Run("'--graph=/data/local/tmp/m.tflite'", "has died");
   EXPECT_EQ(crash.status, RunStatus::kFailed);
