@@ -40,7 +40,11 @@ uint64_t LogBuffer::Write(LogId id, int32_t pid, int32_t tid, char priority,
   e.tid = tid;
   e.priority = priority;
   e.tag = std::string(tag);
-  e.message = std::string(message);
+  // liblog's payload (priority byte, tag, NUL, message, NUL) is at most 4068 bytes: longer
+  // messages are cut, as the op-profile tables and usage text are on a phone.
+  constexpr size_t kMaxPayload = 4068;
+  const size_t max_message = kMaxPayload - std::min(kMaxPayload - 1, tag.size() + 3);
+  e.message = std::string(message.substr(0, max_message));
   buf.push_back(std::move(e));
   return last_seq_;
 }

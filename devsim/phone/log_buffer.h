@@ -47,7 +47,8 @@ class LogBuffer {
   explicit LogBuffer(size_t max_entries = 4096);
 
   // Appends one message stamped `time` (InfiniteFuture = now); a time earlier than the
-  // newest entry is raised to it so entries stay ordered. Returns its seq.
+  // newest entry is raised to it so entries stay ordered. Messages past liblog's 4068-byte
+  // payload are cut. Returns its seq.
   uint64_t Write(LogId id, int32_t pid, int32_t tid, char priority, absl::string_view tag,
                  absl::string_view message, absl::Time time = absl::InfiniteFuture());
 

@@ -119,6 +119,9 @@ TEST(LogBufferTest, MergesBuffersInWriteOrderAndIsBounded) {
   EXPECT_FALSE(logs.WaitNewer(kDefaultLogMask, logs.last_seq(), absl::Milliseconds(10)));
   logs.Clear(kAllLogMask);
   EXPECT_TRUE(logs.Read(kAllLogMask, 0).empty());
+
+  logs.Write(LogId::kMain, 1, 1, 'I', "tflite", std::string(10000, 'x'));
+  EXPECT_EQ(logs.Read(kAllLogMask, 0).back().message.size(), 4068u - 9);  // tag + 3 bytes
 }
 
 TEST_F(PhoneTest, EchoQuotingAndEscapes) {
