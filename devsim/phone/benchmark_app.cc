@@ -320,6 +320,27 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
             if (first_delegate) I(dl, absl::StrCat(name, " delegate created."));
             first_delegate = false;
           };
+          // Driver and NNAPI runtime lines come from the app's pid under their own tags
+          // (what `logcat --pid=N` shows besides tflite).
+          auto other = [&](PlannedBatch& b, char prio, const char* tag, std::string msg) {
+            b.lines.push_back(PlannedLine{LogId::kMain, pid, pid, prio, tag, std::move(msg)});
+          };
+          if (cfg.use_gpu) {
+            const std::string soc = phone_.profile().soc_model;
+            if (absl::StartsWith(soc, "SM")) {
+              other(dl, 'I', "AdrenoGLES-0", "QUALCOMM build                   : 2df12b3, I07da2d9908");
+              other(dl, 'I', "AdrenoGLES-0", "Build Config                     : S P 14.1.4 AArch64");
+            } else {
+              other(dl, 'I', "libEGL", "loaded /vendor/lib64/egl/libGLES_mali.so");
+            }
+          }
+          if (cfg.use_nnapi) {
+            other(dl, 'I', "Manager", "DeviceManager::DeviceManager");
+            other(dl, 'I', "Manager", "findAvailableDevices");
+            other(dl, 'I', "TypeManager",
+                  "Failed to read /vendor/etc/nnapi_extensions_app_allowlist ; No app allowlisted "
+                  "for vendor extensions use.");
+          }
           if (cfg.use_gpu) {
             I(dl, "Created TensorFlow Lite delegate for GPU.");
             created("GPU");

@@ -65,6 +65,21 @@ TEST_F(ParserCompatTest, SuccessfulRunWithPeakMemory) {
   EXPECT_EQ(r.diagnostic_count, 0);
 }
 
+TEST_F(ParserCompatTest, DelegateRuns) {
+  BenchmarkResult gpu = Run("'--graph=/data/local/tmp/m.tflite --use_gpu=true'",
+                            "Memory footprint delta");
+  EXPECT_EQ(gpu.status, RunStatus::kOk);
+  ASSERT_FALSE(gpu.delegates.empty());
+  EXPECT_EQ(gpu.delegates[0].name, "GPU");
+  EXPECT_EQ(gpu.delegates[0].execution, "completely");
+  BenchmarkResult nnapi = Run("'--graph=/data/local/tmp/m.tflite --use_nnapi=true'",
+                              "Memory footprint delta");
+  EXPECT_EQ(nnapi.status, RunStatus::kOk);
+  ASSERT_FALSE(nnapi.delegates.empty());
+  EXPECT_EQ(nnapi.delegates[0].execution, "partially");
+  EXPECT_EQ(nnapi.delegates[0].kernels, 2);
+}
+
 TEST_F(ParserCompatTest, OpProfilingRun) {
   BenchmarkResult r = Run("'--graph=/data/local/tmp/m.tflite --enable_op_profiling=true'",
                           "Operator-wise Profiling Info");
