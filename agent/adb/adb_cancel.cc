@@ -16,6 +16,10 @@ bool AdbCancel::cancelled() const {
 
 bool AdbCancel::Attach(AdbSocket* socket) {
   absl::MutexLock lock(&mu_);
+  if (socket == nullptr) {  // detaching always works, so the socket can be destroyed
+    socket_ = nullptr;
+    return !cancelled_;
+  }
   if (cancelled_) return false;
   socket_ = socket;
   return true;

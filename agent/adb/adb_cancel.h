@@ -19,8 +19,9 @@ class AdbCancel {
   void Cancel();
   bool cancelled() const;
 
-  // For AdbClient: the socket Cancel() must shut down (nullptr to detach). Returns false
-  // (and does not attach) when already cancelled.
+  // For AdbClient: the socket Cancel() must shut down. Returns false (and does not
+  // attach) when already cancelled. Attach(nullptr) always detaches (call it before the
+  // socket is destroyed).
   bool Attach(AdbSocket* socket);
   // Sleeps up to `d`; returns true when cancelled meanwhile (at once if already).
   bool SleepFor(absl::Duration d);

@@ -207,8 +207,12 @@ class AdbClient {
   absl::StatusOr<AdbFeatures> FeaturesFor(const std::string& serial, int64_t transport_id,
                                           absl::Time deadline);
   absl::StatusOr<absl::flat_hash_set<std::string>> HostFeatures(absl::Time deadline);
-  absl::StatusOr<bool> UseShellV2(const std::string& serial, ShellProtocol protocol,
-                                  absl::Time deadline);
+  // Shell core; v1_marker false runs a v1 command as is (logcat: no tail held back).
+  absl::StatusOr<int> RunShell(const std::string& serial, const std::string& command,
+                               const std::function<void(ShellStream, absl::string_view)>& on_output,
+                               AdbCancel* cancel, absl::Time deadline, ShellProtocol protocol,
+                               bool v1_marker);
+  bool LastShellWasV2(const std::string& serial);
   absl::Status PushStream(const std::string& serial, int fd, absl::string_view data,
                           uint64_t size_bytes, std::string remote_path,
                           absl::string_view basename, uint32_t mode, int64_t mtime_s,
