@@ -74,8 +74,7 @@ int main() {
               static_cast<double>(rss1 - rss0) / kPhones);
 
   // Fill every buffer to its bound with typical benchmark-length lines.
-  const std::string msg =
-      "count=76 first=13173 curr=12803 min=12547 max=17404 avg=13232.1 std=565";
+  const std::string msg = "count=76 first=13173 curr=12803 min=12547 max=17404 avg=13232.1 std=565";
   for (auto& p : phones) {
     for (int i = 0; i < 4096; ++i) {
       p->logs().Write(LogId::kMain, 6843, 6843, 'I', "tflite", msg);
@@ -119,9 +118,10 @@ int main() {
   const absl::Time t0 = absl::Now();
   for (auto& p : phones) {
     NullIo io;
-    p->RunShell("am start -S -n org.tensorflow.lite.benchmark/.BenchmarkModelActivity "
-                "--es args '--graph=/data/local/tmp/m.tflite --num_threads=4'",
-                io);
+    p->RunShell(
+        "am start -S -n org.tensorflow.lite.benchmark/.BenchmarkModelActivity "
+        "--es args '--graph=/data/local/tmp/m.tflite --num_threads=4'",
+        io);
   }
   const absl::Time started = absl::Now();
   int done = 0;
@@ -137,11 +137,11 @@ int main() {
     }
     absl::SleepFor(absl::Milliseconds(5));
   }
-  std::printf("%d phones: am start x%d took %.1f ms; all summaries after %.0f ms "
-              "(planned: 970 ms after each start)\n",
-              kPhones, kPhones, absl::ToDoubleMilliseconds(started - t0),
-              absl::ToDoubleMilliseconds(absl::Now() - t0));
-  std::printf("final RSS per phone: %.1f KB\n",
-              static_cast<double>(RssKb() - rss0) / kPhones);
+  std::printf(
+      "%d phones: am start x%d took %.1f ms; all summaries after %.0f ms "
+      "(planned: 970 ms after each start)\n",
+      kPhones, kPhones, absl::ToDoubleMilliseconds(started - t0),
+      absl::ToDoubleMilliseconds(absl::Now() - t0));
+  std::printf("final RSS per phone: %.1f KB\n", static_cast<double>(RssKb() - rss0) / kPhones);
   return 0;
 }

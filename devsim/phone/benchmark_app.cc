@@ -4,8 +4,8 @@
 #include "devsim/phone/benchmark_app.h"
 
 #include <algorithm>
-#include <deque>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -14,7 +14,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "spdlog/spdlog.h"
 #include "devsim/phone/battery.h"
 #include "devsim/phone/benchmark_flags.h"
 #include "devsim/phone/fake_artifacts.h"
@@ -23,6 +22,7 @@
 #include "devsim/phone/package_manager.h"
 #include "devsim/phone/process_table.h"
 #include "devsim/phone/scheduler.h"
+#include "spdlog/spdlog.h"
 
 namespace benchlab::devsim {
 
@@ -75,8 +75,11 @@ std::string JavaCrashStack(int32_t pid, absl::string_view cause, bool in_native_
       "\n\tat android.app.ActivityThread.performLaunchActivity(ActivityThread.java:3782)"
       "\n\tat android.app.ActivityThread.handleLaunchActivity(ActivityThread.java:3922)"
       "\n\tat android.app.servertransaction.LaunchActivityItem.execute(LaunchActivityItem.java:103)"
-      "\n\tat android.app.servertransaction.TransactionExecutor.executeCallbacks(TransactionExecutor.java:139)"
-      "\n\tat android.app.servertransaction.TransactionExecutor.execute(TransactionExecutor.java:96)"
+      "\n\tat "
+      "android.app.servertransaction.TransactionExecutor.executeCallbacks(TransactionExecutor.java:"
+      "139)"
+      "\n\tat "
+      "android.app.servertransaction.TransactionExecutor.execute(TransactionExecutor.java:96)"
       "\n\tat android.app.ActivityThread$H.handleMessage(ActivityThread.java:2443)"
       "\n\tat android.os.Handler.dispatchMessage(Handler.java:106)"
       "\n\tat android.os.Looper.loopOnce(Looper.java:205)"
@@ -88,20 +91,26 @@ std::string JavaCrashStack(int32_t pid, absl::string_view cause, bool in_native_
       "\nCaused by: ",
       cause);
   if (in_native_run) {
-    absl::StrAppend(&s,
-                    "\n\tat org.tensorflow.lite.benchmark.BenchmarkModel.nativeRun(Native Method)"
-                    "\n\tat org.tensorflow.lite.benchmark.BenchmarkModel.run(BenchmarkModel.java:31)"
-                    "\n\tat org.tensorflow.lite.benchmark.BenchmarkModelActivity.onCreate(BenchmarkModelActivity.java:48)");
+    absl::StrAppend(
+        &s,
+        "\n\tat org.tensorflow.lite.benchmark.BenchmarkModel.nativeRun(Native Method)"
+        "\n\tat org.tensorflow.lite.benchmark.BenchmarkModel.run(BenchmarkModel.java:31)"
+        "\n\tat "
+        "org.tensorflow.lite.benchmark.BenchmarkModelActivity.onCreate(BenchmarkModelActivity.java:"
+        "48)");
   } else {
     absl::StrAppend(&s,
-                    "\n\tat org.tensorflow.lite.benchmark.BenchmarkModelActivity.onCreate(BenchmarkModelActivity.java:37)");
+                    "\n\tat "
+                    "org.tensorflow.lite.benchmark.BenchmarkModelActivity.onCreate("
+                    "BenchmarkModelActivity.java:37)");
   }
-  absl::StrAppend(&s,
-                  "\n\tat android.app.Activity.performCreate(Activity.java:8595)"
-                  "\n\tat android.app.Activity.performCreate(Activity.java:8573)"
-                  "\n\tat android.app.Instrumentation.callActivityOnCreate(Instrumentation.java:1456)"
-                  "\n\tat android.app.ActivityThread.performLaunchActivity(ActivityThread.java:3764)"
-                  "\n\t... 12 more");
+  absl::StrAppend(
+      &s,
+      "\n\tat android.app.Activity.performCreate(Activity.java:8595)"
+      "\n\tat android.app.Activity.performCreate(Activity.java:8573)"
+      "\n\tat android.app.Instrumentation.callActivityOnCreate(Instrumentation.java:1456)"
+      "\n\tat android.app.ActivityThread.performLaunchActivity(ActivityThread.java:3764)"
+      "\n\t... 12 more");
   return s;
 }
 
@@ -111,20 +120,20 @@ void AddCrash(RunPlan& plan, absl::Duration at, int32_t pid, absl::string_view c
               bool in_native_run, std::function<void()> kill) {
   PlannedBatch& b = plan.At(at);
   b.lines.push_back(PlannedLine{LogId::kCrash, pid, pid, 'E', "AndroidRuntime",
-                         JavaCrashStack(pid, cause, in_native_run)});
+                                JavaCrashStack(pid, cause, in_native_run)});
   PlannedBatch& f = plan.At(at + absl::Milliseconds(6));
   f.lines.push_back(PlannedLine{LogId::kSystem, kPidSystemServer, 2210, 'W', "ActivityTaskManager",
-                         "  Force finishing activity "
-                         "org.tensorflow.lite.benchmark/.BenchmarkModelActivity"});
+                                "  Force finishing activity "
+                                "org.tensorflow.lite.benchmark/.BenchmarkModelActivity"});
   PlannedBatch& s = plan.At(at + absl::Milliseconds(11));
   s.lines.push_back(PlannedLine{LogId::kMain, pid, pid, 'I', "Process",
-                         absl::StrCat("Sending signal. PID: ", pid, " SIG: 9")});
+                                absl::StrCat("Sending signal. PID: ", pid, " SIG: 9")});
   PlannedBatch& d = plan.At(at + absl::Milliseconds(72));
-  d.lines.push_back(PlannedLine{LogId::kSystem, kPidSystemServer, 1544, 'I', "ActivityManager",
-                         absl::StrCat("Process org.tensorflow.lite.benchmark (pid ", pid,
-                                      ") has died: fg  TOP ")});
+  d.lines.push_back(PlannedLine{
+      LogId::kSystem, kPidSystemServer, 1544, 'I', "ActivityManager",
+      absl::StrCat("Process org.tensorflow.lite.benchmark (pid ", pid, ") has died: fg  TOP ")});
   d.lines.push_back(PlannedLine{LogId::kMain, kPidZygote, kPidZygote, 'I', "Zygote",
-                         absl::StrCat("Process ", pid, " exited due to signal 9 (Killed)")});
+                                absl::StrCat("Process ", pid, " exited due to signal 9 (Killed)")});
   d.action = std::move(kill);
 }
 
@@ -162,10 +171,10 @@ void BenchmarkApp::StopLocked(int32_t caller_pid, bool log_force_stop) {
                             " user=0: from pid ", caller_pid));
   }
   if (pid_ != 0 && phone_.procs().Kill(pid_)) {
-    logs.Write(LogId::kSystem, kPidSystemServer, 1460, 'I', "ActivityManager",
-               absl::StrCat("Killing ", pid_, ":org.tensorflow.lite.benchmark/u0a", uid - 10000,
-                            " (adj 0): stop org.tensorflow.lite.benchmark due to from pid ",
-                            caller_pid));
+    logs.Write(
+        LogId::kSystem, kPidSystemServer, 1460, 'I', "ActivityManager",
+        absl::StrCat("Killing ", pid_, ":org.tensorflow.lite.benchmark/u0a", uid - 10000,
+                     " (adj 0): stop org.tensorflow.lite.benchmark due to from pid ", caller_pid));
   }
   pid_ = 0;
 }
@@ -194,12 +203,13 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
   pid_ = pid;
   // The reason's wording changed across releases (tflite-benchmark.md §1.2).
   const int sdk = phone_.profile().sdk;
-  const char* reason = sdk >= 33 ? "next-top-activity" : sdk >= 31 ? "pre-top-activity"
-                                                                    : "activity";
-  logs.Write(LogId::kSystem, kPidSystemServer, 1471, 'I', "ActivityManager",
-             absl::StrCat("Start proc ", pid, ":org.tensorflow.lite.benchmark/u0a", uid - 10000,
-                          " for ", reason, " {org.tensorflow.lite.benchmark/",
-                          kBenchmarkActivity, "}"));
+  const char* reason = sdk >= 33   ? "next-top-activity"
+                       : sdk >= 31 ? "pre-top-activity"
+                                   : "activity";
+  logs.Write(
+      LogId::kSystem, kPidSystemServer, 1471, 'I', "ActivityManager",
+      absl::StrCat("Start proc ", pid, ":org.tensorflow.lite.benchmark/u0a", uid - 10000, " for ",
+                   reason, " {org.tensorflow.lite.benchmark/", kBenchmarkActivity, "}"));
 
   // Timeline: the run is spread over run_duration (D); warm-up ends ~35% in, the timed
   // phase near the end, summary and memory lines in the same millisecond.
@@ -218,8 +228,7 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
 
   if (!args.has_value()) {
     // getExtras() is null: onCreate throws before any benchmark line (fixture 06).
-    AddCrash(plan, t_activity,
-             pid,
+    AddCrash(plan, t_activity, pid,
              "java.lang.NullPointerException: Attempt to invoke virtual method "
              "'java.lang.String android.os.Bundle.getString(java.lang.String, "
              "java.lang.String)' on a null object reference",
@@ -229,14 +238,14 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
     ParsedFlags flags = ParseBenchmarkArgs(app_args);
     if (flags.Bool("use_hexagon", false) && pkg) {
       // The activity appends the native library dir when Hexagon is requested.
-      absl::StrAppend(&app_args, " --hexagon_lib_path=",
-                      Vfs::Normalize(pkg->apk_path + "/.."), "/lib/arm64");
+      absl::StrAppend(&app_args, " --hexagon_lib_path=", Vfs::Normalize(pkg->apk_path + "/.."),
+                      "/lib/arm64");
       flags = ParseBenchmarkArgs(app_args);
     }
     PlannedBatch& start = plan.At(t_activity);
-    start.lines.push_back(PlannedLine{LogId::kMain, pid, pid, 'I', "tflite_BenchmarkModelActivity",
-                               absl::StrCat("Running TensorFlow Lite benchmark with args: ",
-                                            app_args)});
+    start.lines.push_back(
+        PlannedLine{LogId::kMain, pid, pid, 'I', "tflite_BenchmarkModelActivity",
+                    absl::StrCat("Running TensorFlow Lite benchmark with args: ", app_args)});
     if (fault == Fault::kInvalidFlag && flags.parse_error.empty()) {
       // Make the first flag unparsable, as a typo in a pass-through flag would.
       flags.parse_error = "Failed to parse flag 'num_runs' against argv '--num_runs=fifty'";
@@ -252,9 +261,9 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
       E(params, UsageText());
     } else {
       if (!flags.unconsumed.empty()) {
-        plan.Tflite(params, 'W',
-                    absl::StrCat("Unconsumed cmdline flags: ",
-                                 absl::StrJoin(flags.unconsumed, " ")));
+        plan.Tflite(
+            params, 'W',
+            absl::StrCat("Unconsumed cmdline flags: ", absl::StrJoin(flags.unconsumed, " ")));
       }
       if (graph.empty()) {
         E(params, "Please specify the name of your TF Lite input file with --graph");
@@ -268,11 +277,11 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
           E(params, absl::StrCat("Failed to load model ", graph));
           PlannedBatch& w = plan.At(t_params + absl::Milliseconds(9));
           w.epilogue = true;
-          w.lines.push_back(PlannedLine{LogId::kSystem, kPidSystemServer, 1468, 'W',
-                                 "ActivityTaskManager",
-                                 "Activity top resumed state loss timeout for ActivityRecord{"
-                                 "8c1f2a0 u0 org.tensorflow.lite.benchmark/"
-                                 ".BenchmarkModelActivity t212 f}}"});
+          w.lines.push_back(
+              PlannedLine{LogId::kSystem, kPidSystemServer, 1468, 'W', "ActivityTaskManager",
+                          "Activity top resumed state loss timeout for ActivityRecord{"
+                          "8c1f2a0 u0 org.tensorflow.lite.benchmark/"
+                          ".BenchmarkModelActivity t212 f}}"});
         } else if (fault == Fault::kBadModel || (*model)->size() < 8 ||
                    (*model)->compare(4, 4, "TFL3") != 0) {
           E(params, "The model is not a valid Flatbuffer buffer");
@@ -292,9 +301,8 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
           cfg.warmup_min_secs = flags.Float("warmup_min_secs", 0.5);
           cfg.run_delay_secs = flags.Float("run_delay", -1);
           const double temp_c = phone_.battery().temp_c();
-          const RunNumbers n = ComputeRun(phone_.profile(),
-                                          RunSeed(phone_.seed(), phone_.profile(), run_number),
-                                          temp_c, cfg);
+          const RunNumbers n = ComputeRun(
+              phone_.profile(), RunSeed(phone_.seed(), phone_.profile(), run_number), temp_c, cfg);
           if (flags.Bool("list_signatures", false)) {
             // The tool lists the keys and then stops with an error status on purpose.
             PlannedBatch& sig = plan.At(t_load);
@@ -309,8 +317,8 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
           I(load, absl::StrCat("Loaded model ", graph));
           I(load, "Initialized TensorFlow Lite runtime.");
           const bool explicit_xnn = flags.Has("use_xnnpack") && cfg.use_xnnpack;
-          const int delegates = (cfg.use_gpu ? 1 : 0) + (cfg.use_nnapi ? 1 : 0) +
-                                (explicit_xnn ? 1 : 0);
+          const int delegates =
+              (cfg.use_gpu ? 1 : 0) + (cfg.use_nnapi ? 1 : 0) + (explicit_xnn ? 1 : 0);
           PlannedBatch& dl = plan.At(t_load + absl::Milliseconds(2));
           if (delegates >= 2) {
             I(dl, absl::StrFormat("Going to apply %d delegates one after another.", delegates));
@@ -328,8 +336,10 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
           if (cfg.use_gpu) {
             const std::string soc = phone_.profile().soc_model;
             if (absl::StartsWith(soc, "SM")) {
-              other(dl, 'I', "AdrenoGLES-0", "QUALCOMM build                   : 2df12b3, I07da2d9908");
-              other(dl, 'I', "AdrenoGLES-0", "Build Config                     : S P 14.1.4 AArch64");
+              other(dl, 'I', "AdrenoGLES-0",
+                    "QUALCOMM build                   : 2df12b3, I07da2d9908");
+              other(dl, 'I', "AdrenoGLES-0",
+                    "Build Config                     : S P 14.1.4 AArch64");
             } else {
               other(dl, 'I', "libEGL", "loaded /vendor/lib64/egl/libGLES_mali.so");
             }
@@ -351,8 +361,9 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
             I(dl, flags.String("gpu_backend") == "gl" ? "Initialized OpenGL-based API."
                                                       : "Initialized OpenCL-based API.");
             I(dl, "Created 1 GPU delegate kernels.");
-            I(dl, "Explicitly applied GPU delegate, and the model graph will be completely "
-                  "executed by the delegate.");
+            I(dl,
+              "Explicitly applied GPU delegate, and the model graph will be completely "
+              "executed by the delegate.");
           }
           if (cfg.use_nnapi && flags.Bool("require_full_delegation", false)) {
             // NNAPI leaves some ops on the CPU, which this flag forbids.
@@ -382,8 +393,9 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                                   "subgraph 0.",
                                   n.total_nodes, n.total_nodes));
             if (explicit_xnn) {
-              I(dl, "Explicitly applied XNNPACK delegate, and the model graph will be "
-                    "completely executed by the delegate.");
+              I(dl,
+                "Explicitly applied XNNPACK delegate, and the model graph will be "
+                "completely executed by the delegate.");
             }
           }
           PlannedBatch& session = plan.At(t_session);
@@ -393,8 +405,8 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                                   FormatG(static_cast<double>(n.init_us) / 1000.0), "ms."));
           I(session, absl::StrCat("Running benchmark for at least ", cfg.warmup_runs,
                                   " iterations and at least ", FormatG(cfg.warmup_min_secs),
-                                  " seconds but terminate if exceeding ",
-                                  FormatG(cfg.max_secs), " seconds."));
+                                  " seconds but terminate if exceeding ", FormatG(cfg.max_secs),
+                                  " seconds."));
           if (fault == Fault::kCrash) {
             AddCrash(plan, t_warm, pid,
                      "java.lang.OutOfMemoryError: Failed to allocate a 268435472 byte "
@@ -410,14 +422,14 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
                                  " seconds."));
             PlannedBatch& end = plan.At(t_end);
             I(end, FormatStatsLine(n.timed_us));
-            I(end, absl::StrCat("Inference timings in us: Init: ", n.init_us,
-                                ", First inference: ",
+            I(end, absl::StrCat("Inference timings in us: Init: ", n.init_us, ", First inference: ",
                                 n.warmup_us.empty() ? 0 : n.warmup_us.front(),
                                 ", Warmup (avg): ", FormatAvg(n.warmup_us),
                                 ", Inference (avg): ", FormatAvg(n.timed_us)));
-            I(end, "Note: as the benchmark tool itself affects memory footprint, the following "
-                   "is only APPROXIMATE to the actual memory footprint of the model at "
-                   "runtime. Take the information at your discretion.");
+            I(end,
+              "Note: as the benchmark tool itself affects memory footprint, the following "
+              "is only APPROXIMATE to the actual memory footprint of the model at "
+              "runtime. Take the information at your discretion.");
             I(end, absl::StrCat("Memory footprint delta from the start of the tool (MB): init=",
                                 FormatG(n.mem_init_mb), " overall=", FormatG(n.mem_overall_mb)));
             if (flags.Bool("report_peak_memory_footprint", false)) {
@@ -431,8 +443,8 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
             if (flags.Bool("enable_op_profiling", false) &&
                 flags.String("op_profiling_output_file").empty() &&
                 flags.String("profiling_output_csv_file").empty()) {
-              const std::string kernel = cfg.use_gpu     ? "TfLiteGpuDelegateV2"
-                                         : cfg.use_nnapi ? "TfLiteNnapiDelegate"
+              const std::string kernel = cfg.use_gpu       ? "TfLiteGpuDelegateV2"
+                                         : cfg.use_nnapi   ? "TfLiteNnapiDelegate"
                                          : cfg.use_xnnpack ? "TfLiteXNNPackDelegate"
                                                            : "";
               for (std::string& m : OpProfileMessages(
@@ -441,8 +453,10 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
               }
             }
             Battery* battery = &phone_.battery();
-            const double load = cfg.use_gpu ? 0.6 : cfg.use_nnapi ? 0.5
-                                : std::min(1.0, std::max(1, cfg.num_threads) / 4.0 + 0.2);
+            const double load = cfg.use_gpu ? 0.6
+                                : cfg.use_nnapi
+                                    ? 0.5
+                                    : std::min(1.0, std::max(1, cfg.num_threads) / 4.0 + 0.2);
             const absl::Duration busy = absl::Seconds(n.busy_secs);
             end.action = [battery, busy, load] { battery->Heat(busy, load); };
             PlannedBatch& after = plan.At(t_end + absl::Milliseconds(5));

@@ -46,8 +46,7 @@ class BenchmarkApp {
  private:
   void StopLocked(int32_t caller_pid, bool log_force_stop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Schedules a planned run (see benchmark_app.cc) and records when it ends.
-  void ScheduleLocked(RunPlan& plan, bool in_progress_forever)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ScheduleLocked(RunPlan& plan, bool in_progress_forever) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   PhoneState& phone_;
   mutable absl::Mutex mu_;

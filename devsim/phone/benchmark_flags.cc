@@ -25,6 +25,8 @@ struct FlagSpec {
 };
 
 // In echo order: base flags, graph + signature, TFLite flags, then delegate providers.
+// One flag per line reads best as a table.
+// clang-format off
 constexpr FlagSpec kFlags[] = {
     {"num_runs", Type::kInt, "Min num runs", "50", "expected number of runs, see also min_secs, max_secs"},
     {"min_secs", Type::kFloat, "Min runs duration (seconds)", "1", "minimum number of seconds to rerun for"},
@@ -96,6 +98,7 @@ constexpr FlagSpec kFlags[] = {
     {"external_delegate_options", Type::kString, "", "", "A list of comma-separated options to be passed to the external delegate"},
     {"stable_delegate_loader_settings", Type::kString, "", "", "The path to the delegate settings JSON file"},
 };
+// clang-format on
 
 const FlagSpec* FindFlag(absl::string_view name) {
   for (const FlagSpec& f : kFlags) {
@@ -160,8 +163,8 @@ double ParsedFlags::Float(const std::string& name, double def) const {
 
 ParsedFlags ParseBenchmarkArgs(absl::string_view args) {
   ParsedFlags out;
-  for (absl::string_view tok : absl::StrSplit(args, absl::ByAnyChar(" \t\n\r\f\v"),
-                                              absl::SkipEmpty())) {
+  for (absl::string_view tok :
+       absl::StrSplit(args, absl::ByAnyChar(" \t\n\r\f\v"), absl::SkipEmpty())) {
     std::string token(tok);
     if (!absl::StartsWith(token, "--")) {
       out.unconsumed.push_back(token);
@@ -202,7 +205,8 @@ ParsedFlags ParseBenchmarkArgs(absl::string_view args) {
         ok = ParseLeadingFloat(value, &d);
         break;
       }
-      case Type::kString: break;
+      case Type::kString:
+        break;
     }
     if (!ok) {
       if (out.parse_error.empty()) {
@@ -218,8 +222,8 @@ ParsedFlags ParseBenchmarkArgs(absl::string_view args) {
 
 std::vector<std::string> ParamEchoLines(const ParsedFlags& flags) {
   std::vector<std::string> lines;
-  lines.push_back(absl::StrCat("Log parameter values verbosely: [",
-                               flags.Bool("verbose", false) ? 1 : 0, "]"));
+  lines.push_back(
+      absl::StrCat("Log parameter values verbosely: [", flags.Bool("verbose", false) ? 1 : 0, "]"));
   const bool verbose = flags.Bool("verbose", false);
   auto echo = [&](const FlagSpec& f, const std::string& desc) {
     // Not given: the flag's default (only echoed with --verbose=true).
@@ -231,10 +235,18 @@ std::vector<std::string> ParamEchoLines(const ParsedFlags& flags) {
     ParseLeadingFloat(f.def, &def_float);
     std::string v;
     switch (f.type) {
-      case Type::kBool: v = flags.Bool(f.name, def_bool) ? "1" : "0"; break;
-      case Type::kInt: v = absl::StrCat(flags.Int(f.name, def_int)); break;
-      case Type::kFloat: v = FormatG(flags.Float(f.name, def_float)); break;
-      case Type::kString: v = flags.String(f.name, f.def); break;
+      case Type::kBool:
+        v = flags.Bool(f.name, def_bool) ? "1" : "0";
+        break;
+      case Type::kInt:
+        v = absl::StrCat(flags.Int(f.name, def_int));
+        break;
+      case Type::kFloat:
+        v = FormatG(flags.Float(f.name, def_float));
+        break;
+      case Type::kString:
+        v = flags.String(f.name, f.def);
+        break;
     }
     lines.push_back(absl::StrCat(desc, ": [", v, "]"));
   };
@@ -247,13 +259,23 @@ std::vector<std::string> ParamEchoLines(const ParsedFlags& flags) {
   // "#threads used for CPU inference" comes first among the delegate providers' echoes:
   // insert it before the first delegate line (the first line after the TFLite flags).
   if (flags.Has("num_threads") || verbose) {
-    static const char* kDelegateEchoes[] = {
-        "Max number of delegated partitions", "Min nodes per partition",
-        "Directory for delegate serialization", "Use gpu", "Allow lower precision in gpu",
-        "Enable running quant models in gpu", "Prefer maximizing the throughput in gpu",
-        "GPU backend", "Use NNAPI", "NNAPI execution preference", "NNAPI accelerator name",
-        "Disable NNAPI cpu", "Allow fp16 in NNAPI", "Use xnnpack", "Use Hexagon",
-        "Hexagon lib path", "External delegate path"};
+    static const char* kDelegateEchoes[] = {"Max number of delegated partitions",
+                                            "Min nodes per partition",
+                                            "Directory for delegate serialization",
+                                            "Use gpu",
+                                            "Allow lower precision in gpu",
+                                            "Enable running quant models in gpu",
+                                            "Prefer maximizing the throughput in gpu",
+                                            "GPU backend",
+                                            "Use NNAPI",
+                                            "NNAPI execution preference",
+                                            "NNAPI accelerator name",
+                                            "Disable NNAPI cpu",
+                                            "Allow fp16 in NNAPI",
+                                            "Use xnnpack",
+                                            "Use Hexagon",
+                                            "Hexagon lib path",
+                                            "External delegate path"};
     size_t pos = lines.size();
     for (size_t i = 0; i < lines.size() && pos == lines.size(); ++i) {
       for (const char* d : kDelegateEchoes) {
@@ -263,9 +285,9 @@ std::vector<std::string> ParamEchoLines(const ParsedFlags& flags) {
         }
       }
     }
-    lines.insert(lines.begin() + static_cast<ptrdiff_t>(pos),
-                 absl::StrCat("#threads used for CPU inference: [", flags.Int("num_threads", -1),
-                              "]"));
+    lines.insert(
+        lines.begin() + static_cast<ptrdiff_t>(pos),
+        absl::StrCat("#threads used for CPU inference: [", flags.Int("num_threads", -1), "]"));
   }
   if (flags.Has("use_nnapi") && flags.Bool("use_nnapi", false)) {
     for (size_t i = 0; i < lines.size(); ++i) {

@@ -17,8 +17,7 @@ inline constexpr absl::string_view kBenchmarkPackage = "org.tensorflow.lite.benc
 // AndroidManifest.xml whose text contains "package: <package>", plus a native-library
 // entry padded so the whole file is about `size_bytes` (0 = about 8 KB; at least the
 // minimum that fits). Deterministic for the same arguments.
-std::string MakeFakeApk(int64_t size_bytes = 0,
-                        absl::string_view package = kBenchmarkPackage);
+std::string MakeFakeApk(int64_t size_bytes = 0, absl::string_view package = kBenchmarkPackage);
 
 // `size_bytes` (at least 16) bytes that look like a TFLite flatbuffer: a root offset at
 // 0..4 and "TFL3" at offset 4, then seeded pseudo-random bytes.

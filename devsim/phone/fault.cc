@@ -1,10 +1,9 @@
 // Fault names as typed on the command line (--fault, `devsimctl fault NAME`) and back.
-#include "devsim/phone/phone.h"
-
 #include <array>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "devsim/phone/phone.h"
 
 namespace benchlab::devsim {
 namespace {

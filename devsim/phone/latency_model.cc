@@ -21,8 +21,8 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-constexpr double kCpuUsPerMb = 3000.0;   // one big core of a 2023 flagship, fp32 CNN
-constexpr size_t kMaxSamples = 200000;   // bounds memory for absurd flag values
+constexpr double kCpuUsPerMb = 3000.0;  // one big core of a 2023 flagship, fp32 CNN
+constexpr size_t kMaxSamples = 200000;  // bounds memory for absurd flag values
 
 // The benchmark's loop rule (BenchmarkModel::Run): iterate while (run < min_runs or
 // elapsed < min_secs) and elapsed <= max_secs; a started iteration always finishes.
@@ -34,8 +34,8 @@ std::vector<int64_t> SamplePhase(std::mt19937_64& rng, double mean_us, double fi
   std::uniform_real_distribution<double> uni(0.0, 1.0);
   double elapsed_us = 0;
   const double min_us = min_secs * 1e6, max_us = max_secs * 1e6;
-  while ((static_cast<int>(out.size()) < min_runs || elapsed_us < min_us) &&
-         elapsed_us <= max_us && out.size() < kMaxSamples) {
+  while ((static_cast<int>(out.size()) < min_runs || elapsed_us < min_us) && elapsed_us <= max_us &&
+         out.size() < kMaxSamples) {
     double v = mean_us * std::exp(noise(rng));
     if (out.empty()) v *= first_factor;
     if (uni(rng) < 0.015) v *= 1.25 + 0.4 * uni(rng);  // a preempted iteration
@@ -66,11 +66,11 @@ RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, double tem
 
   // Threads: full gain up to 4 big cores, a quarter per little core after that.
   const int threads = c.num_threads <= 0 ? 1 : std::min(c.num_threads, 64);
-  const double effective = std::min(threads, 4) +
-                           0.25 * std::max(0, std::min(threads, profile.cores) - 4);
+  const double effective =
+      std::min(threads, 4) + 0.25 * std::max(0, std::min(threads, profile.cores) - 4);
   double cpu_us = single_us / std::pow(effective, 0.8);
   if (threads > profile.cores) cpu_us *= 1.0 + 0.08 * (threads - profile.cores);  // contention
-  if (!c.use_xnnpack) cpu_us *= 1.6;  // builtin kernels
+  if (!c.use_xnnpack) cpu_us *= 1.6;                                              // builtin kernels
 
   double mean_us = cpu_us;
   double first_factor = 1.45, sigma = 0.035;
@@ -97,10 +97,10 @@ RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, double tem
   init_us *= 1.0 + std::abs(run_noise(rng)) * 3;
 
   n.init_us = std::llround(init_us);
-  n.warmup_us = SamplePhase(rng, mean_us * 1.04, first_factor, c.warmup_runs,
-                            c.warmup_min_secs, c.max_secs, c.run_delay_secs, sigma * 1.6);
-  n.timed_us = SamplePhase(rng, mean_us, 1.0, c.num_runs, c.min_secs, c.max_secs,
-                           c.run_delay_secs, sigma);
+  n.warmup_us = SamplePhase(rng, mean_us * 1.04, first_factor, c.warmup_runs, c.warmup_min_secs,
+                            c.max_secs, c.run_delay_secs, sigma * 1.6);
+  n.timed_us =
+      SamplePhase(rng, mean_us, 1.0, c.num_runs, c.min_secs, c.max_secs, c.run_delay_secs, sigma);
   double busy = 0;
   for (int64_t v : n.warmup_us) busy += static_cast<double>(v);
   for (int64_t v : n.timed_us) busy += static_cast<double>(v);
@@ -109,8 +109,7 @@ RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, double tem
   // Memory: deltas of ru_maxrss in KB, printed KB/1024. overall >= init always.
   std::uniform_int_distribution<int> jitter(0, 400);
   const double gpu_extra_kb = c.use_gpu ? 18000 : 0;
-  const int64_t init_kb =
-      std::llround(2000 + size_mb * 1380 + gpu_extra_kb) + jitter(rng);
+  const int64_t init_kb = std::llround(2000 + size_mb * 1380 + gpu_extra_kb) + jitter(rng);
   const int64_t overall_kb = init_kb + std::llround(2500 + size_mb * 420) + jitter(rng);
   n.mem_init_mb = static_cast<double>(init_kb) / 1024.0;
   n.mem_overall_mb = static_cast<double>(overall_kb) / 1024.0;
@@ -146,7 +145,8 @@ std::string FormatStatsLine(const std::vector<int64_t>& s) {
   const double avg = static_cast<double>(sum) / static_cast<double>(n);
   // The tool truncates the variance and then the root to int64 (fixtures/README.md).
   const int64_t var = static_cast<int64_t>(sumsq / static_cast<double>(n) - avg * avg);
-  const int64_t std_dev = static_cast<int64_t>(std::sqrt(static_cast<double>(std::max<int64_t>(0, var))));
+  const int64_t std_dev =
+      static_cast<int64_t>(std::sqrt(static_cast<double>(std::max<int64_t>(0, var))));
   return absl::StrCat("count=", n, " first=", s.front(), " curr=", s.back(), " min=", *mn,
                       " max=", *mx, " avg=", FormatG(avg), " std=", std_dev);
 }

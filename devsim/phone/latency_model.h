@@ -19,10 +19,10 @@ namespace benchlab::devsim {
 // What the numbers depend on, taken from the app's flags (defaults as in the tool).
 struct RunConfig {
   int64_t model_size_bytes = 0;
-  int num_threads = -1;           // -1: runtime default (1 thread)
+  int num_threads = -1;  // -1: runtime default (1 thread)
   bool use_gpu = false;
   bool use_nnapi = false;
-  bool use_xnnpack = true;        // XNNPACK applies by default on CPU
+  bool use_xnnpack = true;  // XNNPACK applies by default on CPU
   int num_runs = 50;
   double min_secs = 1.0;
   double max_secs = 150.0;
@@ -35,9 +35,9 @@ struct RunNumbers {
   int64_t init_us = 0;
   std::vector<int64_t> warmup_us;  // per iteration
   std::vector<int64_t> timed_us;
-  double mem_init_mb = 0;          // KB/1024, as the tool prints them
+  double mem_init_mb = 0;  // KB/1024, as the tool prints them
   double mem_overall_mb = 0;
-  double peak_mb = 0;              // absolute peak RSS (report_peak_memory_footprint)
+  double peak_mb = 0;  // absolute peak RSS (report_peak_memory_footprint)
   int vm_rss_mb = 0, rss_anon_mb = 0, rss_file_mb = 0;
   int delegated_nodes = 0, total_nodes = 0, partitions = 1;
   // Simulated benchmark time (sum of iterations), for the battery's heating.

@@ -8,11 +8,16 @@ namespace benchlab::devsim {
 
 absl::string_view LogIdName(LogId id) {
   switch (id) {
-    case LogId::kMain: return "main";
-    case LogId::kRadio: return "radio";
-    case LogId::kEvents: return "events";
-    case LogId::kSystem: return "system";
-    case LogId::kCrash: return "crash";
+    case LogId::kMain:
+      return "main";
+    case LogId::kRadio:
+      return "radio";
+    case LogId::kEvents:
+      return "events";
+    case LogId::kSystem:
+      return "system";
+    case LogId::kCrash:
+      return "crash";
   }
   return "main";
 }
@@ -24,8 +29,8 @@ LogBuffer::LogBuffer(size_t max_entries) {
   max_entries_[static_cast<size_t>(LogId::kSystem)] = max_entries / 2;
 }
 
-uint64_t LogBuffer::Write(LogId id, int32_t pid, int32_t tid, char priority,
-                          absl::string_view tag, absl::string_view message, absl::Time time) {
+uint64_t LogBuffer::Write(LogId id, int32_t pid, int32_t tid, char priority, absl::string_view tag,
+                          absl::string_view message, absl::Time time) {
   absl::MutexLock lock(&mu_);
   if (time == absl::InfiniteFuture()) time = absl::Now();
   if (time < last_time_) time = last_time_;
@@ -94,9 +99,8 @@ bool LogBuffer::HasNewerLocked(uint32_t mask, uint64_t after_seq) const {
 
 bool LogBuffer::WaitNewer(uint32_t mask, uint64_t after_seq, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto cond = [this, mask, after_seq]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return HasNewerLocked(mask, after_seq);
-  };
+  auto cond = [this, mask, after_seq]()
+                  ABSL_SHARED_LOCKS_REQUIRED(mu_) { return HasNewerLocked(mask, after_seq); };
   return mu_.AwaitWithTimeout(absl::Condition(&cond), timeout);
 }
 

@@ -30,9 +30,9 @@ inline constexpr uint32_t kAllLogMask = (1u << kNumLogIds) - 1;
 absl::string_view LogIdName(LogId id);  // "main", "system", ...
 
 struct LogEntry {
-  uint64_t seq = 0;   // global write order across buffers, starting at 1
+  uint64_t seq = 0;  // global write order across buffers, starting at 1
   LogId id = LogId::kMain;
-  absl::Time time;    // wall clock, non-decreasing in seq order
+  absl::Time time;  // wall clock, non-decreasing in seq order
   int32_t pid = 0;
   int32_t tid = 0;
   char priority = 'I';  // V D I W E F
@@ -65,8 +65,7 @@ class LogBuffer {
   bool WaitNewer(uint32_t mask, uint64_t after_seq, absl::Duration timeout) const;
 
  private:
-  bool HasNewerLocked(uint32_t mask, uint64_t after_seq) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  bool HasNewerLocked(uint32_t mask, uint64_t after_seq) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   std::array<size_t, kNumLogIds> max_entries_;
   mutable absl::Mutex mu_;

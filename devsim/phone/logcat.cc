@@ -18,14 +18,22 @@ namespace {
 
 int PrioValue(char p) {
   switch (absl::ascii_toupper(p)) {
-    case 'V': return 2;
-    case 'D': return 3;
-    case 'I': return 4;
-    case 'W': return 5;
-    case 'E': return 6;
-    case 'F': return 7;
-    case 'S': return 8;
-    case '*': return 2;
+    case 'V':
+      return 2;
+    case 'D':
+      return 3;
+    case 'I':
+      return 4;
+    case 'W':
+      return 5;
+    case 'E':
+      return 6;
+    case 'F':
+      return 7;
+    case 'S':
+      return 8;
+    case '*':
+      return 2;
   }
   return -1;
 }
@@ -37,9 +45,9 @@ struct Options {
   bool dump = false;
   bool clear = false;
   bool print_size = false;
-  size_t tail_count = 0;          // -t/-T N
+  size_t tail_count = 0;                    // -t/-T N
   absl::Time since = absl::InfinitePast();  // -t/-T TIME
-  int64_t max_count = -1;         // -m N
+  int64_t max_count = -1;                   // -m N
   int32_t pid = -1;
   std::optional<std::regex> regex;
   std::vector<std::pair<std::string, int>> filters;  // tag -> min priority
@@ -48,15 +56,24 @@ struct Options {
 
 bool ParseBuffers(absl::string_view arg, uint32_t* mask) {
   for (absl::string_view b : absl::StrSplit(arg, ',', absl::SkipEmpty())) {
-    if (b == "main") *mask |= LogMask(LogId::kMain);
-    else if (b == "system") *mask |= LogMask(LogId::kSystem);
-    else if (b == "crash") *mask |= LogMask(LogId::kCrash);
-    else if (b == "radio") *mask |= LogMask(LogId::kRadio);
-    else if (b == "events") *mask |= LogMask(LogId::kEvents);
-    else if (b == "default") *mask |= kDefaultLogMask;
-    else if (b == "all") *mask |= kAllLogMask;
-    else if (b == "kernel" || b == "security" || b == "stats") continue;
-    else return false;
+    if (b == "main")
+      *mask |= LogMask(LogId::kMain);
+    else if (b == "system")
+      *mask |= LogMask(LogId::kSystem);
+    else if (b == "crash")
+      *mask |= LogMask(LogId::kCrash);
+    else if (b == "radio")
+      *mask |= LogMask(LogId::kRadio);
+    else if (b == "events")
+      *mask |= LogMask(LogId::kEvents);
+    else if (b == "default")
+      *mask |= kDefaultLogMask;
+    else if (b == "all")
+      *mask |= kAllLogMask;
+    else if (b == "kernel" || b == "security" || b == "stats")
+      continue;
+    else
+      return false;
   }
   return true;
 }
@@ -204,14 +221,20 @@ int Logcat(ShellCall& c) {
       continue;
     } else if (value("--format", &v) || value("-v", &v)) {
       for (absl::string_view f : absl::StrSplit(v, absl::ByAnyChar(", "), absl::SkipEmpty())) {
-        if (f == "epoch") o.epoch = true;
-        else if (f == "year") o.year = true;
-        else if (f == "usec") o.usec = true;
-        else if (f == "UTC" || f == "color" || f == "printable" || f == "uid" ||
-                 f == "zone" || f == "monotonic" || f == "descriptive" || f == "nsec") continue;
-        else if (f == "threadtime" || f == "time" || f == "brief" || f == "tag" ||
-                 f == "thread" || f == "process" || f == "raw" || f == "long") o.format = std::string(f);
-        else return Usage(c, absl::StrCat("Invalid parameter \"", f, "\" to -v"));
+        if (f == "epoch")
+          o.epoch = true;
+        else if (f == "year")
+          o.year = true;
+        else if (f == "usec")
+          o.usec = true;
+        else if (f == "UTC" || f == "color" || f == "printable" || f == "uid" || f == "zone" ||
+                 f == "monotonic" || f == "descriptive" || f == "nsec")
+          continue;
+        else if (f == "threadtime" || f == "time" || f == "brief" || f == "tag" || f == "thread" ||
+                 f == "process" || f == "raw" || f == "long")
+          o.format = std::string(f);
+        else
+          return Usage(c, absl::StrCat("Invalid parameter \"", f, "\" to -v"));
       }
     } else if (value("--buffer", &v) || value("-b", &v)) {
       if (!ParseBuffers(v, &o.mask)) return Usage(c, absl::StrCat("Unknown buffer '", v, "'"));

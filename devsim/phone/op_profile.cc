@@ -34,9 +34,8 @@ std::string Rows(const std::vector<OpRow>& rows, double total_ms) {
   for (const OpRow& r : rows) {
     const double pct = total_ms > 0 ? 100.0 * r.avg_ms / total_ms : 0;
     cdf += pct;
-    absl::StrAppendFormat(&out, "\t%40s\t%9.3f\t%9.3f\t%7.3f%%\t%7.3f%%\t%10.3f\t%9d\t%s\n",
-                          r.type, r.first_ms, r.avg_ms, pct, std::min(cdf, 100.0), 0.0,
-                          r.calls, r.name);
+    absl::StrAppendFormat(&out, "\t%40s\t%9.3f\t%9.3f\t%7.3f%%\t%7.3f%%\t%10.3f\t%9d\t%s\n", r.type,
+                          r.first_ms, r.avg_ms, pct, std::min(cdf, 100.0), 0.0, r.calls, r.name);
   }
   return out;
 }
@@ -57,7 +56,7 @@ std::string Block(absl::string_view title, const std::vector<OpRow>& rows,
     by_type[r.type].second += r.avg_ms;
   }
   std::vector<std::pair<std::string, std::pair<int64_t, double>>> types(by_type.begin(),
-                                                                         by_type.end());
+                                                                        by_type.end());
   std::stable_sort(types.begin(), types.end(),
                    [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
 
@@ -72,9 +71,8 @@ std::string Block(absl::string_view title, const std::vector<OpRow>& rows,
   absl::StrAppend(&out,
                   "============================== Summary by node type "
                   "==============================\n");
-  absl::StrAppendFormat(&out, "\t%40s\t%9s\t%10s\t%11s\t%11s\t%10s\t%s\n", "[Node type]",
-                        "[count]", "[avg ms]", "[avg %]", "[cdf %]", "[mem KB]",
-                        "[times called]");
+  absl::StrAppendFormat(&out, "\t%40s\t%9s\t%10s\t%11s\t%11s\t%10s\t%s\n", "[Node type]", "[count]",
+                        "[avg ms]", "[avg %]", "[cdf %]", "[mem KB]", "[times called]");
   double cdf = 0;
   for (const auto& [type, v] : types) {
     const double pct = total > 0 ? 100.0 * v.second / total : 0;
@@ -124,7 +122,7 @@ std::vector<std::string> OpProfileMessages(const RunNumbers& n, const std::strin
                          : i == nodes - 2 ? "RESHAPE"
                          : i == nodes - 3 ? "AVERAGE_POOL_2D"
                                           : kCycle[i % 4];
-      const double w = type == "CONV_2D" ? 1.0 + uni(rng)
+      const double w = type == "CONV_2D"             ? 1.0 + uni(rng)
                        : type == "DEPTHWISE_CONV_2D" ? 0.3 + 0.3 * uni(rng)
                                                      : 0.01 + 0.05 * uni(rng);
       types.push_back(type);
@@ -141,8 +139,8 @@ std::vector<std::string> OpProfileMessages(const RunNumbers& n, const std::strin
   std::vector<int64_t> op_samples;
   op_samples.reserve(n.timed_us.size());
   for (int64_t v : n.timed_us) op_samples.push_back(static_cast<int64_t>(v * 0.982));
-  std::vector<int64_t> init_samples = {static_cast<int64_t>(init_ms * 1000 *
-                                                            (delegate_kernel.empty() ? 0.2 : 0.6))};
+  std::vector<int64_t> init_samples = {
+      static_cast<int64_t>(init_ms * 1000 * (delegate_kernel.empty() ? 0.2 : 0.6))};
   return {
       Block("Profiling Info for Benchmark Initialization:", init,
             absl::StrCat("Timings (microseconds): ", FormatStatsLine(init_samples))),

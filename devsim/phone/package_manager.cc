@@ -50,8 +50,8 @@ std::string PackageManager::Install(const std::vector<std::string>& args, std::s
   }
   const std::string name = ApkPackageName(apk);
   if (name.empty()) {
-    return absl::StrCat("Failure [INSTALL_PARSE_FAILED_MANIFEST_MALFORMED: Failed to parse ",
-                        tmp, "/base.apk: no package name in AndroidManifest.xml]");
+    return absl::StrCat("Failure [INSTALL_PARSE_FAILED_MANIFEST_MALFORMED: Failed to parse ", tmp,
+                        "/base.apk: no package name in AndroidManifest.xml]");
   }
   auto old = packages_.find(name);
   if (old != packages_.end() && old->second.apk_path.empty()) {

@@ -24,7 +24,7 @@ struct InstalledPackage {
   std::string name;
   std::string apk_path;  // "" for system packages (no base.apk in our Vfs)
   int64_t size_bytes = 0;
-  int uid = 0;           // 10000 + app id
+  int uid = 0;  // 10000 + app id
 };
 
 class PackageManager {

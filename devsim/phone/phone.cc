@@ -64,8 +64,7 @@ int Phone::RunArgv(const std::vector<std::string>& argv, CommandIo& io) {
   return shell.RunArgv(argv, io);
 }
 
-int Phone::InstallStreamed(const std::vector<std::string>& pm_args, int64_t size,
-                           CommandIo& io) {
+int Phone::InstallStreamed(const std::vector<std::string>& pm_args, int64_t size, CommandIo& io) {
   std::string apk;
   while (static_cast<int64_t>(apk.size()) < size) {
     std::string chunk = io.ReadStdin(

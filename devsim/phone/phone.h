@@ -28,16 +28,16 @@ class LogBuffer;
 
 // What a phone is: fixed at start from --seed and the phone's index.
 struct PhoneProfile {
-  std::string serialno;        // ro.serialno
-  std::string product_name;    // ro.product.name
-  std::string model;           // ro.product.model (may contain spaces)
-  std::string device;          // ro.product.device
-  std::string manufacturer;    // ro.product.manufacturer
-  std::string soc_model;       // ro.soc.model, e.g. "SM8550"
-  std::string android_release; // ro.build.version.release, e.g. "14"
-  int sdk = 34;                // ro.build.version.sdk
+  std::string serialno;         // ro.serialno
+  std::string product_name;     // ro.product.name
+  std::string model;            // ro.product.model (may contain spaces)
+  std::string device;           // ro.product.device
+  std::string manufacturer;     // ro.product.manufacturer
+  std::string soc_model;        // ro.soc.model, e.g. "SM8550"
+  std::string android_release;  // ro.build.version.release, e.g. "14"
+  int sdk = 34;                 // ro.build.version.sdk
   std::string abi = "arm64-v8a";
-  double cpu_speed = 1.0;      // relative speed; 1.0 = a 2023 flagship's big core
+  double cpu_speed = 1.0;  // relative speed; 1.0 = a 2023 flagship's big core
   int cores = 8;
   int battery_level = 87;
   double battery_temp_c = 31.5;
@@ -47,14 +47,14 @@ struct PhoneProfile {
 // `devsimctl fault NAME` shell command (so a test can trigger one mid-run).
 enum class Fault {
   kNone,
-  kGraphMissing,   // the benchmark app reports the model file missing, whatever exists
-  kInvalidFlag,    // the benchmark app rejects its flags (Failed to parse flag ...)
-  kCrash,          // Java FATAL EXCEPTION, then ActivityManager's "has died"
-  kHang,           // the app starts, logs its start line, and never prints a result
-  kBadModel,       // the model is "not a valid Flatbuffer"
-  kDisconnect,     // the transport drops the link (during a push or a run)
-  kUnauthorized,   // the transport answers CNXN with AUTH and never accepts
-  kSlowLink,       // the transport delays every packet
+  kGraphMissing,  // the benchmark app reports the model file missing, whatever exists
+  kInvalidFlag,   // the benchmark app rejects its flags (Failed to parse flag ...)
+  kCrash,         // Java FATAL EXCEPTION, then ActivityManager's "has died"
+  kHang,          // the app starts, logs its start line, and never prints a result
+  kBadModel,      // the model is "not a valid Flatbuffer"
+  kDisconnect,    // the transport drops the link (during a push or a run)
+  kUnauthorized,  // the transport answers CNXN with AUTH and never accepts
+  kSlowLink,      // the transport delays every packet
 };
 
 // Parses "crash", "graph-missing", ... ; returns false for an unknown name.

@@ -5,13 +5,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "spdlog/spdlog.h"
 #include "devsim/phone/battery.h"
 #include "devsim/phone/benchmark_app.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/log_noise.h"
 #include "devsim/phone/package_manager.h"
 #include "devsim/phone/process_table.h"
+#include "spdlog/spdlog.h"
 
 namespace benchlab::devsim {
 namespace {
@@ -19,8 +19,8 @@ namespace {
 std::map<std::string, std::string> MakeProperties(const PhoneProfile& p) {
   const std::string build_id = p.sdk >= 34 ? "UQ1A.240205.004" : "TQ3A.230901.001";
   const std::string fingerprint =
-      absl::StrCat(p.manufacturer, "/", p.product_name, "/", p.device, ":", p.android_release,
-                   "/", build_id, "/11223344:user/release-keys");
+      absl::StrCat(p.manufacturer, "/", p.product_name, "/", p.device, ":", p.android_release, "/",
+                   build_id, "/11223344:user/release-keys");
   return {
       {"dev.bootcomplete", "1"},
       {"persist.sys.timezone", "Etc/UTC"},
@@ -48,8 +48,8 @@ std::map<std::string, std::string> MakeProperties(const PhoneProfile& p) {
       {"ro.product.name", p.product_name},
       {"ro.secure", "1"},
       {"ro.serialno", p.serialno},
-      {"ro.soc.manufacturer", absl::StartsWith(p.soc_model, "SM") ? "QTI"
-                              : absl::StartsWith(p.soc_model, "MT") ? "Mediatek"
+      {"ro.soc.manufacturer", absl::StartsWith(p.soc_model, "SM")       ? "QTI"
+                              : absl::StartsWith(p.soc_model, "MT")     ? "Mediatek"
                               : absl::StartsWith(p.soc_model, "Tensor") ? "Google"
                                                                         : "Samsung"},
       {"ro.soc.model", p.soc_model},
@@ -62,8 +62,7 @@ std::map<std::string, std::string> MakeProperties(const PhoneProfile& p) {
 }  // namespace
 
 bool IsLinkFault(Fault fault) {
-  return fault == Fault::kDisconnect || fault == Fault::kUnauthorized ||
-         fault == Fault::kSlowLink;
+  return fault == Fault::kDisconnect || fault == Fault::kUnauthorized || fault == Fault::kSlowLink;
 }
 
 PhoneState::PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duration run_duration,

@@ -23,7 +23,7 @@ inline constexpr int32_t kPidZygote = 808;
 inline constexpr int32_t kPidSystemServer = 1402;
 inline constexpr int32_t kPidLogd = 512;
 inline constexpr int32_t kPidSurfaceFlinger = 951;
-inline constexpr int32_t kPidGms = 3127;   // com.google.android.gms.persistent (Play services)
+inline constexpr int32_t kPidGms = 3127;  // com.google.android.gms.persistent (Play services)
 
 class ProcessTable {
  public:

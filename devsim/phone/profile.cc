@@ -44,12 +44,11 @@ uint64_t Mix(uint64_t x) {  // splitmix64: cheap, good enough to spread seeds
 
 PhoneProfile MakeProfile(uint64_t seed, int index) {
   const uint64_t h = Mix(seed * 1000003ULL + static_cast<uint64_t>(index));
-  const CatalogEntry& e =
-      kCatalog[(Mix(seed) + static_cast<uint64_t>(index)) % kCatalog.size()];
+  const CatalogEntry& e = kCatalog[(Mix(seed) + static_cast<uint64_t>(index)) % kCatalog.size()];
   PhoneProfile p;
   // Serials look like real ones (hex, 12-16 chars) and differ per index even with one seed.
-  p.serialno = absl::StrFormat("%s%08X", index % 2 == 0 ? "2A1" : "R5C",
-                               static_cast<uint32_t>(h >> 16));
+  p.serialno =
+      absl::StrFormat("%s%08X", index % 2 == 0 ? "2A1" : "R5C", static_cast<uint32_t>(h >> 16));
   p.product_name = e.product;
   p.model = e.model;
   p.device = e.device;

@@ -33,9 +33,8 @@ void Scheduler::CancelGroup(uint64_t group) {
     it = it->second.group == group ? tasks_.erase(it) : std::next(it);
   }
   if (std::this_thread::get_id() == loop_id_) return;
-  auto idle = [this, group]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return running_group_ != group;
-  };
+  auto idle = [this, group]()
+                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running_group_ != group; };
   mu_.Await(absl::Condition(&idle));
 }
 

@@ -52,11 +52,18 @@ class RedirectIo : public CommandIo {
  private:
   bool Write(const Sink& s, absl::string_view data) {
     switch (s.kind) {
-      case Sink::kStdout: return base_.WriteStdout(data);
-      case Sink::kStderr: return base_.WriteStderr(data);
-      case Sink::kNull: return true;
-      case Sink::kFile: file_output_[s.path].append(data.data(), data.size()); return true;
-      case Sink::kBuffer: buffer_.append(data.data(), data.size()); return true;
+      case Sink::kStdout:
+        return base_.WriteStdout(data);
+      case Sink::kStderr:
+        return base_.WriteStderr(data);
+      case Sink::kNull:
+        return true;
+      case Sink::kFile:
+        file_output_[s.path].append(data.data(), data.size());
+        return true;
+      case Sink::kBuffer:
+        buffer_.append(data.data(), data.size());
+        return true;
     }
     return true;
   }
@@ -99,8 +106,9 @@ const ShellCommandTable& ShellCommands() {
 }
 
 Shell::Shell(PhoneState& phone, CommandIo& io) : phone_(phone), io_(io) {
-  vars_["PATH"] = "/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:"
-                  "/system_ext/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin";
+  vars_["PATH"] =
+      "/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:"
+      "/system_ext/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin";
   vars_["HOME"] = "/";
   vars_["SHELL"] = "/bin/sh";
   vars_["USER"] = "shell";
@@ -154,10 +162,10 @@ std::vector<std::string> Shell::Glob(const std::string& pattern) const {
   // Only the last path component may hold wildcards (what clients send: rm -rf dir/*).
   const size_t slash = pattern.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : pattern.substr(0, slash + 1);
-  const std::string name_pattern =
-      slash == std::string::npos ? pattern : pattern.substr(slash + 1);
+  const std::string name_pattern = slash == std::string::npos ? pattern : pattern.substr(slash + 1);
   if (dir.find_first_of("*?[") != std::string::npos) return {};
-  absl::StatusOr<std::vector<VfsEntry>> entries = phone_.fs().List(Resolve(dir.empty() ? "." : dir));
+  absl::StatusOr<std::vector<VfsEntry>> entries =
+      phone_.fs().List(Resolve(dir.empty() ? "." : dir));
   if (!entries.ok()) return {};
   std::vector<std::string> out;
   for (const VfsEntry& e : *entries) {
@@ -228,9 +236,8 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
         s.kind = Sink::kNull;
       } else {
         // Open now, as sh does: the file exists (truncated) even if nothing is written.
-        absl::Status st = r.kind == ShellRedirect::kAppend
-                              ? phone_.fs().Append(norm, "")
-                              : phone_.fs().Write(norm, std::string());
+        absl::Status st = r.kind == ShellRedirect::kAppend ? phone_.fs().Append(norm, "")
+                                                           : phone_.fs().Write(norm, std::string());
         if (!st.ok()) {
           outer_io.WriteStderr(
               absl::StrCat(kSh, ": can't create ", target, ": ", st.message(), "\n"));

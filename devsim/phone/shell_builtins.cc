@@ -21,16 +21,36 @@ std::string EchoEscapes(absl::string_view s, bool* stop) {
     }
     char c = s[++i];
     switch (c) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case 'e': out += '\x1b'; break;
-      case '\\': out += '\\'; break;
-      case 'c': *stop = true; return out;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'e':
+        out += '\x1b';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case 'c':
+        *stop = true;
+        return out;
       case '0': {
         int v = 0, n = 0;
         while (n < 3 && i + 1 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '7') {
@@ -40,7 +60,9 @@ std::string EchoEscapes(absl::string_view s, bool* stop) {
         out += static_cast<char>(v);
         break;
       }
-      default: out += '\\'; out += c;
+      default:
+        out += '\\';
+        out += c;
     }
   }
   return out;
@@ -111,7 +133,7 @@ int Getprop(ShellCall& c) {
     return c.Out(out) ? 0 : 1;
   }
   auto it = props.find(c.argv[1]);
-  std::string value = it != props.end() ? it->second
+  std::string value = it != props.end()   ? it->second
                       : c.argv.size() > 2 ? c.argv[2]
                                           : std::string();
   return c.Out(absl::StrCat(value, "\n")) ? 0 : 1;
@@ -221,17 +243,19 @@ void RegisterBuiltinCommands(ShellCommandTable& t) {
   t["cd"] = Cd;
   t["pwd"] = [](ShellCall& c) { return c.Out(c.shell.cwd() + "\n") ? 0 : 1; };
   t["id"] = [](ShellCall& c) {
-    return c.Out("uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),"
-                 "1011(adb),1015(sdcard_rw),1028(sdcard_r),3001(net_bt_admin),3002(net_bt),"
-                 "3003(inet),3006(net_bw_stats) context=u:r:shell:s0\n")
+    return c.Out(
+               "uid=2000(shell) gid=2000(shell) groups=2000(shell),1004(input),1007(log),"
+               "1011(adb),1015(sdcard_rw),1028(sdcard_r),3001(net_bt_admin),3002(net_bt),"
+               "3003(inet),3006(net_bw_stats) context=u:r:shell:s0\n")
                ? 0
                : 1;
   };
   t["whoami"] = [](ShellCall& c) { return c.Out("shell\n") ? 0 : 1; };
   t["uname"] = [](ShellCall& c) {
     if (c.argv.size() > 1 && c.argv[1] == "-a") {
-      return c.Out("Linux localhost 5.15.110-android14-11 #1 SMP PREEMPT Mon Feb 5 2024 "
-                   "aarch64 Toybox\n")
+      return c.Out(
+                 "Linux localhost 5.15.110-android14-11 #1 SMP PREEMPT Mon Feb 5 2024 "
+                 "aarch64 Toybox\n")
                  ? 0
                  : 1;
     }
@@ -239,6 +263,5 @@ void RegisterBuiltinCommands(ShellCommandTable& t) {
   };
   t["devsimctl"] = Devsimctl;
 }
-
 
 }  // namespace benchlab::devsim

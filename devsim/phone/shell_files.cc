@@ -44,8 +44,7 @@ std::string PermString(const VfsStat& st) {
 std::string LsLong(const VfsStat& st, absl::string_view name) {
   return absl::StrFormat("%s %d shell shell %8d %s %s\n", PermString(st), st.is_dir ? 2 : 1,
                          st.size_bytes,
-                         absl::FormatTime("%Y-%m-%d %H:%M", st.mtime, absl::UTCTimeZone()),
-                         name);
+                         absl::FormatTime("%Y-%m-%d %H:%M", st.mtime, absl::UTCTimeZone()), name);
 }
 
 int Ls(ShellCall& c) {
@@ -96,27 +95,65 @@ std::string StatFormat(absl::string_view fmt, const std::string& path, const Vfs
     char f = fmt[++i];
     const int64_t secs = absl::ToUnixSeconds(st.mtime);
     switch (f) {
-      case 's': absl::StrAppend(&out, st.size_bytes); break;
-      case 'n': out += path; break;
-      case 'N': absl::StrAppend(&out, "'", path, "'"); break;
-      case 'a': absl::StrAppend(&out, absl::StrFormat("%o", st.mode & 07777)); break;
-      case 'A': out += PermString(st); break;
-      case 'f': absl::StrAppend(&out, absl::StrFormat("%x", st.mode)); break;
-      case 'F': out += st.is_dir ? "directory" : (st.size_bytes ? "regular file"
-                                                                : "regular empty file"); break;
-      case 'Y': case 'X': case 'Z': absl::StrAppend(&out, secs); break;
-      case 'y': case 'x': case 'z':
+      case 's':
+        absl::StrAppend(&out, st.size_bytes);
+        break;
+      case 'n':
+        out += path;
+        break;
+      case 'N':
+        absl::StrAppend(&out, "'", path, "'");
+        break;
+      case 'a':
+        absl::StrAppend(&out, absl::StrFormat("%o", st.mode & 07777));
+        break;
+      case 'A':
+        out += PermString(st);
+        break;
+      case 'f':
+        absl::StrAppend(&out, absl::StrFormat("%x", st.mode));
+        break;
+      case 'F':
+        out += st.is_dir ? "directory" : (st.size_bytes ? "regular file" : "regular empty file");
+        break;
+      case 'Y':
+      case 'X':
+      case 'Z':
+        absl::StrAppend(&out, secs);
+        break;
+      case 'y':
+      case 'x':
+      case 'z':
         out += absl::FormatTime("%Y-%m-%d %H:%M:%E9S %z", st.mtime, absl::UTCTimeZone());
         break;
-      case 'U': case 'G': out += "shell"; break;
-      case 'u': case 'g': out += "2000"; break;
-      case 'h': out += st.is_dir ? "2" : "1"; break;
-      case 'b': absl::StrAppend(&out, (st.size_bytes + 511) / 512); break;
-      case 'B': out += "512"; break;
-      case 'o': out += "4096"; break;
-      case 'i': absl::StrAppend(&out, std::hash<std::string>()(path) % 900000 + 10000); break;
-      case '%': out += '%'; break;
-      default: out += '?';
+      case 'U':
+      case 'G':
+        out += "shell";
+        break;
+      case 'u':
+      case 'g':
+        out += "2000";
+        break;
+      case 'h':
+        out += st.is_dir ? "2" : "1";
+        break;
+      case 'b':
+        absl::StrAppend(&out, (st.size_bytes + 511) / 512);
+        break;
+      case 'B':
+        out += "512";
+        break;
+      case 'o':
+        out += "4096";
+        break;
+      case 'i':
+        absl::StrAppend(&out, std::hash<std::string>()(path) % 900000 + 10000);
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        out += '?';
     }
   }
   return out;
@@ -156,8 +193,8 @@ int Stat(ShellCall& c) {
           "Access: (%04o/%s)\tUid: ( 2000/   shell)\tGid: ( 2000/   shell)\n"
           "Access: %s\nModify: %s\nChange: %s\n",
           p, st->size_bytes, (st->size_bytes + 511) / 512, StatFormat("%F", p, *st),
-          StatFormat("%i", p, *st), st->is_dir ? "2" : "1", st->mode & 07777,
-          PermString(*st), t, t, t);
+          StatFormat("%i", p, *st), st->is_dir ? "2" : "1", st->mode & 07777, PermString(*st), t, t,
+          t);
     }
     if (!c.Out(out)) return 1;
   }

@@ -54,8 +54,8 @@ int PmInstall(ShellCall& c, size_t first) {
   if (size >= 0) {
     apk = ReadExactly(c.io, size);
     if (static_cast<int64_t>(apk.size()) != size) {
-      c.Out(absl::StrCat("Failure [INSTALL_FAILED_INVALID_APK: expected ", size,
-                         " bytes, got ", apk.size(), "]\n"));
+      c.Out(absl::StrCat("Failure [INSTALL_FAILED_INVALID_APK: expected ", size, " bytes, got ",
+                         apk.size(), "]\n"));
       return 1;
     }
   } else if (!path.empty()) {
@@ -103,10 +103,14 @@ int PackageCommand(ShellCall& c, size_t sub) {
     std::string filter;
     for (size_t i = sub + 2; i < c.argv.size(); ++i) {
       const std::string& a = c.argv[i];
-      if (a == "-f") show_path = true;
-      else if (a == "-3") third_party = true;
-      else if (a == "--user") ++i;
-      else if (!a.empty() && a[0] != '-') filter = a;
+      if (a == "-f")
+        show_path = true;
+      else if (a == "-3")
+        third_party = true;
+      else if (a == "--user")
+        ++i;
+      else if (!a.empty() && a[0] != '-')
+        filter = a;
     }
     std::string out;
     for (const InstalledPackage& p : pm.List()) {
@@ -175,8 +179,8 @@ int AmStart(ShellCall& c, size_t first) {
       component = c.argv[++i];
     } else if (a == "-a" && need(1)) {
       action = c.argv[++i];
-    } else if ((a == "-d" || a == "-t" || a == "-c" || a == "-f" || a == "--user" ||
-                a == "-R" || a == "-P" || a == "--start-profiler" || a == "--display") &&
+    } else if ((a == "-d" || a == "-t" || a == "-c" || a == "-f" || a == "--user" || a == "-R" ||
+                a == "-P" || a == "--start-profiler" || a == "--display") &&
                need(1)) {
       ++i;
     } else if (a == "--es" && need(2)) {
@@ -213,12 +217,11 @@ int AmStart(ShellCall& c, size_t first) {
     c.Out(absl::StrCat("Stopping: ", pkg, "\n"));
   }
   c.Out(absl::StrCat("Starting: Intent { ", action.empty() ? "" : "act=" + action + " ",
-                     "cmp=", ShortComponent(pkg, cls), has_extras ? " (has extras)" : "",
-                     " }\n"));
+                     "cmp=", ShortComponent(pkg, cls), has_extras ? " (has extras)" : "", " }\n"));
   if (!found) {
     // To stderr unless -W, and exit status 1, as ActivityManagerShellCommand does.
-    const std::string msg = absl::StrCat("Error type 3\nError: Activity class {", pkg, "/", cls,
-                                         "} does not exist.\n");
+    const std::string msg =
+        absl::StrCat("Error type 3\nError: Activity class {", pkg, "/", cls, "} does not exist.\n");
     wait ? c.Out(msg) : c.Err(msg);
     return 1;
   }
@@ -266,8 +269,7 @@ int RunAs(ShellCall& c) {
     c.Err("usage: run-as <package-name> [--user <uid>] <command> [<args>]\n");
     return 1;
   }
-  if (!c.phone.packages().Find(c.argv[1]) ||
-      c.phone.packages().Find(c.argv[1])->apk_path.empty()) {
+  if (!c.phone.packages().Find(c.argv[1]) || c.phone.packages().Find(c.argv[1])->apk_path.empty()) {
     c.Err(absl::StrCat("run-as: unknown package: ", c.argv[1], "\n"));
     return 1;
   }
@@ -297,9 +299,8 @@ int Cmd(ShellCall& c) {
 int DumpsysPackage(ShellCall& c, const std::string& name) {
   std::optional<InstalledPackage> p = c.phone.packages().Find(name);
   if (!p) return c.Out(absl::StrCat("Unable to find package: ", name, "\n")) ? 0 : 1;
-  const std::string code_path = p->apk_path.empty()
-                                    ? absl::StrCat("/system/app/", name)
-                                    : Vfs::Normalize(p->apk_path + "/..");
+  const std::string code_path = p->apk_path.empty() ? absl::StrCat("/system/app/", name)
+                                                    : Vfs::Normalize(p->apk_path + "/..");
   return c.Out(absl::StrCat("Packages:\n  Package [", name, "] (8c1f2a0):\n    userId=", p->uid,
                             "\n    pkg=Package{3f5e1c2 ", name, "}\n    codePath=", code_path,
                             "\n    versionCode=1 minSdk=23 targetSdk=31\n    versionName=devsim"

@@ -51,8 +51,8 @@ class Parser {
       } else if (c == '<' || c == '>') {
         int fd = c == '<' ? 0 : 1;
         // A word made only of unquoted digits right before the operator is the fd.
-        if (in_word_ && !word_.quoted && word_.pieces.size() == 1 &&
-            !word_.pieces[0].is_var && !word_.pieces[0].text.empty() &&
+        if (in_word_ && !word_.quoted && word_.pieces.size() == 1 && !word_.pieces[0].is_var &&
+            !word_.pieces[0].text.empty() &&
             std::all_of(word_.pieces[0].text.begin(), word_.pieces[0].text.end(),
                         [](char d) { return std::isdigit(static_cast<unsigned char>(d)); })) {
           fd = std::stoi(word_.pieces[0].text);
@@ -232,7 +232,7 @@ class Parser {
         word_ = ShellWord();
         in_word_ = false;
         have_command_ = true;
-            return;
+        return;
       }
     }
     command_.words.push_back(std::move(word_));

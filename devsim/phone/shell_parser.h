@@ -15,22 +15,22 @@ namespace benchlab::devsim {
 
 // A word is literal text and variable references; quoting has already been removed.
 struct ShellWordPiece {
-  bool is_var = false;   // text is a variable name ("?" for $?)
+  bool is_var = false;  // text is a variable name ("?" for $?)
   std::string text;
 };
 struct ShellWord {
   std::vector<ShellWordPiece> pieces;
-  bool quoted = false;   // any quoting at all (an empty "" still makes a word)
+  bool quoted = false;  // any quoting at all (an empty "" still makes a word)
 };
 
 struct ShellRedirect {
-  int fd = 1;             // 0 for '<'
+  int fd = 1;  // 0 for '<'
   enum Kind { kIn, kOut, kAppend, kDup } kind = kOut;
-  ShellWord target;       // file name, or the fd number for kDup ("1" in 2>&1)
+  ShellWord target;  // file name, or the fd number for kDup ("1" in 2>&1)
 };
 
 struct ShellCommand {
-  std::vector<ShellWord> words;          // argv (after assignments)
+  std::vector<ShellWord> words;                                // argv (after assignments)
   std::vector<std::pair<std::string, ShellWord>> assignments;  // leading NAME=value
   std::vector<ShellRedirect> redirects;
 };

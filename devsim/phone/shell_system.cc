@@ -31,10 +31,17 @@ std::string FormatDate(absl::string_view fmt, absl::Time now) {
       continue;
     }
     switch (f) {
-      case 's': absl::StrAppend(&out, absl::ToUnixSeconds(now)); break;
-      case 'N': absl::StrAppendFormat(&out, "%09d", nanos); break;
-      case '%': out += '%'; break;
-      default: out += absl::FormatTime(absl::StrCat("%", std::string(1, f)), now, utc);
+      case 's':
+        absl::StrAppend(&out, absl::ToUnixSeconds(now));
+        break;
+      case 'N':
+        absl::StrAppendFormat(&out, "%09d", nanos);
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        out += absl::FormatTime(absl::StrCat("%", std::string(1, f)), now, utc);
     }
   }
   return out;
@@ -62,14 +69,22 @@ std::string BatteryDump(PhoneState& p) {
       "  Dock powered: false\n"
       "  Max charging current: 500000\n"
       "  Max charging voltage: 5000000\n"
-      "  Charge counter: ", level * 45000, "\n"
+      "  Charge counter: ",
+      level * 45000,
+      "\n"
       "  status: 2\n"
       "  health: 2\n"
       "  present: true\n"
-      "  level: ", level, "\n"
+      "  level: ",
+      level,
+      "\n"
       "  scale: 100\n"
-      "  voltage: ", 3700 + level * 5, "\n"
-      "  temperature: ", temp_tenths, "\n"
+      "  voltage: ",
+      3700 + level * 5,
+      "\n"
+      "  temperature: ",
+      temp_tenths,
+      "\n"
       "  technology: Li-ion\n"
       "  Charging state: 1\n"
       "  Charging policy: 1\n"
@@ -80,10 +95,10 @@ int Dumpsys(ShellCall& c) {
   if (c.argv.size() >= 2 && c.argv[1] == "battery") return c.Out(BatteryDump(c.phone)) ? 0 : 1;
   if (c.argv.size() >= 3 && c.argv[1] == "package") return DumpsysPackage(c, c.argv[2]);
   if (c.argv.size() >= 2 && c.argv[1] == "thermalservice") {
-    return c.Out(absl::StrFormat(
-               "IsStatusOverride: false\nThermal Status: %d\nCached temperatures:\n"
-               "\tTemperature{mValue=%.1f, mType=2, mName=battery, mStatus=0}\n",
-               c.phone.battery().temp_c() > 42 ? 2 : 0, c.phone.battery().temp_c()))
+    return c.Out(
+               absl::StrFormat("IsStatusOverride: false\nThermal Status: %d\nCached temperatures:\n"
+                               "\tTemperature{mValue=%.1f, mType=2, mName=battery, mStatus=0}\n",
+                               c.phone.battery().temp_c() > 42 ? 2 : 0, c.phone.battery().temp_c()))
                ? 0
                : 1;
   }
@@ -91,8 +106,9 @@ int Dumpsys(ShellCall& c) {
     c.Err(absl::StrCat("Can't find service: ", c.argv[1], "\n"));
     return 0;  // real dumpsys says so and still exits 0
   }
-  return c.Out("Currently running services:\n  activity\n  battery\n  package\n"
-               "  thermalservice\n")
+  return c.Out(
+             "Currently running services:\n  activity\n  battery\n  package\n"
+             "  thermalservice\n")
              ? 0
              : 1;
 }

@@ -56,11 +56,16 @@ int Grep(ShellCall& c) {
       have_pattern = true;
     } else if (a.size() > 1 && a[0] == '-' && !have_pattern) {
       for (char f : a.substr(1)) {
-        if (f == 'v') invert = true;
-        else if (f == 'i') icase = true;
-        else if (f == 'c') count = true;
-        else if (f == 'q') quiet = true;
-        else if (f == 'F') fixed = true;
+        if (f == 'v')
+          invert = true;
+        else if (f == 'i')
+          icase = true;
+        else if (f == 'c')
+          count = true;
+        else if (f == 'q')
+          quiet = true;
+        else if (f == 'F')
+          fixed = true;
       }
     } else if (!have_pattern) {
       pattern = a;
@@ -137,23 +142,31 @@ int Wc(ShellCall& c) {
   bool lines_only = false, bytes_only = false, words_only = false;
   std::vector<std::string> files;
   for (size_t i = 1; i < c.argv.size(); ++i) {
-    if (c.argv[i] == "-l") lines_only = true;
-    else if (c.argv[i] == "-c") bytes_only = true;
-    else if (c.argv[i] == "-w") words_only = true;
-    else files.push_back(c.argv[i]);
+    if (c.argv[i] == "-l")
+      lines_only = true;
+    else if (c.argv[i] == "-c")
+      bytes_only = true;
+    else if (c.argv[i] == "-w")
+      words_only = true;
+    else
+      files.push_back(c.argv[i]);
   }
   std::string text;
   const bool ok = Input(c, files, &text);
   const int64_t nl = std::count(text.begin(), text.end(), '\n');
-  const int64_t words = static_cast<int64_t>(
-      std::vector<absl::string_view>(absl::StrSplit(text, absl::ByAnyChar(" \t\n"),
-                                                    absl::SkipEmpty()))
-          .size());
+  const int64_t words =
+      static_cast<int64_t>(std::vector<absl::string_view>(
+                               absl::StrSplit(text, absl::ByAnyChar(" \t\n"), absl::SkipEmpty()))
+                               .size());
   std::string out;
-  if (lines_only) out = absl::StrCat(nl);
-  else if (bytes_only) out = absl::StrCat(text.size());
-  else if (words_only) out = absl::StrCat(words);
-  else out = absl::StrCat(nl, " ", words, " ", text.size());
+  if (lines_only)
+    out = absl::StrCat(nl);
+  else if (bytes_only)
+    out = absl::StrCat(text.size());
+  else if (words_only)
+    out = absl::StrCat(words);
+  else
+    out = absl::StrCat(nl, " ", words, " ", text.size());
   if (!files.empty()) absl::StrAppend(&out, " ", files[0]);
   if (!c.Out(out + "\n")) return 1;
   return ok ? 0 : 1;

@@ -6,7 +6,6 @@
 #include <unordered_map>
 
 #include "absl/hash/hash.h"
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -67,8 +66,7 @@ class ContentStore {
   }
 
   absl::Mutex mu_;
-  std::unordered_multimap<size_t, std::weak_ptr<const std::string>> entries_
-      ABSL_GUARDED_BY(mu_);
+  std::unordered_multimap<size_t, std::weak_ptr<const std::string>> entries_ ABSL_GUARDED_BY(mu_);
   size_t swept_size_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -89,8 +87,8 @@ Vfs::Vfs() {
   absl::MutexLock lock(&mu_);
   const absl::Time now = absl::Now();
   nodes_["/"] = Node{true, 0755, now, nullptr};
-  for (const char* dir : {"/data", "/data/app", "/data/local", "/system/bin", "/proc",
-                          "/dev", "/storage/emulated/0", "/vendor", "/tmp"}) {
+  for (const char* dir : {"/data", "/data/app", "/data/local", "/system/bin", "/proc", "/dev",
+                          "/storage/emulated/0", "/vendor", "/tmp"}) {
     MkdirPLocked(dir, 0755, now);
   }
   MkdirPLocked("/data/local/tmp", 0771, now);
@@ -190,8 +188,8 @@ void Vfs::MkdirPLocked(const std::string& norm, uint32_t perm, absl::Time now) {
   if (inserted) it->second = Node{true, perm & 07777, now, nullptr};
 }
 
-absl::Status Vfs::Write(absl::string_view path, std::string data, uint32_t perm,
-                        absl::Time mtime, bool make_parents) {
+absl::Status Vfs::Write(absl::string_view path, std::string data, uint32_t perm, absl::Time mtime,
+                        bool make_parents) {
   const std::string norm = Normalize(path);
   auto shared = ContentStore::Get().Intern(std::move(data));
   absl::MutexLock lock(&mu_);

@@ -28,8 +28,8 @@ inline constexpr uint32_t kModeTypeFile = 0100000;
 
 struct VfsStat {
   bool is_dir = false;
-  uint32_t mode = 0;        // full st_mode: type bits | permission bits (0100644, 040771)
-  int64_t size_bytes = 0;   // file length; 4096 for directories, as ext4 reports
+  uint32_t mode = 0;       // full st_mode: type bits | permission bits (0100644, 040771)
+  int64_t size_bytes = 0;  // file length; 4096 for directories, as ext4 reports
   absl::Time mtime;
 };
 
@@ -79,8 +79,7 @@ class Vfs {
     absl::Time mtime;
     std::shared_ptr<const std::string> data;  // files only
   };
-  absl::Status CheckParentLocked(const std::string& norm) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckParentLocked(const std::string& norm) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MkdirPLocked(const std::string& norm, uint32_t perm, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static VfsStat StatOf(const Node& n);

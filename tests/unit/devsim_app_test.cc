@@ -1,8 +1,8 @@
 // The simulated benchmark app (am start ... BenchmarkModelActivity) and its numbers model.
-#include <cmath>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -10,8 +10,8 @@
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/latency_model.h"
 #include "devsim/phone/log_buffer.h"
-#include "devsim/phone/vfs.h"
 #include "devsim/phone/phone.h"
+#include "devsim/phone/vfs.h"
 #include "tests/unit/devsim_phone_test_io.h"
 
 namespace benchlab::devsim {
@@ -64,8 +64,8 @@ class AppTest : public ::testing::Test {
 };
 
 TEST_F(AppTest, SuccessfulRunPrintsTheToolsLinesAndStaysAlive) {
-  ShResult r = RunSh(phone_, absl::StrCat(kStart,
-                                          "'--graph=/data/local/tmp/m.tflite --num_threads=4'"));
+  ShResult r =
+      RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --num_threads=4'"));
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out,
             "Stopping: org.tensorflow.lite.benchmark\n"
@@ -88,12 +88,14 @@ TEST_F(AppTest, SuccessfulRunPrintsTheToolsLinesAndStaysAlive) {
   EXPECT_THAT(l[8], StartsWith("I Replacing "));
   EXPECT_EQ(l[9], "I The input model file size (MB): 4");
   EXPECT_THAT(l[10], ContainsRegex("^I Initialized session in [0-9.]+ms\\.$"));
-  EXPECT_EQ(l[11], "I Running benchmark for at least 1 iterations and at least 0.5 seconds but "
-                   "terminate if exceeding 150 seconds.");
+  EXPECT_EQ(l[11],
+            "I Running benchmark for at least 1 iterations and at least 0.5 seconds but "
+            "terminate if exceeding 150 seconds.");
   EXPECT_THAT(l[12], ContainsRegex("^I count=[0-9]+ first=[0-9]+ curr=[0-9]+ min=[0-9]+ "
                                    "max=[0-9]+ avg=[0-9.e+]+ std=[0-9]+$"));
-  EXPECT_EQ(l[13], "I Running benchmark for at least 50 iterations and at least 1 seconds but "
-                   "terminate if exceeding 150 seconds.");
+  EXPECT_EQ(l[13],
+            "I Running benchmark for at least 50 iterations and at least 1 seconds but "
+            "terminate if exceeding 150 seconds.");
   EXPECT_THAT(l[14], StartsWith("I count="));
   EXPECT_THAT(l[15], StartsWith("I Inference timings in us: Init: "));
   EXPECT_THAT(l[16], StartsWith("I Note: as the benchmark tool itself affects memory"));
@@ -105,8 +107,9 @@ TEST_F(AppTest, SuccessfulRunPrintsTheToolsLinesAndStaysAlive) {
     if (e.tag == "tflite_BenchmarkModelActivity") {
       saw_activity = true;
       EXPECT_EQ(e.pid, pid);
-      EXPECT_EQ(e.message, "Running TensorFlow Lite benchmark with args: "
-                           "--graph=/data/local/tmp/m.tflite --num_threads=4");
+      EXPECT_EQ(e.message,
+                "Running TensorFlow Lite benchmark with args: "
+                "--graph=/data/local/tmp/m.tflite --num_threads=4");
     }
   }
   EXPECT_TRUE(saw_activity);
@@ -122,8 +125,9 @@ TEST_F(AppTest, SuccessfulRunPrintsTheToolsLinesAndStaysAlive) {
 }
 
 TEST_F(AppTest, SummaryLinesShareOneTimestampAfterTheWarmup) {
-  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite "
-                                     "--report_peak_memory_footprint=true'"));
+  RunSh(phone_, absl::StrCat(kStart,
+                             "'--graph=/data/local/tmp/m.tflite "
+                             "--report_peak_memory_footprint=true'"));
   const int32_t pid = StartedPid();
   ASSERT_TRUE(WaitForLog(phone_, "RssFile + RssShmem"));
   absl::Time warm, timed, start;
@@ -161,7 +165,10 @@ TEST_F(AppTest, BoolFlagWithTrailingQuoteFailsToParse) {
   std::vector<std::string> l = AppLines(pid);
   ASSERT_EQ(l.size(), 2u);
   EXPECT_EQ(l[0], "E Failed to parse flag 'use_gpu' against argv '--use_gpu=true\"'");
-  EXPECT_THAT(l[1], StartsWith("E usage: (BenchmarkModelAndroid) <flags>\nFlags:\n\t--num_runs=50\tint32\toptional\t"));
+  EXPECT_THAT(
+      l[1],
+      StartsWith(
+          "E usage: (BenchmarkModelAndroid) <flags>\nFlags:\n\t--num_runs=50\tint32\toptional\t"));
   EXPECT_LE(l[1].size(), 4068u);
 }
 
@@ -198,13 +205,14 @@ TEST_F(AppTest, NoArgsExtraCrashesLikeFixture06) {
   std::string crash = RunSh(phone_, "logcat -d -b crash").out;
   EXPECT_THAT(crash, StartsWith("--------- beginning of crash\n"));
   EXPECT_THAT(crash, HasSubstr(absl::StrCat(" E AndroidRuntime: Process: "
-                                            "org.tensorflow.lite.benchmark, PID: ", pid, "\n")));
+                                            "org.tensorflow.lite.benchmark, PID: ",
+                                            pid, "\n")));
   EXPECT_THAT(crash, HasSubstr("java.lang.NullPointerException"));
   std::string all = RunSh(phone_, "logcat -d").out;
   EXPECT_THAT(all, HasSubstr(absl::StrCat("I Process : Sending signal. PID: ", pid, " SIG: 9")));
   EXPECT_THAT(all, HasSubstr(absl::StrCat("I ActivityManager: Process "
-                                          "org.tensorflow.lite.benchmark (pid ", pid,
-                                          ") has died")));
+                                          "org.tensorflow.lite.benchmark (pid ",
+                                          pid, ") has died")));
   EXPECT_EQ(Pidof(), "");
 }
 
@@ -268,8 +276,9 @@ TEST_F(AppTest, RunsHeatTheBattery) {
 TEST_F(AppTest, OpProfilingPrintsTwoBlocksAfterTheMemoryLine) {
   // A small model, so the tables fit in one logcat message (bigger ones are cut off).
   ASSERT_TRUE(phone_.fs().Write("/data/local/tmp/kws.tflite", MakeFakeModel(300000, 2)).ok());
-  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/kws.tflite --use_xnnpack=false "
-                                     "--enable_op_profiling=true'"));
+  RunSh(phone_, absl::StrCat(kStart,
+                             "'--graph=/data/local/tmp/kws.tflite --use_xnnpack=false "
+                             "--enable_op_profiling=true'"));
   const int32_t pid = StartedPid();
   ASSERT_TRUE(WaitForLog(phone_, "Operator-wise Profiling Info for Regular Benchmark Runs:"));
   std::vector<std::string> l = AppLines(pid);
@@ -331,8 +340,9 @@ TEST_F(AppTest, VerboseListSignaturesAndFullDelegation) {
   EXPECT_EQ(AppLines(pid).back(), "I -> Signature Key: serving_default");
 
   phone_.logs().Clear(kAllLogMask);
-  RunSh(phone_, absl::StrCat(kStart, "'--graph=/data/local/tmp/m.tflite --use_nnapi=true "
-                                     "--require_full_delegation=true'"));
+  RunSh(phone_, absl::StrCat(kStart,
+                             "'--graph=/data/local/tmp/m.tflite --use_nnapi=true "
+                             "--require_full_delegation=true'"));
   pid = StartedPid();
   ASSERT_TRUE(WaitForLog(phone_, "Failed to apply NNAPI delegate."));
   l = AppLines(pid);
@@ -433,7 +443,7 @@ TEST(LatencyModelTest, DeterministicAndConsistent) {
   EXPECT_EQ(s.curr, a.timed_us.back());
   EXPECT_LE(s.min, s.avg);
   EXPECT_LE(s.avg, s.max);
-  EXPECT_GT(s.avg, 5000);    // a 14 MB CNN on 4 threads: ~10-20 ms
+  EXPECT_GT(s.avg, 5000);  // a 14 MB CNN on 4 threads: ~10-20 ms
   EXPECT_LT(s.avg, 40000);
   EXPECT_GE(a.mem_overall_mb, a.mem_init_mb);
   EXPECT_GT(a.mem_init_mb, 0);

@@ -1,8 +1,8 @@
 // The simulated phone's logcat command: layouts, filters, tails, follow mode.
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -28,7 +28,8 @@ class LogcatTest : public ::testing::Test {
     phone_.logs().Clear(kAllLogMask);
     LogBuffer& l = phone_.logs();
     l.Write(LogId::kSystem, 1402, 1471, 'I', "ActivityManager", "Start proc 6843:x/u0a1", kT0);
-    l.Write(LogId::kMain, 6843, 6843, 'I', "tflite", "Num threads: [4]", kT0 + absl::Milliseconds(5));
+    l.Write(LogId::kMain, 6843, 6843, 'I', "tflite", "Num threads: [4]",
+            kT0 + absl::Milliseconds(5));
     l.Write(LogId::kMain, 3127, 3341, 'I', "tflite", "Initialized TensorFlow Lite runtime.",
             kT0 + absl::Milliseconds(6));
     l.Write(LogId::kMain, 6843, 6843, 'W', "tflite", "two\nlines", kT0 + absl::Milliseconds(7));
@@ -46,17 +47,18 @@ class LogcatTest : public ::testing::Test {
 };
 
 TEST_F(LogcatTest, ThreadtimeLayoutBufferHeadersAndMultiLine) {
-  EXPECT_THAT(Lines("logcat -d"),
-              ElementsAre("--------- beginning of system",
-                          "11-25 10:03:51.112  1402  1471 I ActivityManager: Start proc 6843:x/u0a1",
-                          "--------- beginning of main",
-                          "11-25 10:03:51.117  6843  6843 I tflite  : Num threads: [4]",
-                          "11-25 10:03:51.118  3127  3341 I tflite  : Initialized TensorFlow Lite runtime.",
-                          "11-25 10:03:51.119  6843  6843 W tflite  : two",
-                          "11-25 10:03:51.119  6843  6843 W tflite  : lines",
-                          "--------- beginning of crash",
-                          "11-25 10:03:53.112  6843  6843 E AndroidRuntime: FATAL EXCEPTION: main",
-                          "11-25 10:03:53.112  6843  6843 E AndroidRuntime: \tat x"));
+  EXPECT_THAT(
+      Lines("logcat -d"),
+      ElementsAre("--------- beginning of system",
+                  "11-25 10:03:51.112  1402  1471 I ActivityManager: Start proc 6843:x/u0a1",
+                  "--------- beginning of main",
+                  "11-25 10:03:51.117  6843  6843 I tflite  : Num threads: [4]",
+                  "11-25 10:03:51.118  3127  3341 I tflite  : Initialized TensorFlow Lite runtime.",
+                  "11-25 10:03:51.119  6843  6843 W tflite  : two",
+                  "11-25 10:03:51.119  6843  6843 W tflite  : lines",
+                  "--------- beginning of crash",
+                  "11-25 10:03:53.112  6843  6843 E AndroidRuntime: FATAL EXCEPTION: main",
+                  "11-25 10:03:53.112  6843  6843 E AndroidRuntime: \tat x"));
 }
 
 TEST_F(LogcatTest, OtherLayouts) {
@@ -68,10 +70,10 @@ TEST_F(LogcatTest, OtherLayouts) {
 }
 
 TEST_F(LogcatTest, FiltersByTagPriorityPidAndRegex) {
-  EXPECT_THAT(Lines("logcat -d -s tflite:W"),
-              ElementsAre("--------- beginning of main",
-                          "11-25 10:03:51.119  6843  6843 W tflite  : two",
-                          "11-25 10:03:51.119  6843  6843 W tflite  : lines"));
+  EXPECT_THAT(
+      Lines("logcat -d -s tflite:W"),
+      ElementsAre("--------- beginning of main", "11-25 10:03:51.119  6843  6843 W tflite  : two",
+                  "11-25 10:03:51.119  6843  6843 W tflite  : lines"));
   EXPECT_EQ(Lines("logcat -d 'tflite:I *:S'").size(), 5u);  // header + 4 lines
   EXPECT_EQ(Lines("logcat -d tflite:I '*:S'").size(), 5u);
   EXPECT_EQ(Lines("logcat -d -b main --pid=3127").size(), 2u);
@@ -80,8 +82,7 @@ TEST_F(LogcatTest, FiltersByTagPriorityPidAndRegex) {
 }
 
 TEST_F(LogcatTest, TailByCountAndTime) {
-  EXPECT_EQ(Lines("logcat -t 1").back(),
-            "11-25 10:03:53.112  6843  6843 E AndroidRuntime: \tat x");
+  EXPECT_EQ(Lines("logcat -t 1").back(), "11-25 10:03:53.112  6843  6843 E AndroidRuntime: \tat x");
   EXPECT_EQ(Lines("logcat -d -b main -T 2").size(), 4u);  // header + 2-line message + 1
   EXPECT_EQ(Lines("logcat -d -T '2024-11-25 10:03:51.118'").size(), 7u);
   EXPECT_EQ(Lines("logcat -d -T '1732529031.118'").size(), 7u);

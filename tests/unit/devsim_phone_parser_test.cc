@@ -43,9 +43,10 @@ class ParserCompatTest : public ::testing::Test {
 };
 
 TEST_F(ParserCompatTest, SuccessfulRunWithPeakMemory) {
-  BenchmarkResult r = Run("'--graph=/data/local/tmp/m.tflite --num_threads=4 "
-                          "--report_peak_memory_footprint=true'",
-                          "RssFile + RssShmem");
+  BenchmarkResult r =
+      Run("'--graph=/data/local/tmp/m.tflite --num_threads=4 "
+          "--report_peak_memory_footprint=true'",
+          "RssFile + RssShmem");
   EXPECT_EQ(r.status, RunStatus::kOk) << ErrorClassName(r.error_class);
   EXPECT_TRUE(r.complete);
   ASSERT_TRUE(r.timed.has_value());
@@ -66,14 +67,14 @@ TEST_F(ParserCompatTest, SuccessfulRunWithPeakMemory) {
 }
 
 TEST_F(ParserCompatTest, DelegateRuns) {
-  BenchmarkResult gpu = Run("'--graph=/data/local/tmp/m.tflite --use_gpu=true'",
-                            "Memory footprint delta");
+  BenchmarkResult gpu =
+      Run("'--graph=/data/local/tmp/m.tflite --use_gpu=true'", "Memory footprint delta");
   EXPECT_EQ(gpu.status, RunStatus::kOk);
   ASSERT_FALSE(gpu.delegates.empty());
   EXPECT_EQ(gpu.delegates[0].name, "GPU");
   EXPECT_EQ(gpu.delegates[0].execution, "completely");
-  BenchmarkResult nnapi = Run("'--graph=/data/local/tmp/m.tflite --use_nnapi=true'",
-                              "Memory footprint delta");
+  BenchmarkResult nnapi =
+      Run("'--graph=/data/local/tmp/m.tflite --use_nnapi=true'", "Memory footprint delta");
   EXPECT_EQ(nnapi.status, RunStatus::kOk);
   ASSERT_FALSE(nnapi.delegates.empty());
   EXPECT_EQ(nnapi.delegates[0].execution, "partially");
@@ -95,12 +96,12 @@ TEST_F(ParserCompatTest, FailuresAreClassified) {
   ASSERT_TRUE(phone_.fs().Write("/data/local/tmp/bad.tflite", "not a model at all").ok());
   EXPECT_EQ(Run("'--graph=/data/local/tmp/bad.tflite'", "Failed to load model").error_class,
             ErrorClass::kModelInvalid);
-  EXPECT_EQ(Run("'\"--graph=/data/local/tmp/m.tflite --num_threads=4\"'", "Please specify")
-                .error_class,
-            ErrorClass::kBadFlag);
-  EXPECT_EQ(Run("'--graph=/data/local/tmp/m.tflite --use_gpu=maybe'", "Failed to parse flag")
-                .error_class,
-            ErrorClass::kBadFlag);
+  EXPECT_EQ(
+      Run("'\"--graph=/data/local/tmp/m.tflite --num_threads=4\"'", "Please specify").error_class,
+      ErrorClass::kBadFlag);
+  EXPECT_EQ(
+      Run("'--graph=/data/local/tmp/m.tflite --use_gpu=maybe'", "Failed to parse flag").error_class,
+      ErrorClass::kBadFlag);
   EXPECT_EQ(Run("'--graph=/data/local/tmp/m.tflite --use_nnapi=true "
                 "--require_full_delegation=true'",
                 "Failed to apply NNAPI delegate.")

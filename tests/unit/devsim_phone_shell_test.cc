@@ -55,7 +55,9 @@ TEST_F(ShellTest, FileCommands) {
 
 TEST_F(ShellTest, GlobsAndPipes) {
   ASSERT_EQ(Sh("mkdir -p /data/local/tmp/b && touch /data/local/tmp/b/x.tflite "
-               "/data/local/tmp/b/y.tflite /data/local/tmp/b/z.txt").status, 0);
+               "/data/local/tmp/b/y.tflite /data/local/tmp/b/z.txt")
+                .status,
+            0);
   EXPECT_EQ(Sh("ls /data/local/tmp/b/*.tflite").out,
             "/data/local/tmp/b/x.tflite\n/data/local/tmp/b/y.tflite\n");
   EXPECT_EQ(Sh("echo '/data/local/tmp/b/*'").out, "/data/local/tmp/b/*\n");  // quoted
@@ -81,9 +83,9 @@ TEST_F(ShellTest, InteractiveShellKeepsStateUntilExit) {
   StringIo io("cd /data/local/tmp\nexport A=1\necho $A; pwd\nexit 4\necho never\n");
   EXPECT_EQ(phone_.RunInteractive(io), 4);
   const std::string p = phone_.profile().device;
-  EXPECT_EQ(io.out(), absl::StrCat(p, ":/ $ ", p, ":/data/local/tmp $ ", p,
-                                   ":/data/local/tmp $ 1\n/data/local/tmp\n", p,
-                                   ":/data/local/tmp $ "));
+  EXPECT_EQ(io.out(),
+            absl::StrCat(p, ":/ $ ", p, ":/data/local/tmp $ ", p,
+                         ":/data/local/tmp $ 1\n/data/local/tmp\n", p, ":/data/local/tmp $ "));
 }
 
 TEST_F(ShellTest, DateFormats) {
@@ -96,7 +98,8 @@ TEST_F(ShellTest, DateFormats) {
   EXPECT_THAT(Sh("date +%N").out, MatchesRegex("[0-9]{9}\n"));
   EXPECT_THAT(Sh("date '+%Y-%m-%d %H:%M:%S'").out,
               MatchesRegex("20[0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\n"));
-  EXPECT_THAT(Sh("date").out, MatchesRegex("[A-Z][a-z][a-z] [A-Z][a-z][a-z] .* UTC 20[0-9][0-9]\n"));
+  EXPECT_THAT(Sh("date").out,
+              MatchesRegex("[A-Z][a-z][a-z] [A-Z][a-z][a-z] .* UTC 20[0-9][0-9]\n"));
 }
 
 TEST_F(ShellTest, DumpsysBatteryAndDevsimctlTemp) {
@@ -152,17 +155,16 @@ TEST_F(ShellTest, InstallFailuresAndStreamedInstall) {
   EXPECT_THAT(bad_io.out(), StartsWith("Failure [INSTALL_PARSE_FAILED_NOT_APK"));
 
   StringIo abb_io(apk);
-  EXPECT_EQ(phone_.RunArgv({"cmd", "package", "install", "-r", "-S", std::to_string(apk.size())},
-                           abb_io),
-            0);
+  EXPECT_EQ(
+      phone_.RunArgv({"cmd", "package", "install", "-r", "-S", std::to_string(apk.size())}, abb_io),
+      0);
   EXPECT_EQ(abb_io.out(), "Success\n");
   StringIo path_io;
   EXPECT_EQ(phone_.RunArgv({"cmd", "package", "path", "org.tensorflow.lite.benchmark"}, path_io),
             0);
   EXPECT_THAT(path_io.out(), StartsWith("package:/data/app/~~"));
 
-  ShResult streamed =
-      Sh(absl::StrCat("cmd package 'install' '-r' -S ", apk.size()), apk);
+  ShResult streamed = Sh(absl::StrCat("cmd package 'install' '-r' -S ", apk.size()), apk);
   EXPECT_EQ(streamed.status, 0);
   EXPECT_EQ(streamed.out, "Success\n");
 }
@@ -181,8 +183,9 @@ TEST_F(ShellTest, NestedShellRunAsWhichAndDumpsysPackage) {
 }
 
 TEST_F(ShellTest, AmStartWhenNotInstalled) {
-  ShResult r = Sh("am start -S -n org.tensorflow.lite.benchmark/.BenchmarkModelActivity "
-                  "--es args '--graph=/data/local/tmp/m.tflite'");
+  ShResult r =
+      Sh("am start -S -n org.tensorflow.lite.benchmark/.BenchmarkModelActivity "
+         "--es args '--graph=/data/local/tmp/m.tflite'");
   EXPECT_EQ(r.out,
             "Starting: Intent { cmp=org.tensorflow.lite.benchmark/.BenchmarkModelActivity "
             "(has extras) }\n");

@@ -1,9 +1,9 @@
 // Tests of the simulated phone's basics: profile, faults, file system, log buffer, and the
 // shell's quoting, operators and builtins.
-#include <cerrno>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cerrno>
 
 #include "devsim/phone/log_buffer.h"
 #include "devsim/phone/phone.h"
@@ -43,9 +43,9 @@ TEST(ProfileTest, DeterministicPerSeedAndDifferentPerIndex) {
 }
 
 TEST(FaultTest, NamesRoundTrip) {
-  for (Fault f : {Fault::kNone, Fault::kGraphMissing, Fault::kInvalidFlag, Fault::kCrash,
-                  Fault::kHang, Fault::kBadModel, Fault::kDisconnect, Fault::kUnauthorized,
-                  Fault::kSlowLink}) {
+  for (Fault f :
+       {Fault::kNone, Fault::kGraphMissing, Fault::kInvalidFlag, Fault::kCrash, Fault::kHang,
+        Fault::kBadModel, Fault::kDisconnect, Fault::kUnauthorized, Fault::kSlowLink}) {
     Fault parsed = Fault::kNone;
     ASSERT_TRUE(ParseFault(FaultName(f), &parsed)) << FaultName(f);
     EXPECT_EQ(parsed, f);

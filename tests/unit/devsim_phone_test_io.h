@@ -5,8 +5,8 @@
 #include <atomic>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "devsim/phone/log_buffer.h"
 #include "devsim/phone/phone.h"
