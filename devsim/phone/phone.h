@@ -86,8 +86,10 @@ class Phone {
   const PhoneProfile& profile() const { return profile_; }
 
   // Runs one shell command line the way `/system/bin/sh -c LINE` would on a phone
-  // (simple quoting, `;` and `&&`), with I/O on `io`. Returns the exit status (0-255).
-  // Blocks until the command ends; logcat without -d ends only when io.Cancelled().
+  // (sh quoting, $VAR, `;` `&&` `||` `|`, redirections, globs; the commands are listed in
+  // README.md), with I/O on `io`. Returns the exit status (0-255); unknown commands give
+  // "/system/bin/sh: NAME: inaccessible or not found" and 127. Blocks until the command
+  // ends; logcat without -d ends only when io.Cancelled() or a write fails.
   int RunShell(absl::string_view command_line, CommandIo& io);
 
   // Interactive shell (`adb shell` with no command): writes a prompt ("husky:/ $ "), runs
