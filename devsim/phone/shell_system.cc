@@ -152,9 +152,26 @@ int Kill(ShellCall& c) {
   return status;
 }
 
+// df: a 128 GB userdata partition whose use grows with what was pushed and installed.
+int Df(ShellCall& c) {
+  constexpr int64_t kTotalKb = 115249512, kBaseUsedKb = 38222188;
+  const int64_t used = kBaseUsedKb + c.phone.fs().total_file_bytes() / 1024;
+  const int64_t avail = kTotalKb - used;
+  std::string out = "Filesystem        1K-blocks     Used Available Use% Mounted on\n";
+  const bool data_only = c.argv.size() > 1 && c.argv.back()[0] == '/';
+  if (!data_only) {
+    out += "/dev/block/dm-2     1180336  1176244         0 100% /\n";
+    out += "tmpfs               5849752     1560   5848192   1% /dev\n";
+  }
+  absl::StrAppendFormat(&out, "/dev/block/dm-48  %10d %8d %9d %3d%% /data\n", kTotalKb, used, avail,
+                        static_cast<int>((used * 100 + kTotalKb - 1) / kTotalKb));
+  return c.Out(out) ? 0 : 1;
+}
+
 }  // namespace
 
 void RegisterSystemCommands(ShellCommandTable& t) {
+  t["df"] = Df;
   t["date"] = Date;
   t["dumpsys"] = Dumpsys;
   t["pidof"] = Pidof;

@@ -102,6 +102,13 @@ TEST_F(ShellTest, DateFormats) {
               MatchesRegex("[A-Z][a-z][a-z] [A-Z][a-z][a-z] .* UTC 20[0-9][0-9]\n"));
 }
 
+TEST_F(ShellTest, DfShowsDataPartition) {
+  std::string out = Sh("df /data/local/tmp").out;
+  EXPECT_THAT(out, StartsWith("Filesystem "));
+  EXPECT_THAT(out,
+              MatchesRegex("(.|\n)*/dev/block/dm-48 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+% /data\n"));
+}
+
 TEST_F(ShellTest, DumpsysBatteryAndDevsimctlTemp) {
   std::string out = Sh("dumpsys battery").out;
   EXPECT_THAT(out, StartsWith("Current Battery Service state:\n"));
