@@ -1,0 +1,244 @@
+// AgentLinkService: the agent session reactor (reads drive Core; Core's messages are
+// queued and written one at a time) and the download reactor.
+#include "coordinator/agent_link_service.h"
+
+#include <deque>
+#include <filesystem>
+
+#include "absl/synchronization/mutex.h"
+#include "coordinator/auth.h"
+#include "coordinator/lab_service.h"
+#include "spdlog/spdlog.h"
+
+namespace benchlab::coordinator {
+
+namespace v1 = benchlab::v1;
+
+namespace {
+
+class SessionReactor;
+
+// What Core holds: cut when the reactor is done, so late sends are dropped safely.
+class SessionChannel : public AgentChannel {
+ public:
+  void Send(const v1::CoordinatorMessage& msg) override;
+  absl::Mutex mu;
+  SessionReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+};
+
+class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CoordinatorMessage> {
+ public:
+  SessionReactor(grpc::CallbackServerContext* ctx, Core* core, const AgentLinkService::Options& options)
+      : core_(core), options_(options), channel_(std::make_shared<SessionChannel>()) {
+    cert_identity_ = PeerCommonName(*ctx);
+    if (cert_identity_.empty() && !options_.allow_hello_identity) {
+      Finish(grpc::Status(grpc::UNAUTHENTICATED, "agents must present a client certificate"));
+      return;
+    }
+    {
+      absl::MutexLock l(&channel_->mu);
+      channel_->reactor = this;
+    }
+    StartRead(&in_);
+  }
+
+  void Enqueue(const v1::CoordinatorMessage& msg) {
+    absl::MutexLock l(&mu_);
+    if (finish_called_) return;
+    if (out_.size() >= options_.max_outbound) {
+      spdlog::warn("event=agent_outbound_overflow agent={} queued={}", agent_id_, out_.size());
+      return FinishLocked(grpc::Status(grpc::RESOURCE_EXHAUSTED, "agent too slow; reconnect"));
+    }
+    out_.push_back(msg);
+    MaybeWriteLocked();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      absl::MutexLock l(&mu_);
+      read_closed_ = true;
+      if (!writing_) FinishLocked(grpc::Status::OK);
+      return;
+    }
+    if (agent_id_.empty()) {
+      if (!in_.has_hello()) return FinishNow(grpc::Status(grpc::FAILED_PRECONDITION, "first message must be hello"));
+      std::string id = cert_identity_.empty() ? in_.hello().agent_id() : cert_identity_;
+      if (id.empty() || id.find('/') != std::string::npos) {
+        return FinishNow(grpc::Status(grpc::INVALID_ARGUMENT, "agent_id must be non-empty and contain no '/'"));
+      }
+      auto ack = core_->AgentHello(id, in_.hello(), channel_);
+      if (!ack.ok()) {
+        spdlog::warn("event=agent_refused agent={} reason=\"{}\"", id, ack.status().ToString());
+        return FinishNow(ToGrpc(ack.status()));
+      }
+      {
+        absl::MutexLock l(&mu_);
+        agent_id_ = id;
+        // The ack goes before anything Core queued during the hello (none yet) or after.
+        v1::CoordinatorMessage m;
+        *m.mutable_hello_ack() = *ack;
+        out_.push_front(m);
+        MaybeWriteLocked();
+      }
+      core_->Tick();  // assign runs to the phones that just came online
+    } else {
+      switch (in_.msg_case()) {
+        case v1::AgentMessage::kDeviceUpdate:
+          core_->DeviceUpdate(agent_id_, in_.device_update());
+          break;
+        case v1::AgentMessage::kRunEvent: {
+          auto st = core_->RunEvent(agent_id_, in_.run_event());
+          if (!st.ok()) {
+            // Not acknowledged: the agent keeps it in its outbox and replays it later.
+            spdlog::error("event=run_event_failed agent={} id={} error={}", agent_id_, in_.run_event().event_id(),
+                          st.ToString());
+          } else {
+            v1::CoordinatorMessage m;
+            m.mutable_ack()->add_event_ids(in_.run_event().event_id());
+            Enqueue(m);
+          }
+          break;
+        }
+        case v1::AgentMessage::kLogs:
+          core_->AgentLogs(agent_id_, *in_.mutable_logs());
+          break;
+        case v1::AgentMessage::kHello:
+          return FinishNow(grpc::Status(grpc::FAILED_PRECONDITION, "hello sent twice"));
+        default:
+          break;
+      }
+    }
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock l(&mu_);
+    writing_ = false;
+    if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "agent gone"));
+    out_.pop_front();
+    if (read_closed_ && out_.empty()) return FinishLocked(grpc::Status::OK);
+    MaybeWriteLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock l(&mu_);
+    cancelled_ = true;
+    if (!writing_) FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock l(&channel_->mu);
+      channel_->reactor = nullptr;
+    }
+    if (!agent_id_.empty()) core_->AgentGone(agent_id_, channel_.get());
+    delete this;
+  }
+
+ private:
+  void FinishNow(grpc::Status st) {
+    absl::MutexLock l(&mu_);
+    // Only finish once any in-flight write completes (OnWriteDone finishes then).
+    if (writing_) {
+      pending_status_ = st;
+      cancelled_ = true;
+      return;
+    }
+    FinishLocked(st);
+  }
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finish_called_) return;
+    if (cancelled_) return FinishLocked(pending_status_);
+    if (out_.empty()) return;
+    writing_ = true;
+    StartWrite(&out_.front());
+  }
+  void FinishLocked(grpc::Status st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_called_) return;
+    finish_called_ = true;
+    Finish(st);
+  }
+
+  Core* core_;
+  const AgentLinkService::Options options_;
+  std::shared_ptr<SessionChannel> channel_;
+  std::string cert_identity_;
+  std::string agent_id_;  // set once after hello; read only on the reactor's read path/OnDone
+  v1::AgentMessage in_;
+  absl::Mutex mu_;
+  std::deque<v1::CoordinatorMessage> out_ ABSL_GUARDED_BY(mu_);  // front is in flight when writing_
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status pending_status_ ABSL_GUARDED_BY(mu_) = grpc::Status(grpc::CANCELLED, "cancelled");
+};
+
+void SessionChannel::Send(const v1::CoordinatorMessage& msg) {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->Enqueue(msg);
+}
+
+class DownloadReactor : public grpc::ServerWriteReactor<v1::ArtifactChunk> {
+ public:
+  DownloadReactor(grpc::CallbackServerContext* ctx, Core* core, const AgentLinkService::Options& options,
+                  const v1::DownloadArtifactRequest& req)
+      : core_(core), sha256_(req.sha256()), offset_(req.offset()), chunk_(options.download_chunk_bytes) {
+    if (PeerCommonName(*ctx).empty() && !options.allow_hello_identity) {
+      Finish(grpc::Status(grpc::UNAUTHENTICATED, "agents must present a client certificate"));
+      return;
+    }
+    if (!core_->artifacts()->Has(sha256_)) {
+      Finish(grpc::Status(grpc::NOT_FOUND, "artifact " + sha256_ + " not found"));
+      return;
+    }
+    std::error_code ec;
+    size_ = static_cast<int64_t>(std::filesystem::file_size(core_->artifacts()->PathOf(sha256_), ec));
+    if (offset_ < 0 || offset_ > size_) {
+      Finish(grpc::Status(grpc::OUT_OF_RANGE, "offset beyond the artifact's size"));
+      return;
+    }
+    Next();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status(grpc::CANCELLED, "reader gone"));
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (offset_ >= size_ && sent_any_) return Finish(grpc::Status::OK);
+    auto data = core_->artifacts()->Read(sha256_, offset_, chunk_);
+    if (!data.ok()) return Finish(ToGrpc(data.status()));
+    out_.set_offset(offset_);
+    out_.set_size_bytes(size_);
+    out_.set_data(std::move(*data));
+    offset_ += out_.data().size();
+    sent_any_ = true;
+    if (out_.data().empty() && offset_ < size_) return Finish(grpc::Status(grpc::DATA_LOSS, "short read"));
+    StartWrite(&out_);
+  }
+
+  Core* core_;
+  std::string sha256_;
+  int64_t offset_;
+  int64_t size_ = 0;
+  size_t chunk_;
+  bool sent_any_ = false;
+  v1::ArtifactChunk out_;
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<v1::AgentMessage, v1::CoordinatorMessage>* AgentLinkService::Connect(
+    grpc::CallbackServerContext* ctx) {
+  return new SessionReactor(ctx, core_, options_);
+}
+
+grpc::ServerWriteReactor<v1::ArtifactChunk>* AgentLinkService::DownloadArtifact(
+    grpc::CallbackServerContext* ctx, const v1::DownloadArtifactRequest* req) {
+  return new DownloadReactor(ctx, core_, options_, *req);
+}
+
+}  // namespace benchlab::coordinator

@@ -1,0 +1,148 @@
+// The coordinator's state machine: inventory (agents, devices), jobs and runs, leases
+// (through Scheduler), event application (idempotent, through Store) and the fan-out of
+// changes to agents and watchers. Transport-free: the gRPC services translate to calls
+// here, and tests may drive it directly.
+// Thread-safety: every public method may be called from any thread (gRPC callback
+// threads, the tick thread); one mutex guards the state. Callbacks into AgentChannel and
+// JobWatcher happen under that mutex and must not block or call back into Core.
+#ifndef BENCHLAB_COORDINATOR_CORE_H_
+#define BENCHLAB_COORDINATOR_CORE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "benchlab/v1/agent_link.pb.h"
+#include "benchlab/v1/lab.pb.h"
+#include "coordinator/artifact_store.h"
+#include "coordinator/clock.h"
+#include "coordinator/log_hub.h"
+#include "coordinator/scheduler.h"
+#include "coordinator/store.h"
+
+namespace benchlab::coordinator {
+
+// The coordinator's side of one agent session. Send must not block (it queues).
+class AgentChannel {
+ public:
+  virtual ~AgentChannel() = default;
+  virtual void Send(const benchlab::v1::CoordinatorMessage& msg) = 0;
+};
+
+// A WatchJob stream. Both calls must not block.
+class JobWatcher {
+ public:
+  virtual ~JobWatcher() = default;
+  virtual void RunChanged(const benchlab::v1::Job& job, const benchlab::v1::Run& run) = 0;
+  // The job's runs are all final; no more calls follow.
+  virtual void JobFinished(const benchlab::v1::Job& job) = 0;
+};
+
+class Core {
+ public:
+  // Loads state from `store`: queued runs are re-queued, runs in flight keep their
+  // lease until their agent says hello again. Pointers must outlive the Core.
+  static absl::StatusOr<std::unique_ptr<Core>> Open(Store* store, ArtifactStore* artifacts,
+                                                    Clock* clock);
+
+  // ---- agents ----
+  // A session started. AlreadyExists when another session of agent_id is live.
+  absl::StatusOr<benchlab::v1::HelloAck> AgentHello(const std::string& agent_id,
+                                                    const benchlab::v1::AgentHello& hello,
+                                                    std::shared_ptr<AgentChannel> channel);
+  // The session ended (no-op when `channel` is not the agent's current session):
+  // its phones go offline and their runs end as device_lost (retried per policy).
+  void AgentGone(const std::string& agent_id, AgentChannel* channel);
+  void DeviceUpdate(const std::string& agent_id, const benchlab::v1::DeviceUpdate& update);
+  // Applies a run event once; the caller acknowledges event_id after an OK return.
+  absl::Status RunEvent(const std::string& agent_id, const benchlab::v1::RunEvent& event);
+  // Agent log lines (LogBatch.device_id holds the serial) into the log hub.
+  void AgentLogs(const std::string& agent_id, benchlab::v1::LogBatch& batch);
+
+  // ---- Lab ----
+  std::vector<benchlab::v1::Agent> ListAgents();
+  std::vector<benchlab::v1::Device> ListDevices(const benchlab::v1::ListDevicesRequest& req);
+  absl::StatusOr<benchlab::v1::UploadArtifactResponse> RecordArtifact(
+      const benchlab::v1::ArtifactRef& artifact, bool deduplicated);
+  absl::StatusOr<benchlab::v1::Job> SubmitJob(const benchlab::v1::SubmitJobRequest& req,
+                                              const std::string& submitter);
+  absl::StatusOr<benchlab::v1::GetJobResponse> GetJob(const std::string& job_id);
+  absl::StatusOr<benchlab::v1::ListJobsResponse> ListJobs(const benchlab::v1::ListJobsRequest& req);
+  absl::StatusOr<benchlab::v1::Job> CancelJob(const std::string& job_id);
+  absl::StatusOr<benchlab::v1::GetResultsResponse> GetResults(const benchlab::v1::GetResultsRequest& req);
+  absl::StatusOr<benchlab::v1::CompareJobsResponse> CompareJobs(
+      const benchlab::v1::CompareJobsRequest& req);
+  // Registers a watcher and returns the snapshot (job + all runs). When the job is
+  // already finished the watcher is not registered (the caller ends after the snapshot).
+  absl::StatusOr<benchlab::v1::WatchJobResponse> Watch(const std::string& job_id,
+                                                       std::shared_ptr<JobWatcher> watcher);
+  void Unwatch(const std::string& job_id, JobWatcher* watcher);
+  // NotFound for an unknown device id.
+  absl::Status CheckDevice(const std::string& device_id);
+
+  LogHub* log_hub() { return log_hub_.get(); }
+  ArtifactStore* artifacts() { return artifacts_; }
+
+  // Ends runs past their deadline (timed_out) and leases idle phones. Called
+  // periodically (the server's tick thread) and after every change.
+  void Tick();
+
+ private:
+  struct AgentState {
+    benchlab::v1::Agent info;
+    std::shared_ptr<AgentChannel> channel;  // null when disconnected
+  };
+  struct DeviceState {
+    benchlab::v1::DeviceInfo info;
+    int64_t last_seen_unix_ms = 0;
+  };
+  struct JobState {
+    benchlab::v1::Job job;
+    int64_t seq = 0;
+    std::vector<std::string> run_ids;
+    std::vector<std::shared_ptr<JobWatcher>> watchers;
+  };
+
+  Core(Store* store, ArtifactStore* artifacts, Clock* clock);
+  absl::Status Load();
+  void OnLogInterest(const std::string& device_id, bool enable);
+
+  void ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends a non-final run with an error; retried when retryable and attempts remain.
+  void FailRunLocked(const std::string& run_id, benchlab::v1::ErrorClass error,
+                     const std::string& message, bool notify_agent) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores and publishes a run change; finishes the job when all its runs are final.
+  void RunChangedLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  benchlab::v1::Job JobViewLocked(const JobState& js) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UpdateDeviceOnlineLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<std::string> SelectLocked(const benchlab::v1::DeviceSelector& sel)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  SchedRun SchedRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SendToDeviceAgentLocked(const std::string& device_id, const benchlab::v1::CoordinatorMessage& m)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Store* const store_;
+  ArtifactStore* const artifacts_;
+  Clock* const clock_;
+  std::unique_ptr<LogHub> log_hub_;
+
+  absl::Mutex mu_;
+  Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, AgentState> agents_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, DeviceState> devices_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, JobState> jobs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, benchlab::v1::Run> runs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::string> request_ids_ ABSL_GUARDED_BY(mu_);
+  int64_t next_job_seq_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+bool IsFinal(benchlab::v1::RunState s);
+bool IsRetryable(benchlab::v1::ErrorClass e);
+
+}  // namespace benchlab::coordinator
+
+#endif  // BENCHLAB_COORDINATOR_CORE_H_

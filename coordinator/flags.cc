@@ -1,0 +1,109 @@
+// RenderFlags: typed flags with ranges, pass-through flags with a safe character set.
+#include "coordinator/flags.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace benchlab::coordinator {
+namespace {
+
+bool SafeName(const std::string& s) {
+  if (s.empty() || s.size() > 64 || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+bool SafeValue(const std::string& s) {
+  if (s.size() > 256) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!ok && std::string("_.,:/+=-").find(c) == std::string::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> RenderFlags(const benchlab::v1::BenchmarkFlags& f) {
+  std::vector<std::string> out;
+  std::set<std::string> typed;
+  auto range_int = [&](const char* name, bool has, int64_t v, int64_t lo, int64_t hi) -> absl::Status {
+    typed.insert(name);
+    if (!has) return absl::OkStatus();
+    if (v < lo || v > hi) {
+      return absl::InvalidArgumentError(absl::StrFormat("%s=%d is outside %d..%d", name, v, lo, hi));
+    }
+    out.push_back(absl::StrCat("--", name, "=", v));
+    return absl::OkStatus();
+  };
+  auto range_double = [&](const char* name, bool has, double v, double lo, double hi) -> absl::Status {
+    typed.insert(name);
+    if (!has) return absl::OkStatus();
+    if (!(v >= lo && v <= hi)) {
+      return absl::InvalidArgumentError(absl::StrFormat("%s=%g is outside %g..%g", name, v, lo, hi));
+    }
+    out.push_back(absl::StrFormat("--%s=%g", name, v));
+    return absl::OkStatus();
+  };
+  auto boolean = [&](const char* name, bool has, bool v) {
+    typed.insert(name);
+    if (has) out.push_back(absl::StrCat("--", name, "=", v ? "true" : "false"));
+  };
+  auto text = [&](const char* name, bool has, const std::string& v) -> absl::Status {
+    typed.insert(name);
+    if (!has) return absl::OkStatus();
+    if (!SafeValue(v)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": only letters, digits and _.,:/+=- are allowed (at most 256 characters)"));
+    }
+    out.push_back(absl::StrCat("--", name, "=", v));
+    return absl::OkStatus();
+  };
+  for (absl::Status s : {
+           range_int("num_threads", f.has_num_threads(), f.num_threads(), 1, 64),
+           range_int("num_runs", f.has_num_runs(), f.num_runs(), 1, 100000),
+           range_int("warmup_runs", f.has_warmup_runs(), f.warmup_runs(), 0, 100000),
+           range_double("min_secs", f.has_min_secs(), f.min_secs(), 0, 3600),
+           range_double("max_secs", f.has_max_secs(), f.max_secs(), 0, 3600),
+           range_double("warmup_min_secs", f.has_warmup_min_secs(), f.warmup_min_secs(), 0, 3600),
+           range_double("run_delay", f.has_run_delay_secs(), f.run_delay_secs(), 0, 60),
+           range_int("memory_footprint_check_interval_ms", f.has_memory_footprint_check_interval_ms(),
+                     f.memory_footprint_check_interval_ms(), 1, 60000),
+           text("input_layer", f.has_input_layer(), f.input_layer()),
+           text("input_layer_shape", f.has_input_layer_shape(), f.input_layer_shape()),
+       }) {
+    if (!s.ok()) return s;
+  }
+  boolean("use_gpu", f.has_use_gpu(), f.use_gpu());
+  boolean("use_nnapi", f.has_use_nnapi(), f.use_nnapi());
+  boolean("use_xnnpack", f.has_use_xnnpack(), f.use_xnnpack());
+  boolean("enable_op_profiling", f.has_enable_op_profiling(), f.enable_op_profiling());
+  boolean("report_peak_memory_footprint", f.has_report_peak_memory_footprint(),
+          f.report_peak_memory_footprint());
+  boolean("use_hexagon", f.has_use_hexagon(), f.use_hexagon());
+  boolean("gpu_precision_loss_allowed", f.has_gpu_precision_loss_allowed(),
+          f.gpu_precision_loss_allowed());
+  typed.insert("graph");
+  for (const auto& e : f.extra()) {
+    if (!SafeName(e.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "extra flag name '", e.name(), "': use [a-z][a-z0-9_]* (at most 64 characters)"));
+    }
+    if (typed.contains(e.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "extra flag --", e.name(), " is set by a typed field or by benchlab; use that instead"));
+    }
+    if (!SafeValue(e.value())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "extra flag --", e.name(), ": value may hold only letters, digits and _.,:/+=- (max 256)"));
+    }
+    out.push_back(absl::StrCat("--", e.name(), "=", e.value()));
+  }
+  return out;
+}
+
+}  // namespace benchlab::coordinator

@@ -1,0 +1,405 @@
+// LabService: unary calls answer from Core; UploadArtifact, WatchJob and StreamLogs are
+// reactors. Reactors run on gRPC's callback threads; Core and LogHub reach them through
+// a small shared "bridge" that is cut in OnDone, so a late notification never touches a
+// deleted reactor.
+#include "coordinator/lab_service.h"
+
+#include <deque>
+#include <map>
+
+#include "absl/synchronization/mutex.h"
+#include "re2/re2.h"
+#include "spdlog/spdlog.h"
+
+namespace benchlab::coordinator {
+
+namespace v1 = benchlab::v1;
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+namespace {
+
+// Finishes a unary call with `fill`'s status after the role check.
+template <typename Fill>
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const TokenAuth* auth, Role need, Fill fill) {
+  auto* r = ctx->DefaultReactor();
+  auto caller = auth->Check(*ctx, need);
+  if (!caller.ok()) {
+    r->Finish(ToGrpc(caller.status()));
+    return r;
+  }
+  r->Finish(ToGrpc(fill(*caller)));
+  return r;
+}
+
+// ---- UploadArtifact ----
+class UploadReactor : public grpc::ServerReadReactor<v1::UploadArtifactRequest> {
+ public:
+  UploadReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth,
+                v1::UploadArtifactResponse* resp)
+      : core_(core), resp_(resp) {
+    auto caller = auth->Check(*ctx, Role::kSubmit);
+    if (!caller.ok()) {
+      Finish(ToGrpc(caller.status()));
+      return;
+    }
+    StartRead(&req_);
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // client finished sending
+      if (writer_ == nullptr) return Finish(grpc::Status(grpc::INVALID_ARGUMENT, "no header received"));
+      auto dedup = writer_->Commit();
+      if (!dedup.ok()) return Finish(ToGrpc(dedup.status()));
+      auto resp = core_->RecordArtifact(ref_, *dedup);
+      if (!resp.ok()) return Finish(ToGrpc(resp.status()));
+      *resp_ = *resp;
+      spdlog::info("event=artifact_uploaded sha256={} size_bytes={} dedup={}", ref_.sha256(), ref_.size_bytes(),
+                   resp_->deduplicated());
+      return Finish(grpc::Status::OK);
+    }
+    if (req_.has_header()) {
+      if (writer_ != nullptr) return Finish(grpc::Status(grpc::INVALID_ARGUMENT, "second header"));
+      const auto& h = req_.header();
+      if (h.kind() == v1::ARTIFACT_KIND_UNSPECIFIED) {
+        return Finish(grpc::Status(grpc::INVALID_ARGUMENT, "header.kind must be MODEL or APK"));
+      }
+      auto w = core_->artifacts()->NewWriter(h.sha256(), h.size_bytes());
+      if (!w.ok()) return Finish(ToGrpc(w.status()));
+      writer_ = std::move(*w);
+      ref_.set_sha256(h.sha256());
+      ref_.set_size_bytes(h.size_bytes());
+      ref_.set_kind(h.kind());
+      ref_.set_name(h.name());
+    } else {
+      if (writer_ == nullptr) return Finish(grpc::Status(grpc::INVALID_ARGUMENT, "first message must be the header"));
+      if (auto st = writer_->Append(req_.chunk()); !st.ok()) return Finish(ToGrpc(st));
+    }
+    StartRead(&req_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  Core* core_;
+  v1::UploadArtifactResponse* resp_;
+  v1::UploadArtifactRequest req_;
+  v1::ArtifactRef ref_;
+  std::unique_ptr<ArtifactStore::Writer> writer_;
+};
+
+// ---- WatchJob ----
+class WatchReactor;
+struct WatchBridge : JobWatcher {
+  absl::Mutex mu;
+  WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  void RunChanged(const v1::Job& job, const v1::Run& run) override;
+  void JobFinished(const v1::Job& job) override;
+};
+
+class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
+ public:
+  WatchReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth, const std::string& job_id)
+      : core_(core), job_id_(job_id), bridge_(std::make_shared<WatchBridge>()) {
+    auto caller = auth->Check(*ctx, Role::kRead);
+    if (!caller.ok()) {
+      Finish(ToGrpc(caller.status()));
+      return;
+    }
+    {
+      absl::MutexLock l(&bridge_->mu);
+      bridge_->reactor = this;
+    }
+    {
+      // Changes that land before the snapshot is written wait in pending_.
+      absl::MutexLock l(&mu_);
+      in_flight_ = true;
+    }
+    auto snap = core_->Watch(job_id, bridge_);
+    if (!snap.ok()) {
+      Finish(ToGrpc(snap.status()));
+      return;
+    }
+    absl::MutexLock l(&mu_);
+    finished_job_ = snap->job().finished_unix_ms() != 0;
+    out_ = std::move(*snap);
+    StartWrite(&out_);
+  }
+  void Push(const v1::Job& job, const v1::Run& run, bool finished) {
+    absl::MutexLock l(&mu_);
+    job_ = job;
+    if (!run.run_id().empty()) pending_[run.run_id()] = run;
+    if (finished) finished_job_ = true;
+    MaybeWriteLocked();
+  }
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock l(&mu_);
+    in_flight_ = false;
+    if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "reader gone"));
+    MaybeWriteLocked();
+  }
+  void OnCancel() override {
+    absl::MutexLock l(&mu_);
+    if (!in_flight_) FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+    else cancelled_ = true;
+  }
+  void OnDone() override {
+    {
+      absl::MutexLock l(&bridge_->mu);
+      bridge_->reactor = nullptr;
+    }
+    core_->Unwatch(job_id_, bridge_.get());
+    delete this;
+  }
+
+ private:
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (in_flight_ || finish_called_) return;
+    if (cancelled_) return FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+    if (!pending_.empty()) {
+      out_.Clear();
+      *out_.mutable_job() = job_;
+      for (auto& [id, run] : pending_) *out_.add_runs() = std::move(run);
+      pending_.clear();
+      in_flight_ = true;
+      StartWrite(&out_);
+      return;
+    }
+    if (finished_job_) FinishLocked(grpc::Status::OK);
+  }
+  void FinishLocked(grpc::Status st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_called_) return;
+    finish_called_ = true;
+    Finish(st);
+  }
+
+  Core* core_;
+  std::string job_id_;
+  std::shared_ptr<WatchBridge> bridge_;
+  absl::Mutex mu_;
+  v1::WatchJobResponse out_ ABSL_GUARDED_BY(mu_);
+  v1::Job job_ ABSL_GUARDED_BY(mu_);
+  // Coalesced by run id: the number of pending runs is bounded by the job's size.
+  std::map<std::string, v1::Run> pending_ ABSL_GUARDED_BY(mu_);
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_job_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+void WatchBridge::RunChanged(const v1::Job& job, const v1::Run& run) {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->Push(job, run, false);
+}
+void WatchBridge::JobFinished(const v1::Job& job) {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->Push(job, v1::Run(), true);
+}
+
+// ---- StreamLogs ----
+class LogsReactor;
+struct LogsBridge {
+  absl::Mutex mu;
+  LogsReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  void Notify();
+};
+
+class LogsReactor : public grpc::ServerWriteReactor<v1::LogBatch> {
+ public:
+  static constexpr size_t kBatchLines = 64;
+
+  LogsReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth, const v1::StreamLogsRequest& req)
+      : bridge_(std::make_shared<LogsBridge>()) {
+    auto caller = auth->Check(*ctx, Role::kRead);
+    if (!caller.ok()) {
+      Finish(ToGrpc(caller.status()));
+      return;
+    }
+    if (auto st = core->CheckDevice(req.device_id()); !st.ok()) {
+      Finish(ToGrpc(st));
+      return;
+    }
+    std::shared_ptr<re2::RE2> re;
+    if (!req.regex().empty()) {
+      re = std::make_shared<re2::RE2>(req.regex(), re2::RE2::Quiet);
+      if (!re->ok()) {
+        Finish(grpc::Status(grpc::INVALID_ARGUMENT, "regex: " + re->error()));
+        return;
+      }
+    }
+    std::vector<std::string> tags(req.tags().begin(), req.tags().end());
+    int min_prio = req.min_priority();
+    auto filter = [re, tags, min_prio](const v1::LogLine& l) {
+      if (min_prio > 0 && l.priority() < min_prio) return false;
+      if (!tags.empty() && std::find(tags.begin(), tags.end(), l.tag()) == tags.end()) return false;
+      if (re && !re2::RE2::PartialMatch(l.message(), *re)) return false;
+      return true;
+    };
+    {
+      absl::MutexLock l(&bridge_->mu);
+      bridge_->reactor = this;
+    }
+    std::weak_ptr<LogsBridge> weak = bridge_;
+    auto sub = core->log_hub()->Subscribe(req.device_id(), std::max(0, req.tail_lines()), filter, [weak] {
+      if (auto b = weak.lock()) b->Notify();
+    });
+    if (sub == nullptr) {
+      Finish(grpc::Status(grpc::RESOURCE_EXHAUSTED, "too many log subscribers; try again later"));
+      return;
+    }
+    absl::MutexLock l(&mu_);
+    sub_ = std::move(sub);
+    MaybeWriteLocked();
+  }
+  void MaybeWrite() {
+    absl::MutexLock l(&mu_);
+    MaybeWriteLocked();
+  }
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock l(&mu_);
+    in_flight_ = false;
+    if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "reader gone"));
+    MaybeWriteLocked();
+  }
+  void OnCancel() override {
+    absl::MutexLock l(&mu_);
+    cancelled_ = true;
+    if (!in_flight_) FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+  }
+  void OnDone() override {
+    {
+      absl::MutexLock l(&bridge_->mu);
+      bridge_->reactor = nullptr;
+    }
+    std::unique_ptr<LogSubscription> sub;
+    {
+      absl::MutexLock l(&mu_);
+      sub = std::move(sub_);
+    }
+    sub.reset();  // unsubscribes outside our lock
+    delete this;
+  }
+
+ private:
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (in_flight_ || finish_called_ || sub_ == nullptr) return;
+    if (cancelled_) return FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+    if (!sub_->Drain(kBatchLines, &out_)) return;
+    in_flight_ = true;
+    StartWrite(&out_);
+  }
+  void FinishLocked(grpc::Status st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_called_) return;
+    finish_called_ = true;
+    Finish(st);
+  }
+
+  std::shared_ptr<LogsBridge> bridge_;
+  absl::Mutex mu_;
+  std::unique_ptr<LogSubscription> sub_ ABSL_GUARDED_BY(mu_);
+  v1::LogBatch out_ ABSL_GUARDED_BY(mu_);
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+void LogsBridge::Notify() {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->MaybeWrite();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* LabService::ListAgents(grpc::CallbackServerContext* ctx, const v1::ListAgentsRequest*,
+                                                 v1::ListAgentsResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
+    for (auto& a : core_->ListAgents()) *resp->add_agents() = std::move(a);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::ListDevices(grpc::CallbackServerContext* ctx, const v1::ListDevicesRequest* req,
+                                                  v1::ListDevicesResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
+    for (auto& d : core_->ListDevices(*req)) *resp->add_devices() = std::move(d);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerReadReactor<v1::UploadArtifactRequest>* LabService::UploadArtifact(grpc::CallbackServerContext* ctx,
+                                                                               v1::UploadArtifactResponse* resp) {
+  return new UploadReactor(ctx, core_, auth_, resp);
+}
+
+grpc::ServerUnaryReactor* LabService::SubmitJob(grpc::CallbackServerContext* ctx, const v1::SubmitJobRequest* req,
+                                                v1::SubmitJobResponse* resp) {
+  return Unary(ctx, auth_, Role::kSubmit, [&](const Caller& caller) -> absl::Status {
+    auto job = core_->SubmitJob(*req, caller.name);
+    if (!job.ok()) return job.status();
+    *resp->mutable_job() = std::move(*job);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::GetJob(grpc::CallbackServerContext* ctx, const v1::GetJobRequest* req,
+                                             v1::GetJobResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto r = core_->GetJob(req->job_id());
+    if (!r.ok()) return r.status();
+    *resp = std::move(*r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::ListJobs(grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
+                                               v1::ListJobsResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto r = core_->ListJobs(*req);
+    if (!r.ok()) return r.status();
+    *resp = std::move(*r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerWriteReactor<v1::WatchJobResponse>* LabService::WatchJob(grpc::CallbackServerContext* ctx,
+                                                                     const v1::WatchJobRequest* req) {
+  return new WatchReactor(ctx, core_, auth_, req->job_id());
+}
+
+grpc::ServerUnaryReactor* LabService::CancelJob(grpc::CallbackServerContext* ctx, const v1::CancelJobRequest* req,
+                                                v1::CancelJobResponse* resp) {
+  return Unary(ctx, auth_, Role::kSubmit, [&](const Caller&) -> absl::Status {
+    auto r = core_->CancelJob(req->job_id());
+    if (!r.ok()) return r.status();
+    *resp->mutable_job() = std::move(*r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::GetResults(grpc::CallbackServerContext* ctx, const v1::GetResultsRequest* req,
+                                                 v1::GetResultsResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto r = core_->GetResults(*req);
+    if (!r.ok()) return r.status();
+    *resp = std::move(*r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::CompareJobs(grpc::CallbackServerContext* ctx, const v1::CompareJobsRequest* req,
+                                                  v1::CompareJobsResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto r = core_->CompareJobs(*req);
+    if (!r.ok()) return r.status();
+    *resp = std::move(*r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerWriteReactor<v1::LogBatch>* LabService::StreamLogs(grpc::CallbackServerContext* ctx,
+                                                               const v1::StreamLogsRequest* req) {
+  return new LogsReactor(ctx, core_, auth_, *req);
+}
+
+}  // namespace benchlab::coordinator

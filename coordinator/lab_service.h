@@ -1,0 +1,52 @@
+// The public Lab service (callback API). Every call checks the caller's bearer token
+// first; streams are reactors with one write in flight and bounded queues.
+#ifndef BENCHLAB_COORDINATOR_LAB_SERVICE_H_
+#define BENCHLAB_COORDINATOR_LAB_SERVICE_H_
+
+#include "benchlab/v1/lab.grpc.pb.h"
+#include "coordinator/auth.h"
+#include "coordinator/core.h"
+
+namespace benchlab::coordinator {
+
+// absl::Status -> grpc::Status with the same code and message.
+grpc::Status ToGrpc(const absl::Status& s);
+
+class LabService final : public benchlab::v1::Lab::CallbackService {
+ public:
+  LabService(Core* core, const TokenAuth* auth) : core_(core), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* ctx, const benchlab::v1::ListAgentsRequest* req,
+                                       benchlab::v1::ListAgentsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* ctx,
+                                        const benchlab::v1::ListDevicesRequest* req,
+                                        benchlab::v1::ListDevicesResponse* resp) override;
+  grpc::ServerReadReactor<benchlab::v1::UploadArtifactRequest>* UploadArtifact(
+      grpc::CallbackServerContext* ctx, benchlab::v1::UploadArtifactResponse* resp) override;
+  grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx, const benchlab::v1::SubmitJobRequest* req,
+                                      benchlab::v1::SubmitJobResponse* resp) override;
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* ctx, const benchlab::v1::GetJobRequest* req,
+                                   benchlab::v1::GetJobResponse* resp) override;
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx, const benchlab::v1::ListJobsRequest* req,
+                                     benchlab::v1::ListJobsResponse* resp) override;
+  grpc::ServerWriteReactor<benchlab::v1::WatchJobResponse>* WatchJob(
+      grpc::CallbackServerContext* ctx, const benchlab::v1::WatchJobRequest* req) override;
+  grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* ctx, const benchlab::v1::CancelJobRequest* req,
+                                      benchlab::v1::CancelJobResponse* resp) override;
+  grpc::ServerUnaryReactor* GetResults(grpc::CallbackServerContext* ctx,
+                                       const benchlab::v1::GetResultsRequest* req,
+                                       benchlab::v1::GetResultsResponse* resp) override;
+  grpc::ServerUnaryReactor* CompareJobs(grpc::CallbackServerContext* ctx,
+                                        const benchlab::v1::CompareJobsRequest* req,
+                                        benchlab::v1::CompareJobsResponse* resp) override;
+  grpc::ServerWriteReactor<benchlab::v1::LogBatch>* StreamLogs(grpc::CallbackServerContext* ctx,
+                                                               const benchlab::v1::StreamLogsRequest* req) override;
+
+ private:
+  Core* core_;
+  const TokenAuth* auth_;
+};
+
+}  // namespace benchlab::coordinator
+
+#endif  // BENCHLAB_COORDINATOR_LAB_SERVICE_H_

@@ -1,0 +1,109 @@
+// LogHub: ring buffers and bounded subscriber queues; see log_hub.h.
+#include "coordinator/log_hub.h"
+
+#include <algorithm>
+
+namespace benchlab::coordinator {
+
+LogSubscription::~LogSubscription() { hub_->Unsubscribe(this); }
+
+bool LogSubscription::Offer(const benchlab::v1::LogLine& line) {
+  if (filter_ && !filter_(line)) return false;
+  absl::MutexLock lock(&mu_);
+  if (queue_.size() >= capacity_) {
+    ++missed_;
+    return false;
+  }
+  queue_.push_back(line);
+  return queue_.size() == 1;  // wake the reader only on empty -> non-empty
+}
+
+bool LogSubscription::Drain(size_t max_lines, benchlab::v1::LogBatch* out) {
+  out->Clear();
+  out->set_device_id(device_id_);
+  absl::MutexLock lock(&mu_);
+  size_t n = std::min(max_lines, queue_.size());
+  for (size_t i = 0; i < n; ++i) {
+    *out->add_lines() = std::move(queue_.front());
+    queue_.pop_front();
+  }
+  out->set_missed_lines(missed_);
+  missed_ = 0;
+  return n > 0 || out->missed_lines() > 0;
+}
+
+void LogHub::Publish(const std::string& device_id, const benchlab::v1::LogBatch& batch) {
+  std::vector<LogSubscription*> wake;
+  std::vector<std::function<void()>> notifies;
+  {
+    absl::MutexLock lock(&mu_);
+    DeviceLog& d = devices_[device_id];
+    for (const auto& line : batch.lines()) {
+      d.ring.push_back(line);
+      if (d.ring.size() > options_.ring_lines) d.ring.pop_front();
+      for (LogSubscription* s : d.subs) {
+        if (s->Offer(line) && std::find(wake.begin(), wake.end(), s) == wake.end()) {
+          wake.push_back(s);
+        }
+      }
+    }
+    // Also wake readers that only missed lines (their queue was full but the reader may
+    // be idle waiting for a notify that already fired).
+    for (LogSubscription* s : d.subs) {
+      if (std::find(wake.begin(), wake.end(), s) == wake.end()) wake.push_back(s);
+    }
+    // notify_ must run while the subscription is alive: copy the callbacks under the lock.
+    for (LogSubscription* s : wake) notifies.push_back(s->notify_);
+  }
+  for (auto& n : notifies) {
+    if (n) n();
+  }
+}
+
+std::unique_ptr<LogSubscription> LogHub::Subscribe(const std::string& device_id,
+                                                   size_t tail_lines,
+                                                   LogSubscription::Filter filter,
+                                                   std::function<void()> notify) {
+  bool first = false;
+  std::unique_ptr<LogSubscription> sub;
+  {
+    absl::MutexLock lock(&mu_);
+    if (subscribers_ >= options_.max_subscribers) return nullptr;
+    sub.reset(new LogSubscription(this, device_id, options_.subscriber_lines, std::move(filter),
+                                  std::move(notify)));
+    DeviceLog& d = devices_[device_id];
+    if (tail_lines > 0) {
+      std::vector<const benchlab::v1::LogLine*> picked;
+      for (auto it = d.ring.rbegin(); it != d.ring.rend() && picked.size() < tail_lines; ++it) {
+        if (!sub->filter_ || sub->filter_(*it)) picked.push_back(&*it);
+      }
+      for (auto it = picked.rbegin(); it != picked.rend(); ++it) (void)sub->Offer(**it);
+    }
+    first = d.subs.empty();
+    d.subs.push_back(sub.get());
+    ++subscribers_;
+  }
+  if (first && on_interest_) on_interest_(device_id, true);
+  return sub;
+}
+
+void LogHub::Unsubscribe(LogSubscription* sub) {
+  bool last = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = devices_.find(sub->device_id_);
+    if (it == devices_.end()) return;
+    auto& subs = it->second.subs;
+    subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
+    --subscribers_;
+    last = subs.empty();
+  }
+  if (last && on_interest_) on_interest_(sub->device_id_, false);
+}
+
+size_t LogHub::subscriber_count() const {
+  absl::MutexLock lock(&mu_);
+  return subscribers_;
+}
+
+}  // namespace benchlab::coordinator

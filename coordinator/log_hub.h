@@ -1,0 +1,95 @@
+// Fans device logcat out to any number of readers without ever blocking the producer
+// (the agent's stream). Each device keeps a ring buffer of recent lines (for "last N
+// lines"); each subscriber has a bounded queue: when it is full, new lines for that
+// subscriber are dropped and counted, and the next drain reports the count.
+// Thread-safety: every method may be called from any thread.
+#ifndef BENCHLAB_COORDINATOR_LOG_HUB_H_
+#define BENCHLAB_COORDINATOR_LOG_HUB_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "benchlab/v1/common.pb.h"
+
+namespace benchlab::coordinator {
+
+class LogHub;
+
+// One reader's view of one device. Created by LogHub::Subscribe; unsubscribes when
+// destroyed.
+class LogSubscription {
+ public:
+  using Filter = std::function<bool(const benchlab::v1::LogLine&)>;
+  ~LogSubscription();
+  // Moves up to `max_lines` queued lines into `out` (cleared first) and sets its
+  // missed_lines to the lines dropped since the previous drain. Returns false when
+  // nothing was queued and nothing missed.
+  bool Drain(size_t max_lines, benchlab::v1::LogBatch* out);
+
+ private:
+  friend class LogHub;
+  LogSubscription(LogHub* hub, std::string device_id, size_t capacity, Filter filter,
+                  std::function<void()> notify)
+      : hub_(hub), device_id_(std::move(device_id)), capacity_(capacity),
+        filter_(std::move(filter)), notify_(std::move(notify)) {}
+  // Called by the hub under its device lock; returns true when the reader should be woken.
+  bool Offer(const benchlab::v1::LogLine& line);
+
+  LogHub* hub_;
+  const std::string device_id_;
+  const size_t capacity_;
+  const Filter filter_;
+  // Called (on the producer's thread, without hub locks) when lines became available.
+  const std::function<void()> notify_;
+  absl::Mutex mu_;
+  std::deque<benchlab::v1::LogLine> queue_ ABSL_GUARDED_BY(mu_);
+  uint64_t missed_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class LogHub {
+ public:
+  struct Options {
+    size_t ring_lines = 2000;        // per device
+    size_t subscriber_lines = 4096;  // per subscriber queue
+    size_t max_subscribers = 256;    // across all devices
+  };
+  // `on_interest` is called (without locks) with (device_id, true) when a device gets
+  // its first subscriber and (device_id, false) when it loses its last one.
+  LogHub(Options options, std::function<void(const std::string&, bool)> on_interest)
+      : options_(options), on_interest_(std::move(on_interest)) {}
+
+  // Adds lines of one device: appended to its ring and offered to its subscribers.
+  // Never blocks on readers.
+  void Publish(const std::string& device_id, const benchlab::v1::LogBatch& batch);
+
+  // Subscribes to a device's lines. The newest `tail_lines` buffered lines that pass
+  // `filter` are queued first. `notify` is called whenever lines become available.
+  // Returns nullptr when the subscriber limit is reached.
+  std::unique_ptr<LogSubscription> Subscribe(const std::string& device_id, size_t tail_lines,
+                                             LogSubscription::Filter filter,
+                                             std::function<void()> notify);
+  size_t subscriber_count() const;
+
+ private:
+  friend class LogSubscription;
+  void Unsubscribe(LogSubscription* sub);
+
+  struct DeviceLog {
+    std::deque<benchlab::v1::LogLine> ring;
+    std::vector<LogSubscription*> subs;
+  };
+  const Options options_;
+  const std::function<void(const std::string&, bool)> on_interest_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, DeviceLog> devices_ ABSL_GUARDED_BY(mu_);
+  size_t subscribers_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace benchlab::coordinator
+
+#endif  // BENCHLAB_COORDINATOR_LOG_HUB_H_

@@ -1,0 +1,153 @@
+// CoordinatorServer: wiring of store, artifacts, core, services and the gRPC server.
+#include "coordinator/server.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/agent_link_service.h"
+#include "coordinator/artifact_store.h"
+#include "coordinator/auth.h"
+#include "coordinator/core.h"
+#include "coordinator/lab_service.h"
+#include "coordinator/store.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "spdlog/spdlog.h"
+
+namespace benchlab::coordinator {
+
+bool IsLoopbackListen(const std::string& host_port) {
+  std::string host = host_port.substr(0, host_port.rfind(':'));
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  return absl::StartsWith(host, "127.");
+}
+
+namespace {
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(flag, " ", path, " cannot be read"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+struct CoordinatorServer::Impl {
+  RealClock clock;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<ArtifactStore> artifacts;
+  std::unique_ptr<Core> core;
+  TokenAuth auth;
+  std::unique_ptr<LabService> lab;
+  std::unique_ptr<AgentLinkService> agent_link;
+  std::unique_ptr<grpc::Server> server;
+  absl::Notification stop;
+  std::thread ticker;
+  bool shut = false;
+};
+
+absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const ServerOptions& o) {
+  if (o.data_dir.empty()) return absl::InvalidArgumentError("--data-dir is required");
+  bool tls = !o.tls_cert.empty() || !o.tls_key.empty();
+  if (!tls && !o.insecure) {
+    return absl::FailedPreconditionError("no TLS configured: give --tls-cert and --tls-key (and --client-ca for agents), "
+                                         "or --insecure for a loopback-only demo");
+  }
+  if (!tls && !IsLoopbackListen(o.listen)) {
+    return absl::FailedPreconditionError(absl::StrCat("refusing to listen on ", o.listen,
+                                                      " without TLS; --insecure is for loopback addresses only"));
+  }
+  if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (tls && o.tokens_file.empty()) {
+    return absl::InvalidArgumentError("--tokens-file is required with TLS (API callers need bearer tokens)");
+  }
+  std::unique_ptr<CoordinatorServer> s(new CoordinatorServer());
+  s->impl_ = std::make_unique<Impl>();
+  Impl& im = *s->impl_;
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("create data dir ", o.data_dir, ": ", ec.message()));
+  auto store = OpenSqliteStore(o.data_dir + "/benchlab.db");
+  if (!store.ok()) return store.status();
+  im.store = std::move(*store);
+  im.artifacts = std::make_unique<ArtifactStore>(o.data_dir + "/artifacts", o.max_artifact_bytes);
+  if (auto st = im.artifacts->Init(); !st.ok()) return st;
+  auto core = Core::Open(im.store.get(), im.artifacts.get(), &im.clock);
+  if (!core.ok()) return core.status();
+  im.core = std::move(*core);
+  if (!o.tokens_file.empty()) {
+    auto auth = TokenAuth::LoadFile(o.tokens_file);
+    if (!auth.ok()) return auth.status();
+    im.auth = std::move(*auth);
+  }
+  im.lab = std::make_unique<LabService>(im.core.get(), &im.auth);
+  AgentLinkService::Options lo;
+  lo.allow_hello_identity = !tls;
+  im.agent_link = std::make_unique<AgentLinkService>(im.core.get(), lo);
+
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (tls) {
+    auto cert = ReadPem(o.tls_cert, "--tls-cert");
+    if (!cert.ok()) return cert.status();
+    auto key = ReadPem(o.tls_key, "--tls-key");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    if (!o.client_ca.empty()) {
+      auto ca = ReadPem(o.client_ca, "--client-ca");
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+    } else {
+      ssl.client_certificate_request = GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE;
+    }
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(ssl);
+  } else {
+    creds = grpc::InsecureServerCredentials();
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder b;
+  b.AddListeningPort(o.listen, creds, &s->port_);
+  b.RegisterService(im.lab.get());
+  b.RegisterService(im.agent_link.get());
+  b.SetMaxReceiveMessageSize(o.max_message_bytes);
+  b.SetMaxSendMessageSize(o.max_message_bytes);
+  b.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(absl::ToInt64Milliseconds(o.keepalive_time)));
+  b.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                       static_cast<int>(absl::ToInt64Milliseconds(o.keepalive_timeout)));
+  b.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  b.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  b.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  im.server = b.BuildAndStart();
+  if (im.server == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen, " (in use, or bad address)"));
+  }
+  im.ticker = std::thread([&im, tick = o.tick] {
+    while (!im.stop.WaitForNotificationWithTimeout(tick)) im.core->Tick();
+  });
+  spdlog::info("event=listening addr={} port={} tls={} tokens={}", o.listen, s->port_, tls, im.auth.enabled());
+  return s;
+}
+
+void CoordinatorServer::Shutdown() {
+  if (!impl_ || impl_->shut) return;
+  impl_->shut = true;
+  impl_->stop.Notify();
+  if (impl_->ticker.joinable()) impl_->ticker.join();
+  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+void CoordinatorServer::Wait() {
+  if (impl_ && impl_->server) impl_->server->Wait();
+}
+
+CoordinatorServer::~CoordinatorServer() { Shutdown(); }
+
+}  // namespace benchlab::coordinator

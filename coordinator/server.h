@@ -1,0 +1,64 @@
+// The coordinator process minus flag parsing: opens the data directory (SQLite, artifacts),
+// builds Core, serves Lab + AgentLink + health + reflection on one port, and ticks the
+// scheduler. Tests start it in-process on 127.0.0.1:0.
+#ifndef BENCHLAB_COORDINATOR_SERVER_H_
+#define BENCHLAB_COORDINATOR_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "coordinator/clock.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace benchlab::coordinator {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:7443";  // HOST:PORT; port 0 picks a free one
+  std::string data_dir;
+  // TLS: server certificate chain and key (PEM files), and the CA that signs agents'
+  // client certificates. Required unless `insecure`.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+  // "<token> <role> [name]" lines; required with TLS, optional with --insecure.
+  std::string tokens_file;
+  // Plaintext, loopback addresses only (demos and tests).
+  bool insecure = false;
+  int max_message_bytes = 8 << 20;
+  int64_t max_artifact_bytes = int64_t{2} << 30;
+  absl::Duration tick = absl::Milliseconds(500);
+  // Agents' keepalive: ping interval the server sends, and how long to wait for the ack.
+  absl::Duration keepalive_time = absl::Seconds(20);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost" hosts.
+bool IsLoopbackListen(const std::string& host_port);
+
+class CoordinatorServer {
+ public:
+  // Refuses non-loopback without TLS; FailedPrecondition/InvalidArgument with what to fix.
+  static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options);
+  ~CoordinatorServer();
+  int port() const { return port_; }
+  // Stops accepting, cancels streams, stops the tick thread. Idempotent.
+  void Shutdown();
+  void Wait();
+
+ private:
+  CoordinatorServer() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace benchlab::coordinator
+
+#endif  // BENCHLAB_COORDINATOR_SERVER_H_

@@ -1,0 +1,289 @@
+// Store on SQLite: one file, WAL journal, one connection behind a mutex (writes are
+// small and the coordinator's rate is modest; WAL keeps readers of the file, e.g.
+// sqlite3 in a shell, from blocking us).
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/store.h"
+
+namespace benchlab::coordinator {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS agents (agent_id TEXT PRIMARY KEY, proto BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL,
+  last_seen_unix_ms INTEGER NOT NULL, proto BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS artifacts (sha256 TEXT PRIMARY KEY, kind INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL, proto BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
+  request_id TEXT, created_unix_ms INTEGER NOT NULL, proto BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs(request_id) WHERE request_id <> '';
+CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, job_id TEXT NOT NULL,
+  device_id TEXT NOT NULL, state INTEGER NOT NULL, attempt INTEGER NOT NULL, proto BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS runs_job ON runs(job_id);
+CREATE TABLE IF NOT EXISTS run_events (agent_id TEXT NOT NULL, event_id TEXT NOT NULL,
+  PRIMARY KEY (agent_id, event_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS run_logs (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  line TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+)sql";
+
+// A prepared statement, finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& Text(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Int(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& Blob(int i, const std::string& v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  int Step() { return sqlite3_step(s_); }
+  std::string ColText(int i) {
+    const void* p = sqlite3_column_blob(s_, i);
+    int n = sqlite3_column_bytes(s_, i);
+    return p ? std::string(static_cast<const char*>(p), n) : std::string();
+  }
+  int64_t ColInt(int i) { return sqlite3_column_int64(s_, i); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+class SqliteStore : public Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  absl::Status Init() {
+    absl::MutexLock lock(&mu_);
+    for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;",
+                               "PRAGMA busy_timeout=5000;", kSchema}) {
+      if (auto s = Exec(pragma); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PutAgent(const benchlab::v1::Agent& a) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "INSERT OR REPLACE INTO agents VALUES (?1, ?2)");
+    s.Text(1, a.agent_id()).Blob(2, a.SerializeAsString());
+    return Done(s.Step(), "store agent");
+  }
+
+  absl::StatusOr<std::vector<benchlab::v1::Agent>> ListAgents() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT proto FROM agents ORDER BY agent_id");
+    std::vector<benchlab::v1::Agent> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.emplace_back().ParseFromString(s.ColText(0));
+    if (auto st = Done(rc, "list agents"); !st.ok()) return st;
+    return out;
+  }
+
+  absl::Status PutDevice(const StoredDevice& d) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "INSERT OR REPLACE INTO devices VALUES (?1, ?2, ?3, ?4)");
+    s.Text(1, d.info.device_id()).Text(2, d.info.agent_id()).Int(3, d.last_seen_unix_ms)
+        .Blob(4, d.info.SerializeAsString());
+    return Done(s.Step(), "store device");
+  }
+
+  absl::StatusOr<std::vector<StoredDevice>> ListDevices() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT last_seen_unix_ms, proto FROM devices ORDER BY device_id");
+    std::vector<StoredDevice> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      StoredDevice& d = out.emplace_back();
+      d.last_seen_unix_ms = s.ColInt(0);
+      d.info.ParseFromString(s.ColText(1));
+    }
+    if (auto st = Done(rc, "list devices"); !st.ok()) return st;
+    return out;
+  }
+
+  absl::Status PutArtifact(const benchlab::v1::ArtifactRef& a) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "INSERT OR IGNORE INTO artifacts VALUES (?1, ?2, ?3, ?4)");
+    s.Text(1, a.sha256()).Int(2, a.kind()).Int(3, a.size_bytes()).Blob(4, a.SerializeAsString());
+    return Done(s.Step(), "store artifact");
+  }
+
+  absl::StatusOr<std::optional<benchlab::v1::ArtifactRef>> GetArtifact(
+      const std::string& sha256) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT proto FROM artifacts WHERE sha256 = ?1");
+    s.Text(1, sha256);
+    int rc = s.Step();
+    if (rc == SQLITE_ROW) {
+      benchlab::v1::ArtifactRef a;
+      a.ParseFromString(s.ColText(0));
+      return std::optional<benchlab::v1::ArtifactRef>(a);
+    }
+    if (auto st = Done(rc, "read artifact"); !st.ok()) return st;
+    return std::optional<benchlab::v1::ArtifactRef>();
+  }
+
+  absl::Status CreateJob(const StoredJob& job, const std::vector<benchlab::v1::Run>& runs) override {
+    absl::MutexLock lock(&mu_);
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    absl::Status st = [&]() -> absl::Status {
+      Stmt s(db_, "INSERT INTO jobs VALUES (?1, ?2, ?3, ?4, ?5)");
+      s.Text(1, job.job.job_id()).Int(2, job.seq).Text(3, job.request_id)
+          .Int(4, job.job.created_unix_ms()).Blob(5, job.job.SerializeAsString());
+      int rc = s.Step();
+      if (rc == SQLITE_CONSTRAINT) return absl::AlreadyExistsError("job " + job.job.job_id() + " exists");
+      if (auto st = Done(rc, "store job"); !st.ok()) return st;
+      for (const auto& r : runs) {
+        if (auto st = PutRunLocked(r); !st.ok()) return st;
+      }
+      return absl::OkStatus();
+    }();
+    if (!st.ok()) {
+      (void)Exec("ROLLBACK");
+      return st;
+    }
+    return Exec("COMMIT");
+  }
+
+  absl::Status PutJob(const benchlab::v1::Job& job) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "UPDATE jobs SET proto = ?2 WHERE job_id = ?1");
+    s.Text(1, job.job_id()).Blob(2, job.SerializeAsString());
+    return Done(s.Step(), "update job");
+  }
+
+  absl::StatusOr<std::vector<StoredJob>> LoadJobs() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT seq, request_id, proto FROM jobs ORDER BY seq");
+    std::vector<StoredJob> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      StoredJob& j = out.emplace_back();
+      j.seq = s.ColInt(0);
+      j.request_id = s.ColText(1);
+      j.job.ParseFromString(s.ColText(2));
+    }
+    if (auto st = Done(rc, "load jobs"); !st.ok()) return st;
+    return out;
+  }
+
+  absl::Status PutRun(const benchlab::v1::Run& run) override {
+    absl::MutexLock lock(&mu_);
+    return PutRunLocked(run);
+  }
+
+  absl::StatusOr<std::vector<benchlab::v1::Run>> LoadRuns() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT proto FROM runs ORDER BY rowid");
+    std::vector<benchlab::v1::Run> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.emplace_back().ParseFromString(s.ColText(0));
+    if (auto st = Done(rc, "load runs"); !st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<bool> ApplyEvent(const std::string& agent_id, const std::string& event_id,
+                                  const benchlab::v1::Run* run,
+                                  const std::vector<std::string>& raw_lines) override {
+    absl::MutexLock lock(&mu_);
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    absl::StatusOr<bool> result = [&]() -> absl::StatusOr<bool> {
+      Stmt s(db_, "INSERT OR IGNORE INTO run_events VALUES (?1, ?2)");
+      s.Text(1, agent_id).Text(2, event_id);
+      if (auto st = Done(s.Step(), "record event"); !st.ok()) return st;
+      if (sqlite3_changes(db_) == 0) return false;
+      if (run != nullptr) {
+        if (auto st = PutRunLocked(*run); !st.ok()) return st;
+      }
+      if (!raw_lines.empty()) {
+        const std::string& run_id = run ? run->run_id() : std::string();
+        Stmt next(db_, "SELECT COALESCE(MAX(seq), -1) + 1 FROM run_logs WHERE run_id = ?1");
+        next.Text(1, run_id);
+        if (next.Step() != SQLITE_ROW) return Err("read run log position");
+        int64_t seq = next.ColInt(0);
+        for (const auto& line : raw_lines) {
+          Stmt one(db_, "INSERT INTO run_logs VALUES (?1, ?2, ?3)");
+          one.Text(1, run_id).Int(2, seq++).Text(3, line);
+          if (auto st = Done(one.Step(), "append run log"); !st.ok()) return st;
+        }
+      }
+      return true;
+    }();
+    if (!result.ok()) {
+      (void)Exec("ROLLBACK");
+      return result;
+    }
+    if (auto st = Exec("COMMIT"); !st.ok()) return st;
+    return result;
+  }
+
+  absl::StatusOr<std::vector<std::string>> RawLog(const std::string& run_id) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT line FROM run_logs WHERE run_id = ?1 ORDER BY seq");
+    s.Text(1, run_id);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.ColText(0));
+    if (auto st = Done(rc, "read run log"); !st.ok()) return st;
+    return out;
+  }
+
+ private:
+  absl::Status PutRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    benchlab::v1::Run copy = run;
+    copy.clear_raw_log();
+    Stmt s(db_, "INSERT OR REPLACE INTO runs VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.Text(1, copy.run_id()).Text(2, copy.job_id()).Text(3, copy.device_id()).Int(4, copy.state())
+        .Int(5, copy.attempt()).Blob(6, copy.SerializeAsString());
+    return Done(s.Step(), "store run");
+  }
+  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      return absl::InternalError(absl::StrCat("sqlite: ", msg));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Err(const char* what) {
+    return absl::InternalError(absl::StrCat("sqlite: ", what, ": ", sqlite3_errmsg(db_)));
+  }
+  absl::Status Done(int rc, const char* what) {
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return absl::OkStatus();
+    return Err(what);
+  }
+
+  absl::Mutex mu_;
+  sqlite3* db_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return absl::UnavailableError(absl::StrCat("open database ", path, ": ", msg,
+                                               " — check that the data directory is writable"));
+  }
+  auto store = std::make_unique<SqliteStore>(db);
+  if (auto st = store->Init(); !st.ok()) return st;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace benchlab::coordinator

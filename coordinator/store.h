@@ -1,0 +1,75 @@
+// The coordinator's durable state, as a seam: services talk to Store, tests may swap it.
+// Records are the API protos (serialized) plus the columns needed to find them; the
+// coordinator core keeps a working copy in memory and writes every change through.
+// Thread-safety: implementations are safe to call from any thread.
+#ifndef BENCHLAB_COORDINATOR_STORE_H_
+#define BENCHLAB_COORDINATOR_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "benchlab/v1/common.pb.h"
+#include "benchlab/v1/lab.pb.h"
+
+namespace benchlab::coordinator {
+
+struct StoredJob {
+  benchlab::v1::Job job;
+  int64_t seq = 0;          // creation order
+  std::string request_id;   // SubmitJobRequest.request_id ("" when none)
+};
+
+struct StoredDevice {
+  benchlab::v1::DeviceInfo info;
+  int64_t last_seen_unix_ms = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual absl::Status PutAgent(const benchlab::v1::Agent& agent) = 0;
+  virtual absl::StatusOr<std::vector<benchlab::v1::Agent>> ListAgents() = 0;
+
+  // Keyed by info.device_id.
+  virtual absl::Status PutDevice(const StoredDevice& device) = 0;
+  virtual absl::StatusOr<std::vector<StoredDevice>> ListDevices() = 0;
+
+  virtual absl::Status PutArtifact(const benchlab::v1::ArtifactRef& artifact) = 0;
+  // nullopt when unknown.
+  virtual absl::StatusOr<std::optional<benchlab::v1::ArtifactRef>> GetArtifact(
+      const std::string& sha256) = 0;
+
+  // Creates a job and its runs in one transaction. AlreadyExists for a duplicate job id.
+  virtual absl::Status CreateJob(const StoredJob& job,
+                                 const std::vector<benchlab::v1::Run>& runs) = 0;
+  virtual absl::Status PutJob(const benchlab::v1::Job& job) = 0;
+  // Every job, oldest first.
+  virtual absl::StatusOr<std::vector<StoredJob>> LoadJobs() = 0;
+
+  // Replaces a run (keyed by run_id). raw_log is not stored here (see AppendRawLog).
+  virtual absl::Status PutRun(const benchlab::v1::Run& run) = 0;
+  virtual absl::StatusOr<std::vector<benchlab::v1::Run>> LoadRuns() = 0;
+
+  // Applies one agent event at most once, atomically: records (agent_id, event_id);
+  // if it was new, stores `run` (when not null) and appends `raw_lines` to the run's
+  // log. Returns false when the event had been applied before (nothing changed).
+  virtual absl::StatusOr<bool> ApplyEvent(const std::string& agent_id,
+                                          const std::string& event_id,
+                                          const benchlab::v1::Run* run,
+                                          const std::vector<std::string>& raw_lines) = 0;
+  // The run's raw log lines, in order.
+  virtual absl::StatusOr<std::vector<std::string>> RawLog(const std::string& run_id) = 0;
+};
+
+// Opens (creating if needed) the SQLite database `path` in WAL mode.
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+}  // namespace benchlab::coordinator
+
+#endif  // BENCHLAB_COORDINATOR_STORE_H_
