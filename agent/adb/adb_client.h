@@ -144,8 +144,8 @@ class AdbClient {
 
   // ---- Sync (files) ----
 
-  // Pushes a local file. When `remote_path` is an existing directory the file's basename
-  // is appended. Mode is the local file's permission bits; mtime the local mtime.
+  // Pushes a local file. When `remote_path` ends with '/' or is an existing directory the
+  // file's basename is appended. Mode is the local file's permission bits; mtime the local mtime.
   absl::Status Push(const std::string& serial, const std::string& local_path,
                     const std::string& remote_path, absl::Time deadline,
                     const TransferProgress& progress = nullptr);

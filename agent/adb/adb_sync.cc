@@ -161,13 +161,15 @@ absl::Status AdbClient::PushStream(const std::string& serial, int fd, absl::stri
   if (!s.ok()) return Annotate(s, what);
   SyncStream sync(std::move(*sock), what);
 
-  if (!basename.empty()) {
-    // Like `adb push f dir/`: a directory target gets the file's name appended.
+  if (!basename.empty() && absl::EndsWith(remote_path, "/")) {
+    // "dir/" names a directory even where STAT v1 (lstat) would see a symlink (/sdcard).
+    absl::StrAppend(&remote_path, basename);
+  } else if (!basename.empty()) {
+    // Like `adb push f dir`: a directory target gets the file's name appended.
     absl::StatusOr<RemoteStat> target = sync.Stat(remote_path, features->Has("stat_v2"), deadline);
     if (!target.ok()) return target.status();
     if (target->exists && target->is_dir()) {
-      if (!absl::EndsWith(remote_path, "/")) remote_path += '/';
-      absl::StrAppend(&remote_path, basename);
+      absl::StrAppend(&remote_path, "/", basename);
     }
   }
   const std::string send_arg = absl::StrCat(remote_path, ",", 0100000u | mode);
