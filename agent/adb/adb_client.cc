@@ -223,7 +223,7 @@ absl::StatusOr<int> AdbClient::ShellStreaming(
 absl::StatusOr<int> AdbClient::RunShell(
     const std::string& serial, const std::string& command,
     const std::function<void(ShellStream, absl::string_view)>& on_output, AdbCancel* cancel,
-    absl::Time deadline, ShellProtocol protocol, bool v1_marker) {
+    absl::Time deadline, ShellProtocol protocol, bool v1_marker, bool* used_v2) {
   const std::string what = absl::StrCat(Dev(serial), ": shell '", command.substr(0, 200), "'");
   if (cancel != nullptr && cancel->cancelled()) return absl::CancelledError(what + ": cancelled");
   int64_t transport_id = -1;
@@ -235,6 +235,7 @@ absl::StatusOr<int> AdbClient::RunShell(
     if (!features.ok()) return features.status();
     v2 = features->Has("shell_v2");
   }
+  if (used_v2 != nullptr) *used_v2 = v2;
   const std::string service = v2 ? absl::StrCat("shell,v2,raw:", command)
                               : v1_marker ? absl::StrCat("shell:", command, "; echo ", kExitMarker, "$?")
                                           : absl::StrCat("shell:", command);
@@ -320,25 +321,16 @@ absl::StatusOr<int> AdbClient::RunShell(
 absl::StatusOr<ShellResult> AdbClient::Shell(const std::string& serial, const std::string& command,
                                              absl::Time deadline, ShellProtocol protocol) {
   ShellResult result;
-  bool saw_v2 = false;
   absl::StatusOr<int> code = RunShell(
       serial, command,
       [&](ShellStream stream, absl::string_view bytes) {
-        if (stream == ShellStream::kStderr) saw_v2 = true;
         (stream == ShellStream::kStdout ? result.stdout_data : result.stderr_data)
             .append(bytes.data(), bytes.size());
       },
-      nullptr, deadline, protocol, /*v1_marker=*/true);
+      nullptr, deadline, protocol, /*v1_marker=*/true, &result.shell_v2);
   if (!code.ok()) return code.status();
   result.exit_code = *code;
-  result.shell_v2 = saw_v2 || protocol == ShellProtocol::kV2 || LastShellWasV2(serial);
   return result;
-}
-
-bool AdbClient::LastShellWasV2(const std::string& serial) {
-  absl::MutexLock lock(&mu_);
-  auto it = features_.find(serial);
-  return it != features_.end() && it->second.features.Has("shell_v2");
 }
 
 absl::Status AdbClient::TrackDevices(

@@ -211,8 +211,7 @@ class AdbClient {
   absl::StatusOr<int> RunShell(const std::string& serial, const std::string& command,
                                const std::function<void(ShellStream, absl::string_view)>& on_output,
                                AdbCancel* cancel, absl::Time deadline, ShellProtocol protocol,
-                               bool v1_marker);
-  bool LastShellWasV2(const std::string& serial);
+                               bool v1_marker, bool* used_v2 = nullptr);
   absl::Status PushStream(const std::string& serial, int fd, absl::string_view data,
                           uint64_t size_bytes, std::string remote_path,
                           absl::string_view basename, uint32_t mode, int64_t mtime_s,

@@ -405,9 +405,9 @@ TEST(AdbClient, LogcatDeliversCompleteLinesWithCrLfStripped) {
 }
 
 TEST(AdbClient, LogcatOnV1HasNoMarkerAndFlushesLinesAtOnce) {
+  absl::Notification line_seen;  // declared first: the server's threads use it
   FakeAdbServer server;
   server.devices[0].features = "";
-  absl::Notification line_seen;
   server.service_handler = [&](FakeConn& c, const std::string& service) {
     EXPECT_EQ(service, "shell:logcat -v threadtime -T 1");
     c.Okay();
@@ -432,8 +432,8 @@ TEST(AdbClient, LogcatOnV1HasNoMarkerAndFlushesLinesAtOnce) {
 // ---- Track devices ----
 
 TEST(AdbClient, TrackDevicesDeliversFullSnapshotsAndReattachesAfterEof) {
-  FakeAdbServer server;
   std::atomic<int> attaches{0};
+  FakeAdbServer server;
   server.host_handler = [&](FakeConn& c, const std::string& req) {
     if (req != "host:track-devices-l") return false;
     int n = ++attaches;
@@ -545,8 +545,8 @@ TEST(AdbClient, PushFileToDirectoryAppendsBasenameAndSendsAllBytes) {
   std::string content;
   for (int i = 0; i < 300000; ++i) content.push_back(static_cast<char>(i * 7));
   ASSERT_TRUE(benchlab::testing::WriteFile(local, content));
-  FakeAdbServer server;
   SyncCapture cap;
+  FakeAdbServer server;
   server.service_handler = [&](FakeConn& c, const std::string& service) {
     ASSERT_EQ(service, "sync:");
     ServeSyncPush(c, &cap, "/data/local/tmp");
@@ -567,8 +567,8 @@ TEST(AdbClient, PushFileToDirectoryAppendsBasenameAndSendsAllBytes) {
 }
 
 TEST(AdbClient, PushBytesSendsDecimalModeAndDone) {
-  FakeAdbServer server;
   SyncCapture cap;
+  FakeAdbServer server;
   server.service_handler = [&](FakeConn& c, const std::string&) { ServeSyncPush(c, &cap, ""); };
   AdbClient client(server.Connector());
   ASSERT_TRUE(client.PushBytes(kSerial, "hello\n", "/data/local/tmp/x.txt", 0644, Soon()).ok());
@@ -578,27 +578,30 @@ TEST(AdbClient, PushBytesSendsDecimalModeAndDone) {
 }
 
 TEST(AdbClient, PushStopsEarlyOnFail) {
-  FakeAdbServer server;
   std::atomic<size_t> discarded{0};
+  absl::Notification drained;
+  FakeAdbServer server;
   server.service_handler = [&](FakeConn& c, const std::string&) {
     c.Okay();
     std::optional<std::string> hdr = c.Read(8);
     (void)c.Read(GetU32(hdr->data() + 4));
     c.Write(SyncRecord("FAIL", "couldn't create file: Read-only file system"));
     discarded = c.ReadAll().size();  // like adbd: discard until the client goes
+    drained.Notify();
   };
   AdbClient client(server.Connector());
   const std::string big(64 << 20, 'x');
   absl::Status s = client.PushBytes(kSerial, big, "/system/x", 0644, Soon());
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(s.message(), HasSubstr("Read-only file system"));
+  ASSERT_TRUE(drained.WaitForNotificationWithTimeout(absl::Seconds(5)));
   EXPECT_LT(discarded.load(), big.size() / 2) << "the client kept sending after FAIL";
 }
 
 TEST(AdbClient, PullReassemblesRecordsStraddlingReads) {
-  FakeAdbServer server;
   std::string content;
   for (int i = 0; i < 150000; ++i) content.push_back(static_cast<char>('a' + i % 26));
+  FakeAdbServer server;
   server.service_handler = [&](FakeConn& c, const std::string&) {
     c.Okay();
     std::optional<std::string> hdr = c.Read(8);
@@ -675,8 +678,8 @@ class InstallTest : public ::testing::Test {
 };
 
 TEST_F(InstallTest, AbbExecStreamsExactlySizeBytes) {
-  FakeAdbServer server;
   std::string got;
+  FakeAdbServer server;
   server.service_handler = [&](FakeConn& c, const std::string& service) {
     using std::string_literals::operator""s;
     EXPECT_EQ(service, "abb_exec:package\0install\0-r\0-d\0-g\0-S\0" "100000"s);
@@ -706,9 +709,9 @@ TEST_F(InstallTest, CmdPathAndFailureReason) {
 }
 
 TEST_F(InstallTest, LegacyPushesThenPmInstallThenRm) {
+  SyncCapture cap;
   FakeAdbServer server;
   server.devices[0].features = "";
-  SyncCapture cap;
   server.service_handler = [&](FakeConn& c, const std::string& service) {
     if (service == "sync:") {
       ServeSyncPush(c, &cap, "");
