@@ -1,0 +1,125 @@
+// benchlab-devsim: serves simulated Android phones that the real adb server adopts with
+// `adb connect 127.0.0.1:PORT`. Also writes fake benchmark APKs and models for demos.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "devsim/devsim_server.h"
+#include "devsim/phone/fake_artifacts.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+constexpr char kDefaultFeatures[] =
+    "shell_v2,cmd,stat_v2,ls_v2,fixed_push_mkdir,apex,abb,abb_exec,fixed_push_symlink_timestamp,"
+    "remount_shell";
+
+bool WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using benchlab::devsim::Fault;
+  CLI::App app{"benchlab-devsim: simulated Android phones for the real adb server"};
+  int port = 0, count = 1, control_port = 0;
+  uint64_t seed = 1;
+  double run_seconds = 3.0, model_mb = 4.0;
+  std::string features = kDefaultFeatures, make_apk, make_model;
+  std::vector<std::string> fault_specs;
+  bool verbose = false;
+  app.add_option("--port", port, "first TCP port; phone i listens on PORT+i (127.0.0.1)");
+  app.add_option("--count", count, "number of phones served by this process")->check(CLI::Range(1, 4096));
+  app.add_option("--seed", seed, "seed of the phones' identities and numbers");
+  app.add_option("--run-seconds", run_seconds, "wall time of one benchmark run")->check(CLI::Range(0.05, 3600.0));
+  app.add_option("--features", features,
+                 "adb features in the CNXN banner; 'none' or empty for a legacy phone (v1 shell, "
+                 "STAT/LIST, push + pm install)");
+  app.add_option("--fault", fault_specs,
+                 "INDEX=NAME, per phone: graph-missing, invalid-flag, crash, hang, bad-model, "
+                 "disconnect, unauthorized, slow-link");
+  app.add_option("--control-port", control_port,
+                 "loopback text control port: list | fault I NAME | unplug I | plug I | temp I C");
+  app.add_option("--make-apk", make_apk, "write a fake benchmark APK to this path and exit");
+  app.add_option("--make-model", make_model, "write a fake .tflite model to this path and exit");
+  app.add_option("--model-mb", model_mb, "size of --make-model in MB")->check(CLI::Range(0.001, 4096.0));
+  app.add_flag("--verbose", verbose, "log protocol events");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+
+  if (!make_apk.empty() || !make_model.empty()) {
+    if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk())) {
+      std::cerr << "benchlab-devsim: cannot write " << make_apk << "\n";
+      return 1;
+    }
+    if (!make_model.empty() &&
+        !WriteBytes(make_model, benchlab::devsim::MakeFakeModel(static_cast<int64_t>(model_mb * 1e6), seed))) {
+      std::cerr << "benchlab-devsim: cannot write " << make_model << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  if (port <= 0 || port + count - 1 > 65535) {
+    std::cerr << "benchlab-devsim: --port is required (1-65535)\n";
+    return 2;
+  }
+  // The adb server scans 5555-5585 for emulators and would adopt a phone there twice.
+  if (port <= 5585 && port + count - 1 >= 5555) {
+    std::cerr << "benchlab-devsim: ports 5555-5585 are scanned by the adb server; choose others\n";
+    return 2;
+  }
+  if (features == "none") features.clear();
+
+  benchlab::devsim::DevsimOptions options;
+  options.base_port = port;
+  options.count = count;
+  options.seed = seed;
+  options.run_duration = absl::Seconds(run_seconds);
+  options.features = features;
+  for (const std::string& spec : fault_specs) {
+    std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    int index = -1;
+    Fault fault;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &index) ||
+        !benchlab::devsim::ParseFault(parts[1], &fault)) {
+      std::cerr << "benchlab-devsim: bad --fault '" << spec << "' (want INDEX=NAME)\n";
+      return 2;
+    }
+    options.faults.emplace_back(index, fault);
+  }
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto* server = new benchlab::devsim::DevsimServer(options);  // lives until exit
+  if (absl::Status st = server->Start(); !st.ok()) {
+    std::cerr << "benchlab-devsim: " << st.message() << "\n";
+    return 1;
+  }
+  if (control_port > 0) {
+    if (absl::Status st = server->StartControl(control_port); !st.ok()) {
+      std::cerr << "benchlab-devsim: control port: " << st.message() << "\n";
+      return 1;
+    }
+  }
+  std::printf("benchlab-devsim: %d phone(s) on 127.0.0.1:%d-%d\n", count, port, port + count - 1);
+  std::fflush(stdout);
+  int signo = 0;
+  sigwait(&stop, &signo);
+  std::fflush(stdout);
+  std::_Exit(0);  // phones and their threads go with the process
+}
