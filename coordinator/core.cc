@@ -217,8 +217,14 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
   return ack;
 }
 
+void Core::BeginShutdown() {
+  absl::MutexLock lock(&mu_);
+  shutting_down_ = true;
+}
+
 void Core::AgentGone(const std::string& agent_id, AgentChannel* channel) {
   absl::MutexLock lock(&mu_);
+  if (shutting_down_) return;
   auto it = agents_.find(agent_id);
   if (it == agents_.end() || it->second.channel.get() != channel) return;
   it->second.channel.reset();

@@ -84,6 +84,10 @@ class Core {
   // NotFound for an unknown device id.
   absl::Status CheckDevice(const std::string& device_id);
 
+  // The process is stopping: sessions that end from now on are not treated as lost
+  // agents (their runs keep their leases for the next start).
+  void BeginShutdown();
+
   LogHub* log_hub() { return log_hub_.get(); }
   ArtifactStore* artifacts() { return artifacts_; }
 
@@ -138,6 +142,7 @@ class Core {
   absl::flat_hash_map<std::string, benchlab::v1::Run> runs_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> request_ids_ ABSL_GUARDED_BY(mu_);
   int64_t next_job_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 bool IsFinal(benchlab::v1::RunState s);

@@ -129,6 +129,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
   void Push(const v1::Job& job, const v1::Run& run, bool finished) {
     absl::MutexLock l(&mu_);
     job_ = job;
+    job_dirty_ = true;
     if (!run.run_id().empty()) pending_[run.run_id()] = run;
     if (finished) finished_job_ = true;
     MaybeWriteLocked();
@@ -157,7 +158,8 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (in_flight_ || finish_called_) return;
     if (cancelled_) return FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
-    if (!pending_.empty()) {
+    if (!pending_.empty() || job_dirty_) {
+      job_dirty_ = false;
       out_.Clear();
       *out_.mutable_job() = job_;
       for (auto& [id, run] : pending_) *out_.add_runs() = std::move(run);
@@ -184,6 +186,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
   std::map<std::string, v1::Run> pending_ ABSL_GUARDED_BY(mu_);
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_job_ ABSL_GUARDED_BY(mu_) = false;
+  bool job_dirty_ ABSL_GUARDED_BY(mu_) = false;  // job_ not yet sent
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -141,6 +141,7 @@ void CoordinatorServer::Shutdown() {
   impl_->shut = true;
   impl_->stop.Notify();
   if (impl_->ticker.joinable()) impl_->ticker.join();
+  impl_->core->BeginShutdown();
   impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
 

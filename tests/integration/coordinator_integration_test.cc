@@ -1,0 +1,507 @@
+// The coordinator over real gRPC on 127.0.0.1: a fake agent written here dials AgentLink,
+// a Lab client submits and watches jobs. Covers the whole run life, idempotent replay,
+// identity conflicts, tokens, upload limits, a restart with a run in flight, and mTLS.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <deque>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "benchlab/v1/agent_link.grpc.pb.h"
+#include "benchlab/v1/lab.grpc.pb.h"
+#include "coordinator/server.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace benchlab::coordinator {
+namespace {
+
+namespace v1 = benchlab::v1;
+using ::benchlab::testing::TempDir;
+using ::benchlab::testing::WriteFile;
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", md[i]);
+  return hex;
+}
+
+void Deadline(grpc::ClientContext* ctx, absl::Duration d = absl::Seconds(20)) {
+  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d));
+}
+
+// A pretend lab host: one Connect stream, messages from the coordinator collected by a
+// reader thread.
+class FakeAgent {
+ public:
+  FakeAgent(std::shared_ptr<grpc::Channel> channel, const std::string& id) : id_(id) {
+    stub_ = v1::AgentLink::NewStub(channel);
+    Deadline(&ctx_, absl::Seconds(60));
+    stream_ = stub_->Connect(&ctx_);
+    reader_ = std::thread([this] {
+      v1::CoordinatorMessage m;
+      while (stream_->Read(&m)) {
+        absl::MutexLock l(&mu_);
+        received_.push_back(m);
+      }
+      absl::MutexLock l(&mu_);
+      closed_ = true;
+    });
+  }
+  ~FakeAgent() {
+    ctx_.TryCancel();
+    reader_.join();
+  }
+  bool Hello(const std::vector<std::string>& serials, const std::vector<v1::ActiveRun>& active = {}) {
+    v1::AgentMessage m;
+    auto* h = m.mutable_hello();
+    h->set_agent_id(id_);
+    h->set_hostname(id_ + ".lab");
+    h->set_version("test");
+    for (const auto& s : serials) {
+      auto* d = h->add_devices();
+      d->set_serial(s);
+      d->set_adb_state("device");
+      d->set_model("Pixel 7");
+      d->set_soc("Tensor G2");
+    }
+    for (const auto& a : active) *h->add_active_runs() = a;
+    return stream_->Write(m);
+  }
+  bool Send(const v1::AgentMessage& m) { return stream_->Write(m); }
+  bool Event(const std::string& event_id, const std::string& run_id, int attempt,
+             std::function<void(v1::RunEvent*)> fill) {
+    v1::AgentMessage m;
+    auto* e = m.mutable_run_event();
+    e->set_event_id(event_id);
+    e->set_run_id(run_id);
+    e->set_attempt(attempt);
+    fill(e);
+    return stream_->Write(m);
+  }
+  // Waits for the first message (after `from`) matching pred; returns its index or -1.
+  int WaitFor(std::function<bool(const v1::CoordinatorMessage&)> pred, size_t from = 0,
+              absl::Duration timeout = absl::Seconds(10)) {
+    absl::Time end = absl::Now() + timeout;
+    while (absl::Now() < end) {
+      {
+        absl::MutexLock l(&mu_);
+        for (size_t i = from; i < received_.size(); ++i) {
+          if (pred(received_[i])) return static_cast<int>(i);
+        }
+        if (closed_) return -1;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return -1;
+  }
+  v1::CoordinatorMessage At(int i) {
+    absl::MutexLock l(&mu_);
+    return received_[i];
+  }
+  int Count(std::function<bool(const v1::CoordinatorMessage&)> pred) {
+    absl::MutexLock l(&mu_);
+    return std::count_if(received_.begin(), received_.end(), pred);
+  }
+  // Ends the stream and returns the final status.
+  grpc::Status Close() {
+    stream_->WritesDone();
+    reader_.join();
+    reader_ = std::thread([] {});
+    return stream_->Finish();
+  }
+  bool WaitClosed(absl::Duration timeout = absl::Seconds(10)) {
+    absl::Time end = absl::Now() + timeout;
+    while (absl::Now() < end) {
+      {
+        absl::MutexLock l(&mu_);
+        if (closed_) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+  grpc::Status FinishStatus() { return stream_->Finish(); }
+
+ private:
+  std::string id_;
+  std::unique_ptr<v1::AgentLink::Stub> stub_;
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::CoordinatorMessage>> stream_;
+  std::thread reader_;
+  absl::Mutex mu_;
+  std::deque<v1::CoordinatorMessage> received_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+bool IsAssign(const v1::CoordinatorMessage& m) { return m.has_assign(); }
+bool IsHelloAck(const v1::CoordinatorMessage& m) { return m.has_hello_ack(); }
+auto IsAckOf(const std::string& id) {
+  return [id](const v1::CoordinatorMessage& m) {
+    return m.has_ack() && std::find(m.ack().event_ids().begin(), m.ack().event_ids().end(), id) !=
+                              m.ack().event_ids().end();
+  };
+}
+
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tokens_ = dir_.path() + "/tokens";
+    ASSERT_TRUE(WriteFile(tokens_, "# test tokens\nt-admin admin alice\nt-read read bob\n"));
+    StartServer();
+  }
+  void StartServer() {
+    ServerOptions o;
+    o.listen = "127.0.0.1:0";
+    o.data_dir = dir_.path() + "/data";
+    o.insecure = true;
+    o.tokens_file = tokens_;
+    o.max_artifact_bytes = 64 * 1024;
+    o.max_message_bytes = 1 << 20;
+    o.tick = absl::Milliseconds(50);
+    auto s = CoordinatorServer::Start(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials());
+    lab_ = v1::Lab::NewStub(channel_);
+  }
+  void StopServer() {
+    server_->Shutdown();
+    server_.reset();
+  }
+  void Auth(grpc::ClientContext* ctx, const std::string& token = "t-admin") {
+    Deadline(ctx);
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  }
+  grpc::Status Upload(const std::string& content, v1::ArtifactKind kind, v1::UploadArtifactResponse* resp,
+                      const std::string& token = "t-admin", int64_t declared = -1) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    auto w = lab_->UploadArtifact(&ctx, resp);
+    v1::UploadArtifactRequest h;
+    h.mutable_header()->set_kind(kind);
+    h.mutable_header()->set_sha256(Sha256Hex(content));
+    h.mutable_header()->set_size_bytes(declared >= 0 ? declared : content.size());
+    h.mutable_header()->set_name("x");
+    if (w->Write(h)) {
+      for (size_t off = 0; off < content.size(); off += 16 * 1024) {
+        v1::UploadArtifactRequest c;
+        c.set_chunk(content.substr(off, 16 * 1024));
+        if (!w->Write(c)) break;
+      }
+    }
+    w->WritesDone();
+    return w->Finish();
+  }
+  // Uploads a model and an APK and submits a job on every device.
+  v1::Job Submit(int repeats = 1, int retries = 0) {
+    v1::UploadArtifactResponse m, a;
+    EXPECT_TRUE(Upload("model bytes", v1::ARTIFACT_KIND_MODEL, &m).ok());
+    EXPECT_TRUE(Upload("apk bytes", v1::ARTIFACT_KIND_APK, &a).ok());
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::SubmitJobRequest req;
+    req.mutable_spec()->set_model_sha256(m.artifact().sha256());
+    req.mutable_spec()->set_apk_sha256(a.artifact().sha256());
+    req.mutable_spec()->mutable_selector()->set_all(true);
+    req.mutable_spec()->set_repeats(repeats);
+    req.mutable_spec()->set_retries(retries);
+    req.mutable_spec()->mutable_flags()->set_num_threads(4);
+    v1::SubmitJobResponse resp;
+    auto st = lab_->SubmitJob(&ctx, req, &resp);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return resp.job();
+  }
+  // Drives one assigned run to DONE with avg_us = avg.
+  void Complete(FakeAgent& agent, const v1::RunAssignment& a, double avg) {
+    std::string p = absl::StrCat(a.run_id(), "/", a.attempt(), "/");
+    ASSERT_TRUE(agent.Event(p + "1", a.run_id(), a.attempt(), [](auto* e) { e->set_state(v1::RUN_STATE_INSTALLING); }));
+    ASSERT_TRUE(agent.Event(p + "2", a.run_id(), a.attempt(), [](auto* e) { e->set_state(v1::RUN_STATE_PUSHING); }));
+    ASSERT_TRUE(agent.Event(p + "3", a.run_id(), a.attempt(), [](auto* e) { e->set_state(v1::RUN_STATE_RUNNING); }));
+    ASSERT_TRUE(agent.Event(p + "4", a.run_id(), a.attempt(),
+                            [](auto* e) { e->mutable_raw_log()->add_lines("INFO: The input model file size (MB): 1"); }));
+    ASSERT_TRUE(agent.Event(p + "5", a.run_id(), a.attempt(), [avg](auto* e) {
+      e->mutable_result()->set_state(v1::RUN_STATE_DONE);
+      e->mutable_result()->mutable_metrics()->set_avg_us(avg);
+      e->mutable_result()->mutable_metrics()->set_init_us(1000);
+    }));
+    ASSERT_GE(agent.WaitFor(IsAckOf(p + "5")), 0);
+  }
+  v1::GetJobResponse GetJob(const std::string& id) {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::GetJobRequest req;
+    req.set_job_id(id);
+    v1::GetJobResponse resp;
+    EXPECT_TRUE(lab_->GetJob(&ctx, req, &resp).ok());
+    return resp;
+  }
+
+  TempDir dir_;
+  std::string tokens_;
+  std::unique_ptr<CoordinatorServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Lab::Stub> lab_;
+};
+
+TEST_F(CoordinatorTest, JobRunsOnTwoPhonesAndWatchSeesItComplete) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1", "SER2"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  v1::Job job = Submit();
+  ASSERT_EQ(job.runs_total(), 2);
+
+  grpc::ClientContext wctx;
+  Auth(&wctx, "t-read");
+  v1::WatchJobRequest wreq;
+  wreq.set_job_id(job.job_id());
+  auto watch = lab_->WatchJob(&wctx, wreq);
+
+  int a1 = agent.WaitFor(IsAssign);
+  ASSERT_GE(a1, 0);
+  int a2 = agent.WaitFor(IsAssign, a1 + 1);
+  ASSERT_GE(a2, 0);
+  v1::RunAssignment r1 = agent.At(a1).assign(), r2 = agent.At(a2).assign();
+  EXPECT_NE(r1.serial(), r2.serial());
+  EXPECT_EQ(r1.args(0), "--num_threads=4");
+  EXPECT_EQ(r1.model().sha256(), Sha256Hex("model bytes"));
+  Complete(agent, r1, 1000);
+  Complete(agent, r2, 2000);
+
+  v1::WatchJobResponse w;
+  std::set<v1::RunState> seen;
+  v1::Job last;
+  while (watch->Read(&w)) {
+    last = w.job();
+    for (const auto& r : w.runs()) seen.insert(r.state());
+  }
+  ASSERT_TRUE(watch->Finish().ok());
+  EXPECT_EQ(last.runs_done(), 2);
+  EXPECT_NE(last.finished_unix_ms(), 0);
+  EXPECT_TRUE(seen.contains(v1::RUN_STATE_DONE));
+
+  grpc::ClientContext rctx;
+  Auth(&rctx, "t-read");
+  v1::GetResultsRequest rreq;
+  rreq.set_job_id(job.job_id());
+  rreq.set_include_raw_log(true);
+  v1::GetResultsResponse res;
+  ASSERT_TRUE(lab_->GetResults(&rctx, rreq, &res).ok());
+  ASSERT_EQ(res.devices_size(), 2);
+  std::map<std::string, double> avg;
+  for (const auto& d : res.devices()) {
+    for (const auto& a : d.aggregates()) {
+      if (a.metric() == "avg_us") avg[d.device_id()] = a.median();
+    }
+  }
+  std::map<std::string, double> want = {{"host1/" + r1.serial(), 1000}, {"host1/" + r2.serial(), 2000}};
+  EXPECT_EQ(avg, want);
+  ASSERT_EQ(res.runs_size(), 2);
+  EXPECT_EQ(res.runs(0).raw_log_size(), 1);
+  EXPECT_NE(res.runs(0).timings().running_unix_ms(), 0);
+}
+
+TEST_F(CoordinatorTest, ReplayedEventsAreAcknowledgedButAppliedOnce) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  v1::Job job = Submit();
+  int ai = agent.WaitFor(IsAssign);
+  ASSERT_GE(ai, 0);
+  v1::RunAssignment a = agent.At(ai).assign();
+  Complete(agent, a, 1500);
+  // The agent did not see the acks (say) and replays its whole outbox.
+  std::string p = absl::StrCat(a.run_id(), "/", a.attempt(), "/");
+  ASSERT_TRUE(agent.Event(p + "4", a.run_id(), a.attempt(),
+                          [](auto* e) { e->mutable_raw_log()->add_lines("INFO: The input model file size (MB): 1"); }));
+  ASSERT_TRUE(agent.Event(p + "5", a.run_id(), a.attempt(), [](auto* e) {
+    e->mutable_result()->set_state(v1::RUN_STATE_FAILED);
+    e->mutable_result()->set_error_class(v1::ERROR_CLASS_APP_CRASHED);
+  }));
+  ASSERT_GE(agent.WaitFor([&](const auto& m) { return IsAckOf(p + "5")(m); }, 0), 0);
+  ASSERT_TRUE(agent.WaitFor([](const auto&) { return false; }, 0, absl::Milliseconds(100)) < 0);
+  EXPECT_EQ(agent.Count(IsAckOf(p + "5")), 2);
+
+  grpc::ClientContext ctx;
+  Auth(&ctx);
+  v1::GetResultsRequest req;
+  req.set_job_id(job.job_id());
+  req.set_include_raw_log(true);
+  v1::GetResultsResponse res;
+  ASSERT_TRUE(lab_->GetResults(&ctx, req, &res).ok());
+  ASSERT_EQ(res.runs_size(), 1);
+  EXPECT_EQ(res.runs(0).state(), v1::RUN_STATE_DONE);
+  EXPECT_EQ(res.runs(0).metrics().avg_us(), 1500);
+  EXPECT_EQ(res.runs(0).raw_log_size(), 1);  // not doubled
+}
+
+TEST_F(CoordinatorTest, SecondLiveAgentWithSameIdentityIsRefused) {
+  FakeAgent first(channel_, "host1");
+  ASSERT_TRUE(first.Hello({"SER1"}));
+  ASSERT_GE(first.WaitFor(IsHelloAck), 0);
+  FakeAgent second(channel_, "host1");
+  (void)second.Hello({"SER9"});
+  ASSERT_TRUE(second.WaitClosed());
+  grpc::Status st = second.FinishStatus();
+  EXPECT_EQ(st.error_code(), grpc::ALREADY_EXISTS) << st.error_message();
+  // The first session is untouched: it still gets work.
+  Submit();
+  EXPECT_GE(first.WaitFor(IsAssign), 0);
+}
+
+TEST_F(CoordinatorTest, MissingBadOrTooWeakTokensAreRefused) {
+  v1::ListDevicesRequest req;
+  v1::ListDevicesResponse resp;
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "");
+    EXPECT_EQ(lab_->ListDevices(&ctx, req, &resp).error_code(), grpc::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "t-wrong");
+    EXPECT_EQ(lab_->ListDevices(&ctx, req, &resp).error_code(), grpc::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "t-read");
+    EXPECT_TRUE(lab_->ListDevices(&ctx, req, &resp).ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "t-read");
+    v1::SubmitJobRequest sreq;
+    v1::SubmitJobResponse sresp;
+    EXPECT_EQ(lab_->SubmitJob(&ctx, sreq, &sresp).error_code(), grpc::PERMISSION_DENIED);
+  }
+  v1::UploadArtifactResponse up;
+  EXPECT_EQ(Upload("abc", v1::ARTIFACT_KIND_MODEL, &up, "t-read").error_code(), grpc::PERMISSION_DENIED);
+}
+
+TEST_F(CoordinatorTest, UploadsAreVerifiedDeduplicatedAndLimited) {
+  v1::UploadArtifactResponse r;
+  ASSERT_TRUE(Upload("model", v1::ARTIFACT_KIND_MODEL, &r).ok());
+  EXPECT_FALSE(r.deduplicated());
+  ASSERT_TRUE(Upload("model", v1::ARTIFACT_KIND_MODEL, &r).ok());
+  EXPECT_TRUE(r.deduplicated());
+  // Declared too large for the 64 KiB limit of this server.
+  EXPECT_EQ(Upload(std::string(100 * 1024, 'x'), v1::ARTIFACT_KIND_MODEL, &r).error_code(),
+            grpc::RESOURCE_EXHAUSTED);
+  // Declares a small size, then sends more.
+  EXPECT_EQ(Upload(std::string(4096, 'y'), v1::ARTIFACT_KIND_MODEL, &r, "t-admin", 100).error_code(),
+            grpc::RESOURCE_EXHAUSTED);
+  // One message over the 1 MiB message limit.
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::UploadArtifactResponse resp;
+    auto w = lab_->UploadArtifact(&ctx, &resp);
+    v1::UploadArtifactRequest c;
+    c.set_chunk(std::string(2 << 20, 'z'));
+    (void)w->Write(c);
+    w->WritesDone();
+    EXPECT_EQ(w->Finish().error_code(), grpc::RESOURCE_EXHAUSTED);
+  }
+}
+
+TEST_F(CoordinatorTest, AgentThatVanishesMidRunHasTheRunRetried) {
+  v1::RunAssignment first;
+  {
+    FakeAgent agent(channel_, "host1");
+    ASSERT_TRUE(agent.Hello({"SER1"}));
+    Submit(1, /*retries=*/1);
+    int ai = agent.WaitFor(IsAssign);
+    ASSERT_GE(ai, 0);
+    first = agent.At(ai).assign();
+  }  // stream cancelled
+  // The coordinator notices the cut asynchronously; until then the identity is still
+  // taken, so a quick redial may be refused once (as a real agent's would) and retried.
+  std::unique_ptr<FakeAgent> redial;
+  for (int i = 0; i < 50; ++i) {
+    redial = std::make_unique<FakeAgent>(channel_, "host1");
+    ASSERT_TRUE(redial->Hello({"SER1"}));
+    if (redial->WaitFor(IsHelloAck) >= 0) break;
+    redial.reset();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_NE(redial, nullptr);
+  FakeAgent& again = *redial;
+  int ai = again.WaitFor(IsAssign);
+  ASSERT_GE(ai, 0);
+  EXPECT_EQ(again.At(ai).assign().run_id(), first.run_id());
+  EXPECT_EQ(again.At(ai).assign().attempt(), 2);
+}
+
+TEST_F(CoordinatorTest, RestartWithARunInFlightResumes) {
+  v1::Job job;
+  v1::RunAssignment a;
+  {
+    FakeAgent agent(channel_, "host1");
+    ASSERT_TRUE(agent.Hello({"SER1"}));
+    job = Submit();
+    int ai = agent.WaitFor(IsAssign);
+    ASSERT_GE(ai, 0);
+    a = agent.At(ai).assign();
+    ASSERT_TRUE(agent.Event("e-run", a.run_id(), a.attempt(), [](auto* e) { e->set_state(v1::RUN_STATE_RUNNING); }));
+    ASSERT_GE(agent.WaitFor(IsAckOf("e-run")), 0);
+    StopServer();
+    agent.WaitClosed();
+  }
+  StartServer();  // same data dir
+  EXPECT_EQ(GetJob(job.job_id()).runs(0).state(), v1::RUN_STATE_RUNNING);
+  FakeAgent agent(channel_, "host1");
+  v1::ActiveRun active;
+  active.set_run_id(a.run_id());
+  active.set_attempt(a.attempt());
+  ASSERT_TRUE(agent.Hello({"SER1"}, {active}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  // Replayed from the outbox: already applied before the restart.
+  ASSERT_TRUE(agent.Event("e-run", a.run_id(), a.attempt(), [](auto* e) { e->set_state(v1::RUN_STATE_RUNNING); }));
+  ASSERT_TRUE(agent.Event("e-done", a.run_id(), a.attempt(), [](auto* e) {
+    e->mutable_result()->set_state(v1::RUN_STATE_DONE);
+    e->mutable_result()->mutable_metrics()->set_avg_us(42);
+  }));
+  ASSERT_GE(agent.WaitFor(IsAckOf("e-done")), 0);
+  auto got = GetJob(job.job_id());
+  EXPECT_EQ(got.runs(0).state(), v1::RUN_STATE_DONE);
+  EXPECT_EQ(got.runs(0).attempt(), 1);
+  EXPECT_EQ(got.job().runs_done(), 1);
+  EXPECT_EQ(agent.Count(IsAssign), 0);  // not re-run
+}
+
+TEST_F(CoordinatorTest, StreamLogsDeliversFilteredBatches) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::StreamLogsRequest req;
+  req.set_device_id("host1/SER1");
+  req.set_regex("^keep");
+  auto logs = lab_->StreamLogs(&ctx, req);
+  // The coordinator asks the agent to start streaming that phone.
+  ASSERT_GE(agent.WaitFor([](const auto& m) { return m.has_log_subscription() && m.log_subscription().enable(); }), 0);
+  v1::AgentMessage m;
+  m.mutable_logs()->set_device_id("SER1");
+  m.mutable_logs()->add_lines()->set_message("drop me");
+  m.mutable_logs()->add_lines()->set_message("keep me");
+  ASSERT_TRUE(agent.Send(m));
+  v1::LogBatch b;
+  ASSERT_TRUE(logs->Read(&b));
+  ASSERT_EQ(b.lines_size(), 1);
+  EXPECT_EQ(b.lines(0).message(), "keep me");
+  EXPECT_EQ(b.device_id(), "host1/SER1");
+  ctx.TryCancel();
+  (void)logs->Finish();
+  EXPECT_GE(agent.WaitFor([](const auto& m) { return m.has_log_subscription() && !m.log_subscription().enable(); }), 0);
+}
+
+}  // namespace
+}  // namespace benchlab::coordinator
