@@ -202,7 +202,7 @@ class CoordinatorTest : public ::testing::Test {
     return w->Finish();
   }
   // Uploads a model and an APK and submits a job on every device.
-  v1::Job Submit(int repeats = 1, int retries = 0) {
+  v1::Job Submit(int repeats = 1, int retries = 0, int timeout_s = 0) {
     v1::UploadArtifactResponse m, a;
     EXPECT_TRUE(Upload("model bytes", v1::ARTIFACT_KIND_MODEL, &m).ok());
     EXPECT_TRUE(Upload("apk bytes", v1::ARTIFACT_KIND_APK, &a).ok());
@@ -214,6 +214,7 @@ class CoordinatorTest : public ::testing::Test {
     req.mutable_spec()->mutable_selector()->set_all(true);
     req.mutable_spec()->set_repeats(repeats);
     req.mutable_spec()->set_retries(retries);
+    req.mutable_spec()->set_timeout_s(timeout_s);
     req.mutable_spec()->mutable_flags()->set_num_threads(4);
     v1::SubmitJobResponse resp;
     auto st = lab_->SubmitJob(&ctx, req, &resp);
@@ -501,6 +502,120 @@ TEST_F(CoordinatorTest, StreamLogsDeliversFilteredBatches) {
   ctx.TryCancel();
   (void)logs->Finish();
   EXPECT_GE(agent.WaitFor([](const auto& m) { return m.has_log_subscription() && !m.log_subscription().enable(); }), 0);
+}
+
+TEST_F(CoordinatorTest, ListDevicesShowsBusyPhoneAndItsQueue) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  v1::Job job = Submit(/*repeats=*/3);
+  ASSERT_GE(agent.WaitFor(IsAssign), 0);
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::ListDevicesRequest req;
+  v1::ListDevicesResponse resp;
+  ASSERT_TRUE(lab_->ListDevices(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.devices_size(), 1);
+  const auto& d = resp.devices(0);
+  EXPECT_EQ(d.info().device_id(), "host1/SER1");
+  EXPECT_EQ(d.state(), v1::DEVICE_STATE_BUSY);
+  EXPECT_EQ(d.current_run_id(), job.job_id() + ".0.0");
+  EXPECT_EQ(d.queue_length(), 2);
+  EXPECT_EQ(d.queued_run_ids(0), job.job_id() + ".0.1");
+}
+
+TEST_F(CoordinatorTest, CancelJobStopsTheRunOnThePhoneAndCancelsTheRest) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  v1::Job job = Submit(/*repeats=*/2);
+  int ai = agent.WaitFor(IsAssign);
+  ASSERT_GE(ai, 0);
+  grpc::ClientContext ctx;
+  Auth(&ctx);
+  v1::CancelJobRequest req;
+  req.set_job_id(job.job_id());
+  v1::CancelJobResponse resp;
+  ASSERT_TRUE(lab_->CancelJob(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.job().runs_cancelled(), 2);
+  EXPECT_NE(resp.job().finished_unix_ms(), 0);
+  int ci = agent.WaitFor([](const auto& m) { return m.has_cancel(); });
+  ASSERT_GE(ci, 0);
+  EXPECT_EQ(agent.At(ci).cancel().run_id(), agent.At(ai).assign().run_id());
+  // The phone is free again: a new job gets it at once.
+  Submit();
+  EXPECT_GE(agent.WaitFor(IsAssign, ai + 1), 0);
+}
+
+TEST_F(CoordinatorTest, RunWithoutResultTimesOutAndIsRetried) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  v1::Job job = Submit(1, /*retries=*/1, /*timeout_s=*/1);
+  int first = agent.WaitFor(IsAssign);
+  ASSERT_GE(first, 0);
+  ASSERT_GE(agent.WaitFor([](const auto& m) { return m.has_cancel(); }, 0, absl::Seconds(5)), 0);
+  int second = agent.WaitFor(IsAssign, first + 1, absl::Seconds(5));
+  ASSERT_GE(second, 0);
+  EXPECT_EQ(agent.At(second).assign().attempt(), 2);
+  ASSERT_GE(agent.WaitFor([](const auto& m) { return m.has_cancel() && m.cancel().attempt() == 2; }, 0,
+                          absl::Seconds(5)), 0);
+  absl::SleepFor(absl::Milliseconds(200));
+  auto got = GetJob(job.job_id());
+  EXPECT_EQ(got.runs(0).state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(got.runs(0).error_class(), v1::ERROR_CLASS_TIMED_OUT);
+}
+
+TEST_F(CoordinatorTest, ListJobsPagesNewestFirst) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(Submit().job_id());
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "t-read");
+    v1::ListJobsRequest req;
+    req.set_page_size(2);
+    req.set_page_token(token);
+    v1::ListJobsResponse resp;
+    ASSERT_TRUE(lab_->ListJobs(&ctx, req, &resp).ok());
+    for (const auto& j : resp.jobs()) listed.push_back(j.job_id());
+    token = resp.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 5);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(listed, (std::vector<std::string>{ids[2], ids[1], ids[0]}));
+}
+
+TEST_F(CoordinatorTest, CompareJobsFlagsAChangeBeyondNoise) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  std::vector<std::string> jobs;
+  int from = 0;
+  for (const auto& avgs : {std::vector<double>{1000, 1010, 990}, std::vector<double>{800, 805, 795}}) {
+    jobs.push_back(Submit(3).job_id());
+    for (double avg : avgs) {
+      int ai = agent.WaitFor(IsAssign, from);
+      ASSERT_GE(ai, 0);
+      from = ai + 1;
+      Complete(agent, agent.At(ai).assign(), avg);
+    }
+  }
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::CompareJobsRequest req;
+  req.set_baseline_job_id(jobs[0]);
+  req.set_candidate_job_id(jobs[1]);
+  req.add_metrics("avg_us");
+  v1::CompareJobsResponse resp;
+  ASSERT_TRUE(lab_->CompareJobs(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.devices_size(), 1);
+  ASSERT_EQ(resp.devices(0).metrics_size(), 1);
+  const auto& m = resp.devices(0).metrics(0);
+  EXPECT_NEAR(m.change_pct(), -20.0, 1e-9);
+  EXPECT_TRUE(m.significant());
+  EXPECT_EQ(m.baseline().n(), 3);
 }
 
 }  // namespace
