@@ -87,7 +87,7 @@ class AdbClientIntegration : public ::testing::Test {
     absl::StatusOr<SimPhone> modern = StartPhone(dir_, {});
     ASSERT_TRUE(modern.ok()) << modern.status();
     modern_ = std::move(*modern);
-    absl::StatusOr<SimPhone> legacy = StartPhone(dir_, {"--features="});
+    absl::StatusOr<SimPhone> legacy = StartPhone(dir_, {"--features", "none"});
     ASSERT_TRUE(legacy.ok()) << legacy.status();
     legacy_ = std::move(*legacy);
     absl::StatusOr<std::string> msg = client_->ConnectDevice(modern_.serial, In(absl::Seconds(15)));
@@ -156,7 +156,7 @@ TEST(AdbClientStartsServer, StartsTheServerWhenNoneAnswers) {
 
 TEST_F(AdbClientIntegration, DevicesListModelsAndFeaturesDifferPerPhone) {
   StartPhones();
-  if (IsSkipped()) return;
+  if (IsSkipped() || HasFatalFailure()) return;
   absl::StatusOr<std::vector<AdbDevice>> devices = client_->Devices(In(absl::Seconds(5)));
   ASSERT_TRUE(devices.ok()) << devices.status();
   ASSERT_EQ(devices->size(), 2u);
@@ -176,7 +176,7 @@ TEST_F(AdbClientIntegration, DevicesListModelsAndFeaturesDifferPerPhone) {
 
 TEST_F(AdbClientIntegration, ShellOutputAndExitCodesOnV2AndLegacyPhones) {
   StartPhones();
-  if (IsSkipped()) return;
+  if (IsSkipped() || HasFatalFailure()) return;
   for (const SimPhone* phone : {&modern_, &legacy_}) {
     absl::StatusOr<ShellResult> r =
         client_->Shell(phone->serial, absl::StrCat("echo ", ShellQuote("it's here")), In(absl::Seconds(10)));
@@ -202,7 +202,7 @@ TEST_F(AdbClientIntegration, ShellOutputAndExitCodesOnV2AndLegacyPhones) {
 
 TEST_F(AdbClientIntegration, Push20MbVerifiedBySha256ThenStatAndPull) {
   StartPhones();
-  if (IsSkipped()) return;
+  if (IsSkipped() || HasFatalFailure()) return;
   std::string data(20 << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
   const std::string local = dir_.path() + "/model.bin";
@@ -230,7 +230,7 @@ TEST_F(AdbClientIntegration, Push20MbVerifiedBySha256ThenStatAndPull) {
 
 TEST_F(AdbClientIntegration, InstallOnStreamedAndLegacyPaths) {
   StartPhones();
-  if (IsSkipped()) return;
+  if (IsSkipped() || HasFatalFailure()) return;
   std::string apk = "PK\x03\x04";
   apk += std::string(1000, 'z');
   apk += "package: org.benchlab.testapp\n";
@@ -253,7 +253,7 @@ TEST_F(AdbClientIntegration, InstallOnStreamedAndLegacyPaths) {
 
 TEST_F(AdbClientIntegration, LogcatStreamsLinesFromAPhoneTime) {
   StartPhones();
-  if (IsSkipped()) return;
+  if (IsSkipped() || HasFatalFailure()) return;
   for (const SimPhone* phone : {&modern_, &legacy_}) {
     absl::StatusOr<ShellResult> now = client_->Shell(phone->serial, "date +%s.%3N", In(absl::Seconds(10)));
     ASSERT_TRUE(now.ok()) << now.status();
