@@ -278,6 +278,22 @@ TEST_F(AdbClientIntegration, LogcatStreamsLinesFromAPhoneTime) {
   }
 }
 
+TEST_F(AdbClientIntegration, UnauthorizedPhoneSaysAcceptThePrompt) {
+  if (!HaveDevsim()) GTEST_SKIP() << "benchlab-devsim is not built yet";
+  absl::StatusOr<SimPhone> phone = StartPhone(dir_, {"--fault", "0=unauthorized"});
+  ASSERT_TRUE(phone.ok()) << phone.status();
+  // The server may report "failed to authenticate": the state is what counts.
+  (void)client_->ConnectDevice(phone->serial, In(absl::Seconds(15)));
+  ASSERT_TRUE(server_->WaitForState(phone->serial, "unauthorized", absl::Seconds(15)).ok());
+  absl::StatusOr<std::vector<AdbDevice>> devices = client_->Devices(In(absl::Seconds(5)));
+  ASSERT_TRUE(devices.ok()) << devices.status();
+  ASSERT_EQ(devices->size(), 1u);
+  EXPECT_EQ((*devices)[0].state, "unauthorized");
+  absl::Status s = client_->Shell(phone->serial, "true", In(absl::Seconds(5))).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_THAT(s.message(), HasSubstr("accept the RSA prompt on the phone"));
+}
+
 TEST_F(AdbClientIntegration, TrackDevicesSeesAPhoneConnectAndDisconnect) {
   if (!HaveDevsim()) GTEST_SKIP() << "benchlab-devsim is not built yet";
   absl::StatusOr<SimPhone> phone = StartPhone(dir_, {});
