@@ -294,6 +294,52 @@ TEST_F(AdbClientIntegration, UnauthorizedPhoneSaysAcceptThePrompt) {
   EXPECT_THAT(s.message(), HasSubstr("accept the RSA prompt on the phone"));
 }
 
+TEST_F(AdbClientIntegration, OfflinePhoneIsUnavailableNotAnError) {
+  if (!HaveDevsim()) GTEST_SKIP() << "benchlab-devsim is not built yet";
+  absl::StatusOr<SimPhone> phone = StartPhone(dir_, {});
+  ASSERT_TRUE(phone.ok()) << phone.status();
+  ASSERT_TRUE(client_->ConnectDevice(phone->serial, In(absl::Seconds(15))).ok());
+  ASSERT_TRUE(server_->WaitForState(phone->serial, "device", absl::Seconds(15)).ok());
+  phone->process.reset();  // SIGKILL: the server keeps it listed as offline
+  ASSERT_TRUE(server_->WaitForState(phone->serial, "offline", absl::Seconds(15)).ok());
+  absl::StatusOr<std::vector<AdbDevice>> devices = client_->Devices(In(absl::Seconds(5)));
+  ASSERT_TRUE(devices.ok()) << devices.status();
+  ASSERT_EQ(devices->size(), 1u);
+  EXPECT_EQ((*devices)[0].state, "offline");
+  absl::Status s = client_->Shell(phone->serial, "true", In(absl::Seconds(5))).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_THAT(s.message(), HasSubstr("offline"));
+}
+
+TEST_F(AdbClientIntegration, TrackDevicesReattachesAfterServerRestart) {
+  absl::Mutex mu;
+  int snapshots = 0;
+  AdbCancel cancel;
+  std::thread tracker([&] {
+    absl::Status s = client_->TrackDevices(
+        [&](const std::vector<AdbDevice>&) {
+          absl::MutexLock lock(&mu);
+          ++snapshots;
+        },
+        &cancel);
+    EXPECT_EQ(s.code(), absl::StatusCode::kCancelled);
+  });
+  auto at_least = [&](int n) {
+    absl::MutexLock lock(&mu);
+    auto enough = [&] { return snapshots >= n; };
+    return mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(20));
+  };
+  EXPECT_TRUE(at_least(1));
+  bt::SpawnOptions env;
+  env.env = server_->Env();
+  EXPECT_EQ(bt::Run({"adb", "kill-server"}, env, absl::Seconds(10)).exit_code, 0);
+  bt::RunResult started = bt::Run({"adb", "start-server"}, env, absl::Seconds(30));
+  EXPECT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_TRUE(at_least(2)) << "no snapshot from the restarted server";
+  cancel.Cancel();
+  tracker.join();
+}
+
 TEST_F(AdbClientIntegration, TrackDevicesSeesAPhoneConnectAndDisconnect) {
   if (!HaveDevsim()) GTEST_SKIP() << "benchlab-devsim is not built yet";
   absl::StatusOr<SimPhone> phone = StartPhone(dir_, {});
