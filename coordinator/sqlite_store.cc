@@ -1,6 +1,7 @@
 // Store on SQLite: one file, WAL journal, one connection behind a mutex (writes are
 // small and the coordinator's rate is modest; WAL keeps readers of the file, e.g.
-// sqlite3 in a shell, from blocking us).
+// sqlite3 in a shell, from blocking us). synchronous=FULL because an acknowledged agent
+// event must survive a power cut: the agent drops it from its outbox on our ack.
 #include <sqlite3.h>
 
 #include "absl/strings/str_cat.h"
@@ -66,7 +67,7 @@ class SqliteStore : public Store {
 
   absl::Status Init() {
     absl::MutexLock lock(&mu_);
-    for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;",
+    for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;",
                                "PRAGMA busy_timeout=5000;", kSchema}) {
       if (auto s = Exec(pragma); !s.ok()) return s;
     }
