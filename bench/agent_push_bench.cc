@@ -69,17 +69,25 @@ int main(int argc, char** argv) {
   std::vector<double> adb_mbps, agent_mbps, adb_self_mbps;
   const double mb = static_cast<double>(size_mb);
   for (int r = 0; r < repeats; ++r) {
-    absl::Time t0 = absl::Now();
-    bt::RunResult res = (*server)->Adb({"-s", serial, "push", local, "/data/local/tmp/adb.bin"},
-                                       absl::Seconds(120));
-    double adb_s = absl::ToDoubleSeconds(absl::Now() - t0);
+    // Alternate which goes first, so neither always meets a warmer or busier phone.
+    double adb_s = 0, agent_s = 0;
+    bt::RunResult res;
+    absl::Status s;
+    for (int turn = 0; turn < 2; ++turn) {
+      const absl::Time t0 = absl::Now();
+      if ((turn == 0) == (r % 2 == 0)) {
+        res = (*server)->Adb({"-s", serial, "push", local, "/data/local/tmp/adb.bin"},
+                             absl::Seconds(120));
+        adb_s = absl::ToDoubleSeconds(absl::Now() - t0);
+      } else {
+        s = client.Push(serial, local, "/data/local/tmp/agent.bin", absl::Now() + absl::Seconds(120));
+        agent_s = absl::ToDoubleSeconds(absl::Now() - t0);
+      }
+    }
     if (res.exit_code != 0) {
       std::fprintf(stderr, "adb push failed: %s\n", res.output.c_str());
       return 1;
     }
-    t0 = absl::Now();
-    absl::Status s = client.Push(serial, local, "/data/local/tmp/agent.bin", absl::Now() + absl::Seconds(120));
-    double agent_s = absl::ToDoubleSeconds(absl::Now() - t0);
     if (!s.ok()) {
       std::fprintf(stderr, "agent push failed: %s\n", s.ToString().c_str());
       return 1;

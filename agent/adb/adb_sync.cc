@@ -20,7 +20,7 @@ namespace benchlab::adb {
 namespace {
 
 constexpr size_t kMaxSyncData = 64 * 1024;  // adbd rejects larger DATA records
-constexpr size_t kChunksPerWrite = 8;      // 512 KiB per write(): few syscalls
+constexpr size_t kChunksPerWrite = 32;     // 2 MiB per write(): few syscalls, full pipe
 constexpr size_t kMaxSyncPath = 1024;
 
 // One open sync: stream. Not thread-safe.
