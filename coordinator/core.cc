@@ -217,6 +217,23 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
   return ack;
 }
 
+CoreStats Core::Stats() {
+  CoreStats s;
+  s.log_lines_dropped_total = static_cast<int64_t>(log_hub_->dropped_lines_total());
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, a] : agents_) s.agents_connected += a.channel != nullptr;
+  for (const auto& [id, d] : devices_) {
+    ++s.devices_total;
+    if (scheduler_.DeviceOnline(id)) ++s.devices_online;
+    if (!scheduler_.LeaseOf(id).empty()) ++s.devices_busy;
+  }
+  for (const auto& [id, r] : runs_) ++s.runs_by_state[r.state()];
+  s.events_applied_total = events_applied_;
+  s.events_duplicate_total = events_duplicate_;
+  s.runs_retried_total = runs_retried_;
+  return s;
+}
+
 void Core::BeginShutdown() {
   absl::MutexLock lock(&mu_);
   shutting_down_ = true;
@@ -336,9 +353,12 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
   auto applied = store_->ApplyEvent(agent_id, ev.event_id(), &next, lines);
   if (!applied.ok()) return applied.status();
   if (!*applied) {
+    ++events_duplicate_;
     spdlog::debug("event=run_event_duplicate agent={} id={}", agent_id, ev.event_id());
     return absl::OkStatus();
   }
+  ++events_applied_;
+  if (retry) ++runs_retried_;
   if (ended) {
     EndDecision d = scheduler_.End(next.run_id(), retry);
     (void)d;
@@ -431,6 +451,7 @@ void Core::FailRunLocked(const std::string& run_id, v1::ErrorClass error, const 
   run.set_error_class(error);
   run.set_error_message(message);
   if (d == EndDecision::kRetry) {
+    ++runs_retried_;
     run.set_attempt(run.attempt() + 1);
     run.clear_timings();
     StampState(&run, v1::RUN_STATE_QUEUED, now_ms);

@@ -42,6 +42,19 @@ class JobWatcher {
   virtual void JobFinished(const benchlab::v1::Job& job) = 0;
 };
 
+// Counts for monitoring (Prometheus), read under the core's lock.
+struct CoreStats {
+  int agents_connected = 0;
+  int devices_total = 0;
+  int devices_online = 0;
+  int devices_busy = 0;
+  std::map<benchlab::v1::RunState, int> runs_by_state;
+  int64_t events_applied_total = 0;
+  int64_t events_duplicate_total = 0;
+  int64_t runs_retried_total = 0;
+  int64_t log_lines_dropped_total = 0;
+};
+
 class Core {
  public:
   // Loads state from `store`: queued runs are re-queued, runs in flight keep their
@@ -87,6 +100,7 @@ class Core {
   // The process is stopping: sessions that end from now on are not treated as lost
   // agents (their runs keep their leases for the next start).
   void BeginShutdown();
+  CoreStats Stats();
 
   LogHub* log_hub() { return log_hub_.get(); }
   ArtifactStore* artifacts() { return artifacts_; }
@@ -143,6 +157,9 @@ class Core {
   absl::flat_hash_map<std::string, std::string> request_ids_ ABSL_GUARDED_BY(mu_);
   int64_t next_job_seq_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t runs_retried_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 bool IsFinal(benchlab::v1::RunState s);

@@ -12,6 +12,7 @@ bool LogSubscription::Offer(const benchlab::v1::LogLine& line) {
   absl::MutexLock lock(&mu_);
   if (queue_.size() >= capacity_) {
     ++missed_;
+    hub_->dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   queue_.push_back(line);

@@ -6,6 +6,7 @@
 #ifndef BENCHLAB_COORDINATOR_LOG_HUB_H_
 #define BENCHLAB_COORDINATOR_LOG_HUB_H_
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -74,6 +75,8 @@ class LogHub {
                                              LogSubscription::Filter filter,
                                              std::function<void()> notify);
   size_t subscriber_count() const;
+  // Lines dropped for slow subscribers since start (all devices).
+  uint64_t dropped_lines_total() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
   friend class LogSubscription;
@@ -88,6 +91,7 @@ class LogHub {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, DeviceLog> devices_ ABSL_GUARDED_BY(mu_);
   size_t subscribers_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace benchlab::coordinator

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--client-ca", o.client_ca, "CA that signs agents' client certificates (PEM)");
   app.add_option("--tokens-file", o.tokens_file, "API tokens: '<token> <read|submit|admin> [name]' per line");
   app.add_flag("--insecure", o.insecure, "plaintext, loopback only (demos)");
+  app.add_option("--metrics-listen", o.metrics_listen, "HOST:PORT for Prometheus /metrics (off when empty)");
   int64_t max_artifact_mb = 2048;
   app.add_option("--max-artifact-mb", max_artifact_mb, "largest artifact accepted")->capture_default_str();
   int max_message_mb = 8;

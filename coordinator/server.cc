@@ -12,6 +12,7 @@
 #include "coordinator/auth.h"
 #include "coordinator/core.h"
 #include "coordinator/lab_service.h"
+#include "coordinator/metrics.h"
 #include "coordinator/store.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -45,6 +46,7 @@ struct CoordinatorServer::Impl {
   std::unique_ptr<LabService> lab;
   std::unique_ptr<AgentLinkService> agent_link;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<MetricsEndpoint> metrics;
   absl::Notification stop;
   std::thread ticker;
   bool shut = false;
@@ -128,6 +130,14 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   im.server = b.BuildAndStart();
   if (im.server == nullptr || s->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen, " (in use, or bad address)"));
+  }
+  if (!o.metrics_listen.empty()) {
+    auto m = StartMetrics(o.metrics_listen, im.core.get());
+    if (!m.ok()) {
+      im.server->Shutdown();
+      return m.status();
+    }
+    im.metrics = std::move(*m);
   }
   im.ticker = std::thread([&im, tick = o.tick] {
     while (!im.stop.WaitForNotificationWithTimeout(tick)) im.core->Tick();

@@ -34,6 +34,9 @@ struct ServerOptions {
   int max_message_bytes = 8 << 20;
   int64_t max_artifact_bytes = int64_t{2} << 30;
   absl::Duration tick = absl::Milliseconds(500);
+  // HOST:PORT for Prometheus /metrics (plain HTTP: keep it on loopback or a private
+  // network); empty = off.
+  std::string metrics_listen;
   // Agents' keepalive: ping interval the server sends, and how long to wait for the ack.
   absl::Duration keepalive_time = absl::Seconds(20);
   absl::Duration keepalive_timeout = absl::Seconds(10);

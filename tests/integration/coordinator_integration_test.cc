@@ -1,8 +1,12 @@
 // The coordinator over real gRPC on 127.0.0.1: a fake agent written here dials AgentLink,
 // a Lab client submits and watches jobs. Covers the whole run life, idempotent replay,
 // identity conflicts, tokens, upload limits, a restart with a run in flight, and mTLS.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <deque>
 #include <thread>
@@ -15,6 +19,7 @@
 #include "benchlab/v1/lab.grpc.pb.h"
 #include "coordinator/server.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -616,6 +621,46 @@ TEST_F(CoordinatorTest, CompareJobsFlagsAChangeBeyondNoise) {
   EXPECT_NEAR(m.change_pct(), -20.0, 1e-9);
   EXPECT_TRUE(m.significant());
   EXPECT_EQ(m.baseline().n(), 3);
+}
+
+// GET http://127.0.0.1:port/path; the whole response, headers included.
+std::string HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, n);
+    }
+  }
+  close(fd);
+  return out;
+}
+
+TEST(CoordinatorMetrics, PrometheusEndpointCountsAgentsAndRuns) {
+  TempDir dir;
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.data_dir = dir.path() + "/data";
+  o.insecure = true;
+  int port = ::benchlab::testing::FreePort();
+  o.metrics_listen = absl::StrCat("127.0.0.1:", port);
+  auto server = CoordinatorServer::Start(o);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials());
+  FakeAgent agent(channel, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1", "SER2"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  std::string page = HttpGet(port, "/metrics");
+  EXPECT_NE(page.find("benchlab_agents_connected 1"), std::string::npos) << page;
+  EXPECT_NE(page.find("benchlab_devices_online 2"), std::string::npos) << page;
+  EXPECT_NE(page.find("benchlab_runs{state=\"queued\"} 0"), std::string::npos) << page;
 }
 
 }  // namespace
