@@ -74,10 +74,12 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
       {
         absl::MutexLock l(&mu_);
         agent_id_ = id;
-        // The ack goes before anything Core queued during the hello (none yet) or after.
+        // The ack goes first: whatever Core queued during the hello waited for it
+        // (MaybeWriteLocked writes nothing before ready_).
         v1::CoordinatorMessage m;
         *m.mutable_hello_ack() = *ack;
         out_.push_front(m);
+        ready_ = true;
         MaybeWriteLocked();
       }
       core_->Tick();  // assign runs to the phones that just came online
@@ -149,7 +151,7 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (writing_ || finish_called_) return;
     if (cancelled_) return FinishLocked(pending_status_);
-    if (out_.empty()) return;
+    if (out_.empty() || !ready_) return;
     writing_ = true;
     StartWrite(&out_.front());
   }
@@ -168,6 +170,7 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
   absl::Mutex mu_;
   std::deque<v1::CoordinatorMessage> out_ ABSL_GUARDED_BY(mu_);  // front is in flight when writing_
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool ready_ ABSL_GUARDED_BY(mu_) = false;  // hello acknowledged; writes may start
   bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;

@@ -181,11 +181,21 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
     }
   }
   int count = 0;
+  std::vector<std::string> agent_devices;
   for (auto& [id, d] : devices_) {
     if (d.info.agent_id() == agent_id) {
       ++count;
+      agent_devices.push_back(id);
       UpdateDeviceOnlineLocked(id);
     }
+  }
+  // Readers that subscribed while the agent was away: ask it to stream those phones.
+  // (Lock order core -> hub is the only one; the hub calls back without its lock.)
+  for (const auto& id : log_hub_->WithSubscribers(agent_devices)) {
+    v1::CoordinatorMessage m;
+    m.mutable_log_subscription()->set_serial(devices_[id].info.serial());
+    m.mutable_log_subscription()->set_enable(true);
+    a.channel->Send(m);
   }
   a.info.set_device_count(count);
   if (auto st = store_->PutAgent(a.info); !st.ok()) {

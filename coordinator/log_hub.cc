@@ -102,6 +102,16 @@ void LogHub::Unsubscribe(LogSubscription* sub) {
   if (last && on_interest_) on_interest_(sub->device_id_, false);
 }
 
+std::vector<std::string> LogHub::WithSubscribers(const std::vector<std::string>& device_ids) const {
+  std::vector<std::string> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& id : device_ids) {
+    auto it = devices_.find(id);
+    if (it != devices_.end() && !it->second.subs.empty()) out.push_back(id);
+  }
+  return out;
+}
+
 size_t LogHub::subscriber_count() const {
   absl::MutexLock lock(&mu_);
   return subscribers_;

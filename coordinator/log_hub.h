@@ -75,6 +75,8 @@ class LogHub {
                                              LogSubscription::Filter filter,
                                              std::function<void()> notify);
   size_t subscriber_count() const;
+  // Devices (among `device_ids`) that have at least one subscriber.
+  std::vector<std::string> WithSubscribers(const std::vector<std::string>& device_ids) const;
   // Lines dropped for slow subscribers since start (all devices).
   uint64_t dropped_lines_total() const { return dropped_.load(std::memory_order_relaxed); }
 

@@ -509,6 +509,34 @@ TEST_F(CoordinatorTest, StreamLogsDeliversFilteredBatches) {
   EXPECT_GE(agent.WaitFor([](const auto& m) { return m.has_log_subscription() && !m.log_subscription().enable(); }), 0);
 }
 
+TEST_F(CoordinatorTest, AgentThatReconnectsIsAskedAgainForSubscribedLogs) {
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::StreamLogsRequest req;
+  req.set_device_id("host1/SER1");
+  {
+    FakeAgent first(channel_, "host1");
+    ASSERT_TRUE(first.Hello({"SER1"}));
+    ASSERT_GE(first.WaitFor(IsHelloAck), 0);
+  }
+  auto logs = lab_->StreamLogs(&ctx, req);  // the phone is known, its agent is away
+  absl::SleepFor(absl::Milliseconds(200));
+  std::unique_ptr<FakeAgent> agent;
+  for (int i = 0; i < 50 && agent == nullptr; ++i) {
+    agent = std::make_unique<FakeAgent>(channel_, "host1");
+    ASSERT_TRUE(agent->Hello({"SER1"}));
+    if (agent->WaitFor(IsHelloAck) < 0) {
+      agent.reset();
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  ASSERT_NE(agent, nullptr);
+  EXPECT_TRUE(agent->At(0).has_hello_ack());  // the ack always comes first
+  EXPECT_GE(agent->WaitFor([](const auto& m) { return m.has_log_subscription() && m.log_subscription().enable(); }), 0);
+  ctx.TryCancel();
+  (void)logs->Finish();
+}
+
 TEST_F(CoordinatorTest, ListDevicesShowsBusyPhoneAndItsQueue) {
   FakeAgent agent(channel_, "host1");
   ASSERT_TRUE(agent.Hello({"SER1"}));
