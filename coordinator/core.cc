@@ -222,8 +222,8 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
   v1::HelloAck ack;
   ack.set_agent_id(agent_id);
   ack.set_version("benchlab-coordinator 0.1.0");
-  // Scheduling sends assignments through the channel; the caller sends the ack first
-  // because Send queues in order... so schedule after returning, via Tick().
+  // No scheduling here: the session sends the ack first, then calls Tick() to lease
+  // the phones that just came online.
   return ack;
 }
 
