@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the phones' identities and numbers");
   app.add_option("--run-seconds", run_seconds, "wall time of one benchmark run")->check(CLI::Range(0.05, 3600.0));
   app.add_option("--features", features,
-                 "adb features in the CNXN banner; 'none' or empty for a legacy phone (v1 shell, "
+                 "adb features in the CNXN banner, comma-separated; 'none' for a legacy phone (v1 shell, "
                  "STAT/LIST, push + pm install)");
   app.add_option("--fault", fault_specs,
                  "INDEX=NAME, per phone: graph-missing, invalid-flag, crash, hang, bad-model, "
