@@ -135,9 +135,11 @@ int main(int argc, char** argv) {
   bt::TempDir dir;
   int port = bt::FreePort();
   std::string target = absl::StrCat("127.0.0.1:", port);
+  bt::SpawnOptions spawn;
+  spawn.log_path = dir.path() + "/coordinator.log";
   auto proc = bt::Subprocess::Spawn({bt::BinPath("benchlab-coordinator"), "--listen", target, "--data-dir",
                                      dir.path() + "/data", "--insecure"},
-                                    {.log_path = dir.path() + "/coordinator.log"});
+                                    spawn);
   if (!proc.ok() || !bt::WaitForPort(port, absl::Seconds(10))) {
     std::fprintf(stderr, "coordinator did not start\n");
     return 1;
