@@ -493,6 +493,7 @@ void Core::RunChangedLocked(const v1::Run& run) {
     (void)store_->PutJob(js.job);
     view = JobViewLocked(js);
     for (auto& w : js.watchers) w->JobFinished(view);
+    watchers_total_ -= js.watchers.size();
     js.watchers.clear();
     spdlog::info("event=job_finished job={} done={} failed={} cancelled={}", js.job.job_id(),
                  view.runs_done(), view.runs_failed(), view.runs_cancelled());
@@ -821,7 +822,13 @@ absl::StatusOr<v1::WatchJobResponse> Core::Watch(const std::string& job_id, std:
   v1::WatchJobResponse snap;
   *snap.mutable_job() = JobViewLocked(it->second);
   for (const auto& id : it->second.run_ids) *snap.add_runs() = runs_[id];
-  if (it->second.job.finished_unix_ms() == 0) it->second.watchers.push_back(std::move(w));
+  if (it->second.job.finished_unix_ms() == 0) {
+    if (watchers_total_ >= kMaxWatchers) {
+      return absl::ResourceExhaustedError("too many WatchJob streams open; try again later");
+    }
+    ++watchers_total_;
+    it->second.watchers.push_back(std::move(w));
+  }
   return snap;
 }
 
@@ -830,7 +837,9 @@ void Core::Unwatch(const std::string& job_id, JobWatcher* w) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return;
   auto& ws = it->second.watchers;
-  ws.erase(std::remove_if(ws.begin(), ws.end(), [w](const auto& p) { return p.get() == w; }), ws.end());
+  auto gone = std::remove_if(ws.begin(), ws.end(), [w](const auto& p) { return p.get() == w; });
+  watchers_total_ -= std::distance(gone, ws.end());
+  ws.erase(gone, ws.end());
 }
 
 absl::Status Core::CheckDevice(const std::string& device_id) {

@@ -91,6 +91,7 @@ class Core {
       const benchlab::v1::CompareJobsRequest& req);
   // Registers a watcher and returns the snapshot (job + all runs). When the job is
   // already finished the watcher is not registered (the caller ends after the snapshot).
+  // ResourceExhausted beyond 1024 open watches.
   absl::StatusOr<benchlab::v1::WatchJobResponse> Watch(const std::string& job_id,
                                                        std::shared_ptr<JobWatcher> watcher);
   void Unwatch(const std::string& job_id, JobWatcher* watcher);
@@ -160,6 +161,9 @@ class Core {
   int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t runs_retried_ ABSL_GUARDED_BY(mu_) = 0;
+  // WatchJob streams open, across jobs (bounded: each holds a reactor and its queue).
+  size_t watchers_total_ ABSL_GUARDED_BY(mu_) = 0;
+  static constexpr size_t kMaxWatchers = 1024;
 };
 
 bool IsFinal(benchlab::v1::RunState s);
