@@ -314,6 +314,14 @@ void LogsBridge::Notify() {
 
 }  // namespace
 
+// Moves a call's value into the response message, or returns its error.
+template <typename T>
+absl::Status MoveInto(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return result.status();
+  *out = std::move(*result);
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* LabService::ListAgents(grpc::CallbackServerContext* ctx, const v1::ListAgentsRequest*,
                                                  v1::ListAgentsResponse* resp) {
   return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
@@ -347,22 +355,12 @@ grpc::ServerUnaryReactor* LabService::SubmitJob(grpc::CallbackServerContext* ctx
 
 grpc::ServerUnaryReactor* LabService::GetJob(grpc::CallbackServerContext* ctx, const v1::GetJobRequest* req,
                                              v1::GetJobResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
-    auto r = core_->GetJob(req->job_id());
-    if (!r.ok()) return r.status();
-    *resp = std::move(*r);
-    return absl::OkStatus();
-  });
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->GetJob(req->job_id()), resp); });
 }
 
 grpc::ServerUnaryReactor* LabService::ListJobs(grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
                                                v1::ListJobsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
-    auto r = core_->ListJobs(*req);
-    if (!r.ok()) return r.status();
-    *resp = std::move(*r);
-    return absl::OkStatus();
-  });
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->ListJobs(*req), resp); });
 }
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* LabService::WatchJob(grpc::CallbackServerContext* ctx,
@@ -372,32 +370,17 @@ grpc::ServerWriteReactor<v1::WatchJobResponse>* LabService::WatchJob(grpc::Callb
 
 grpc::ServerUnaryReactor* LabService::CancelJob(grpc::CallbackServerContext* ctx, const v1::CancelJobRequest* req,
                                                 v1::CancelJobResponse* resp) {
-  return Unary(ctx, auth_, Role::kSubmit, [&](const Caller&) -> absl::Status {
-    auto r = core_->CancelJob(req->job_id());
-    if (!r.ok()) return r.status();
-    *resp->mutable_job() = std::move(*r);
-    return absl::OkStatus();
-  });
+  return Unary(ctx, auth_, Role::kSubmit, [&](const Caller&) { return MoveInto(core_->CancelJob(req->job_id()), resp->mutable_job()); });
 }
 
 grpc::ServerUnaryReactor* LabService::GetResults(grpc::CallbackServerContext* ctx, const v1::GetResultsRequest* req,
                                                  v1::GetResultsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
-    auto r = core_->GetResults(*req);
-    if (!r.ok()) return r.status();
-    *resp = std::move(*r);
-    return absl::OkStatus();
-  });
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->GetResults(*req), resp); });
 }
 
 grpc::ServerUnaryReactor* LabService::CompareJobs(grpc::CallbackServerContext* ctx, const v1::CompareJobsRequest* req,
                                                   v1::CompareJobsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
-    auto r = core_->CompareJobs(*req);
-    if (!r.ok()) return r.status();
-    *resp = std::move(*r);
-    return absl::OkStatus();
-  });
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->CompareJobs(*req), resp); });
 }
 
 grpc::ServerWriteReactor<v1::LogBatch>* LabService::StreamLogs(grpc::CallbackServerContext* ctx,
