@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "coordinator/aggregation.h"
-#include "coordinator/flags.h"
+#include "common/flags/benchmark_flags.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::coordinator {

@@ -1,2 +1,4 @@
 benchlab_test(NAME shell_quote_test SOURCES unit/shell_quote_test.cc
   LIBS benchlab_common benchlab_testsupport LABELS unit)
+benchlab_test(NAME benchmark_flags_test SOURCES unit/benchmark_flags_test.cc
+  LIBS benchlab_flags LABELS unit)

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include "coordinator/aggregation.h"
-#include "coordinator/flags.h"
 
 namespace benchlab::coordinator {
 namespace {
@@ -58,35 +57,6 @@ TEST(Compare, TinyChangeOfQuietRunsStaysBelowTheOnePercentFloor) {
 
 TEST(Compare, SingleRepeatIsNeverSignificant) {
   EXPECT_FALSE(Compare(Aggregate("avg_us", {1000}), Aggregate("avg_us", {2000})).significant());
-}
-
-TEST(RenderFlags, TypedAndPassThrough) {
-  v1::BenchmarkFlags f;
-  f.set_num_threads(4);
-  f.set_use_xnnpack(true);
-  auto* e = f.add_extra();
-  e->set_name("max_delegated_partitions");
-  e->set_value("2");
-  auto args = RenderFlags(f);
-  ASSERT_TRUE(args.ok()) << args.status();
-  EXPECT_EQ(*args, (std::vector<std::string>{"--num_threads=4", "--use_xnnpack=true",
-                                             "--max_delegated_partitions=2"}));
-}
-
-TEST(RenderFlags, RefusesUnsafeOrShadowingFlags) {
-  v1::BenchmarkFlags f;
-  auto* e = f.add_extra();
-  e->set_name("foo");
-  e->set_value("1;reboot");
-  EXPECT_EQ(RenderFlags(f).status().code(), absl::StatusCode::kInvalidArgument);
-  e->set_value("'x'");
-  EXPECT_FALSE(RenderFlags(f).ok());
-  e->set_name("graph");
-  e->set_value("/sdcard/x");
-  EXPECT_FALSE(RenderFlags(f).ok());
-  v1::BenchmarkFlags t;
-  t.set_num_threads(0);
-  EXPECT_FALSE(RenderFlags(t).ok());
 }
 
 }  // namespace

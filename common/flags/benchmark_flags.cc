@@ -1,15 +1,19 @@
 // RenderFlags: typed flags with ranges, pass-through flags with a safe character set.
-#include "coordinator/flags.h"
+// ParseToolFlag and CheckToolArg use the same character rules.
+#include "common/flags/benchmark_flags.h"
 
 #include <set>
 
+#include "absl/strings/numbers.h"
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 
-namespace benchlab::coordinator {
+namespace benchlab {
 namespace {
 
-bool SafeName(const std::string& s) {
+bool SafeName(absl::string_view s) {
   if (s.empty() || s.size() > 64 || !(s[0] >= 'a' && s[0] <= 'z')) return false;
   for (char c : s) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
@@ -17,16 +21,95 @@ bool SafeName(const std::string& s) {
   return true;
 }
 
-bool SafeValue(const std::string& s) {
+bool SafeValue(absl::string_view s) {
   if (s.size() > 256) return false;
   for (char c : s) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!ok && std::string("_.,:/+=-").find(c) == std::string::npos) return false;
+    if (!ok && absl::string_view("_.,:/+=-").find(c) == absl::string_view::npos) return false;
   }
   return true;
 }
 
+// Splits "--name=value"; false when the shape is wrong.
+bool SplitFlag(absl::string_view arg, absl::string_view* name, absl::string_view* value) {
+  if (arg.substr(0, 2) != "--") return false;
+  size_t eq = arg.find('=');
+  if (eq == absl::string_view::npos) return false;
+  *name = arg.substr(2, eq - 2);
+  *value = arg.substr(eq + 1);
+  return true;
+}
+
+absl::Status BadFlag(absl::string_view arg, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("flag \"", absl::CHexEscape(arg), "\": ", why));
+}
+
 }  // namespace
+
+absl::Status CheckToolArg(absl::string_view arg) {
+  absl::string_view name, value;
+  if (!SplitFlag(arg, &name, &value)) return BadFlag(arg, "must be --name=value");
+  if (!SafeName(name)) return BadFlag(arg, "name must match [a-z][a-z0-9_]* (at most 64 characters)");
+  if (name == "graph") return BadFlag(arg, "--graph is set by benchlab");
+  if (!SafeValue(value)) {
+    return BadFlag(arg, "value may hold only letters, digits and _.,:/+=- (at most 256 characters)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseToolFlag(absl::string_view arg, benchlab::v1::BenchmarkFlags* f) {
+  if (absl::Status s = CheckToolArg(arg); !s.ok()) return s;
+  absl::string_view name, value;
+  SplitFlag(arg, &name, &value);
+  auto as_int = [&](void (benchlab::v1::BenchmarkFlags::*set)(int32_t)) -> absl::Status {
+    int32_t v = 0;
+    if (!absl::SimpleAtoi(value, &v)) return BadFlag(arg, "value must be an integer");
+    (f->*set)(v);
+    return absl::OkStatus();
+  };
+  auto as_double = [&](void (benchlab::v1::BenchmarkFlags::*set)(double)) -> absl::Status {
+    double v = 0;
+    if (!absl::SimpleAtod(value, &v)) return BadFlag(arg, "value must be a number");
+    (f->*set)(v);
+    return absl::OkStatus();
+  };
+  auto as_bool = [&](void (benchlab::v1::BenchmarkFlags::*set)(bool)) -> absl::Status {
+    bool v = false;
+    if (!absl::SimpleAtob(value, &v)) return BadFlag(arg, "value must be true or false");
+    (f->*set)(v);
+    return absl::OkStatus();
+  };
+  using F = benchlab::v1::BenchmarkFlags;
+  if (name == "num_threads") return as_int(&F::set_num_threads);
+  if (name == "num_runs") return as_int(&F::set_num_runs);
+  if (name == "warmup_runs") return as_int(&F::set_warmup_runs);
+  if (name == "memory_footprint_check_interval_ms") {
+    return as_int(&F::set_memory_footprint_check_interval_ms);
+  }
+  if (name == "min_secs") return as_double(&F::set_min_secs);
+  if (name == "max_secs") return as_double(&F::set_max_secs);
+  if (name == "warmup_min_secs") return as_double(&F::set_warmup_min_secs);
+  if (name == "run_delay") return as_double(&F::set_run_delay_secs);
+  if (name == "use_gpu") return as_bool(&F::set_use_gpu);
+  if (name == "use_nnapi") return as_bool(&F::set_use_nnapi);
+  if (name == "use_xnnpack") return as_bool(&F::set_use_xnnpack);
+  if (name == "enable_op_profiling") return as_bool(&F::set_enable_op_profiling);
+  if (name == "report_peak_memory_footprint") return as_bool(&F::set_report_peak_memory_footprint);
+  if (name == "use_hexagon") return as_bool(&F::set_use_hexagon);
+  if (name == "gpu_precision_loss_allowed") return as_bool(&F::set_gpu_precision_loss_allowed);
+  if (name == "input_layer") {
+    f->set_input_layer(std::string(value));
+    return absl::OkStatus();
+  }
+  if (name == "input_layer_shape") {
+    f->set_input_layer_shape(std::string(value));
+    return absl::OkStatus();
+  }
+  auto* extra = f->add_extra();
+  extra->set_name(std::string(name));
+  extra->set_value(std::string(value));
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::vector<std::string>> RenderFlags(const benchlab::v1::BenchmarkFlags& f) {
   std::vector<std::string> out;
@@ -106,4 +189,4 @@ absl::StatusOr<std::vector<std::string>> RenderFlags(const benchlab::v1::Benchma
   return out;
 }
 
-}  // namespace benchlab::coordinator
+}  // namespace benchlab
