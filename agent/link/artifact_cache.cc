@@ -1,0 +1,198 @@
+// ArtifactCache: download into <sha>.part with resume, verify, rename into place.
+#include "agent/link/artifact_cache.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "spdlog/spdlog.h"
+
+namespace benchlab::agent::link {
+
+namespace v1 = benchlab::v1;
+
+namespace {
+
+bool IsSha256Hex(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+int64_t FileSize(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_size);
+}
+
+// Errors that another attempt cannot fix.
+bool IsPermanent(const absl::Status& st) {
+  return st.code() == absl::StatusCode::kNotFound || st.code() == absl::StatusCode::kInvalidArgument ||
+         st.code() == absl::StatusCode::kPermissionDenied || st.code() == absl::StatusCode::kUnauthenticated ||
+         st.code() == absl::StatusCode::kDataLoss;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> Sha256OfFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::string buf(1 << 16, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return absl::UnavailableError(absl::StrCat(path, ": read failed: ", std::strerror(err)));
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", md[i]);
+  return hex;
+}
+
+ArtifactCache::ArtifactCache(std::string state_dir, ArtifactCacheOptions options)
+    : dir_(std::move(state_dir) + "/artifacts"), options_(options) {}
+
+std::string ArtifactCache::PathOf(const std::string& sha256) const { return dir_ + "/" + sha256; }
+
+absl::StatusOr<std::string> ArtifactCache::Fetch(const v1::ArtifactRef& ref, ArtifactDownloader& downloader) {
+  // The hash becomes a file name: refuse anything but hex so it cannot name another path.
+  if (!IsSha256Hex(ref.sha256())) {
+    return absl::InvalidArgumentError(absl::StrCat("artifact sha256 \"", ref.sha256(), "\" is not 64 lower-case hex"));
+  }
+  const std::string path = PathOf(ref.sha256());
+  std::shared_ptr<InFlight> flight;
+  bool first = false;
+  {
+    absl::MutexLock l(&mu_);
+    if (FileSize(path) == ref.size_bytes()) return path;
+    auto it = in_flight_.find(ref.sha256());
+    if (it != in_flight_.end()) {
+      flight = it->second;
+    } else {
+      flight = std::make_shared<InFlight>();
+      in_flight_[ref.sha256()] = flight;
+      first = true;
+    }
+    if (!first) {
+      mu_.Await(absl::Condition(&flight->done));
+      return flight->result;
+    }
+  }
+  absl::StatusOr<std::string> result = FetchUncached(ref, downloader);
+  absl::MutexLock l(&mu_);
+  flight->result = result;
+  flight->done = true;
+  in_flight_.erase(ref.sha256());
+  return result;
+}
+
+absl::StatusOr<std::string> ArtifactCache::FetchUncached(const v1::ArtifactRef& ref, ArtifactDownloader& downloader) {
+  const std::string& sha = ref.sha256();
+  const std::string path = PathOf(sha);
+  const std::string part = path + ".part";
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("artifact cache: cannot create ", dir_, ": ", ec.message()));
+  std::filesystem::remove(path, ec);  // wrong size (checked by Fetch): fetch again
+
+  const int64_t expected = ref.size_bytes();
+  absl::Status last = absl::OkStatus();
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    if (attempt > 1) absl::SleepFor(options_.retry_pause * (attempt - 1));
+    int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return absl::UnavailableError(absl::StrCat(part, ": cannot open: ", std::strerror(errno)));
+    struct stat st;
+    int64_t have = ::fstat(fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+    if (have > expected) {  // not ours, or a different artifact: start over
+      if (::ftruncate(fd, 0) != 0) have = -1;
+      have = have < 0 ? -1 : 0;
+    }
+    if (have < 0) {
+      ::close(fd);
+      return absl::UnavailableError(absl::StrCat(part, ": cannot truncate: ", std::strerror(errno)));
+    }
+    if (have == expected && expected > 0) {
+      ::close(fd);
+      last = absl::OkStatus();
+      break;
+    }
+    if (have > 0) spdlog::info("event=artifact_resume sha256={} offset={} size={}", sha, have, expected);
+    int64_t at = have;
+    last = downloader.Download(sha, have, [&](int64_t offset, absl::string_view data, int64_t size_bytes) {
+      if (size_bytes != expected) {
+        return absl::DataLossError(absl::StrCat("artifact ", sha, ": coordinator says ", size_bytes,
+                                                " bytes, the job says ", expected));
+      }
+      if (offset != at) {
+        return absl::DataLossError(absl::StrCat("artifact ", sha, ": chunk at ", offset, ", expected ", at));
+      }
+      if (at + static_cast<int64_t>(data.size()) > expected) {
+        return absl::DataLossError(absl::StrCat("artifact ", sha, ": more bytes than its size ", expected));
+      }
+      size_t done = 0;
+      while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          return absl::ResourceExhaustedError(absl::StrCat(part, ": write failed: ", std::strerror(errno)));
+        }
+        done += static_cast<size_t>(n);
+      }
+      at += static_cast<int64_t>(data.size());
+      return absl::OkStatus();
+    });
+    if (last.ok() && ::fdatasync(fd) != 0) {
+      last = absl::UnavailableError(absl::StrCat(part, ": fsync failed: ", std::strerror(errno)));
+    }
+    ::close(fd);
+    if (last.ok()) break;
+    spdlog::warn("event=artifact_download_failed sha256={} attempt={} offset={} error=\"{}\"", sha, attempt, at,
+                 last.ToString());
+    if (last.code() == absl::StatusCode::kDataLoss) std::filesystem::remove(part, ec);
+    if (last.code() == absl::StatusCode::kOutOfRange) std::filesystem::remove(part, ec);  // offset beyond size
+    if (IsPermanent(last)) break;
+  }
+  if (!last.ok()) {
+    return absl::Status(last.code(), absl::StrCat("artifact ", sha, ": download failed: ", last.message()));
+  }
+
+  const int64_t got = FileSize(part);
+  if (got != expected) {
+    std::filesystem::remove(part, ec);
+    return absl::DataLossError(absl::StrCat("artifact ", sha, ": downloaded ", got, " bytes, expected ", expected));
+  }
+  auto actual = Sha256OfFile(part);
+  if (!actual.ok()) return actual.status();
+  if (*actual != sha) {
+    std::filesystem::remove(part, ec);
+    return absl::DataLossError(absl::StrCat("artifact ", sha, ": content hashes to ", *actual,
+                                            "; the download was corrupted (deleted, will fetch again)"));
+  }
+  if (::rename(part.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat(path, ": rename failed: ", std::strerror(errno)));
+  }
+  spdlog::info("event=artifact_cached sha256={} bytes={} path={}", sha, expected, path);
+  return path;
+}
+
+}  // namespace benchlab::agent::link
