@@ -236,6 +236,7 @@ absl::Status CoordinatorLink::RunSession() {
     absl::MutexLock l(&mu_);
     connected_ = true;
     ++stats_.sessions;
+    assigned_agent_id_ = in.hello_ack().agent_id();
     s->replay_end_seq = replay_end;
   }
   spdlog::info("event=link_connected target={} agent={} coordinator_version={} devices={} active_runs={} replay={}",
@@ -424,6 +425,11 @@ absl::Status CoordinatorLink::Download(const std::string& sha256, int64_t offset
 bool CoordinatorLink::connected() const {
   absl::MutexLock l(&mu_);
   return connected_;
+}
+
+std::string CoordinatorLink::assigned_agent_id() const {
+  absl::MutexLock l(&mu_);
+  return assigned_agent_id_;
 }
 
 absl::Status CoordinatorLink::last_session_status() const {

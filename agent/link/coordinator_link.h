@@ -120,6 +120,9 @@ class CoordinatorLink : public ArtifactDownloader {
   ArtifactDownloader* downloader() { return this; }
 
   bool connected() const;
+  // The identity the coordinator gave this agent in the last hello_ack (the certificate's
+  // CN under mTLS); empty before the first session.
+  std::string assigned_agent_id() const;
   // Status of the last ended session (or dial attempt); OK before any ended.
   absl::Status last_session_status() const;
   LinkStats stats() const;
@@ -150,6 +153,7 @@ class CoordinatorLink : public ArtifactDownloader {
   // Newest outbox seq the writer has been told about (SendRunEvent raises it).
   uint64_t outbox_hint_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status last_status_ ABSL_GUARDED_BY(mu_);
+  std::string assigned_agent_id_ ABSL_GUARDED_BY(mu_);
   LinkStats stats_ ABSL_GUARDED_BY(mu_);
   std::thread session_thread_;
 };

@@ -31,6 +31,7 @@ using ::benchlab::testing::BinPath;
 using ::benchlab::testing::ReadFile;
 using ::benchlab::testing::Subprocess;
 using ::benchlab::testing::TempDir;
+using ::benchlab::testing::WriteFile;
 
 std::string Sha256Hex(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -39,6 +40,34 @@ std::string Sha256Hex(const std::string& data) {
   std::string hex;
   for (unsigned int i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", md[i]);
   return hex;
+}
+
+void Openssl(const std::string& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), "openssl");
+  benchlab::testing::SpawnOptions o;
+  o.cwd = dir;
+  auto r = benchlab::testing::Run(args, o, absl::Seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate with CN `agent`
+// (made at test time; no key is committed).
+void MakeCerts(const std::string& dir, const std::string& agent) {
+  const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
+  auto req = [&](std::vector<std::string> tail) {
+    std::vector<std::string> a = {"req"};
+    a.insert(a.end(), ec.begin(), ec.end());
+    a.insert(a.end(), tail.begin(), tail.end());
+    return a;
+  };
+  Openssl(dir, req({"-x509", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=benchlab-test-ca"}));
+  ASSERT_TRUE(WriteFile(dir + "/server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"));
+  Openssl(dir, req({"-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"}));
+  Openssl(dir, {"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                "server.pem", "-days", "1", "-extfile", "server.ext"});
+  Openssl(dir, req({"-keyout", agent + ".key", "-out", agent + ".csr", "-subj", "/CN=" + agent}));
+  Openssl(dir, {"x509", "-req", "-in", agent + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", agent + ".pem", "-days", "1"});
 }
 
 // Polls `pred` (for Lab API state, which has no stream for it) until true or timeout.
@@ -252,6 +281,7 @@ TEST_F(AgentLinkTest, RunsAJobAndSurvivesACoordinatorKillWithoutLosingOrDoubling
   ASSERT_TRUE(link.Start().ok());
   ASSERT_TRUE(handler.WaitConnects(1)) << coordinator_->Output();
   EXPECT_TRUE(link.connected());
+  EXPECT_EQ(link.assigned_agent_id(), "host1");
 
   // Hello's phones show up in the Lab API, idle.
   ASSERT_TRUE(WaitUntil([&] {
@@ -325,6 +355,10 @@ TEST_F(AgentLinkTest, RunsAJobAndSurvivesACoordinatorKillWithoutLosingOrDoubling
   })) << coordinator_->Output();
   ASSERT_TRUE(WaitUntil([&] { return outbox->get()->size() == 0; }));
 
+  // An event applied before but whose ack was lost is sent again: acked, not re-applied.
+  ASSERT_TRUE(link.SendRunEvent(Event(b, 6, Lines(6, 2))).ok());
+  ASSERT_TRUE(WaitUntil([&] { return outbox->get()->size() == 0; }));
+
   grpc::ClientContext ctx;
   Deadline(&ctx);
   v1::GetResultsRequest req;
@@ -371,6 +405,50 @@ TEST_F(AgentLinkTest, SecondLinkWithTheSameIdentityIsRefusedWhileTheFirstIsLive)
   const absl::Time before = absl::Now();
   second.Stop();
   EXPECT_LT(absl::Now() - before, absl::Seconds(2));  // Stop is prompt
+}
+
+TEST(AgentLinkTlsTest, MutualTlsIdentityIsTheCertificatesCommonName) {
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(MakeCerts(dir.path(), "host7"));
+  ASSERT_TRUE(WriteFile(dir.path() + "/tokens", "t-admin admin alice\n"));
+  const int port = benchlab::testing::FreePort();
+  benchlab::testing::SpawnOptions so;
+  so.log_path = dir.path() + "/coordinator.log";
+  auto coordinator = Subprocess::Spawn(
+      {BinPath("benchlab-coordinator"), "--listen", absl::StrCat("127.0.0.1:", port), "--data-dir",
+       dir.path() + "/data", "--tls-cert", dir.path() + "/server.pem", "--tls-key", dir.path() + "/server.key",
+       "--client-ca", dir.path() + "/ca.pem", "--tokens-file", dir.path() + "/tokens"},
+      so);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
+  ASSERT_TRUE(benchlab::testing::WaitForPort(port, absl::Seconds(20))) << (*coordinator)->Output();
+
+  auto box = Outbox::Open(dir.path() + "/state");
+  ASSERT_TRUE(box.ok());
+  TestHandler handler;
+  LinkOptions o;
+  o.target = absl::StrCat("127.0.0.1:", port);
+  o.ca_file = dir.path() + "/ca.pem";
+  o.cert_file = dir.path() + "/host7.pem";
+  o.key_file = dir.path() + "/host7.key";
+  o.agent_id = "someone-else";  // ignored under mTLS
+  o.replay_jitter = absl::ZeroDuration();
+  CoordinatorLink link(o, &handler, box->get());
+  ASSERT_TRUE(link.Start().ok());
+  ASSERT_TRUE(handler.WaitConnects(1)) << (*coordinator)->Output();
+  EXPECT_EQ(link.assigned_agent_id(), "host7");
+
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFile(dir.path() + "/ca.pem");
+  auto lab = v1::Lab::NewStub(grpc::CreateChannel(o.target, grpc::SslCredentials(ssl)));
+  ASSERT_TRUE(WaitUntil([&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("authorization", "Bearer t-admin");
+    v1::ListDevicesResponse resp;
+    if (!lab->ListDevices(&ctx, v1::ListDevicesRequest(), &resp).ok()) return false;
+    return resp.devices_size() == 2 && resp.devices(0).info().device_id().rfind("host7/", 0) == 0;
+  }));
+  link.Stop();
 }
 
 TEST(CoordinatorLinkOptionsTest, PlaintextOnlyToLoopback) {
