@@ -1,0 +1,129 @@
+// One benchmark run on one phone, steps 3-7 of DESIGN.md "A run, step by step": install
+// the APK unless the same one is there, push the model unless it is there, start the
+// activity, follow logcat from just before the start, parse, stop the app, cool down.
+#ifndef BENCHLAB_AGENT_RUN_BENCHMARK_RUNNER_H_
+#define BENCHLAB_AGENT_RUN_BENCHMARK_RUNNER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "agent/adb/adb_cancel.h"
+#include "agent/adb/adb_client.h"
+#include "benchlab/v1/common.pb.h"
+#include "benchlab/v1/metrics.pb.h"
+#include "common/benchmark_parser.h"
+
+namespace benchlab::agent {
+
+inline constexpr char kBenchmarkPackage[] = "org.tensorflow.lite.benchmark";
+inline constexpr char kBenchmarkActivity[] = ".BenchmarkModelActivity";
+inline constexpr char kRemoteModelDir[] = "/data/local/tmp/benchlab";
+
+struct RunRequest {
+  std::string serial;
+  std::string apk_path;      // local file
+  std::string apk_sha256;    // lower-case hex of apk_path's content
+  std::string model_path;    // local file
+  std::string model_sha256;  // lower-case hex; names the file on the phone
+  uint64_t model_size_bytes = 0;
+  // Tool arguments without --graph ("--num_threads=4", ...). Each is checked again with
+  // CheckToolArg; one bad argument fails the run as BAD_FLAG before anything reaches the phone.
+  std::vector<std::string> args;
+  // The whole run, install to result. DeadlineExceeded on the way ends it as TIMED_OUT.
+  absl::Duration timeout = absl::Minutes(10);
+  // After the run: wait until the battery is below cooldown_below_c (when > 0), for at
+  // most cooldown_max; with cooldown_below_c == 0 simply pause cooldown_max.
+  absl::Duration cooldown_max = absl::ZeroDuration();
+  double cooldown_below_c = 0;
+  // After a failure line the tool may print a few more evidence lines; read this long.
+  absl::Duration evidence_grace = absl::Milliseconds(300);
+};
+
+// How long each step took; skipped steps report the check's cost.
+struct StepTimings {
+  bool install_skipped = false;
+  bool push_skipped = false;
+  absl::Duration install = absl::ZeroDuration();
+  absl::Duration push = absl::ZeroDuration();
+  absl::Duration start = absl::ZeroDuration();     // am start returned
+  absl::Duration run = absl::ZeroDuration();       // am start to the end of the result
+  absl::Duration cooldown = absl::ZeroDuration();
+  absl::Duration total = absl::ZeroDuration();
+};
+
+struct RunOutcome {
+  // DONE, FAILED or CANCELLED.
+  benchlab::v1::RunState state = benchlab::v1::RUN_STATE_FAILED;
+  benchlab::v1::ErrorClass error_class = benchlab::v1::ERROR_CLASS_UNSPECIFIED;
+  std::string error_message;       // one sentence a person can act on
+  std::vector<std::string> evidence;  // the lines that show why (tool E/F lines, adb output)
+  benchlab::v1::BenchmarkMetrics metrics;  // set when DONE
+  BenchmarkResult parsed;          // everything the parser saw
+  StepTimings timings;
+};
+
+// Called from the runner's threads; must return quickly (queue, don't block).
+struct RunObserver {
+  std::function<void(benchlab::v1::RunState)> on_state;  // INSTALLING, PUSHING, RUNNING
+  // The benchmark process's raw logcat lines, in batches (threadtime layout).
+  std::function<void(std::vector<std::string>)> on_log_lines;
+  // Metrics so far, each time a phase's stats land.
+  std::function<void(const benchlab::v1::BenchmarkMetrics&)> on_partial_metrics;
+};
+
+// One object per run. Threads: Run() blocks its caller and uses one extra thread for
+// logcat; Cancel() may be called from any thread. Several runners may run at once on
+// different phones sharing one AdbClient.
+class BenchmarkRunner {
+ public:
+  explicit BenchmarkRunner(adb::AdbClient* adb) : adb_(adb) {}
+  BenchmarkRunner(const BenchmarkRunner&) = delete;
+  BenchmarkRunner& operator=(const BenchmarkRunner&) = delete;
+
+  // Runs `request` once. Never returns an error status: every failure is a classified
+  // RunOutcome (install_failed, push_failed, model_missing, bad_flag, app_crashed,
+  // timed_out, device_lost, adb_unavailable, ...) with its evidence lines.
+  RunOutcome Run(const RunRequest& request, const RunObserver& observer);
+
+  // Ends a Run() in progress (or the next one) as CANCELLED: the app is force-stopped.
+  void Cancel();
+
+  // The `am start` command line for `args` (already checked) and the model's path on
+  // the phone. The whole argument string is one shell word.
+  static std::string StartCommand(const std::string& remote_model,
+                                  const std::vector<std::string>& args);
+  static std::string RemoteModelPath(const std::string& model_sha256);
+
+ private:
+  struct Watch;  // state shared with the logcat thread (benchmark_runner.cc)
+
+  bool cancelled() const;
+  // Turns a failed adb call into an outcome: adb_unavailable when the server is gone,
+  // device_lost when the phone is, timed_out past the deadline, else `step_error`.
+  void ClassifyAdbFailure(const absl::Status& status, const RunRequest& request,
+                          absl::Time deadline, benchlab::v1::ErrorClass step_error,
+                          absl::string_view what, RunOutcome* out);
+  absl::Status EnsureApk(const RunRequest& request, absl::Time deadline, RunOutcome* out);
+  absl::Status EnsureModel(const RunRequest& request, absl::Time deadline, RunOutcome* out);
+  void StartAndWatch(const RunRequest& request, const RunObserver& observer, absl::Time deadline,
+                     RunOutcome* out);
+  void CoolDown(const RunRequest& request, RunOutcome* out);
+  // Waits up to `d` unless cancelled; true when cancelled.
+  bool SleepUnlessCancelled(absl::Duration d);
+
+  adb::AdbClient* adb_;
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  adb::AdbCancel* logcat_cancel_ ABSL_GUARDED_BY(mu_) = nullptr;  // while logcat runs
+};
+
+}  // namespace benchlab::agent
+
+#endif  // BENCHLAB_AGENT_RUN_BENCHMARK_RUNNER_H_

@@ -1,0 +1,276 @@
+// The agent's run on simulated phones through Debian's real adb server: install + push +
+// start + logcat + parse, the skips on a second run, every devsim fault's error class,
+// a phone unplugged mid-run, and the debounced device list.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "agent/adb/adb_client.h"
+#include "agent/run/benchmark_runner.h"
+#include "agent/run/device_tracker.h"
+#include "common/sha256.h"
+#include "tests/support/devsim_lab.h"
+#include "tests/support/paths.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace benchlab::agent {
+namespace {
+
+namespace v1 = benchlab::v1;
+using testing::DevsimLab;
+using testing::TempDir;
+
+RunObserver OnState(std::function<void(v1::RunState)> f) {
+  RunObserver o;
+  o.on_state = std::move(f);
+  return o;
+}
+
+class AgentRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto lab = DevsimLab::Start({.phones = 2, .extra = {}, .log_path = dir_.path() + "/devsim.log"});
+    ASSERT_TRUE(lab.ok()) << lab.status();
+    lab_ = std::move(*lab);
+    adb_ = adb::AdbClient::ConnectLocal({.port = lab_->adb_port()});
+    apk_ = dir_.path() + "/benchmark.apk";
+    model_ = dir_.path() + "/model.tflite";
+    auto made = testing::Run({testing::BinPath("benchlab-devsim"), "--make-apk", apk_,
+                              "--make-model", model_, "--model-mb", "8"});
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+  }
+
+  RunRequest Request(int phone, absl::Duration timeout = absl::Seconds(30)) {
+    auto apk = Sha256File(apk_);
+    auto model = Sha256File(model_);
+    EXPECT_TRUE(apk.ok() && model.ok());
+    return RunRequest{.serial = lab_->Serial(phone),
+                      .apk_path = apk_,
+                      .apk_sha256 = apk->sha256,
+                      .model_path = model_,
+                      .model_sha256 = model->sha256,
+                      .model_size_bytes = model->size_bytes,
+                      .args = {"--num_threads=4"},
+                      .timeout = timeout};
+  }
+
+  RunOutcome RunOnce(const RunRequest& request, const RunObserver& observer = {}) {
+    BenchmarkRunner runner(adb_.get());
+    return runner.Run(request, observer);
+  }
+
+  void SetFault(int phone, const std::string& fault) {
+    auto r = lab_->Control(absl::StrCat("fault ", phone, " ", fault));
+    ASSERT_TRUE(r.ok() && absl::StartsWith(*r, "ok")) << (r.ok() ? *r : r.status().ToString());
+  }
+
+  TempDir dir_;
+  std::unique_ptr<DevsimLab> lab_;
+  std::unique_ptr<adb::AdbClient> adb_;
+  std::string apk_;
+  std::string model_;
+};
+
+TEST_F(AgentRunnerTest, CleanRunInstallsPushesAndParsesTheResult) {
+  std::vector<v1::RunState> states;
+  int raw_lines = 0;
+  RunObserver observer{
+      .on_state = [&](v1::RunState s) { states.push_back(s); },
+      .on_log_lines = [&](std::vector<std::string> lines) { raw_lines += lines.size(); },
+      .on_partial_metrics = nullptr};
+  RunOutcome o = RunOnce(Request(0), observer);
+  ASSERT_EQ(o.state, v1::RUN_STATE_DONE) << o.error_message;
+  EXPECT_FALSE(o.timings.install_skipped);
+  EXPECT_FALSE(o.timings.push_skipped);
+  EXPECT_EQ(states, (std::vector<v1::RunState>{v1::RUN_STATE_INSTALLING, v1::RUN_STATE_PUSHING,
+                                                v1::RUN_STATE_RUNNING}));
+  EXPECT_GT(o.metrics.count(), 0);
+  EXPECT_GT(o.metrics.avg_us(), 0);
+  EXPECT_GT(o.metrics.init_us(), 0);
+  EXPECT_GT(o.metrics.inference_avg_us(), 0);
+  EXPECT_GT(o.metrics.memory_overall_mb(), 0);
+  EXPECT_GT(raw_lines, 5) << "the run's raw lines reach the observer";
+  // The tool saw exactly the arguments we sent, with the model at its hashed path.
+  EXPECT_TRUE(absl::StrContains(o.parsed.args, "--num_threads=4")) << o.parsed.args;
+  EXPECT_TRUE(absl::StrContains(o.parsed.args, Request(0).model_sha256 + ".tflite"));
+  // The phone's log was followed, not cleared: lines from before the run are still there.
+  auto count = adb_->Shell(lab_->Serial(0), "logcat -d | wc -l", absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(count.ok());
+  EXPECT_GT(std::stoi(count->stdout_data), 20);
+}
+
+TEST_F(AgentRunnerTest, SecondRunSkipsInstallAndPushAndSavesTime) {
+  RunOutcome first = RunOnce(Request(0));
+  ASSERT_EQ(first.state, v1::RUN_STATE_DONE) << first.error_message;
+  RunOutcome second = RunOnce(Request(0));
+  ASSERT_EQ(second.state, v1::RUN_STATE_DONE) << second.error_message;
+  EXPECT_TRUE(second.timings.install_skipped);
+  EXPECT_TRUE(second.timings.push_skipped);
+  absl::Duration before = first.timings.install + first.timings.push;
+  absl::Duration after = second.timings.install + second.timings.push;
+  EXPECT_LT(after, before);
+  std::cout << "install+push: first " << absl::FormatDuration(before) << ", second "
+            << absl::FormatDuration(after) << " (saved " << absl::FormatDuration(before - after)
+            << ")\n";
+}
+
+TEST_F(AgentRunnerTest, ChangedApkIsInstalledAgain) {
+  ASSERT_EQ(RunOnce(Request(0)).state, v1::RUN_STATE_DONE);
+  RunRequest other = Request(0);
+  other.apk_sha256 = std::string(64, 'a');  // a different APK than the one installed
+  RunOutcome o = RunOnce(other);
+  ASSERT_EQ(o.state, v1::RUN_STATE_DONE) << o.error_message;
+  EXPECT_FALSE(o.timings.install_skipped);
+  EXPECT_TRUE(o.timings.push_skipped);
+}
+
+struct FaultCase {
+  const char* fault;
+  v1::ErrorClass expected;
+};
+
+TEST_F(AgentRunnerTest, EveryToolFaultGivesItsErrorClassWithinItsDeadline) {
+  const FaultCase cases[] = {
+      {"graph-missing", v1::ERROR_CLASS_MODEL_MISSING},
+      {"invalid-flag", v1::ERROR_CLASS_BAD_FLAG},
+      {"crash", v1::ERROR_CLASS_APP_CRASHED},
+      {"bad-model", v1::ERROR_CLASS_MODEL_INVALID},
+      {"hang", v1::ERROR_CLASS_TIMED_OUT},
+  };
+  const absl::Duration timeout = absl::Seconds(4);
+  for (const FaultCase& c : cases) {
+    SetFault(1, c.fault);
+    const absl::Time t0 = absl::Now();
+    RunOutcome o = RunOnce(Request(1, timeout));
+    const absl::Duration took = absl::Now() - t0;
+    EXPECT_EQ(o.state, v1::RUN_STATE_FAILED) << c.fault;
+    EXPECT_EQ(o.error_class, c.expected)
+        << c.fault << ": " << v1::ErrorClass_Name(o.error_class) << " " << o.error_message;
+    EXPECT_FALSE(o.evidence.empty()) << c.fault << ": the lines that show why";
+    EXPECT_FALSE(o.error_message.empty()) << c.fault;
+    EXPECT_LT(took, timeout + absl::Seconds(3)) << c.fault;
+  }
+  SetFault(1, "none");
+  EXPECT_EQ(RunOnce(Request(1)).state, v1::RUN_STATE_DONE) << "the phone recovers";
+}
+
+TEST_F(AgentRunnerTest, HostileArgumentsAreRefusedBeforeAnythingReachesThePhone) {
+  for (std::string hostile : {"--foo=$(reboot)", "--foo=`id`", "--a=1;reboot", "--a='x'",
+                              "--a=1\nreboot", "--graph=/sdcard/other.tflite"}) {
+    RunRequest r = Request(0);
+    r.args.push_back(hostile);
+    int states = 0;
+    RunOutcome o = RunOnce(r, OnState([&](v1::RunState) { ++states; }));
+    EXPECT_EQ(o.error_class, v1::ERROR_CLASS_BAD_FLAG) << hostile;
+    EXPECT_EQ(states, 0) << "no step started for " << hostile;
+  }
+  auto installed = adb_->Shell(lab_->Serial(0), "pm path org.tensorflow.lite.benchmark",
+                               absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(installed.ok());
+  EXPECT_FALSE(absl::StrContains(installed->stdout_data, "package:")) << "nothing was installed";
+}
+
+TEST_F(AgentRunnerTest, UnpluggedPhoneEndsAsDeviceLostWhileTheOtherCompletes) {
+  // Phone 0 runs long enough to be unplugged in the middle.
+  lab_.reset();
+  auto lab = DevsimLab::Start({.phones = 2, .run_seconds = 4, .extra = {}, .log_path = dir_.path() + "/devsim2.log"});
+  ASSERT_TRUE(lab.ok()) << lab.status();
+  lab_ = std::move(*lab);
+  adb_ = adb::AdbClient::ConnectLocal({.port = lab_->adb_port()});
+
+  absl::Notification running;
+  RunOutcome lost, kept;
+  std::thread t0([&] {
+    lost = RunOnce(Request(0), OnState([&](v1::RunState s) {
+                     if (s == v1::RUN_STATE_RUNNING) running.Notify();
+                   }));
+  });
+  std::thread t1([&] { kept = RunOnce(Request(1)); });
+  ASSERT_TRUE(running.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  absl::SleepFor(absl::Milliseconds(1500));  // into the benchmark itself
+  auto r = lab_->Control("unplug 0");
+  ASSERT_TRUE(r.ok()) << r.status();
+  const absl::Time unplugged = absl::Now();
+  t0.join();
+  const absl::Duration noticed = absl::Now() - unplugged;
+  t1.join();
+  EXPECT_EQ(lost.state, v1::RUN_STATE_FAILED);
+  EXPECT_EQ(lost.error_class, v1::ERROR_CLASS_DEVICE_LOST) << lost.error_message;
+  EXPECT_LT(noticed, absl::Seconds(10));
+  EXPECT_EQ(kept.state, v1::RUN_STATE_DONE) << kept.error_message;
+}
+
+TEST_F(AgentRunnerTest, CancelStopsTheRunAndTheApp) {
+  SetFault(0, "hang");
+  BenchmarkRunner runner(adb_.get());
+  absl::Notification running;
+  std::thread canceller([&] {
+    running.WaitForNotification();
+    absl::SleepFor(absl::Milliseconds(500));
+    runner.Cancel();
+  });
+  const absl::Time t0 = absl::Now();
+  RunOutcome o = runner.Run(Request(0, absl::Seconds(60)),
+                            OnState([&](v1::RunState s) {
+                              if (s == v1::RUN_STATE_RUNNING) running.Notify();
+                            }));
+  canceller.join();
+  EXPECT_EQ(o.state, v1::RUN_STATE_CANCELLED);
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(20));
+  auto pid = adb_->Shell(lab_->Serial(0), "pidof org.tensorflow.lite.benchmark",
+                         absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(pid.ok());
+  EXPECT_NE(pid->exit_code, 0) << "the app was force-stopped: " << pid->stdout_data;
+}
+
+TEST_F(AgentRunnerTest, TrackerReportsUnplugAndReplugOnceSettled) {
+  absl::Mutex mu;
+  std::vector<std::string> events;
+  DeviceTracker tracker(
+      adb_.get(),
+      [&](const adb::AdbDevice& d, bool removed) {
+        absl::MutexLock lock(&mu);
+        events.push_back(absl::StrCat(d.serial, " ", removed ? "removed" : d.state));
+      },
+      {.settle = absl::Milliseconds(500), .resync = absl::Seconds(1)});
+  tracker.Start();
+  ASSERT_TRUE(tracker.WaitForFirstSnapshot(absl::Seconds(10)));
+  EXPECT_EQ(tracker.Current().size(), 2u);
+  // Waits until `event` has been reported `times` times.
+  auto wait_for = [&](const std::string& event, int times = 1) {
+    absl::MutexLock lock(&mu);
+    auto seen = [&] {
+      int n = 0;
+      for (const std::string& e : events) n += e == event;
+      return n >= times;
+    };
+    return mu.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(20));
+  };
+  ASSERT_TRUE(lab_->Control("unplug 1").ok());
+  const std::string serial = lab_->Serial(1);
+  // adb keeps a network phone it lost as "offline" (or drops it); either is reported once.
+  bool gone = wait_for(serial + " offline") || wait_for(serial + " removed");
+  EXPECT_TRUE(gone);
+  ASSERT_TRUE(lab_->Control("plug 1").ok());
+  ASSERT_TRUE(lab_->Reconnect(1).ok());
+  EXPECT_TRUE(wait_for(serial + " device", 2));
+  tracker.Stop();
+  absl::MutexLock lock(&mu);
+  int reported_device = 0;
+  for (const std::string& e : events) reported_device += e == serial + " device";
+  EXPECT_EQ(reported_device, 2) << "once at start, once after the re-plug";
+}
+
+}  // namespace
+}  // namespace benchlab::agent
