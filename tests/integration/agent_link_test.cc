@@ -105,7 +105,10 @@ class TestHandler : public LinkHandler {
     assignments_.push_back(a);
   }
   void OnCancel(const v1::CancelRun&) override {}
-  void OnLogSubscription(const v1::LogSubscription&) override {}
+  void OnLogSubscription(const v1::LogSubscription& sub) override {
+    absl::MutexLock l(&mu_);
+    subscriptions_.push_back(sub);
+  }
   void OnConnectionChange(bool connected) override {
     absl::MutexLock l(&mu_);
     connected_ = connected;
@@ -128,6 +131,15 @@ class TestHandler : public LinkHandler {
     auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return connected_ && connects_ >= n; };
     return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
   }
+  // Waits until the coordinator asked for (enable) or stopped `serial`'s logcat.
+  bool WaitSubscription(const std::string& serial, bool enable, absl::Duration timeout = absl::Seconds(20)) {
+    absl::MutexLock l(&mu_);
+    auto seen = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                         [&](const v1::LogSubscription& s) { return s.serial() == serial && s.enable() == enable; });
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&seen), timeout);
+  }
   bool WaitDisconnected(absl::Duration timeout = absl::Seconds(20)) {
     absl::MutexLock l(&mu_);
     auto down = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !connected_; };
@@ -138,6 +150,7 @@ class TestHandler : public LinkHandler {
   absl::Mutex mu_;
   std::vector<v1::ActiveRun> active_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::RunAssignment> assignments_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::LogSubscription> subscriptions_ ABSL_GUARDED_BY(mu_);
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   int connects_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -405,6 +418,57 @@ TEST_F(AgentLinkTest, SecondLinkWithTheSameIdentityIsRefusedWhileTheFirstIsLive)
   const absl::Time before = absl::Now();
   second.Stop();
   EXPECT_LT(absl::Now() - before, absl::Seconds(2));  // Stop is prompt
+}
+
+TEST_F(AgentLinkTest, DeviceUpdatesAndSubscribedLogsGoLiveAndAreDroppedWhileDisconnected) {
+  auto outbox = Outbox::Open(dir_.path() + "/state");
+  ASSERT_TRUE(outbox.ok());
+  TestHandler handler;
+  CoordinatorLink link(Options(), &handler, outbox->get());
+  ASSERT_TRUE(link.Start().ok());
+  ASSERT_TRUE(handler.WaitConnects(1));
+
+  v1::DeviceUpdate gone;
+  gone.mutable_device()->set_serial("phone-b");
+  gone.set_removed(true);
+  link.SendDeviceUpdate(gone);
+  ASSERT_TRUE(WaitUntil([&] {
+    for (const auto& d : Devices()) {
+      if (d.info().device_id() == "host1/phone-b") return d.state() == v1::DEVICE_STATE_OFFLINE;
+    }
+    return false;
+  }));
+
+  // A Lab client follows phone-a's logcat: the coordinator subscribes, the agent streams.
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::StreamLogsRequest req;
+  req.set_device_id("host1/phone-a");
+  auto reader = lab_->StreamLogs(&ctx, req);
+  ASSERT_TRUE(handler.WaitSubscription("phone-a", true));
+  v1::LogBatch batch;
+  batch.set_device_id("phone-a");
+  for (int i = 0; i < 3; ++i) {
+    auto* line = batch.add_lines();
+    line->set_tag("tflite");
+    line->set_priority(v1::LOG_PRIORITY_INFO);
+    line->set_message(absl::StrCat("log line ", i));
+  }
+  EXPECT_TRUE(link.SendLogs(batch));
+  std::vector<std::string> got;
+  v1::LogBatch in;
+  while (got.size() < 3 && reader->Read(&in)) {
+    for (const auto& l : in.lines()) got.push_back(l.message());
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"log line 0", "log line 1", "log line 2"}));
+  ctx.TryCancel();
+  (void)reader->Finish();
+
+  link.Stop();
+  EXPECT_FALSE(link.SendLogs(batch));  // never blocks; counted
+  link.SendDeviceUpdate(gone);
+  EXPECT_EQ(link.stats().log_batches_dropped, 1u);
+  EXPECT_EQ(link.stats().device_updates_dropped, 1u);
 }
 
 TEST(AgentLinkTlsTest, MutualTlsIdentityIsTheCertificatesCommonName) {
