@@ -301,13 +301,33 @@ void CoordinatorLink::WriterLoop(Session* s) {
   const absl::Duration pace =
       options_.replay_events_per_s > 0 ? absl::Seconds(1) / options_.replay_events_per_s : absl::ZeroDuration();
   bool ok = true;
+  // Events written on this session and not yet seen acknowledged, oldest first.
+  std::deque<std::pair<uint64_t, absl::Time>> awaiting_ack;
   while (ok) {
+    if (!awaiting_ack.empty()) {
+      std::vector<OutboxEntry> oldest = outbox_->UnackedAfter(0, 1);
+      while (!awaiting_ack.empty() && (oldest.empty() || awaiting_ack.front().first < oldest[0].seq)) {
+        awaiting_ack.pop_front();
+      }
+      if (!awaiting_ack.empty() && absl::Now() - awaiting_ack.front().second > options_.ack_timeout) {
+        spdlog::warn("event=link_ack_timeout target={} event_id={} waited_s={:.0f} action=redial", options_.target,
+                     oldest[0].event.event_id(), absl::ToDoubleSeconds(absl::Now() - awaiting_ack.front().second));
+        absl::MutexLock l(&mu_);
+        ++stats_.ack_timeouts;
+        ok = false;
+        break;
+      }
+    }
     std::vector<v1::DeviceUpdate> updates;
     std::vector<v1::LogBatch> logs;
     uint64_t sent_seq, hint;
     {
       absl::MutexLock l(&mu_);
-      mu_.Await(absl::Condition(&should_wake));
+      if (awaiting_ack.empty()) {
+        mu_.Await(absl::Condition(&should_wake));
+      } else if (!mu_.AwaitWithTimeout(absl::Condition(&should_wake), options_.ack_timeout / 4)) {
+        continue;  // only time passed: check the acks again
+      }
       if (over()) break;
       while (!s->device_updates.empty()) {
         updates.push_back(std::move(s->device_updates.front()));
@@ -339,6 +359,7 @@ void CoordinatorLink::WriterLoop(Session* s) {
         *m.mutable_run_event() = std::move(e.event);
         if (!(ok = s->stream->Write(m))) break;
         ++written;
+        awaiting_ack.emplace_back(e.seq, absl::Now());
         absl::MutexLock l(&mu_);
         s->sent_seq = e.seq;
         ++stats_.events_sent;

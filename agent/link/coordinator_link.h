@@ -64,6 +64,10 @@ struct LinkOptions {
   // coordinator. Events added after the session started are sent unpaced (but in order).
   absl::Duration replay_jitter = absl::Seconds(2);
   int replay_events_per_s = 200;
+  // A run event written on a session and not acknowledged within this time ends that
+  // session (the coordinator acks only what it applied; e.g. its store failed); the
+  // redial replays the outbox in order.
+  absl::Duration ack_timeout = absl::Seconds(60);
   // Log batches queued while the stream is busy; beyond it SendLogs drops.
   size_t max_queued_log_batches = 256;
   // Deadline of one DownloadArtifact call (it waits for the coordinator to be reachable).
@@ -79,6 +83,7 @@ struct LinkStats {
   uint64_t events_sent = 0;         // RunEvents written (replays included)
   uint64_t acks_received = 0;       // event ids acknowledged
   uint64_t log_batches_dropped = 0;
+  uint64_t ack_timeouts = 0;        // sessions ended because an event stayed unacknowledged
   uint64_t device_updates_dropped = 0;
 };
 
