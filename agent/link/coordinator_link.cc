@@ -82,6 +82,24 @@ CoordinatorLink::CoordinatorLink(LinkOptions options, LinkHandler* handler, Outb
 CoordinatorLink::~CoordinatorLink() { Stop(); }
 
 absl::Status CoordinatorLink::Start() {
+  {
+    // Claimed first: creds_ and download_channel_ are written only by the one Start that
+    // succeeds, before any thread reads them.
+    absl::MutexLock l(&mu_);
+    if (started_) return absl::FailedPreconditionError("coordinator link: already started");
+    started_ = true;
+  }
+  absl::Status st = Configure();
+  if (!st.ok()) {
+    absl::MutexLock l(&mu_);
+    started_ = false;
+    return st;
+  }
+  session_thread_ = std::thread([this] { SessionLoop(); });
+  return absl::OkStatus();
+}
+
+absl::Status CoordinatorLink::Configure() {
   if (options_.target.empty()) return absl::InvalidArgumentError("coordinator link: no target (host:port)");
   if (options_.insecure) {
     if (!IsLoopbackTarget(options_.target)) {
@@ -115,10 +133,6 @@ absl::Status CoordinatorLink::Start() {
     args.SetMaxReceiveMessageSize(16 << 20);
     download_channel_ = grpc::CreateCustomChannel(options_.target, creds_, args);
   }
-  absl::MutexLock l(&mu_);
-  if (started_) return absl::FailedPreconditionError("coordinator link: already started");
-  started_ = true;
-  session_thread_ = std::thread([this] { SessionLoop(); });
   return absl::OkStatus();
 }
 

@@ -134,6 +134,8 @@ class CoordinatorLink : public ArtifactDownloader {
 
  private:
   struct Session;
+  // Checks the options and builds the credentials and the download channel.
+  absl::Status Configure();
   void SessionLoop();
   // One dial + hello + read loop; returns the stream's final status.
   absl::Status RunSession();
