@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "agent/commands.h"
+#include "agent/daemon_command.h"
 
 namespace benchlab::agent {
 namespace {
@@ -40,13 +41,17 @@ std::vector<std::string> JoinFlagValues(int argc, const char* const* argv) {
 }  // namespace
 
 int RunAgentCli(int argc, const char* const* argv, const AgentIo& io) {
-  CLI::App app{"benchlab-agent: runs TensorFlow Lite benchmarks on this host's phones",
-               "benchlab-agent"};
+  CLI::App app{
+      "benchlab-agent: runs TensorFlow Lite benchmarks on this host's phones.\n"
+      "Without a command it is the daemon: it dials the coordinator and runs what it assigns.",
+      "benchlab-agent"};
   app.footer(kFooter);
   app.require_subcommand(0, 1);
   CommonOptions common;
   app.add_option("--adb-port", common.adb_port,
                  "The host's adb server port (default: $ANDROID_ADB_SERVER_PORT, else 5037)");
+  DaemonFlags daemon;
+  AddDaemonOptions(app, &daemon);
   int exit_code = kExitOk;
   for (CommandRegistrar add : kCommands) add(app, common, io, &exit_code);
   std::vector<std::string> args = JoinFlagValues(argc, argv);
@@ -63,11 +68,7 @@ int RunAgentCli(int argc, const char* const* argv, const AgentIo& io) {
             << "Run 'benchlab-agent --help' for usage.\n";
     return kExitUsage;
   }
-  if (app.get_subcommands().empty()) {
-    // TODO(issue 4): the daemon (dial-out to the coordinator) runs here.
-    *io.err << "benchlab-agent: name a command (devices, bench); see --help\n";
-    return kExitUsage;
-  }
+  if (app.get_subcommands().empty()) return RunDaemon(daemon, common.adb_port, io);
   return exit_code;
 }
 

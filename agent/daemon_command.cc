@@ -1,0 +1,75 @@
+// The daemon's command line (benchlab-agent with no command): options, then run until
+// SIGINT/SIGTERM.
+#include "agent/daemon_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <ostream>
+
+#include "agent/daemon.h"
+#include "spdlog/spdlog.h"
+
+namespace benchlab::agent {
+
+constexpr char kAgentVersion[] = "0.2.0";
+
+void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
+  app.add_option("--coordinator", f->coordinator, "Coordinator address HOST:PORT")
+      ->envname("BENCHLAB_COORDINATOR");
+  app.add_option("--name", f->name,
+                 "This agent's id (honoured by an --insecure coordinator; with mTLS the "
+                 "certificate's CN is the id). Default: the host name");
+  app.add_option("--state-dir", f->state_dir, "Outbox and artifact cache (default ./benchlab-agent-state)");
+  app.add_flag("--insecure", f->insecure, "Plaintext to a loopback coordinator (demos, tests)");
+  app.add_option("--tls-ca", f->tls_ca, "CA certificate that signed the coordinator's (PEM)");
+  app.add_option("--tls-cert", f->tls_cert, "This agent's client certificate (PEM)");
+  app.add_option("--tls-key", f->tls_key, "This agent's client key (PEM)");
+  app.add_option("--settle-ms", f->settle_ms, "How long a phone's change must hold before it is reported");
+  app.add_option("--replay-jitter-ms", f->replay_jitter_ms,
+                 "Random delay before replaying the outbox after a reconnect");
+  app.set_config("--config", "", "TOML/INI file with the same options (flags win)");
+}
+
+int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {
+  if (f.coordinator.empty()) {
+    *io.err << "benchlab-agent: --coordinator HOST:PORT (or BENCHLAB_COORDINATOR) is required; "
+               "or name a command (devices, bench); see --help\n";
+    return kExitUsage;
+  }
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  DaemonOptions options;
+  options.link.target = f.coordinator;
+  options.link.insecure = f.insecure;
+  options.link.ca_file = f.tls_ca;
+  options.link.cert_file = f.tls_cert;
+  options.link.key_file = f.tls_key;
+  options.link.agent_id = f.name.empty() ? host : f.name;
+  options.link.hostname = host;
+  options.link.version = kAgentVersion;
+  options.link.replay_jitter = absl::Milliseconds(f.replay_jitter_ms);
+  options.state_dir = f.state_dir;
+  options.adb_port = adb_port;
+  options.tracker.settle = absl::Milliseconds(f.settle_ms);
+
+  // Every thread inherits the blocked mask; this one waits for the signal.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  AgentDaemon daemon(options);
+  if (absl::Status s = daemon.Start(); !s.ok()) {
+    *io.err << "benchlab-agent: cannot start: " << s.message() << "\n";
+    return kExitDaemonFailed;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("event=stopping signal={}", sig);
+  daemon.Stop();
+  return kExitOk;
+}
+
+}  // namespace benchlab::agent
