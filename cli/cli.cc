@@ -2,7 +2,10 @@
 // usage errors) to benchlab's exit codes.
 #include "cli/cli.h"
 
+#include <algorithm>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -12,12 +15,39 @@ namespace benchlab::cli {
 namespace {
 
 constexpr CommandRegistrar kCommands[] = {
-    RegisterParseCommand,
+    RegisterParseCommand, RegisterDevicesCommand, RegisterAgentsCommand,
 };
 
 constexpr const char* kFooter =
-    "Exit codes: 0 ok, 1 the run (or request) failed, 2 usage error, 3 input unreadable,\n"
-    "4 nothing to report in the input.";
+    "Lab commands reach the coordinator at --coordinator (env BENCHLAB_COORDINATOR, default\n"
+    "127.0.0.1:7443) with --token (env BENCHLAB_TOKEN); TLS with --tls-ca, plaintext only to\n"
+    "loopback.\n"
+    "\n"
+    "Exit codes:\n"
+    "  0  ok\n"
+    "  1  failed: parse: the run failed; lab: another error from the coordinator (not found, ...)\n"
+    "  2  usage error (bad command line, plaintext to a non-loopback coordinator)\n"
+    "  3  parse: input unreadable; lab: coordinator unreachable or not answering in time\n"
+    "  4  parse: no benchmark output in the input; run: the job finished with failed or\n"
+    "     cancelled runs\n"
+    "  5  refused by the coordinator: bad or missing token, role too low, invalid request\n"
+    "     (e.g. a hostile --flag value)\n";
+
+// `--flag --num_threads=4`: CLI11 would read the second word as an option of its own, so
+// the pair is joined into `--flag=--num_threads=4` before parsing.
+std::vector<std::string> JoinFlagValues(int argc, const char* const* argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") {
+      for (; i < argc; ++i) args.emplace_back(argv[i]);
+      break;
+    }
+    if (arg == "--flag" && i + 1 < argc) arg = std::string("--flag=") + argv[++i];
+    args.push_back(std::move(arg));
+  }
+  return args;
+}
 
 }  // namespace
 
@@ -28,7 +58,10 @@ int RunCli(int argc, const char* const* argv, const CliIo& io) {
   int exit_code = kExitOk;
   for (CommandRegistrar add : kCommands) add(app, io, &exit_code);
   try {
-    app.parse(argc, argv);
+    // CLI11 takes the arguments in reverse order when given a vector.
+    std::vector<std::string> args = JoinFlagValues(argc, argv);
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     *io.out << app.help();
     return kExitOk;

@@ -15,6 +15,26 @@ using CommandRegistrar = void (*)(CLI::App& app, const CliIo& io, int* exit_code
 // `benchlab parse FILE|-`: a benchmark capture (logcat or native stdout) to a table or JSON.
 void RegisterParseCommand(CLI::App& app, const CliIo& io, int* exit_code);
 
+// Lab commands: they talk to a coordinator's Lab API (options in cli/lab_connection.h).
+// `benchlab devices`: phones with state, model, battery and queue.
+void RegisterDevicesCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab agents`: lab hosts.
+void RegisterAgentsCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab run MODEL --apk APK ...`: upload, submit, follow, results.
+void RegisterRunCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab jobs`: recent jobs.
+void RegisterJobsCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab job ID`: one job and its runs.
+void RegisterJobCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab results JOB`: per-device aggregates and per-run metrics.
+void RegisterResultsCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab compare A B`: change per device and metric, with the noise verdict.
+void RegisterCompareCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab logs DEVICE`: a phone's logcat through the coordinator.
+void RegisterLogsCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab cancel JOB`.
+void RegisterCancelCommand(CLI::App& app, const CliIo& io, int* exit_code);
+
 }  // namespace benchlab::cli
 
 #endif  // BENCHLAB_CLI_COMMANDS_H_

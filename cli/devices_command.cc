@@ -1,0 +1,63 @@
+// `benchlab devices [--json]`: ListDevices as a table (one row per phone) or JSON.
+#include <memory>
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/commands.h"
+#include "cli/lab_connection.h"
+#include "cli/lab_format.h"
+#include "cli/table.h"
+
+namespace benchlab::cli {
+namespace {
+
+namespace v1 = benchlab::v1;
+
+struct DevicesFlags {
+  LabOptions lab;
+  bool json = false;
+};
+
+int RunDevices(const DevicesFlags& flags, const CliIo& io) {
+  auto conn = LabConnection::Open(flags.lab);
+  if (!conn.ok()) return ReportUsageError("devices", conn.status().message(), io);
+  grpc::ClientContext ctx;
+  (*conn)->PrepareUnary(&ctx);
+  v1::ListDevicesResponse resp;
+  grpc::Status st = (*conn)->lab()->ListDevices(&ctx, v1::ListDevicesRequest(), &resp);
+  if (!st.ok()) return ReportRpcError(st, "devices", "listing devices", flags.lab, io);
+  if (flags.json) {
+    *io.out << ToJson(resp) << "\n";
+    return kExitOk;
+  }
+  Table table({"DEVICE", "STATE", "MODEL", "SOC", "ANDROID", "BATTERY", "TEMP", "QUEUE"});
+  for (const auto& d : resp.devices()) {
+    const v1::DeviceInfo& info = d.info();
+    std::string battery = info.battery_level_pct() < 0 ? "-" : absl::StrCat(info.battery_level_pct(), "%");
+    std::string temp = info.has_battery_temp() ? absl::StrFormat("%.1fC", info.battery_temp_c()) : "-";
+    std::string state = DeviceStateName(d.state());
+    if (info.adb_state() != "device" && !info.adb_state().empty()) absl::StrAppend(&state, " (", info.adb_state(), ")");
+    table.AddRow({info.device_id(), state, info.model().empty() ? "-" : info.model(),
+                  info.soc().empty() ? "-" : info.soc(), info.android_version().empty() ? "-" : info.android_version(),
+                  battery, temp, absl::StrCat(d.queue_length())});
+  }
+  if (table.empty()) {
+    *io.out << "no devices (no agent has reported a phone yet)\n";
+    return kExitOk;
+  }
+  *io.out << table.Render();
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterDevicesCommand(CLI::App& app, const CliIo& io, int* exit_code) {
+  auto flags = std::make_shared<DevicesFlags>();
+  CLI::App* cmd = app.add_subcommand("devices", "List the lab's phones: state, model, SoC, battery, queue");
+  cmd->add_flag("--json", flags->json, "print the ListDevices response as JSON");
+  AddLabOptions(cmd, &flags->lab);
+  cmd->callback([flags, io, exit_code] { *exit_code = RunDevices(*flags, io); });
+}
+
+}  // namespace benchlab::cli

@@ -1,0 +1,71 @@
+// How the lab commands reach a coordinator: the shared options (--coordinator, --token,
+// TLS files, deadline), the channel they make, and one place that turns a gRPC error into
+// a message a person can act on plus benchlab's exit code.
+#ifndef BENCHLAB_CLI_LAB_CONNECTION_H_
+#define BENCHLAB_CLI_LAB_CONNECTION_H_
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "benchlab/v1/lab.grpc.pb.h"
+#include "cli/cli.h"
+#include "grpcpp/grpcpp.h"
+
+namespace benchlab::cli {
+
+struct LabOptions {
+  std::string coordinator = "127.0.0.1:7443";  // HOST:PORT
+  std::string token;                            // sent as "authorization: Bearer <token>"
+  std::string tls_ca;                           // server CA (PEM); TLS when set
+  std::string tls_cert;                         // client certificate for mTLS (PEM)
+  std::string tls_key;                          // its key (PEM)
+  double rpc_timeout_s = 15;                    // deadline of every unary call
+};
+
+// Adds the options above to a lab subcommand (env BENCHLAB_COORDINATOR, BENCHLAB_TOKEN).
+void AddLabOptions(CLI::App* cmd, LabOptions* options);
+
+// True for 127.0.0.0/8, ::1 and localhost (with a port: "host:port", "[::1]:port").
+bool IsLoopbackAddress(absl::string_view host_port);
+
+// A channel to the coordinator and the per-call metadata. Cheap to make; one per command.
+class LabConnection {
+ public:
+  // InvalidArgument (a usage error) for plaintext to a non-loopback host, a client
+  // certificate without its key, or TLS files that cannot be read.
+  static absl::StatusOr<std::unique_ptr<LabConnection>> Open(const LabOptions& options);
+
+  benchlab::v1::Lab::Stub* lab() const { return stub_.get(); }
+  const LabOptions& options() const { return options_; }
+
+  // Adds the token and the unary deadline (--rpc-timeout) to `ctx`.
+  void PrepareUnary(grpc::ClientContext* ctx) const;
+  // Adds the token and, when `deadline` is not InfiniteFuture, that deadline (streams that
+  // last as long as the job or until the user stops them).
+  void PrepareStream(grpc::ClientContext* ctx, absl::Time deadline = absl::InfiniteFuture()) const;
+
+ private:
+  LabConnection(LabOptions options, std::shared_ptr<grpc::Channel> channel);
+  LabOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<benchlab::v1::Lab::Stub> stub_;
+};
+
+// Writes "benchlab <command>: <what>: <why and what to do>" to io.err and returns the exit
+// code: 3 unreachable (UNAVAILABLE, DEADLINE_EXCEEDED), 5 refused (UNAUTHENTICATED,
+// PERMISSION_DENIED, INVALID_ARGUMENT), 1 anything else.
+int ReportRpcError(const grpc::Status& status, absl::string_view command, absl::string_view what,
+                   const LabOptions& options, const CliIo& io);
+
+// Writes "benchlab <command>: <message>" and returns kExitUsage (an InvalidArgument from
+// LabConnection::Open or a local parse).
+int ReportUsageError(absl::string_view command, absl::string_view message, const CliIo& io);
+
+}  // namespace benchlab::cli
+
+#endif  // BENCHLAB_CLI_LAB_CONNECTION_H_

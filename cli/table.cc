@@ -1,0 +1,56 @@
+// Column widths are measured in bytes: fine for the ASCII the lab produces (ids, models,
+// numbers); a model name in another script only shifts its own row.
+#include "cli/table.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+
+namespace benchlab::cli {
+namespace {
+
+bool LooksNumeric(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+' && c != '%' &&
+        c != 'e') {
+      return false;
+    }
+  }
+  return absl::ascii_isdigit(static_cast<unsigned char>(s[0])) || s.size() > 1;
+}
+
+}  // namespace
+
+std::string Table::Render() const {
+  std::vector<size_t> widths(header_.size(), 0);
+  for (size_t c = 0; c < header_.size(); ++c) widths[c] = header_[c].size();
+  for (const auto& row : rows_) {
+    for (size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells, bool align_numbers) {
+    std::string text;
+    for (size_t c = 0; c < widths.size(); ++c) {
+      const std::string empty;
+      const std::string& cell = c < cells.size() ? cells[c] : empty;
+      if (c > 0) text += "  ";
+      size_t pad = widths[c] - std::min(widths[c], cell.size());
+      if (align_numbers && LooksNumeric(cell)) {
+        text.append(pad, ' ');
+        text += cell;
+      } else {
+        text += cell;
+        if (c + 1 < widths.size()) text.append(pad, ' ');
+      }
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out += text;
+    out += '\n';
+  };
+  line(header_, false);
+  for (const auto& row : rows_) line(row, true);
+  return out;
+}
+
+}  // namespace benchlab::cli
