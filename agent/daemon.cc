@@ -173,21 +173,24 @@ void AgentDaemon::Emit(const v1::RunAssignment& a, int* seq, v1::RunEvent event)
   }
 }
 
-void AgentDaemon::ReapFinishedRuns() {
+std::vector<std::unique_ptr<AgentDaemon::ActiveRunState>> AgentDaemon::TakeFinishedRuns() {
+  std::vector<std::unique_ptr<ActiveRunState>> done;
   for (auto it = runs_.begin(); it != runs_.end();) {
     if (it->second->finished) {
-      if (it->second->thread.joinable()) it->second->thread.join();
+      done.push_back(std::move(it->second));
       it = runs_.erase(it);
     } else {
       ++it;
     }
   }
+  return done;
 }
 
 void AgentDaemon::OnAssign(const v1::RunAssignment& assignment) {
+  std::vector<std::unique_ptr<ActiveRunState>> finished;
   absl::MutexLock lock(&mu_);
   if (stopping_) return;
-  ReapFinishedRuns();
+  finished = TakeFinishedRuns();  // joined when this returns, after the lock is released
   if (runs_.contains(assignment.run_id())) return;  // a re-sent assignment we already run
   auto run = std::make_unique<ActiveRunState>();
   run->assignment = assignment;
@@ -250,9 +253,16 @@ void AgentDaemon::Execute(ActiveRunState* run) {
       *e.mutable_result() = std::move(result);
       Emit(a, &seq, std::move(e));
     }
-    absl::MutexLock lock(&mu_);
-    run->finished = true;
   };
+  // Last thing the thread does: from here OnAssign may join it (it takes no lock after).
+  struct MarkFinished {
+    AgentDaemon* self;
+    ActiveRunState* run;
+    ~MarkFinished() {
+      absl::MutexLock lock(&self->mu_);
+      run->finished = true;
+    }
+  } mark_finished{this, run};
 
   // Artifacts first (host cache, else downloaded from the coordinator with resume).
   auto model = artifacts_->Fetch(a.model(), *link_->downloader());

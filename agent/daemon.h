@@ -57,7 +57,10 @@ class AgentDaemon : public link::LinkHandler {
     benchlab::v1::RunAssignment assignment;
     std::unique_ptr<BenchmarkRunner> runner;
     std::thread thread;
-    bool finished = false;
+    bool finished = false;  // guarded by mu_; set as the thread's last act
+    ~ActiveRunState() {
+      if (thread.joinable()) thread.join();
+    }
   };
 
   void InventoryLoop();
@@ -65,7 +68,8 @@ class AgentDaemon : public link::LinkHandler {
   void Execute(ActiveRunState* run);
   // Stores and sends one event of `a`'s run with the next event id.
   void Emit(const benchlab::v1::RunAssignment& a, int* seq, benchlab::v1::RunEvent event);
-  void ReapFinishedRuns() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes finished runs from runs_; the caller joins them (by destroying) outside mu_.
+  std::vector<std::unique_ptr<ActiveRunState>> TakeFinishedRuns() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const DaemonOptions options_;
   std::unique_ptr<adb::AdbClient> adb_;

@@ -15,7 +15,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-  if (path_.empty()) return;
+  // BENCHLAB_KEEP_TEST_DIRS=1 keeps logs and data of a test for a post-mortem.
+  if (path_.empty() || std::getenv("BENCHLAB_KEEP_TEST_DIRS") != nullptr) return;
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }

@@ -1,0 +1,324 @@
+// The whole lab as real processes: benchlab-coordinator, two hosts each with its own adb
+// server, devsim phones and a benchlab-agent, driven through the public Lab API (C++ and
+// Python). Faults are real: agents and the coordinator are killed with SIGKILL.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "common/sha256.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/support/lab_cluster.h"
+#include "tests/support/paths.h"
+#include "tests/support/subprocess.h"
+
+namespace benchlab {
+namespace {
+
+namespace v1 = benchlab::v1;
+using testing::LabCluster;
+
+void Deadline(grpc::ClientContext* ctx, absl::Duration d = absl::Seconds(30)) {
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + d));
+}
+
+v1::ArtifactRef Upload(v1::Lab::Stub& lab, const std::string& path, v1::ArtifactKind kind) {
+  auto digest = Sha256File(path);
+  EXPECT_TRUE(digest.ok());
+  std::string data;
+  {
+    FILE* f = fopen(path.c_str(), "rb");
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+    fclose(f);
+  }
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::UploadArtifactResponse response;
+  auto writer = lab.UploadArtifact(&ctx, &response);
+  v1::UploadArtifactRequest header;
+  header.mutable_header()->set_kind(kind);
+  header.mutable_header()->set_sha256(digest->sha256);
+  header.mutable_header()->set_size_bytes(static_cast<int64_t>(data.size()));
+  header.mutable_header()->set_name(path.substr(path.rfind('/') + 1));
+  writer->Write(header);
+  for (size_t off = 0; off < data.size(); off += 256 * 1024) {
+    v1::UploadArtifactRequest chunk;
+    chunk.set_chunk(data.substr(off, 256 * 1024));
+    writer->Write(chunk);
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return response.artifact();
+}
+
+class LabE2eTest : public ::testing::Test {
+ protected:
+  void StartLab(testing::LabClusterOptions options = {}) {
+    auto lab = LabCluster::Start(options);
+    ASSERT_TRUE(lab.ok()) << lab.status();
+    lab_ = std::move(*lab);
+    stub_ = lab_->Lab();
+    model_ = Upload(*stub_, lab_->model_path(), v1::ARTIFACT_KIND_MODEL);
+    apk_ = Upload(*stub_, lab_->apk_path(), v1::ARTIFACT_KIND_APK);
+  }
+
+  v1::JobSpec Spec(int repeats) {
+    v1::JobSpec spec;
+    spec.set_description("e2e");
+    spec.set_model_sha256(model_.sha256());
+    spec.set_apk_sha256(apk_.sha256());
+    spec.mutable_flags()->set_num_threads(2);
+    spec.mutable_selector()->set_all(true);
+    spec.set_repeats(repeats);
+    spec.set_timeout_s(60);
+    spec.set_retries(2);
+    return spec;
+  }
+
+  absl::StatusOr<v1::Job> Submit(const v1::JobSpec& spec) {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    v1::SubmitJobRequest req;
+    *req.mutable_spec() = spec;
+    v1::SubmitJobResponse resp;
+    grpc::Status s = stub_->SubmitJob(&ctx, req, &resp);
+    if (!s.ok()) {
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    }
+    return resp.job();
+  }
+
+  // Follows WatchJob until the job is finished; returns the last state of every run.
+  // `on_run` sees each update as it lands.
+  std::map<std::string, v1::Run> WatchUntilDone(
+      const std::string& job_id, absl::Duration timeout,
+      const std::function<void(const v1::Run&)>& on_run = nullptr) {
+    std::map<std::string, v1::Run> runs;
+    grpc::ClientContext ctx;
+    Deadline(&ctx, timeout);
+    v1::WatchJobRequest req;
+    req.set_job_id(job_id);
+    auto reader = stub_->WatchJob(&ctx, req);
+    v1::WatchJobResponse msg;
+    while (reader->Read(&msg)) {
+      for (const v1::Run& r : msg.runs()) {
+        runs[r.run_id()] = r;
+        if (on_run) on_run(r);
+      }
+      if (msg.job().finished_unix_ms() != 0) {
+        ctx.TryCancel();
+        break;
+      }
+    }
+    (void)reader->Finish();
+    return runs;
+  }
+
+  v1::GetJobResponse GetJob(const std::string& job_id) {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    v1::GetJobRequest req;
+    req.set_job_id(job_id);
+    v1::GetJobResponse resp;
+    EXPECT_TRUE(stub_->GetJob(&ctx, req, &resp).ok());
+    return resp;
+  }
+
+  std::unique_ptr<LabCluster> lab_;
+  std::unique_ptr<v1::Lab::Stub> stub_;
+  v1::ArtifactRef model_;
+  v1::ArtifactRef apk_;
+};
+
+TEST_F(LabE2eTest, TwoAgentsTwoPhonesThreeRepeatsGiveTwelveRunsWithMetrics) {
+  StartLab();
+  auto job = Submit(Spec(3));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->runs_total(), 12);
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(120));
+  ASSERT_EQ(runs.size(), 12u);
+  std::map<std::string, int> per_device;
+  for (const auto& [id, r] : runs) {
+    EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << id << " " << r.error_message();
+    EXPECT_GT(r.metrics().avg_us(), 0) << id;
+    EXPECT_GT(r.metrics().init_us(), 0) << id;
+    EXPECT_GT(r.timings().running_unix_ms(), 0) << id;
+    ++per_device[r.device_id()];
+  }
+  ASSERT_EQ(per_device.size(), 4u);
+  for (int h = 0; h < 2; ++h) {
+    for (int p = 0; p < 2; ++p) EXPECT_EQ(per_device[lab_->DeviceId(h, p)], 3);
+  }
+
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::GetResultsRequest req;
+  req.set_job_id(job->job_id());
+  req.set_include_raw_log(true);
+  v1::GetResultsResponse results;
+  ASSERT_TRUE(stub_->GetResults(&ctx, req, &results).ok());
+  ASSERT_EQ(results.devices_size(), 4);
+  for (const auto& d : results.devices()) {
+    EXPECT_EQ(d.runs_done(), 3) << d.device_id();
+    EXPECT_GT(d.aggregates_size(), 5) << d.device_id();
+  }
+  ASSERT_EQ(results.runs_size(), 12);
+  EXPECT_GT(results.runs(0).raw_log_size(), 5) << "the run's raw lines reached the coordinator";
+}
+
+TEST_F(LabE2eTest, HostileFlagsAreRefusedAndNothingIsScheduled) {
+  StartLab({.hosts = 1, .phones_per_host = 1});
+  for (std::string value : {"$(reboot)", "`id`", "1;reboot", "'x'", "1\nreboot", "a b"}) {
+    v1::JobSpec spec = Spec(1);
+    auto* extra = spec.mutable_flags()->add_extra();
+    extra->set_name("foo");
+    extra->set_value(value);
+    auto job = Submit(spec);
+    EXPECT_EQ(job.status().code(), absl::StatusCode::kInvalidArgument) << value;
+    EXPECT_TRUE(absl::StrContains(job.status().message(), "foo")) << job.status();
+  }
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::ListJobsResponse jobs;
+  ASSERT_TRUE(stub_->ListJobs(&ctx, {}, &jobs).ok());
+  EXPECT_EQ(jobs.jobs_size(), 0);
+}
+
+TEST_F(LabE2eTest, StreamLogsFollowsARunLive) {
+  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 2});
+  grpc::ClientContext ctx;
+  Deadline(&ctx, absl::Seconds(60));
+  v1::StreamLogsRequest req;
+  req.set_device_id(lab_->DeviceId(0, 0));
+  req.add_tags("tflite");
+  auto reader = stub_->StreamLogs(&ctx, req);
+  // The subscription reaches the agent asynchronously; give it a moment before the run.
+  absl::SleepFor(absl::Milliseconds(500));
+  auto job = Submit(Spec(1));
+  ASSERT_TRUE(job.ok()) << job.status();
+  v1::LogBatch batch;
+  bool saw_summary = false;
+  int lines = 0;
+  while (!saw_summary && reader->Read(&batch)) {
+    for (const v1::LogLine& l : batch.lines()) {
+      ++lines;
+      EXPECT_EQ(l.tag(), "tflite");
+      EXPECT_GT(l.time_unix_us(), 0);
+      if (absl::StrContains(l.message(), "Inference timings in us")) saw_summary = true;
+    }
+  }
+  ctx.TryCancel();
+  EXPECT_TRUE(saw_summary) << lines << " lines seen";
+  EXPECT_GT(lines, 5);
+}
+
+TEST_F(LabE2eTest, CompareTwoJobs) {
+  StartLab({.hosts = 1, .phones_per_host = 2});
+  auto a = Submit(Spec(3));
+  ASSERT_TRUE(a.ok());
+  WatchUntilDone(a->job_id(), absl::Seconds(90));
+  v1::JobSpec faster = Spec(3);
+  faster.mutable_flags()->set_num_threads(4);
+  auto b = Submit(faster);
+  ASSERT_TRUE(b.ok());
+  WatchUntilDone(b->job_id(), absl::Seconds(90));
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::CompareJobsRequest req;
+  req.set_baseline_job_id(a->job_id());
+  req.set_candidate_job_id(b->job_id());
+  v1::CompareJobsResponse resp;
+  ASSERT_TRUE(stub_->CompareJobs(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.devices_size(), 2);
+  for (const auto& d : resp.devices()) {
+    ASSERT_GT(d.metrics_size(), 0);
+    const auto& avg = d.metrics(0);
+    EXPECT_EQ(avg.metric(), "avg_us");
+    EXPECT_GT(avg.baseline().median(), 0);
+    EXPECT_NE(avg.change_pct(), 0) << "4 threads vs 2 changes the latency model";
+  }
+}
+
+TEST_F(LabE2eTest, AgentKilledMidRunIsRetriedAndNothingIsLostOrDoubled) {
+  StartLab({.hosts = 2, .phones_per_host = 1, .run_seconds = 3});
+  auto job = Submit(Spec(2));
+  ASSERT_TRUE(job.ok());
+  absl::Notification running_on_host0;
+  std::thread killer([&] {
+    if (!running_on_host0.WaitForNotificationWithTimeout(absl::Seconds(60))) return;
+    absl::SleepFor(absl::Milliseconds(800));
+    lab_->KillAgent(0);
+    absl::SleepFor(absl::Seconds(1));
+    ASSERT_TRUE(lab_->StartAgent(0).ok());
+  });
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(150), [&](const v1::Run& r) {
+    if (r.state() == v1::RUN_STATE_RUNNING && absl::StartsWith(r.device_id(), "host0/") &&
+        !running_on_host0.HasBeenNotified()) {
+      running_on_host0.Notify();
+    }
+  });
+  killer.join();
+  ASSERT_EQ(runs.size(), 4u);
+  int retried = 0;
+  for (const auto& [id, r] : runs) {
+    EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << id << " " << r.error_message();
+    retried += r.attempt() > 1;
+  }
+  EXPECT_GE(retried, 1) << "the run cut by the kill was tried again";
+  v1::GetJobResponse final_job = GetJob(job->job_id());
+  EXPECT_EQ(final_job.job().runs_done(), 4);
+  EXPECT_EQ(final_job.job().runs_failed(), 0);
+}
+
+TEST_F(LabE2eTest, CoordinatorRestartedMidJobCompletesTheJob) {
+  StartLab({.hosts = 2, .phones_per_host = 1, .run_seconds = 2});
+  auto job = Submit(Spec(3));
+  ASSERT_TRUE(job.ok());
+  // Let some runs finish, then kill the coordinator with work in flight.
+  const absl::Time t0 = absl::Now();
+  while (GetJob(job->job_id()).job().runs_done() < 1 && absl::Now() - t0 < absl::Seconds(60)) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  lab_->KillCoordinator();
+  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(lab_->StartCoordinator().ok());
+  stub_ = lab_->Lab();
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(150));
+  ASSERT_EQ(runs.size(), 6u);
+  for (const auto& [id, r] : runs) {
+    EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << id << " " << r.error_message();
+  }
+}
+
+TEST_F(LabE2eTest, PythonClientSubmitsAndWatchesAJob) {
+  StartLab({.hosts = 1, .phones_per_host = 2});
+  const std::string stubs = std::string(BENCHLAB_BIN_DIR) + "/../python";
+  testing::RunResult r = testing::Run(
+      {"/usr/bin/python3", std::string(BENCHLAB_SOURCE_DIR) + "/tests/e2e/python/lab_client.py",
+       "--coordinator", lab_->address(), "--stubs", stubs, "submit", "--model",
+       lab_->model_path(), "--apk", lab_->apk_path(), "--repeat", "2", "--threads", "2"},
+      {}, absl::Seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json doc = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.output;
+  EXPECT_EQ(doc["runs_total"], 4);
+  EXPECT_EQ(doc["runs_done"], 4);
+  ASSERT_EQ(doc["runs"].size(), 4u);
+  EXPECT_TRUE(doc["runs"][0]["metrics"].contains("avg_us")) << doc["runs"][0];
+  EXPECT_GT(doc["watch_messages"].get<int>(), 1) << "updates streamed, not one final answer";
+}
+
+}  // namespace
+}  // namespace benchlab

@@ -1,0 +1,129 @@
+// Processes of a test lab, started the way deploy/demo.sh starts them.
+#include "tests/support/lab_cluster.h"
+
+#include <csignal>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/support/paths.h"
+#include "tests/support/ports.h"
+
+namespace benchlab::testing {
+
+absl::StatusOr<std::unique_ptr<LabCluster>> LabCluster::Start(const LabClusterOptions& options) {
+  std::unique_ptr<LabCluster> lab(new LabCluster());
+  lab->options_ = options;
+  RunResult made = Run({BinPath("benchlab-devsim"), "--make-apk", lab->apk_path(), "--make-model",
+                        lab->model_path()});
+  if (made.exit_code != 0) return absl::InternalError("devsim --make-apk: " + made.output);
+  lab->coordinator_port_ = FreePort();
+  if (absl::Status s = lab->StartCoordinator(); !s.ok()) return s;
+  for (int h = 0; h < options.hosts; ++h) {
+    auto host = DevsimLab::Start({.phones = options.phones_per_host,
+                                  .run_seconds = options.run_seconds,
+                                  .extra = {},
+                                  .log_path = absl::StrCat(lab->dir(), "/devsim", h, ".log")});
+    if (!host.ok()) return host.status();
+    lab->hosts_.push_back(std::move(*host));
+    lab->agents_.emplace_back();
+    if (absl::Status s = lab->StartAgent(h); !s.ok()) return s;
+  }
+  if (absl::Status s = lab->WaitForIdleDevices(options.hosts * options.phones_per_host,
+                                               absl::Seconds(30));
+      !s.ok()) {
+    return s;
+  }
+  return lab;
+}
+
+LabCluster::~LabCluster() {
+  // Agents first, so they do not spend their last moments redialling.
+  for (auto& a : agents_) {
+    if (a) a->Signal(SIGTERM);
+  }
+  for (auto& a : agents_) {
+    if (a) (void)a->Wait(absl::Seconds(10));
+  }
+}
+
+std::string LabCluster::address() const { return absl::StrCat("127.0.0.1:", coordinator_port_); }
+
+std::string LabCluster::AgentName(int host) const { return absl::StrCat("host", host); }
+
+std::string LabCluster::DeviceId(int host, int phone) const {
+  return absl::StrCat(AgentName(host), "/", hosts_[host]->Serial(phone));
+}
+
+absl::Status LabCluster::StartCoordinator() {
+  std::vector<std::string> argv = {BinPath("benchlab-coordinator"), "--listen", address(),
+                                   "--data-dir", dir() + "/coordinator", "--insecure"};
+  argv.insert(argv.end(), options_.coordinator_extra.begin(), options_.coordinator_extra.end());
+  SpawnOptions spawn;
+  spawn.log_path = dir() + "/coordinator.log";
+  auto p = Subprocess::Spawn(argv, spawn);
+  if (!p.ok()) return p.status();
+  coordinator_ = std::move(*p);
+  if (!WaitForPort(coordinator_port_, absl::Seconds(15))) {
+    return absl::UnavailableError("the coordinator did not listen; see " + spawn.log_path);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LabCluster::StartAgent(int host) {
+  SpawnOptions spawn;
+  spawn.log_path = absl::StrCat(dir(), "/agent", host, ".log");
+  auto p = Subprocess::Spawn(
+      {BinPath("benchlab-agent"), "--coordinator", address(), "--insecure", "--name",
+       AgentName(host), "--adb-port", std::to_string(hosts_[host]->adb_port()), "--state-dir",
+       absl::StrCat(dir(), "/agent", host), "--settle-ms", "300", "--replay-jitter-ms", "200"},
+      spawn);
+  if (!p.ok()) return p.status();
+  agents_[host] = std::move(*p);
+  return absl::OkStatus();
+}
+
+void LabCluster::KillCoordinator() {
+  coordinator_->Signal(SIGKILL);
+  (void)coordinator_->Wait(absl::Seconds(10));
+}
+
+void LabCluster::KillAgent(int host) {
+  agents_[host]->Signal(SIGKILL);
+  (void)agents_[host]->Wait(absl::Seconds(10));
+}
+
+std::unique_ptr<benchlab::v1::Lab::Stub> LabCluster::Lab() const {
+  return benchlab::v1::Lab::NewStub(
+      grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+}
+
+absl::Status LabCluster::WaitForIdleDevices(int n, absl::Duration timeout) {
+  auto lab = Lab();
+  const absl::Time deadline = absl::Now() + timeout;
+  int idle = 0;
+  // The test waits for a state it cannot subscribe to (ListDevices has no stream); a
+  // short poll is the honest way to wait here.
+  while (absl::Now() < deadline) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    benchlab::v1::ListDevicesResponse r;
+    if (lab->ListDevices(&ctx, {}, &r).ok()) {
+      idle = 0;
+      for (const auto& d : r.devices()) idle += d.state() == benchlab::v1::DEVICE_STATE_IDLE;
+      if (idle >= n) return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("only ", idle, " of ", n, " phones idle"));
+}
+
+RunResult LabCluster::Cli(const std::vector<std::string>& args, absl::Duration timeout) const {
+  std::vector<std::string> argv = {BinPath("benchlab")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  SpawnOptions options;
+  options.env["BENCHLAB_COORDINATOR"] = address();
+  return Run(argv, options, timeout);
+}
+
+}  // namespace benchlab::testing
