@@ -29,6 +29,8 @@ constexpr absl::Duration kLogBatchAge = absl::Milliseconds(200);
 // so a run that timed out can still be cleaned up.
 constexpr absl::Duration kShortCall = absl::Seconds(5);
 constexpr absl::Duration kCooldownPoll = absl::Seconds(2);
+// Between two liveness probes after a failed step.
+constexpr absl::Duration kLivenessPause = absl::Milliseconds(500);
 
 // Tail of a capture kept for a timeout's evidence.
 constexpr size_t kTailLines = 20;
@@ -116,6 +118,19 @@ void BenchmarkRunner::ClassifyAdbFailure(const absl::Status& status, const RunRe
          absl::StrCat(what, ": phone ", request.serial, " went away (",
                       state.ok() ? *state : std::string(state.status().message()), ")"));
     return;
+  }
+  // A cut stream usually means the cable came out, yet adb may list the phone as
+  // "device" until it notices. Round trips through its shell, one now and one a moment
+  // later, are the real test.
+  for (int probe = 0; probe < 2; ++probe) {
+    if (probe > 0 && SleepUnlessCancelled(kLivenessPause)) break;
+    auto alive = adb_->Shell(request.serial, "echo alive", absl::Now() + kShortCall);
+    if (!alive.ok() || alive->stdout_data.find("alive") == std::string::npos) {
+      Fail(out, v1::ERROR_CLASS_DEVICE_LOST,
+           absl::StrCat(what, ": phone ", request.serial, " stopped answering (",
+                        alive.ok() ? "no echo" : std::string(alive.status().message()), ")"));
+      return;
+    }
   }
   if (absl::Now() >= deadline) {
     Fail(out, v1::ERROR_CLASS_TIMED_OUT,

@@ -165,6 +165,36 @@ TEST_F(AgentRunnerTest, EveryToolFaultGivesItsErrorClassWithinItsDeadline) {
   EXPECT_EQ(RunOnce(Request(1)).state, v1::RUN_STATE_DONE) << "the phone recovers";
 }
 
+TEST_F(AgentRunnerTest, ABrokenApkIsInstallFailedWithThePackageManagersReason) {
+  RunRequest r = Request(0);
+  r.apk_path = dir_.path() + "/broken.apk";
+  FILE* f = fopen(r.apk_path.c_str(), "w");
+  fputs("not a zip", f);
+  fclose(f);
+  r.apk_sha256 = std::string(64, 'b');
+  RunOutcome o = RunOnce(r);
+  EXPECT_EQ(o.error_class, v1::ERROR_CLASS_INSTALL_FAILED) << o.error_message;
+  EXPECT_TRUE(absl::StrContains(o.error_message, "INSTALL_PARSE_FAILED")) << o.error_message;
+}
+
+TEST_F(AgentRunnerTest, LinkFaultsEndAsDeviceLostWithinTheDeadline) {
+  for (const char* fault : {"disconnect", "unauthorized"}) {
+    SetFault(1, fault);
+    const absl::Time t0 = absl::Now();
+    RunOutcome o = RunOnce(Request(1, absl::Seconds(10)));
+    EXPECT_EQ(o.error_class, v1::ERROR_CLASS_DEVICE_LOST)
+        << fault << ": " << v1::ErrorClass_Name(o.error_class) << " " << o.error_message << " | "
+        << (o.evidence.empty() ? "" : o.evidence[0]);
+    EXPECT_LT(absl::Now() - t0, absl::Seconds(12)) << fault;
+    SetFault(1, "none");
+    // adb keeps an unauthorized phone unauthorized until it connects again.
+    lab_->adb().Adb({"disconnect", lab_->Serial(1)});
+    ASSERT_TRUE(lab_->Control("plug 1").ok());
+    ASSERT_TRUE(lab_->Reconnect(1).ok()) << fault;
+  }
+  EXPECT_EQ(RunOnce(Request(1)).state, v1::RUN_STATE_DONE) << "the phone is back";
+}
+
 TEST_F(AgentRunnerTest, HostileArgumentsAreRefusedBeforeAnythingReachesThePhone) {
   for (std::string hostile : {"--foo=$(reboot)", "--foo=`id`", "--a=1;reboot", "--a='x'",
                               "--a=1\nreboot", "--graph=/sdcard/other.tflite"}) {
