@@ -15,7 +15,8 @@ namespace benchlab::cli {
 namespace {
 
 constexpr CommandRegistrar kCommands[] = {
-    RegisterParseCommand, RegisterDevicesCommand, RegisterAgentsCommand,
+    RegisterParseCommand,   RegisterDevicesCommand, RegisterAgentsCommand, RegisterRunCommand,
+    RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
 };
 
 constexpr const char* kFooter =

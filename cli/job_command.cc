@@ -1,0 +1,57 @@
+// `benchlab job ID [--json]`: GetJob, the job's counters and every run.
+#include <memory>
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/commands.h"
+#include "cli/lab_connection.h"
+#include "cli/lab_format.h"
+#include "cli/results_view.h"
+
+namespace benchlab::cli {
+namespace {
+
+namespace v1 = benchlab::v1;
+
+struct JobFlags {
+  LabOptions lab;
+  std::string job_id;
+  bool json = false;
+};
+
+int RunJob(const JobFlags& flags, const CliIo& io) {
+  auto conn = LabConnection::Open(flags.lab);
+  if (!conn.ok()) return ReportUsageError("job", conn.status().message(), io);
+  grpc::ClientContext ctx;
+  (*conn)->PrepareUnary(&ctx);
+  v1::GetJobRequest req;
+  req.set_job_id(flags.job_id);
+  v1::GetJobResponse resp;
+  grpc::Status st = (*conn)->lab()->GetJob(&ctx, req, &resp);
+  if (!st.ok()) return ReportRpcError(st, "job", absl::StrCat("reading job ", flags.job_id), flags.lab, io);
+  if (flags.json) {
+    *io.out << ToJson(resp) << "\n";
+    return kExitOk;
+  }
+  const v1::JobSpec& spec = resp.job().spec();
+  *io.out << FormatJobSummary(resp.job()) << "\n"
+          << "  model " << spec.model_sha256() << "\n  apk   " << spec.apk_sha256() << "\n  repeats "
+          << spec.repeats() << ", timeout " << spec.timeout_s() << " s, retries " << spec.retries() << ", priority "
+          << spec.priority() << "\n  devices " << absl::StrJoin(resp.job().device_ids(), ", ") << "\n\n"
+          << FormatRunsTable(resp.runs());
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterJobCommand(CLI::App& app, const CliIo& io, int* exit_code) {
+  auto flags = std::make_shared<JobFlags>();
+  CLI::App* cmd = app.add_subcommand("job", "Show one job and all its runs");
+  cmd->add_option("job_id", flags->job_id, "the job, e.g. j000042")->required();
+  cmd->add_flag("--json", flags->json, "print the GetJobResponse as JSON");
+  AddLabOptions(cmd, &flags->lab);
+  cmd->callback([flags, io, exit_code] { *exit_code = RunJob(*flags, io); });
+}
+
+}  // namespace benchlab::cli

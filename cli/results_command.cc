@@ -1,0 +1,65 @@
+// `benchlab results JOB [--json|--csv] [--raw-log]`: GetResults as per-device aggregates
+// and per-run metrics (table), the API's message (JSON) or one CSV row per run.
+#include <memory>
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "cli/lab_connection.h"
+#include "cli/lab_format.h"
+#include "cli/results_view.h"
+
+namespace benchlab::cli {
+namespace {
+
+namespace v1 = benchlab::v1;
+
+struct ResultsFlags {
+  LabOptions lab;
+  std::string job_id;
+  bool json = false;
+  bool csv = false;
+  bool raw_log = false;
+};
+
+int RunResults(const ResultsFlags& flags, const CliIo& io) {
+  auto conn = LabConnection::Open(flags.lab);
+  if (!conn.ok()) return ReportUsageError("results", conn.status().message(), io);
+  grpc::ClientContext ctx;
+  (*conn)->PrepareUnary(&ctx);
+  v1::GetResultsRequest req;
+  req.set_job_id(flags.job_id);
+  req.set_include_raw_log(flags.raw_log);
+  v1::GetResultsResponse resp;
+  grpc::Status st = (*conn)->lab()->GetResults(&ctx, req, &resp);
+  if (!st.ok()) return ReportRpcError(st, "results", absl::StrCat("reading results of ", flags.job_id), flags.lab, io);
+  if (flags.json) {
+    *io.out << ToJson(resp) << "\n";
+  } else if (flags.csv) {
+    *io.out << FormatResultsCsv(resp);
+  } else {
+    *io.out << FormatResults(resp);
+    if (flags.raw_log) {
+      for (const auto& run : resp.runs()) {
+        *io.out << "\n--- " << run.run_id() << " (" << run.device_id() << ") raw log ---\n";
+        for (const auto& line : run.raw_log()) *io.out << line << "\n";
+      }
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterResultsCommand(CLI::App& app, const CliIo& io, int* exit_code) {
+  auto flags = std::make_shared<ResultsFlags>();
+  CLI::App* cmd = app.add_subcommand("results", "Per-device aggregates and per-run metrics of a job");
+  cmd->add_option("job_id", flags->job_id, "the job, e.g. j000042")->required();
+  CLI::Option* json = cmd->add_flag("--json", flags->json, "print the GetResultsResponse as JSON");
+  cmd->add_flag("--csv", flags->csv, "one CSV row per run, metric columns named as in the API")->excludes(json);
+  cmd->add_flag("--raw-log", flags->raw_log, "include each run's raw benchmark log lines");
+  AddLabOptions(cmd, &flags->lab);
+  cmd->callback([flags, io, exit_code] { *exit_code = RunResults(*flags, io); });
+}
+
+}  // namespace benchlab::cli

@@ -1,0 +1,142 @@
+// Only metrics some run reported get a column, so a CPU-only job is not a wall of dashes.
+#include "cli/results_view.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/lab_format.h"
+#include "cli/table.h"
+
+namespace benchlab::cli {
+namespace v1 = benchlab::v1;
+
+namespace {
+
+// RFC 4180 quoting, only when needed (ids normally need none).
+std::string CsvCell(const std::string& cell) {
+  if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string FormatJobSummary(const v1::Job& job) {
+  std::string state = job.cancelled() ? "cancelled" : job.finished_unix_ms() != 0 ? "finished" : "running";
+  std::string out = absl::StrCat("job ", job.job_id(), " ", state, ": ", job.runs_total(), " runs on ",
+                                 job.device_ids_size(), " devices, ", job.runs_done(), " done, ",
+                                 job.runs_failed(), " failed, ", job.runs_cancelled(), " cancelled");
+  if (job.runs_active() > 0) absl::StrAppend(&out, ", ", job.runs_active(), " active");
+  if (job.runs_queued() > 0) absl::StrAppend(&out, ", ", job.runs_queued(), " queued");
+  absl::StrAppend(&out, " (submitted");
+  if (!job.submitted_by().empty()) absl::StrAppend(&out, " by ", job.submitted_by());
+  absl::StrAppend(&out, " ", FormatUnixMs(job.created_unix_ms()), ")");
+  if (!job.spec().description().empty()) absl::StrAppend(&out, "\n  ", job.spec().description());
+  return out;
+}
+
+namespace {
+
+// The metrics a person compares at a glance; CSV and JSON carry all of MetricNames().
+const std::vector<std::string>& TableMetrics() {
+  static const auto* names = new std::vector<std::string>{"avg_us",           "std_us", "init_us", "first_inference_us",
+                                                          "inference_avg_us", "peak_memory_mb"};
+  return *names;
+}
+
+}  // namespace
+
+std::string FormatRunsTable(const google::protobuf::RepeatedPtrField<v1::Run>& runs) {
+  std::vector<std::string> metrics;
+  for (const auto& name : TableMetrics()) {
+    for (const auto& run : runs) {
+      if (MetricValue(run.metrics(), name)) {
+        metrics.push_back(name);
+        break;
+      }
+    }
+  }
+  std::vector<std::string> header = {"RUN", "DEVICE", "REPEAT", "ATTEMPT", "STATE", "ERROR"};
+  header.insert(header.end(), metrics.begin(), metrics.end());
+  Table table(std::move(header));
+  for (const auto& run : runs) {
+    std::string error = ErrorClassName(run.error_class());
+    std::vector<std::string> row = {run.run_id(),
+                                    run.device_id(),
+                                    absl::StrCat(run.repeat()),
+                                    absl::StrCat(run.attempt()),
+                                    RunStateName(run.state()),
+                                    error.empty() ? "-" : error};
+    for (const auto& name : metrics) {
+      auto v = MetricValue(run.metrics(), name);
+      row.push_back(v ? FormatNumber(*v) : "-");
+    }
+    table.AddRow(std::move(row));
+  }
+  return table.Render();
+}
+
+std::string FormatDeviceAggregates(const google::protobuf::RepeatedPtrField<v1::DeviceResults>& devices) {
+  Table table({"DEVICE", "DONE", "FAILED", "METRIC", "N", "MEDIAN", "MEAN", "STDDEV", "MIN", "MAX"});
+  for (const auto& d : devices) {
+    if (d.aggregates().empty()) {
+      table.AddRow({d.device_id(), absl::StrCat(d.runs_done()), absl::StrCat(d.runs_failed()), "-"});
+      continue;
+    }
+    bool first = true;
+    for (const auto& name : TableMetrics()) {
+      auto it = std::find_if(d.aggregates().begin(), d.aggregates().end(),
+                             [&](const v1::Aggregate& a) { return a.metric() == name; });
+      if (it == d.aggregates().end()) continue;
+      const v1::Aggregate& a = *it;
+      // The device columns only on its first line, so each device reads as one block.
+      table.AddRow({first ? d.device_id() : "", first ? absl::StrCat(d.runs_done()) : "",
+                    first ? absl::StrCat(d.runs_failed()) : "", a.metric(), absl::StrCat(a.n()),
+                    FormatNumber(a.median()), FormatNumber(a.mean()), FormatNumber(a.stddev()),
+                    FormatNumber(a.min()), FormatNumber(a.max())});
+      first = false;
+    }
+  }
+  return table.Render();
+}
+
+std::string FormatResults(const v1::GetResultsResponse& results) {
+  std::string out = absl::StrCat(FormatJobSummary(results.job()), "\n");
+  if (!results.devices().empty()) {
+    absl::StrAppend(&out, "\nPer device (across its done repeats):\n", FormatDeviceAggregates(results.devices()));
+  }
+  absl::StrAppend(&out, "\nRuns:\n", FormatRunsTable(results.runs()));
+  absl::StrAppend(&out, "(every metric: --csv or --json)\n");
+  for (const auto& run : results.runs()) {
+    if (run.state() == v1::RUN_STATE_FAILED && !run.error_message().empty()) {
+      absl::StrAppend(&out, run.run_id(), ": ", ErrorClassName(run.error_class()), ": ", run.error_message(), "\n");
+    }
+  }
+  return out;
+}
+
+std::string FormatResultsCsv(const v1::GetResultsResponse& results) {
+  std::vector<std::string> header = {"job_id", "run_id", "device_id", "repeat", "attempt", "state", "error_class"};
+  header.insert(header.end(), MetricNames().begin(), MetricNames().end());
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
+  for (const auto& run : results.runs()) {
+    std::vector<std::string> row = {CsvCell(run.job_id()), CsvCell(run.run_id()), CsvCell(run.device_id()),
+                                    absl::StrCat(run.repeat()),
+                                    absl::StrCat(run.attempt()), RunStateName(run.state()),
+                                    ErrorClassName(run.error_class())};
+    for (const auto& name : MetricNames()) {
+      auto v = MetricValue(run.metrics(), name);
+      row.push_back(v ? FormatNumber(*v) : "");
+    }
+    absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
+  }
+  return out;
+}
+
+}  // namespace benchlab::cli

@@ -1,0 +1,33 @@
+// How jobs, runs and results look to a person (tables) or a script (CSV). Shared by
+// `run` (after it follows a job), `job` and `results`.
+#ifndef BENCHLAB_CLI_RESULTS_VIEW_H_
+#define BENCHLAB_CLI_RESULTS_VIEW_H_
+
+#include <string>
+
+#include "benchlab/v1/lab.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
+
+namespace benchlab::cli {
+
+// "job j000001 finished: 4 runs, 4 done, 0 failed, 0 cancelled (by alice, 2024-...)".
+std::string FormatJobSummary(const benchlab::v1::Job& job);
+
+// One row per run: run id, device, repeat, attempt, state, error, then one column per key
+// metric (avg_us, std_us, init_us, first_inference_us, inference_avg_us, peak_memory_mb)
+// that at least one run reported.
+std::string FormatRunsTable(const google::protobuf::RepeatedPtrField<benchlab::v1::Run>& runs);
+
+// One row per device and key metric: runs done/failed, n, median, mean, stddev, min, max.
+std::string FormatDeviceAggregates(const google::protobuf::RepeatedPtrField<benchlab::v1::DeviceResults>& devices);
+
+// Summary, per-device aggregates and per-run metrics, as `results` prints them.
+std::string FormatResults(const benchlab::v1::GetResultsResponse& results);
+
+// Header "job_id,run_id,device_id,repeat,attempt,state,error_class,count,...,peak_memory_mb"
+// and one row per run; absent metrics are empty cells. Ends with a newline.
+std::string FormatResultsCsv(const benchlab::v1::GetResultsResponse& results);
+
+}  // namespace benchlab::cli
+
+#endif  // BENCHLAB_CLI_RESULTS_VIEW_H_

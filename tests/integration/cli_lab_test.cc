@@ -1,0 +1,265 @@
+// The `benchlab` lab commands as a user runs them: the real benchlab-coordinator binary on
+// loopback, a fake agent (cli_fake_agent.h) with two phones over real AgentLink, and the
+// real `benchlab` binary, judged by its output and exit code.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+#include "tests/integration/cli_fake_agent.h"
+#include "tests/support/paths.h"
+#include "tests/support/ports.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace benchlab::testing {
+namespace {
+
+using nlohmann::json;
+
+class CliLabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = dir_.path() + "/mobilenet.tflite";
+    apk_ = dir_.path() + "/benchmark.apk";
+    ASSERT_TRUE(WriteFile(model_, "TFL3 fake model bytes"));
+    ASSERT_TRUE(WriteFile(apk_, "PK fake apk bytes"));
+  }
+
+  // Starts the real coordinator on a port it picks and reads that port from its output.
+  void StartCoordinator(const std::string& tokens = "") {
+    std::vector<std::string> argv = {BinPath("benchlab-coordinator"), "--listen", "127.0.0.1:0",
+                                     "--data-dir", dir_.path() + "/data", "--insecure"};
+    if (!tokens.empty()) {
+      std::string path = dir_.path() + "/tokens";
+      ASSERT_TRUE(WriteFile(path, tokens));
+      argv.insert(argv.end(), {"--tokens-file", path});
+    }
+    SpawnOptions options;
+    options.log_path = dir_.path() + "/coordinator.log";
+    auto child = Subprocess::Spawn(argv, options);
+    ASSERT_TRUE(child.ok()) << child.status();
+    coordinator_ = std::move(*child);
+    // The coordinator prints "listening on port N" once it serves; its log is the only
+    // signal there is, so poll it briefly.
+    absl::Time deadline = absl::Now() + absl::Seconds(15);
+    while (absl::Now() < deadline && address_.empty()) {
+      std::string out = coordinator_->Output();
+      if (size_t at = out.find("listening on port "); at != std::string::npos) {
+        size_t end = out.find('\n', at);
+        if (end != std::string::npos) {
+          int port = 0;
+          ASSERT_TRUE(absl::SimpleAtoi(out.substr(at + 18, end - at - 18), &port)) << out;
+          address_ = absl::StrCat("127.0.0.1:", port);
+        }
+      }
+      if (address_.empty()) {
+        ASSERT_TRUE(coordinator_->Running()) << coordinator_->Output();
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    }
+    ASSERT_FALSE(address_.empty()) << coordinator_->Output();
+  }
+
+  void StartAgent(CliFakeAgentOptions options = {}) {
+    agent_ = CliFakeAgent::Connect(address_, std::move(options));
+    ASSERT_NE(agent_, nullptr) << "fake agent could not connect; coordinator log:\n" << coordinator_->Output();
+  }
+
+  RunResult Cli(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+    std::vector<std::string> argv = {BinPath("benchlab")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    SpawnOptions options;
+    options.env = std::move(env);
+    if (!options.env.contains("BENCHLAB_COORDINATOR")) options.env["BENCHLAB_COORDINATOR"] = address_;
+    options.env.emplace("BENCHLAB_TOKEN", "");
+    return ::benchlab::testing::Run(argv, options, absl::Seconds(30));
+  }
+
+  // `benchlab run` with --repeat N on every phone; returns the JSON results.
+  json RunJson(int repeat, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"run", model_, "--apk", apk_, "--repeat", absl::StrCat(repeat), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunResult r = Cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return json::parse(r.output, nullptr, /*allow_exceptions=*/false);
+  }
+
+  TempDir dir_;
+  std::string model_, apk_;
+  std::unique_ptr<Subprocess> coordinator_;
+  std::string address_;
+  std::unique_ptr<CliFakeAgent> agent_;
+};
+
+// Lines of `text` that contain `needle`.
+int CountLines(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) n += absl::StrContains(line, needle);
+  return n;
+}
+
+TEST_F(CliLabTest, DevicesAndAgentsListTheFakeAgentsPhones) {
+  StartCoordinator();
+  StartAgent();
+  RunResult devices = Cli({"devices"});
+  EXPECT_EQ(devices.exit_code, 0) << devices.output;
+  EXPECT_TRUE(absl::StrContains(devices.output, "DEVICE")) << devices.output;
+  EXPECT_EQ(CountLines(devices.output, "Pixel 7"), 2) << devices.output;
+  EXPECT_TRUE(absl::StrContains(devices.output, "host1/SER1")) << devices.output;
+  EXPECT_TRUE(absl::StrContains(devices.output, "host1/SER2")) << devices.output;
+  EXPECT_TRUE(absl::StrContains(devices.output, "87%")) << devices.output;
+
+  RunResult agents = Cli({"agents", "--json"});
+  ASSERT_EQ(agents.exit_code, 0) << agents.output;
+  json j = json::parse(agents.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << agents.output;
+  ASSERT_EQ(j["agents"].size(), 1u);
+  EXPECT_EQ(j["agents"][0]["agent_id"], "host1");
+  EXPECT_EQ(j["agents"][0]["device_count"], 2);
+}
+
+TEST_F(CliLabTest, RunWithRepeatTwoOnTwoPhonesEndsWithFourRunResults) {
+  StartCoordinator();
+  StartAgent();
+  RunResult r = Cli({"run", model_, "--apk", apk_, "--repeat", "2", "--threads", "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "uploaded: " + model_)) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "submitted job j000001: 4 runs on 2 devices")) << r.output;
+  // Live progress: each run reaches done (with its metrics on that line).
+  EXPECT_EQ(CountLines(r.output, "  done  avg_us="), 4) << r.output;
+  // The results table: one row per run, after the "Runs:" heading.
+  std::string runs = r.output.substr(r.output.find("Runs:"));
+  for (const char* id : {"j000001.0.0", "j000001.0.1", "j000001.1.0", "j000001.1.1"}) {
+    EXPECT_EQ(CountLines(runs, id), 1) << id << "\n" << r.output;
+  }
+  EXPECT_EQ(CountLines(runs, " done "), 4) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "peak_memory_mb")) << r.output;
+  EXPECT_EQ(agent_->assignments(), 4);
+
+  // The same bytes again: the coordinator already has them.
+  RunResult again = Cli({"run", model_, "--apk", apk_, "--detach"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(absl::StrContains(again.output, "already on the coordinator: " + model_)) << again.output;
+  EXPECT_TRUE(absl::StrContains(again.output, "submitted job j000002")) << again.output;
+}
+
+TEST_F(CliLabTest, RunJsonIsOneDocumentWithProtoFieldNames) {
+  StartCoordinator();
+  StartAgent();
+  json j = RunJson(2, {"--devices", "host1/SER1", "--flag", "--num_threads=2", "--flag", "--max_secs=5"});
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["job"]["job_id"], "j000001");
+  EXPECT_EQ(j["job"]["runs_done"], 2);
+  EXPECT_EQ(j["job"]["spec"]["flags"]["num_threads"], 2);
+  EXPECT_EQ(j["job"]["spec"]["flags"]["max_secs"], 5);
+  ASSERT_EQ(j["runs"].size(), 2u);
+  EXPECT_EQ(j["runs"][0]["device_id"], "host1/SER1");
+  EXPECT_EQ(j["runs"][0]["state"], "RUN_STATE_DONE");
+  EXPECT_EQ(j["runs"][0]["metrics"]["avg_us"], 1000);
+  EXPECT_EQ(j["runs"][0]["metrics"]["peak_memory_mb"], 20.5);
+  ASSERT_EQ(j["devices"].size(), 1u);
+  EXPECT_TRUE(j["devices"][0].contains("aggregates"));
+}
+
+TEST_F(CliLabTest, ResultsCsvHasTheMetricNamesAndOneRowPerRun) {
+  StartCoordinator();
+  StartAgent();
+  ASSERT_FALSE(RunJson(2).is_discarded());
+  RunResult r = Cli({"results", "j000001", "--csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> lines = absl::StrSplit(r.output, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 5u) << r.output;
+  EXPECT_EQ(lines[0],
+            "job_id,run_id,device_id,repeat,attempt,state,error_class,count,first_us,curr_us,min_us,max_us,avg_us,"
+            "std_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,memory_init_mb,memory_overall_mb,"
+            "peak_memory_mb");
+  EXPECT_TRUE(absl::StartsWith(lines[1], "j000001,j000001.0.0,host1/SER1,0,1,done,,50,1500,1000,900,1200,1000,12,"
+                                         "2500,1500,1100,1000,3.5,12.25,20.5"))
+      << lines[1];
+
+  RunResult table = Cli({"results", "j000001"});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  size_t per_device = table.output.find("Per device");
+  size_t runs = table.output.find("Runs:");
+  ASSERT_NE(per_device, std::string::npos) << table.output;
+  ASSERT_NE(runs, std::string::npos) << table.output;
+  // One avg_us aggregate row per device (median of repeats 1000 and 1001).
+  EXPECT_EQ(CountLines(table.output.substr(per_device, runs - per_device), " avg_us "), 2) << table.output;
+  EXPECT_EQ(CountLines(table.output.substr(per_device, runs - per_device), "1000.5"), 4) << table.output;
+}
+
+TEST_F(CliLabTest, FailedRunsEndTheRunWithExitFour) {
+  StartCoordinator();
+  StartAgent({.fail_serials = {"SER2"}});
+  RunResult r = Cli({"run", model_, "--apk", apk_});
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "app_crashed")) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "fake crash")) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "1 failed and 0 cancelled of 2 runs")) << r.output;
+}
+
+TEST_F(CliLabTest, UnreachableCoordinatorExitsThree) {
+  std::string nowhere = absl::StrCat("127.0.0.1:", FreePort());
+  RunResult r = Cli({"devices"}, {{"BENCHLAB_COORDINATOR", nowhere}});
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "cannot reach the coordinator at " + nowhere)) << r.output;
+  RunResult run = Cli({"run", model_, "--apk", apk_, "--coordinator", nowhere});
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+}
+
+TEST_F(CliLabTest, PlaintextToARemoteHostIsAUsageError) {
+  RunResult r = Cli({"devices", "--coordinator", "lab.example.com:7443"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "--tls-ca")) << r.output;
+}
+
+TEST_F(CliLabTest, BadTokenAndTooLowRoleAreRefusedWithExitFive) {
+  StartCoordinator("t-read read bob\nt-submit submit alice\n");
+  StartAgent();
+  RunResult bad = Cli({"devices", "--token", "t-wrong"});
+  EXPECT_EQ(bad.exit_code, 5) << bad.output;
+  EXPECT_TRUE(absl::StrContains(bad.output, "refused the credentials: unknown bearer token")) << bad.output;
+  EXPECT_TRUE(absl::StrContains(bad.output, "--token")) << bad.output;
+
+  RunResult missing = Cli({"devices"});
+  EXPECT_EQ(missing.exit_code, 5) << missing.output;
+
+  RunResult good = Cli({"devices"}, {{"BENCHLAB_TOKEN", "t-read"}});
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+
+  RunResult weak = Cli({"run", model_, "--apk", apk_, "--token", "t-read"});
+  EXPECT_EQ(weak.exit_code, 5) << weak.output;
+  EXPECT_TRUE(absl::StrContains(weak.output, "not allowed")) << weak.output;
+  EXPECT_EQ(agent_->assignments(), 0);
+}
+
+TEST_F(CliLabTest, HostileFlagIsRefusedByTheCoordinatorAndNothingIsScheduled) {
+  StartCoordinator();
+  StartAgent();
+  RunResult r = Cli({"run", model_, "--apk", apk_, "--flag", "--foo=$(reboot)"});
+  EXPECT_EQ(r.exit_code, 5) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "the coordinator refused the request: extra flag --foo")) << r.output;
+  EXPECT_FALSE(absl::StrContains(r.output, "submitted job")) << r.output;
+
+  RunResult malformed = Cli({"run", model_, "--apk", apk_, "--flag", "num_threads"});
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.output;
+  EXPECT_TRUE(absl::StrContains(malformed.output, "--name=value")) << malformed.output;
+
+  RunResult jobs = Cli({"jobs", "--json"});
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.output;
+  json j = json::parse(jobs.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << jobs.output;
+  EXPECT_TRUE(j["jobs"].empty()) << jobs.output;
+  EXPECT_EQ(agent_->assignments(), 0);
+}
+
+}  // namespace
+}  // namespace benchlab::testing
