@@ -89,6 +89,65 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadArtifactRequest> 
   std::unique_ptr<ArtifactStore::Writer> writer_;
 };
 
+// ---- Server streams: one write in flight, the next message built when it is done ----
+
+// The part WatchJob and StreamLogs share: at most one StartWrite at a time; when it
+// completes (or new data is signalled) the subclass fills the next message from its own
+// queue; cancellation and errors end the call exactly once. Subclasses guard their queues
+// with mu_ and implement FillLocked / ExhaustedLocked.
+template <typename Message>
+class QueuedWriteReactor : public grpc::ServerWriteReactor<Message> {
+ public:
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock l(&mu_);
+    in_flight_ = false;
+    if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "reader gone"));
+    MaybeWriteLocked();
+  }
+  void OnCancel() override {
+    absl::MutexLock l(&mu_);
+    cancelled_ = true;
+    if (!in_flight_) FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+  }
+
+ protected:
+  // The next message to write into *out; false when there is nothing to send now.
+  virtual bool FillLocked(Message* out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) = 0;
+  // True when nothing will ever come again (the call then ends OK).
+  virtual bool ExhaustedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return false; }
+
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (in_flight_ || finish_called_) return;
+    if (cancelled_) return FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+    if (FillLocked(&out_)) {
+      WriteLocked();
+      return;
+    }
+    if (ExhaustedLocked()) FinishLocked(grpc::Status::OK);
+  }
+  // Marks a write as in flight without starting one, so updates only queue (until
+  // WriteLocked sends the first message).
+  void HoldWritesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { in_flight_ = true; }
+  // Writes out_ as it is (a first snapshot, for instance).
+  void WriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    in_flight_ = true;
+    this->StartWrite(&out_);
+  }
+  void FinishLocked(grpc::Status st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_called_) return;
+    finish_called_ = true;
+    this->Finish(st);
+  }
+
+  absl::Mutex mu_;
+  Message out_ ABSL_GUARDED_BY(mu_);
+
+ private:
+  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // ---- WatchJob ----
 class WatchReactor;
 struct WatchBridge : JobWatcher {
@@ -98,7 +157,7 @@ struct WatchBridge : JobWatcher {
   void JobFinished(const v1::Job& job) override;
 };
 
-class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
+class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
  public:
   WatchReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth, const std::string& job_id)
       : core_(core), job_id_(job_id), bridge_(std::make_shared<WatchBridge>()) {
@@ -112,19 +171,20 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
       bridge_->reactor = this;
     }
     {
-      // Changes that land before the snapshot is written wait in pending_.
+      // Changes that land before the snapshot is written wait in pending_. Core is
+      // called without mu_ held: it notifies watchers under its own lock.
       absl::MutexLock l(&mu_);
-      in_flight_ = true;
+      HoldWritesLocked();
     }
     auto snap = core_->Watch(job_id, bridge_);
+    absl::MutexLock l(&mu_);
     if (!snap.ok()) {
-      Finish(ToGrpc(snap.status()));
+      FinishLocked(ToGrpc(snap.status()));
       return;
     }
-    absl::MutexLock l(&mu_);
     finished_job_ = snap->job().finished_unix_ms() != 0;
     out_ = std::move(*snap);
-    StartWrite(&out_);
+    WriteLocked();
   }
   void Push(const v1::Job& job, const v1::Run& run, bool finished) {
     absl::MutexLock l(&mu_);
@@ -133,17 +193,6 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
     if (!run.run_id().empty()) pending_[run.run_id()] = run;
     if (finished) finished_job_ = true;
     MaybeWriteLocked();
-  }
-  void OnWriteDone(bool ok) override {
-    absl::MutexLock l(&mu_);
-    in_flight_ = false;
-    if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "reader gone"));
-    MaybeWriteLocked();
-  }
-  void OnCancel() override {
-    absl::MutexLock l(&mu_);
-    if (!in_flight_) FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
-    else cancelled_ = true;
   }
   void OnDone() override {
     {
@@ -155,40 +204,25 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
   }
 
  private:
-  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (in_flight_ || finish_called_) return;
-    if (cancelled_) return FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
-    if (!pending_.empty() || job_dirty_) {
-      job_dirty_ = false;
-      out_.Clear();
-      *out_.mutable_job() = job_;
-      for (auto& [id, run] : pending_) *out_.add_runs() = std::move(run);
-      pending_.clear();
-      in_flight_ = true;
-      StartWrite(&out_);
-      return;
-    }
-    if (finished_job_) FinishLocked(grpc::Status::OK);
+  bool FillLocked(v1::WatchJobResponse* out) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (pending_.empty() && !job_dirty_) return false;
+    job_dirty_ = false;
+    out->Clear();
+    *out->mutable_job() = job_;
+    for (auto& [id, run] : pending_) *out->add_runs() = std::move(run);
+    pending_.clear();
+    return true;
   }
-  void FinishLocked(grpc::Status st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finish_called_) return;
-    finish_called_ = true;
-    Finish(st);
-  }
+  bool ExhaustedLocked() override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return finished_job_; }
 
   Core* core_;
   std::string job_id_;
   std::shared_ptr<WatchBridge> bridge_;
-  absl::Mutex mu_;
-  v1::WatchJobResponse out_ ABSL_GUARDED_BY(mu_);
   v1::Job job_ ABSL_GUARDED_BY(mu_);
   // Coalesced by run id: the number of pending runs is bounded by the job's size.
   std::map<std::string, v1::Run> pending_ ABSL_GUARDED_BY(mu_);
-  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_job_ ABSL_GUARDED_BY(mu_) = false;
   bool job_dirty_ ABSL_GUARDED_BY(mu_) = false;  // job_ not yet sent
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 void WatchBridge::RunChanged(const v1::Job& job, const v1::Run& run) {
@@ -208,7 +242,7 @@ struct LogsBridge {
   void Notify();
 };
 
-class LogsReactor : public grpc::ServerWriteReactor<v1::LogBatch> {
+class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
  public:
   static constexpr size_t kBatchLines = 64;
 
@@ -259,17 +293,6 @@ class LogsReactor : public grpc::ServerWriteReactor<v1::LogBatch> {
     absl::MutexLock l(&mu_);
     MaybeWriteLocked();
   }
-  void OnWriteDone(bool ok) override {
-    absl::MutexLock l(&mu_);
-    in_flight_ = false;
-    if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "reader gone"));
-    MaybeWriteLocked();
-  }
-  void OnCancel() override {
-    absl::MutexLock l(&mu_);
-    cancelled_ = true;
-    if (!in_flight_) FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
-  }
   void OnDone() override {
     {
       absl::MutexLock l(&bridge_->mu);
@@ -285,26 +308,12 @@ class LogsReactor : public grpc::ServerWriteReactor<v1::LogBatch> {
   }
 
  private:
-  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (in_flight_ || finish_called_ || sub_ == nullptr) return;
-    if (cancelled_) return FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
-    if (!sub_->Drain(kBatchLines, &out_)) return;
-    in_flight_ = true;
-    StartWrite(&out_);
-  }
-  void FinishLocked(grpc::Status st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finish_called_) return;
-    finish_called_ = true;
-    Finish(st);
+  bool FillLocked(v1::LogBatch* out) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return sub_ != nullptr && sub_->Drain(kBatchLines, out);
   }
 
   std::shared_ptr<LogsBridge> bridge_;
-  absl::Mutex mu_;
   std::unique_ptr<LogSubscription> sub_ ABSL_GUARDED_BY(mu_);
-  v1::LogBatch out_ ABSL_GUARDED_BY(mu_);
-  bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 void LogsBridge::Notify() {
