@@ -17,6 +17,7 @@ namespace {
 constexpr CommandRegistrar kCommands[] = {
     RegisterParseCommand,   RegisterDevicesCommand, RegisterAgentsCommand, RegisterRunCommand,
     RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
+    RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand,
 };
 
 constexpr const char* kFooter =

@@ -261,5 +261,100 @@ TEST_F(CliLabTest, HostileFlagIsRefusedByTheCoordinatorAndNothingIsScheduled) {
   EXPECT_EQ(agent_->assignments(), 0);
 }
 
+TEST_F(CliLabTest, CompareOfTwoJobsPrintsTheChangeBeyondNoise) {
+  StartCoordinator();
+  StartAgent();
+  ASSERT_FALSE(RunJson(3).is_discarded());  // j000001: avg_us ~1000
+  agent_->set_avg_us(800);
+  ASSERT_FALSE(RunJson(3).is_discarded());  // j000002: avg_us ~800
+  RunResult r = Cli({"compare", "j000001", "j000002", "--metric", "avg_us"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(CountLines(r.output, "-20.0%"), 2) << r.output;  // both phones
+  EXPECT_EQ(CountLines(r.output, "lower, beyond noise"), 2) << r.output;
+
+  RunResult j = Cli({"compare", "j000001", "j000002", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.output;
+  json doc = json::parse(j.output, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << j.output;
+  ASSERT_EQ(doc["devices"].size(), 2u);
+  bool saw_avg = false;
+  for (const auto& m : doc["devices"][0]["metrics"]) {
+    if (m["metric"] != "avg_us") continue;
+    saw_avg = true;
+    EXPECT_NEAR(m["change_pct"].get<double>(), -20.0, 0.01);
+    EXPECT_EQ(m["significant"], true);
+  }
+  EXPECT_TRUE(saw_avg) << j.output;
+
+  RunResult jobs = Cli({"jobs"});
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.output;
+  EXPECT_LT(jobs.output.find("j000002"), jobs.output.find("j000001")) << jobs.output;  // newest first
+
+  RunResult unknown = Cli({"compare", "j000001", "j999999"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+}
+
+TEST_F(CliLabTest, LogsFollowShowsTheLinesTheAgentStreams) {
+  StartCoordinator();
+  StartAgent();
+  SpawnOptions options;
+  options.env["BENCHLAB_COORDINATOR"] = address_;
+  options.log_path = dir_.path() + "/logs.out";
+  auto follow = Subprocess::Spawn({BinPath("benchlab"), "logs", "host1/SER1", "--follow", "--tag", "FakeTag"}, options);
+  ASSERT_TRUE(follow.ok()) << follow.status();
+  // The coordinator asks the agent for the phone's logcat first.
+  ASSERT_TRUE(agent_->WaitForLogSubscription("SER1", absl::Seconds(10)));
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline && CountLines((*follow)->Output(), "fake log line") < 3) {
+    ASSERT_TRUE((*follow)->Running()) << (*follow)->Output();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  std::string out = (*follow)->Output();
+  EXPECT_GE(CountLines(out, "I FakeTag: fake log line"), 3) << out;
+  EXPECT_EQ(CountLines(out, "OtherTag"), 0) << out;  // --tag filters on the coordinator
+  EXPECT_TRUE(absl::StrContains(out, " 4242  4243 I ")) << out;
+
+  // Without --follow: the last lines the coordinator buffered, then exit.
+  RunResult last = Cli({"logs", "host1/SER1", "--last", "3", "--grep", "from SER1$"});
+  EXPECT_EQ(last.exit_code, 0) << last.output;
+  EXPECT_EQ(CountLines(last.output, "fake log line"), 3) << last.output;
+
+  (*follow)->Signal(SIGTERM);
+  EXPECT_TRUE((*follow)->Wait(absl::Seconds(10)).ok());
+
+  RunResult unknown = Cli({"logs", "host1/NOPE"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.output;
+  RunResult bad_re = Cli({"logs", "host1/SER1", "--grep", "("});
+  EXPECT_EQ(bad_re.exit_code, 5) << bad_re.output;
+}
+
+TEST_F(CliLabTest, CancelMarksTheJobCancelled) {
+  StartCoordinator();
+  StartAgent({.hold_runs = true});
+  RunResult submitted = Cli({"run", model_, "--apk", apk_, "--repeat", "2", "--detach", "--json"});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  json s = json::parse(submitted.output, nullptr, false);
+  ASSERT_FALSE(s.is_discarded()) << submitted.output;
+  std::string job_id = s["job"]["job_id"];
+  EXPECT_EQ(s["job"]["runs_total"], 4);
+
+  RunResult cancel = Cli({"cancel", job_id});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.output;
+  EXPECT_TRUE(absl::StrContains(cancel.output, "job " + job_id + " cancelled")) << cancel.output;
+  EXPECT_TRUE(absl::StrContains(cancel.output, "4 cancelled")) << cancel.output;
+
+  RunResult job = Cli({"job", job_id, "--json"});
+  ASSERT_EQ(job.exit_code, 0) << job.output;
+  json j = json::parse(job.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << job.output;
+  EXPECT_EQ(j["job"]["cancelled"], true);
+  ASSERT_EQ(j["runs"].size(), 4u);
+  for (const auto& run : j["runs"]) EXPECT_EQ(run["state"], "RUN_STATE_CANCELLED");
+
+  RunResult table = Cli({"job", job_id});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_EQ(CountLines(table.output, "cancelled"), 5) << table.output;  // summary + 4 runs
+}
+
 }  // namespace
 }  // namespace benchlab::testing
