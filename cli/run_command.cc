@@ -205,6 +205,7 @@ void RegisterRunCommand(CLI::App& app, const CliIo& io, int* exit_code) {
   cmd->add_option("--flag", f->tool_flags,
                   "any tool flag as --name=value (repeatable), e.g. --flag --max_secs=20; typed ones "
                   "(num_threads, use_gpu, ...) are checked here, the rest by the coordinator")
+      ->allow_extra_args(false)  // one value per --flag, so a following MODEL stays positional
       ->group(tool);
   const char* job = "Job";
   cmd->add_option("--repeat", f->repeat, "runs per device (1-1000)")->capture_default_str()->group(job);
