@@ -34,9 +34,12 @@ class CliLabTest : public ::testing::Test {
   }
 
   // Starts the real coordinator on a port it picks and reads that port from its output.
-  void StartCoordinator(const std::string& tokens = "") {
+  // Without `tls_args` it runs --insecure.
+  void StartCoordinator(const std::string& tokens = "", const std::vector<std::string>& tls_args = {}) {
     std::vector<std::string> argv = {BinPath("benchlab-coordinator"), "--listen", "127.0.0.1:0",
-                                     "--data-dir", dir_.path() + "/data", "--insecure"};
+                                     "--data-dir", dir_.path() + "/data"};
+    if (tls_args.empty()) argv.push_back("--insecure");
+    argv.insert(argv.end(), tls_args.begin(), tls_args.end());
     if (!tokens.empty()) {
       std::string path = dir_.path() + "/tokens";
       ASSERT_TRUE(WriteFile(path, tokens));
@@ -354,6 +357,57 @@ TEST_F(CliLabTest, CancelMarksTheJobCancelled) {
   RunResult table = Cli({"job", job_id});
   ASSERT_EQ(table.exit_code, 0) << table.output;
   EXPECT_EQ(CountLines(table.output, "cancelled"), 5) << table.output;  // summary + 4 runs
+}
+
+void Openssl(const std::string& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), "openssl");
+  SpawnOptions o;
+  o.cwd = dir;
+  RunResult r = Run(args, o, absl::Seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate, made with the
+// openssl CLI at test time (as coordinator_tls_test.cc does; no key is committed).
+void MakeCerts(const std::string& dir) {
+  const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
+  auto req = [&](std::vector<std::string> tail) {
+    std::vector<std::string> a = {"req"};
+    a.insert(a.end(), ec.begin(), ec.end());
+    a.insert(a.end(), tail.begin(), tail.end());
+    return a;
+  };
+  Openssl(dir, req({"-x509", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=benchlab-test-ca"}));
+  ASSERT_TRUE(WriteFile(dir + "/server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"));
+  for (const std::string name : {"server", "client"}) {
+    Openssl(dir, req({"-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name}));
+    std::vector<std::string> sign = {"x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                                     "-CAcreateserial", "-out", name + ".pem", "-days", "1"};
+    if (name == "server") sign.insert(sign.end(), {"-extfile", "server.ext"});
+    Openssl(dir, sign);
+  }
+}
+
+TEST_F(CliLabTest, TlsCoordinatorIsReachedWithItsCaAndAToken) {
+  const std::string& d = dir_.path();
+  MakeCerts(d);
+  StartCoordinator("t-admin admin alice\n", {"--tls-cert", d + "/server.pem", "--tls-key", d + "/server.key",
+                                             "--client-ca", d + "/ca.pem"});
+  std::map<std::string, std::string> env = {{"BENCHLAB_TOKEN", "t-admin"}};
+  RunResult tls = Cli({"devices", "--tls-ca", d + "/ca.pem"}, env);
+  EXPECT_EQ(tls.exit_code, 0) << tls.output;
+  EXPECT_TRUE(absl::StrContains(tls.output, "no devices")) << tls.output;
+
+  RunResult mtls = Cli({"jobs", "--tls-ca", d + "/ca.pem", "--tls-cert", d + "/client.pem", "--tls-key",
+                        d + "/client.key"}, env);
+  EXPECT_EQ(mtls.exit_code, 0) << mtls.output;
+
+  // Plaintext to a TLS port never gets an answer it can read: unreachable.
+  RunResult plain = Cli({"devices"}, env);
+  EXPECT_EQ(plain.exit_code, 3) << plain.output;
+
+  RunResult missing_ca = Cli({"devices", "--tls-ca", d + "/nope.pem"}, env);
+  EXPECT_EQ(missing_ca.exit_code, 2) << missing_ca.output;
 }
 
 }  // namespace
