@@ -76,6 +76,12 @@ int RunCli(int argc, const char* const* argv, const CliIo& io) {
       app.exit(e, *io.out, *io.err);
       return kExitOk;
     }
+    // CLI11 calls an unknown first word "A subcommand is required"; name it instead.
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      *io.err << "benchlab: unknown command '" << argv[1] << "'\n"
+              << "Run 'benchlab --help' for the list of commands.\n";
+      return kExitUsage;
+    }
     *io.err << "benchlab: " << e.what() << "\n"
             << "Run 'benchlab --help' for usage.\n";
     return kExitUsage;

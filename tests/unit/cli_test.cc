@@ -151,6 +151,14 @@ TEST(RunCli, MalformedFlagIsAUsageErrorBeforeAnyNetwork) {
   EXPECT_NE(err.str().find("--name=value"), std::string::npos) << err.str();
 }
 
+TEST(RunCli, UnknownCommandIsNamed) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  const char* argv[] = {"benchlab", "resultz", "j1"};
+  EXPECT_EQ(RunCli(3, argv, {&in, &out, &err}), kExitUsage);
+  EXPECT_NE(err.str().find("unknown command 'resultz'"), std::string::npos) << err.str();
+}
+
 TEST(RunCli, HelpListsTheLabCommandsAndExitCodes) {
   std::istringstream in;
   std::ostringstream out, err;
