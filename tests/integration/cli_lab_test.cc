@@ -256,6 +256,10 @@ TEST_F(CliLabTest, HostileFlagIsRefusedByTheCoordinatorAndNothingIsScheduled) {
   EXPECT_EQ(malformed.exit_code, 2) << malformed.output;
   EXPECT_TRUE(absl::StrContains(malformed.output, "--name=value")) << malformed.output;
 
+  RunResult nowhere = Cli({"run", model_, "--apk", apk_, "--devices", "agent:host9,soc=Tensor G2"});
+  EXPECT_EQ(nowhere.exit_code, 1) << nowhere.output;
+  EXPECT_TRUE(absl::StrContains(nowhere.output, "matches no known device")) << nowhere.output;
+
   RunResult jobs = Cli({"jobs", "--json"});
   ASSERT_EQ(jobs.exit_code, 0) << jobs.output;
   json j = json::parse(jobs.output, nullptr, false);
