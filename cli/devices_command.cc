@@ -1,6 +1,8 @@
 // `benchlab devices [--json]`: ListDevices as a table (one row per phone) or JSON.
 #include <memory>
 #include <ostream>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -16,6 +18,8 @@ namespace v1 = benchlab::v1;
 
 struct DevicesFlags {
   LabOptions lab;
+  std::vector<std::string> states;
+  std::vector<std::string> agents;
   bool json = false;
 };
 
@@ -24,8 +28,15 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
   if (!conn.ok()) return ReportUsageError("devices", conn.status().message(), io);
   grpc::ClientContext ctx;
   (*conn)->PrepareUnary(&ctx);
+  v1::ListDevicesRequest req;
+  for (const auto& state : flags.states) {
+    if (state == "idle") req.add_states(v1::DEVICE_STATE_IDLE);
+    else if (state == "busy") req.add_states(v1::DEVICE_STATE_BUSY);
+    else if (state == "offline") req.add_states(v1::DEVICE_STATE_OFFLINE);
+  }
+  for (const auto& agent : flags.agents) req.add_agents(agent);
   v1::ListDevicesResponse resp;
-  grpc::Status st = (*conn)->lab()->ListDevices(&ctx, v1::ListDevicesRequest(), &resp);
+  grpc::Status st = (*conn)->lab()->ListDevices(&ctx, req, &resp);
   if (!st.ok()) return ReportRpcError(st, "devices", "listing devices", flags.lab, io);
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
@@ -55,6 +66,10 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
 void RegisterDevicesCommand(CLI::App& app, const CliIo& io, int* exit_code) {
   auto flags = std::make_shared<DevicesFlags>();
   CLI::App* cmd = app.add_subcommand("devices", "List the lab's phones: state, model, SoC, battery, queue");
+  cmd->add_option("--state", flags->states, "only phones in this state (repeatable)")
+      ->check(CLI::IsMember({"idle", "busy", "offline"}))
+      ->allow_extra_args(false);
+  cmd->add_option("--agent", flags->agents, "only phones on this agent (repeatable)")->allow_extra_args(false);
   cmd->add_flag("--json", flags->json, "print the ListDevices response as JSON");
   AddLabOptions(cmd, &flags->lab);
   cmd->callback([flags, io, exit_code] { *exit_code = RunDevices(*flags, io); });

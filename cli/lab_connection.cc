@@ -52,6 +52,9 @@ void AddLabOptions(CLI::App* cmd, LabOptions* o) {
       ->group(group);
   cmd->add_option("--tls-cert", o->tls_cert, "client certificate for mutual TLS (PEM)")->group(group);
   cmd->add_option("--tls-key", o->tls_key, "key of --tls-cert (PEM)")->group(group);
+  cmd->add_option("--tls-server-name", o->tls_server_name,
+                  "name the coordinator's certificate must carry, when it differs from HOST")
+      ->group(group);
   cmd->add_option("--rpc-timeout", o->rpc_timeout_s, "deadline of each request, seconds")
       ->capture_default_str()
       ->check(CLI::PositiveNumber)
@@ -95,6 +98,10 @@ absl::StatusOr<std::unique_ptr<LabConnection>> LabConnection::Open(const LabOpti
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);  // a large job's GetResults or WatchJob snapshot
+  if (!options.tls_server_name.empty()) {
+    if (options.tls_ca.empty()) return absl::InvalidArgumentError("--tls-server-name needs --tls-ca");
+    args.SetSslTargetNameOverride(options.tls_server_name);
+  }
   auto channel = grpc::CreateCustomChannel(options.coordinator, creds, args);
   return std::unique_ptr<LabConnection>(new LabConnection(options, std::move(channel)));
 }

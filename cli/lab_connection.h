@@ -24,6 +24,7 @@ struct LabOptions {
   std::string tls_ca;                           // server CA (PEM); TLS when set
   std::string tls_cert;                         // client certificate for mTLS (PEM)
   std::string tls_key;                          // its key (PEM)
+  std::string tls_server_name;                  // name to verify instead of the host's
   double rpc_timeout_s = 15;                    // deadline of every unary call
 };
 

@@ -120,6 +120,11 @@ TEST_F(CliLabTest, DevicesAndAgentsListTheFakeAgentsPhones) {
   EXPECT_TRUE(absl::StrContains(devices.output, "host1/SER2")) << devices.output;
   EXPECT_TRUE(absl::StrContains(devices.output, "87%")) << devices.output;
 
+  RunResult idle = Cli({"devices", "--state", "idle", "--agent", "host1"});
+  EXPECT_EQ(CountLines(idle.output, "host1/SER"), 2) << idle.output;
+  RunResult offline = Cli({"devices", "--state", "offline"});
+  EXPECT_TRUE(absl::StrContains(offline.output, "no devices")) << offline.output;
+
   RunResult agents = Cli({"agents", "--json"});
   ASSERT_EQ(agents.exit_code, 0) << agents.output;
   json j = json::parse(agents.output, nullptr, false);
@@ -405,6 +410,12 @@ TEST_F(CliLabTest, TlsCoordinatorIsReachedWithItsCaAndAToken) {
   RunResult mtls = Cli({"jobs", "--tls-ca", d + "/ca.pem", "--tls-cert", d + "/client.pem", "--tls-key",
                         d + "/client.key"}, env);
   EXPECT_EQ(mtls.exit_code, 0) << mtls.output;
+
+  // The name checked against the certificate can differ from the address dialled.
+  RunResult named = Cli({"devices", "--tls-ca", d + "/ca.pem", "--tls-server-name", "localhost"}, env);
+  EXPECT_EQ(named.exit_code, 0) << named.output;
+  RunResult misnamed = Cli({"devices", "--tls-ca", d + "/ca.pem", "--tls-server-name", "other.example"}, env);
+  EXPECT_EQ(misnamed.exit_code, 3) << misnamed.output;
 
   // Plaintext to a TLS port never gets an answer it can read: unreachable.
   RunResult plain = Cli({"devices"}, env);
