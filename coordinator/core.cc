@@ -537,8 +537,16 @@ void Core::Tick() {
 
 std::vector<v1::Agent> Core::ListAgents() {
   absl::MutexLock lock(&mu_);
+  // Counted now: phones come and go after the hello (device updates).
+  std::map<std::string, int> phones;
+  for (const auto& [id, d] : devices_) {
+    if (d.info.adb_state() != "gone") ++phones[d.info.agent_id()];
+  }
   std::vector<v1::Agent> out;
-  for (const auto& [id, a] : agents_) out.push_back(a.info);
+  for (const auto& [id, a] : agents_) {
+    out.push_back(a.info);
+    out.back().set_device_count(phones[id]);
+  }
   return out;
 }
 

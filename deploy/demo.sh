@@ -1,58 +1,82 @@
 #!/usr/bin/env bash
-# The demo: two simulated phones adopted by Debian's real adb server (on a private port),
-# and on each of them the four steps a lab engineer does by hand: install the benchmark
-# APK, push a model, start the benchmark activity, read the result lines from logcat.
-# TODO(issue 4): grows into the whole lab (coordinator + agents) once those land.
+# The demo lab, on this machine, without hardware:
+#   - a benchlab-coordinator (loopback, data in a temp dir),
+#   - two lab hosts, each with its own adb server (Debian's adb on a private port), two
+#     simulated phones (benchlab-devsim) adopted by it, and a benchlab-agent dialling in,
+#   - a benchmark job on every phone with 3 repeats, submitted with the `benchlab` CLI,
+#     followed live, then the aggregated results table.
+# Everything is stopped and removed on exit. Set KEEP=1 to keep the logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
+echo "== building (first run: installs packages and compiles; takes a few minutes)"
 bash deploy/build.sh >/dev/null
 BIN="$PWD/$BUILD_DIR/bin"
 
 WORK=$(mktemp -d /tmp/benchlab-demo.XXXXXX)
-export HOME="$WORK"                         # adb keeps its keys under $HOME/.android
-export ANDROID_ADB_SERVER_PORT=$(( 20000 + RANDOM % 5000 ))
-PHONE_PORT=$(( 26000 + RANDOM % 4000 ))     # outside 5555-5585, which adb scans
-DEVSIM_PID=""
+PIDS=()
+ADB_PORTS=()
 cleanup() {
-  adb kill-server >/dev/null 2>&1 || true
-  [ -n "$DEVSIM_PID" ] && kill "$DEVSIM_PID" 2>/dev/null || true
-  rm -rf "$WORK"
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  for port in "${ADB_PORTS[@]}"; do
+    HOME="$WORK" ANDROID_ADB_SERVER_PORT=$port adb kill-server >/dev/null 2>&1 || true
+  done
+  if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
-echo "== starting 2 simulated phones on 127.0.0.1:$PHONE_PORT-$((PHONE_PORT + 1))"
-"$BIN/benchlab-devsim" --port "$PHONE_PORT" --count 2 --run-seconds 3 >"$WORK/devsim.log" 2>&1 &
-DEVSIM_PID=$!
-"$BIN/benchlab-devsim" --make-apk "$WORK/android_aarch64_benchmark_model.apk" \
-  --make-model "$WORK/mobilenet_v2.tflite" --model-mb 14
-adb start-server >/dev/null 2>&1
-for i in 0 1; do
-  for attempt in $(seq 50); do
-    adb connect "127.0.0.1:$((PHONE_PORT + i))" | grep -q "^connected" && break
+# A free loopback port (the kernel picks it), never in adb's scan range 5555-5585.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done
-done
-sleep 0.5
-adb devices -l
+  echo "nothing listens on port $1" >&2
+  return 1
+}
 
-ARGS="--graph=/data/local/tmp/mobilenet_v2.tflite --num_threads=4"
-for i in 0 1; do
-  S="127.0.0.1:$((PHONE_PORT + i))"
-  echo "== $S ($(adb -s "$S" shell getprop ro.product.model))"
-  adb -s "$S" install -r -d -g "$WORK/android_aarch64_benchmark_model.apk"
-  adb -s "$S" push "$WORK/mobilenet_v2.tflite" /data/local/tmp
-  adb -s "$S" shell am start -S -n org.tensorflow.lite.benchmark/.BenchmarkModelActivity --es args "'$ARGS'"
-done
+export BENCHLAB_COORDINATOR="127.0.0.1:$(free_port)"
+echo "== coordinator on $BENCHLAB_COORDINATOR (data in $WORK/coordinator)"
+"$BIN/benchlab-coordinator" --listen "$BENCHLAB_COORDINATOR" --data-dir "$WORK/coordinator" \
+  --insecure >"$WORK/coordinator.log" 2>&1 &
+PIDS+=($!)
+wait_port "${BENCHLAB_COORDINATOR##*:}"
 
-echo "== waiting for the benchmark results"
-for i in 0 1; do
-  S="127.0.0.1:$((PHONE_PORT + i))"
-  for attempt in $(seq 100); do
-    adb -s "$S" logcat -d -v threadtime -s tflite | grep -q "Memory footprint delta" && break
-    sleep 0.2
+for host in lab-host-a lab-host-b; do
+  adb_port=$(free_port)
+  phone_port=$(( 26000 + RANDOM % 4000 ))
+  ADB_PORTS+=("$adb_port")
+  echo "== $host: adb server on port $adb_port, 2 simulated phones on $phone_port-$((phone_port + 1))"
+  "$BIN/benchlab-devsim" --port "$phone_port" --count 2 --run-seconds 2 \
+    --seed "${#ADB_PORTS[@]}" >"$WORK/$host-devsim.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$phone_port"
+  export HOME="$WORK"  # adb keeps its keys under $HOME/.android
+  ANDROID_ADB_SERVER_PORT=$adb_port adb start-server >/dev/null 2>&1
+  for i in 0 1; do
+    ANDROID_ADB_SERVER_PORT=$adb_port adb connect "127.0.0.1:$((phone_port + i))" >/dev/null
   done
-  echo "-- $S"
-  adb -s "$S" logcat -d -v threadtime -s tflite |
-    grep -E " count=| Inference timings in us| Memory footprint delta" | sed 's/^/   /'
+  "$BIN/benchlab-agent" --coordinator "$BENCHLAB_COORDINATOR" --insecure --name "$host" \
+    --adb-port "$adb_port" --state-dir "$WORK/$host-state" >"$WORK/$host-agent.log" 2>&1 &
+  PIDS+=($!)
 done
+
+"$BIN/benchlab-devsim" --make-apk "$WORK/android_aarch64_benchmark_model.apk" \
+  --make-model "$WORK/mobilenet_v2.tflite" --model-mb 14 >/dev/null
+
+echo "== waiting for the 4 phones to be idle"
+for _ in $(seq 100); do
+  [ "$("$BIN/benchlab" devices --json 2>/dev/null | grep -c DEVICE_STATE_IDLE || true)" -ge 4 ] && break
+  sleep 0.2
+done
+"$BIN/benchlab" agents
+"$BIN/benchlab" devices
+
+echo
+echo "== benchlab run mobilenet_v2.tflite on all phones, 3 repeats, 4 threads"
+"$BIN/benchlab" run "$WORK/mobilenet_v2.tflite" --apk "$WORK/android_aarch64_benchmark_model.apk" \
+  --devices all --threads 4 --repeat 3
