@@ -1,11 +1,15 @@
 // Shell builtins and small system commands: echo, true, false, exit, export, exec, unset,
 // getprop, sleep, id, whoami, uname, cd, and devsimctl (the simulator's own control
 // command, so tests can inject faults or heat through `adb shell`).
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "devsim/phone/battery.h"
+#include "devsim/phone/log_buffer.h"
 #include "devsim/phone/shell.h"
 
 namespace benchlab::devsim {
@@ -153,9 +157,44 @@ int Sleep(ShellCall& c) {
   return 0;
 }
 
+// devsimctl logflood N [LINES_PER_S]: appends N numbered lines ("flood seq=I of N",
+// tag benchlab-flood, pid 4242) to the main buffer, paced in 1 ms slices (0 or no rate: as
+// fast as possible), so a log pipeline can be measured and checked for gaps. The main ring
+// holds 4096 entries: a logcat reader that falls further behind loses lines, as on a phone.
+int LogFlood(ShellCall& c) {
+  uint64_t n = 0;
+  double rate = 0;
+  if (c.argv.size() < 3 || c.argv.size() > 4 || !absl::SimpleAtoi(c.argv[2], &n) ||
+      (c.argv.size() == 4 && (!absl::SimpleAtod(c.argv[3], &rate) || rate < 0))) {
+    c.Err("usage: devsimctl logflood N [LINES_PER_S]\n");
+    return 2;
+  }
+  constexpr int32_t kFloodPid = 4242;
+  LogBuffer& logs = c.phone.logs();
+  const absl::Time start = absl::Now();
+  const uint64_t slice = rate > 0 ? std::max<uint64_t>(1, static_cast<uint64_t>(rate / 1000)) : n;
+  std::string msg;
+  for (uint64_t i = 1; i <= n; ++i) {
+    msg.clear();
+    absl::StrAppend(&msg, "flood seq=", i, " of ", n);
+    logs.Write(LogId::kMain, kFloodPid, kFloodPid, 'I', "benchlab-flood", msg);
+    if (i % slice == 0 && rate > 0) {
+      if (c.io.Cancelled()) return 130;
+      const absl::Time due = start + absl::Seconds(static_cast<double>(i) / rate);
+      const absl::Duration wait = due - absl::Now();
+      if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    }
+  }
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  c.Out(absl::StrFormat("flood lines=%d seconds=%.3f lines_per_s=%.0f\n", n, secs,
+                        secs > 0 ? static_cast<double>(n) / secs : 0.0));
+  return 0;
+}
+
 int Devsimctl(ShellCall& c) {
   const std::string usage =
-      "usage: devsimctl fault NAME|none | devsimctl temp CELSIUS | devsimctl status\n"
+      "usage: devsimctl fault NAME|none | devsimctl temp CELSIUS | devsimctl status |\n"
+      "       devsimctl logflood N [LINES_PER_S]\n"
       "faults: none graph-missing invalid-flag crash hang bad-model disconnect "
       "unauthorized slow-link\n";
   if (c.argv.size() == 3 && c.argv[1] == "fault") {
@@ -178,6 +217,7 @@ int Devsimctl(ShellCall& c) {
     c.Out(absl::StrFormat("temp=%.1f\n", t));
     return 0;
   }
+  if (c.argv.size() >= 2 && c.argv[1] == "logflood") return LogFlood(c);
   if (c.argv.size() == 2 && c.argv[1] == "status") {
     c.Out(absl::StrFormat("serial=%s fault=%s temp=%.1f\n", c.phone.profile().serialno,
                           FaultName(c.phone.fault()), c.phone.battery().temp_c()));

@@ -135,5 +135,22 @@ TEST_F(LogcatTest, FollowStreamsNewEntriesUntilCancelled) {
   EXPECT_EQ(status, 0);
 }
 
+TEST_F(LogcatTest, LogfloodAppendsNumberedLinesInOrderAtTheAskedPace) {
+  const absl::Time start = absl::Now();
+  ShResult r = RunSh(phone_, "devsimctl logflood 300 10000");  // 300 lines at 10k/s: ~30 ms
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("flood lines=300 "));
+  EXPECT_GE(took, absl::Milliseconds(25));
+  std::vector<std::string> lines = Lines("logcat -d -v brief -s benchlab-flood");
+  ASSERT_EQ(lines.size(), 301u);  // "--------- beginning of main" first
+  for (int i = 1; i <= 300; ++i) {
+    EXPECT_EQ(lines[i], absl::StrCat("I/benchlab-flood( 4242): flood seq=", i, " of 300"));
+  }
+  EXPECT_EQ(RunSh(phone_, "devsimctl logflood 1000").status, 0) << "unpaced";
+  EXPECT_EQ(RunSh(phone_, "devsimctl logflood many").status, 2);
+  EXPECT_EQ(RunSh(phone_, "devsimctl logflood 5 -1").status, 2);
+}
+
 }  // namespace
 }  // namespace benchlab::devsim
