@@ -22,6 +22,7 @@
 #include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_certs.h"
 
 namespace benchlab::agent::link {
 namespace {
@@ -42,33 +43,6 @@ std::string Sha256Hex(const std::string& data) {
   return hex;
 }
 
-void Openssl(const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "openssl");
-  benchlab::testing::SpawnOptions o;
-  o.cwd = dir;
-  auto r = benchlab::testing::Run(args, o, absl::Seconds(30));
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-}
-
-// A CA, a server certificate for 127.0.0.1 and a client certificate with CN `agent`
-// (made at test time; no key is committed).
-void MakeCerts(const std::string& dir, const std::string& agent) {
-  const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
-  auto req = [&](std::vector<std::string> tail) {
-    std::vector<std::string> a = {"req"};
-    a.insert(a.end(), ec.begin(), ec.end());
-    a.insert(a.end(), tail.begin(), tail.end());
-    return a;
-  };
-  Openssl(dir, req({"-x509", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=benchlab-test-ca"}));
-  ASSERT_TRUE(WriteFile(dir + "/server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"));
-  Openssl(dir, req({"-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"}));
-  Openssl(dir, {"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-                "server.pem", "-days", "1", "-extfile", "server.ext"});
-  Openssl(dir, req({"-keyout", agent + ".key", "-out", agent + ".csr", "-subj", "/CN=" + agent}));
-  Openssl(dir, {"x509", "-req", "-in", agent + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", agent + ".pem", "-days", "1"});
-}
 
 // Polls `pred` (for Lab API state, which has no stream for it) until true or timeout.
 bool WaitUntil(const std::function<bool()>& pred, absl::Duration timeout = absl::Seconds(20)) {
@@ -473,7 +447,7 @@ TEST_F(AgentLinkTest, DeviceUpdatesAndSubscribedLogsGoLiveAndAreDroppedWhileDisc
 
 TEST(AgentLinkTlsTest, MutualTlsIdentityIsTheCertificatesCommonName) {
   TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(MakeCerts(dir.path(), "host7"));
+  ASSERT_TRUE(::benchlab::testing::MakeTestCerts(dir.path(), {"host7"}).ok());
   ASSERT_TRUE(WriteFile(dir.path() + "/tokens", "t-admin admin alice\n"));
   const int port = benchlab::testing::FreePort();
   benchlab::testing::SpawnOptions so;

@@ -14,6 +14,7 @@
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_certs.h"
 
 namespace benchlab::coordinator {
 namespace {
@@ -24,39 +25,11 @@ using ::benchlab::testing::Run;
 using ::benchlab::testing::TempDir;
 using ::benchlab::testing::WriteFile;
 
-void Openssl(const std::string& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "openssl");
-  ::benchlab::testing::SpawnOptions o;
-  o.cwd = dir;
-  auto r = Run(args, o, absl::Seconds(30));
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-}
-
-// CA, a server certificate for 127.0.0.1, and client certificates for `agents`.
-void MakeCerts(const std::string& dir, const std::vector<std::string>& agents) {
-  const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
-  auto req = [&](std::vector<std::string> tail) {
-    std::vector<std::string> a = {"req"};
-    a.insert(a.end(), ec.begin(), ec.end());
-    a.insert(a.end(), tail.begin(), tail.end());
-    return a;
-  };
-  Openssl(dir, req({"-x509", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=benchlab-test-ca"}));
-  ASSERT_TRUE(WriteFile(dir + "/server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"));
-  Openssl(dir, req({"-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"}));
-  Openssl(dir, {"x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", "server.pem", "-days", "1", "-extfile", "server.ext"});
-  for (const auto& a : agents) {
-    Openssl(dir, req({"-keyout", a + ".key", "-out", a + ".csr", "-subj", "/CN=" + a}));
-    Openssl(dir, {"x509", "-req", "-in", a + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                  "-out", a + ".pem", "-days", "1"});
-  }
-}
 
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MakeCerts(dir_.path(), {"host7"});
+    ASSERT_TRUE(::benchlab::testing::MakeTestCerts(dir_.path(), {"host7"}).ok());
     ASSERT_TRUE(WriteFile(dir_.path() + "/tokens", "t-admin admin alice\n"));
     ServerOptions o;
     o.listen = "127.0.0.1:0";
