@@ -1,0 +1,223 @@
+// The lab as a person uses it: the built `benchlab` CLI against real processes.
+// LabCliE2eTest: a loopback lab (run across hosts, logs --follow, compare, refusals).
+// SecureLabE2eTest: a coordinator with TLS, an agent with a client certificate, bearer
+// tokens with roles, and an artifact size limit; every refusal is proven.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <memory>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tests/support/devsim_lab.h"
+#include "tests/support/lab_cluster.h"
+#include "tests/support/paths.h"
+#include "tests/support/ports.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_certs.h"
+
+namespace benchlab {
+namespace {
+
+using testing::LabCluster;
+using testing::RunResult;
+using testing::Subprocess;
+
+// Waits until `path` (a process's log) contains `needle`.
+bool WaitForText(const std::string& path, const std::string& needle, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (absl::StrContains(testing::ReadFile(path), needle)) return true;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return false;
+}
+
+class LabCliE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto lab = LabCluster::Start({.hosts = 2, .phones_per_host = 1});
+    ASSERT_TRUE(lab.ok()) << lab.status();
+    lab_ = std::move(*lab);
+  }
+  RunResult Run(std::vector<std::string> args) {
+    return lab_->Cli(args);
+  }
+  std::unique_ptr<LabCluster> lab_;
+};
+
+TEST_F(LabCliE2eTest, RunAcrossHostsFollowsProgressAndPrintsTheAggregates) {
+  RunResult r = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--repeat", "2",
+                     "--threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "4 done, 0 failed")) << r.output;
+  for (int h = 0; h < 2; ++h) {
+    EXPECT_TRUE(absl::StrContains(r.output, lab_->DeviceId(h, 0))) << r.output;
+  }
+  EXPECT_TRUE(absl::StrContains(r.output, "running")) << "live progress: " << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "avg_us")) << r.output;
+}
+
+TEST_F(LabCliE2eTest, LogsFollowShowsARunsLinesLive) {
+  const std::string log = lab_->dir() + "/logs-follow.out";
+  testing::SpawnOptions spawn;
+  spawn.env["BENCHLAB_COORDINATOR"] = lab_->address();
+  spawn.log_path = log;
+  auto follow = Subprocess::Spawn({testing::BinPath("benchlab"), "logs", lab_->DeviceId(0, 0),
+                                   "--follow", "--tag", "tflite"},
+                                  spawn);
+  ASSERT_TRUE(follow.ok());
+  absl::SleepFor(absl::Milliseconds(500));  // the subscription reaches the agent
+  RunResult r = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--devices",
+                     lab_->DeviceId(0, 0), "--detach"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(WaitForText(log, "Inference timings in us", absl::Seconds(30)))
+      << testing::ReadFile(log);
+  EXPECT_TRUE((*follow)->Running()) << "--follow keeps following";
+  (*follow)->Signal(SIGINT);
+}
+
+TEST_F(LabCliE2eTest, CompareTwoJobsShowsTheChangePerDevice) {
+  RunResult a = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--repeat", "3",
+                     "--threads", "1", "--json"});
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  RunResult b = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--repeat", "3",
+                     "--threads", "4", "--json"});
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  RunResult jobs = Run({"jobs"});
+  ASSERT_EQ(jobs.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(jobs.output, "j000001")) << jobs.output;
+  RunResult cmp = Run({"compare", "j000001", "j000002"});
+  ASSERT_EQ(cmp.exit_code, 0) << cmp.output;
+  EXPECT_TRUE(absl::StrContains(cmp.output, lab_->DeviceId(0, 0))) << cmp.output;
+  EXPECT_TRUE(absl::StrContains(cmp.output, "avg_us")) << cmp.output;
+  EXPECT_TRUE(absl::StrContains(cmp.output, "%")) << cmp.output;
+}
+
+TEST_F(LabCliE2eTest, HostileFlagsAreRefusedWithAClearError) {
+  for (std::string hostile : {"--x=$(reboot)", "--x=`id`", "--x=1;reboot", "--x='1'"}) {
+    RunResult r = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--flag", hostile});
+    EXPECT_NE(r.exit_code, 0) << hostile;
+    EXPECT_TRUE(absl::StrContains(r.output, "only letters, digits") ||
+                absl::StrContains(r.output, "may hold only"))
+        << hostile << ": " << r.output;
+  }
+  RunResult jobs = Run({"jobs", "--json"});
+  EXPECT_FALSE(absl::StrContains(jobs.output, "job_id")) << "nothing was submitted: " << jobs.output;
+}
+
+class SecureLabE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::MakeTestCerts(dir_.path(), {"host-secure"}).ok());
+    ASSERT_TRUE(testing::WriteFile(dir_.path() + "/tokens",
+                                   "t-submit submit ci\nt-read read dashboard\n"));
+    port_ = testing::FreePort();
+    testing::SpawnOptions spawn;
+    spawn.log_path = dir_.path() + "/coordinator.log";
+    auto c = Subprocess::Spawn(
+        {testing::BinPath("benchlab-coordinator"), "--listen", Address(), "--data-dir",
+         dir_.path() + "/data", "--tls-cert", Path("server.pem"), "--tls-key", Path("server.key"),
+         "--client-ca", Path("ca.pem"), "--tokens-file", Path("tokens"), "--max-artifact-mb", "8"},
+        spawn);
+    ASSERT_TRUE(c.ok());
+    coordinator_ = std::move(*c);
+    ASSERT_TRUE(testing::WaitForPort(port_, absl::Seconds(10)));
+    auto host = testing::DevsimLab::Start({.phones = 1, .extra = {}, .log_path = Path("devsim.log")});
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = std::move(*host);
+    ASSERT_EQ(testing::Run({testing::BinPath("benchlab-devsim"), "--make-apk", Path("b.apk"),
+                            "--make-model", Path("m.tflite"), "--model-mb", "2"})
+                  .exit_code,
+              0);
+  }
+  std::string Path(const std::string& name) const { return dir_.path() + "/" + name; }
+  std::string Address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+  absl::StatusOr<std::unique_ptr<Subprocess>> StartAgent(bool with_cert, const std::string& log) {
+    std::vector<std::string> argv = {testing::BinPath("benchlab-agent"), "--coordinator", Address(),
+                                     "--tls-ca", Path("ca.pem"), "--adb-port",
+                                     std::to_string(host_->adb_port()), "--state-dir",
+                                     Path("agent-state-" + log)};
+    if (with_cert) {
+      argv.insert(argv.end(), {"--tls-cert", Path("host-secure.pem"), "--tls-key",
+                               Path("host-secure.key")});
+    }
+    testing::SpawnOptions spawn;
+    spawn.log_path = Path(log);
+    return Subprocess::Spawn(argv, spawn);
+  }
+
+  RunResult Cli(const std::string& token, std::vector<std::string> args) {
+    // Connection options belong to each lab command: `benchlab COMMAND ... --tls-ca ...`.
+    std::vector<std::string> argv = {testing::BinPath("benchlab")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--coordinator", Address(), "--tls-ca", Path("ca.pem")});
+    if (!token.empty()) argv.insert(argv.end(), {"--token", token});
+    return testing::Run(argv, {}, absl::Seconds(120));
+  }
+
+  testing::TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<Subprocess> coordinator_;
+  std::unique_ptr<testing::DevsimLab> host_;
+};
+
+TEST_F(SecureLabE2eTest, AgentWithCertificateRunsAJobAndEveryRefusalIsClear) {
+  auto agent = StartAgent(true, "agent.log");
+  ASSERT_TRUE(agent.ok());
+  const std::string device = "host-secure/" + host_->Serial(0);
+  ASSERT_TRUE(WaitForText(Path("agent.log"), "event=connected", absl::Seconds(20)))
+      << testing::ReadFile(Path("agent.log"));
+
+  // The identity is the certificate's CN, and the job runs over mTLS end to end.
+  RunResult devices = Cli("t-read", {"devices"});
+  ASSERT_EQ(devices.exit_code, 0) << devices.output;
+  EXPECT_TRUE(absl::StrContains(devices.output, device)) << devices.output;
+  RunResult run = Cli("t-submit", {"run", Path("m.tflite"), "--apk", Path("b.apk")});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(absl::StrContains(run.output, "1 done")) << run.output;
+
+  // A wrong token, no token, and a token whose role is too low.
+  RunResult bad = Cli("t-wrong", {"devices"});
+  EXPECT_EQ(bad.exit_code, 5) << bad.output;
+  EXPECT_TRUE(absl::StrContains(absl::AsciiStrToLower(bad.output), "token")) << bad.output;
+  RunResult none = Cli("", {"devices"});
+  EXPECT_EQ(none.exit_code, 5) << none.output;
+  RunResult low = Cli("t-read", {"run", Path("m.tflite"), "--apk", Path("b.apk")});
+  EXPECT_EQ(low.exit_code, 5) << low.output;
+  EXPECT_TRUE(absl::StrContains(low.output, "submit")) << low.output;
+
+  // An upload beyond the coordinator's artifact limit (8 MB).
+  testing::Run({testing::BinPath("benchlab-devsim"), "--make-model", Path("big.tflite"),
+                "--model-mb", "12"});
+  RunResult big = Cli("t-submit", {"run", Path("big.tflite"), "--apk", Path("b.apk")});
+  EXPECT_NE(big.exit_code, 0) << big.output;
+  EXPECT_TRUE(absl::StrContains(big.output, "limit") || absl::StrContains(big.output, "large"))
+      << big.output;
+
+  // Plaintext to the TLS port gets nowhere.
+  RunResult plain = testing::Run({testing::BinPath("benchlab"), "devices", "--coordinator",
+                                  Address(), "--token", "t-read", "--rpc-timeout", "3"});
+  EXPECT_NE(plain.exit_code, 0) << plain.output;
+}
+
+TEST_F(SecureLabE2eTest, AgentWithoutClientCertificateIsRefused) {
+  auto agent = StartAgent(false, "nocert.log");
+  ASSERT_TRUE(agent.ok());
+  // Either the agent refuses to dial without a certificate, or the coordinator refuses
+  // the handshake; in both cases no phone of it appears and its log says why.
+  const absl::Time deadline = absl::Now() + absl::Seconds(8);
+  while ((*agent)->Running() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  RunResult devices = Cli("t-read", {"devices"});
+  EXPECT_FALSE(absl::StrContains(devices.output, host_->Serial(0))) << devices.output;
+  std::string log = testing::ReadFile(Path("nocert.log"));
+  EXPECT_TRUE(absl::StrContains(absl::AsciiStrToLower(log), "certificate")) << log;
+}
+
+}  // namespace
+}  // namespace benchlab
