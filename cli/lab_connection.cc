@@ -98,6 +98,9 @@ absl::StatusOr<std::unique_ptr<LabConnection>> LabConnection::Open(const LabOpti
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);  // a large job's GetResults or WatchJob snapshot
+  // gRPC's reconnect backoff grows to 2 minutes; a person waiting on `run` after a
+  // coordinator restart should not wait that long.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   if (!options.tls_server_name.empty()) {
     if (options.tls_ca.empty()) return absl::InvalidArgumentError("--tls-server-name needs --tls-ca");
     args.SetSslTargetNameOverride(options.tls_server_name);

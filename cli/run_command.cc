@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "cli/artifact_upload.h"
 #include "cli/commands.h"
 #include "cli/device_selector.h"
@@ -79,25 +80,48 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const RunFlags& f) {
   return spec;
 }
 
+// How long `run` keeps trying to follow a job whose coordinator went away (a restart keeps
+// jobs, so following can resume where it was).
+constexpr absl::Duration kReconnectFor = absl::Seconds(60);
+
 // Follows the job until every run is final, printing each run's state changes (to `out`).
-grpc::Status FollowJob(const LabConnection& conn, const std::string& job_id, std::ostream* out) {
-  grpc::ClientContext ctx;
-  conn.PrepareStream(&ctx);  // as long as the job takes; Ctrl-C stops watching, not the job
-  v1::WatchJobRequest req;
-  req.set_job_id(job_id);
-  auto stream = conn.lab()->WatchJob(&ctx, req);
+// When the stream breaks (UNAVAILABLE, or CANCELLED by a stopping server) after it had worked, re-watches for up to
+// kReconnectFor; the snapshot that opens each watch fills in what was missed.
+grpc::Status FollowJob(const LabConnection& conn, const std::string& job_id, std::ostream* out, std::ostream* err) {
   absl::flat_hash_map<std::string, std::pair<v1::RunState, int>> seen;  // run -> state, attempt
-  v1::WatchJobResponse msg;
-  while (stream->Read(&msg)) {
-    for (const auto& run : msg.runs()) {
-      auto now = std::make_pair(run.state(), run.attempt());
-      auto it = seen.find(run.run_id());
-      if (it != seen.end() && it->second == now) continue;
-      seen[run.run_id()] = now;
-      if (out != nullptr) *out << FormatRunProgress(run) << "\n" << std::flush;
+  bool ever_read = false;
+  absl::Time give_up = absl::InfiniteFuture();
+  while (true) {
+    grpc::ClientContext ctx;
+    conn.PrepareStream(&ctx);  // as long as the job takes; Ctrl-C stops watching, not the job
+    v1::WatchJobRequest req;
+    req.set_job_id(job_id);
+    auto stream = conn.lab()->WatchJob(&ctx, req);
+    v1::WatchJobResponse msg;
+    while (stream->Read(&msg)) {
+      ever_read = true;
+      give_up = absl::InfiniteFuture();
+      for (const auto& run : msg.runs()) {
+        auto now = std::make_pair(run.state(), run.attempt());
+        auto it = seen.find(run.run_id());
+        if (it != seen.end() && it->second == now) continue;
+        seen[run.run_id()] = now;
+        if (out != nullptr) *out << FormatRunProgress(run) << "\n" << std::flush;
+      }
     }
+    grpc::Status st = stream->Finish();
+    // CANCELLED here comes from the server going down (this client never cancels the watch).
+    bool server_gone =
+        st.error_code() == grpc::StatusCode::UNAVAILABLE || st.error_code() == grpc::StatusCode::CANCELLED;
+    if (st.ok() || !server_gone || !ever_read) return st;
+    if (give_up == absl::InfiniteFuture()) {
+      give_up = absl::Now() + kReconnectFor;
+      *err << "benchlab run: lost the coordinator (" << st.error_message() << "); retrying for up to "
+           << absl::FormatDuration(kReconnectFor) << "\n";
+    }
+    if (absl::Now() >= give_up) return st;
+    absl::SleepFor(absl::Milliseconds(500));  // the channel redials on its own; this paces the re-watch
   }
-  return stream->Finish();
 }
 
 int RunRun(const RunFlags& f, const CliIo& io) {
@@ -156,7 +180,7 @@ int RunRun(const RunFlags& f, const CliIo& io) {
               << " devices (Ctrl-C stops watching; the job keeps running)\n"
               << std::flush;
   }
-  if (grpc::Status st = FollowJob(**conn, job.job_id(), progress); !st.ok()) {
+  if (grpc::Status st = FollowJob(**conn, job.job_id(), progress, io.err); !st.ok()) {
     return ReportRpcError(st, "run", absl::StrCat("following job ", job.job_id()), f.lab, io);
   }
 

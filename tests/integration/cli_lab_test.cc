@@ -36,7 +36,7 @@ class CliLabTest : public ::testing::Test {
   // Starts the real coordinator on a port it picks and reads that port from its output.
   // Without `tls_args` it runs --insecure.
   void StartCoordinator(const std::string& tokens = "", const std::vector<std::string>& tls_args = {}) {
-    std::vector<std::string> argv = {BinPath("benchlab-coordinator"), "--listen", "127.0.0.1:0",
+    std::vector<std::string> argv = {BinPath("benchlab-coordinator"), "--listen", listen_,
                                      "--data-dir", dir_.path() + "/data"};
     if (tls_args.empty()) argv.push_back("--insecure");
     argv.insert(argv.end(), tls_args.begin(), tls_args.end());
@@ -46,7 +46,7 @@ class CliLabTest : public ::testing::Test {
       argv.insert(argv.end(), {"--tokens-file", path});
     }
     SpawnOptions options;
-    options.log_path = dir_.path() + "/coordinator.log";
+    options.log_path = absl::StrCat(dir_.path(), "/coordinator-", ++coordinator_starts_, ".log");
     auto child = Subprocess::Spawn(argv, options);
     ASSERT_TRUE(child.ok()) << child.status();
     coordinator_ = std::move(*child);
@@ -96,6 +96,8 @@ class CliLabTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string listen_ = "127.0.0.1:0";  // a restart reuses the port it got
+  int coordinator_starts_ = 0;
   std::string model_, apk_;
   std::unique_ptr<Subprocess> coordinator_;
   std::string address_;
@@ -366,6 +368,40 @@ TEST_F(CliLabTest, CancelMarksTheJobCancelled) {
   RunResult table = Cli({"job", job_id});
   ASSERT_EQ(table.exit_code, 0) << table.output;
   EXPECT_EQ(CountLines(table.output, "cancelled"), 5) << table.output;  // summary + 4 runs
+}
+
+TEST_F(CliLabTest, RunKeepsFollowingAcrossACoordinatorRestart) {
+  StartCoordinator();
+  StartAgent({.hold_runs = true});
+  SpawnOptions options;
+  options.env["BENCHLAB_COORDINATOR"] = address_;
+  options.log_path = dir_.path() + "/run.out";
+  auto run = Subprocess::Spawn({BinPath("benchlab"), "run", model_, "--apk", apk_, "--retries", "1"}, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  // Both runs are on the phones and `run` is following them.
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline && CountLines((*run)->Output(), "  assigned") < 2) {
+    ASSERT_TRUE((*run)->Running()) << (*run)->Output();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(CountLines((*run)->Output(), "  assigned"), 2) << (*run)->Output();
+
+  // The coordinator stops (its phones' host with it) and comes back on the same port.
+  agent_.reset();
+  coordinator_->Signal(SIGTERM);
+  ASSERT_TRUE(coordinator_->Wait(absl::Seconds(10)).ok());
+  listen_ = address_;
+  address_.clear();
+  StartCoordinator();
+  StartAgent();  // finishes the retried runs at once
+
+  absl::StatusOr<int> exit = (*run)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(exit.ok()) << (*run)->Output();
+  std::string out = (*run)->Output();
+  EXPECT_EQ(*exit, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "lost the coordinator")) << out;
+  EXPECT_EQ(CountLines(out, "  done  attempt=2  avg_us=1000"), 2) << out;  // retried after device_lost
+  EXPECT_TRUE(absl::StrContains(out, "2 done, 0 failed")) << out;
 }
 
 void Openssl(const std::string& dir, std::vector<std::string> args) {
