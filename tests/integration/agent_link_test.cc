@@ -18,6 +18,7 @@
 #include "agent/link/outbox.h"
 #include "benchlab/v1/lab.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "common/sha256.h"
 #include "tests/support/paths.h"
 #include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
@@ -34,14 +35,7 @@ using ::benchlab::testing::Subprocess;
 using ::benchlab::testing::TempDir;
 using ::benchlab::testing::WriteFile;
 
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", md[i]);
-  return hex;
-}
+using ::benchlab::Sha256Hex;
 
 
 // Polls `pred` (for Lab API state, which has no stream for it) until true or timeout.

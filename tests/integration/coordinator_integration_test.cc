@@ -19,6 +19,7 @@
 #include "benchlab/v1/lab.grpc.pb.h"
 #include "coordinator/server.h"
 #include "grpcpp/grpcpp.h"
+#include "common/sha256.h"
 #include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -30,14 +31,7 @@ namespace v1 = benchlab::v1;
 using ::benchlab::testing::TempDir;
 using ::benchlab::testing::WriteFile;
 
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", md[i]);
-  return hex;
-}
+using ::benchlab::Sha256Hex;
 
 void Deadline(grpc::ClientContext* ctx, absl::Duration d = absl::Seconds(20)) {
   ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d));

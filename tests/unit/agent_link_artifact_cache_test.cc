@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "agent/link/artifact_cache.h"
+#include "common/sha256.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -20,14 +21,7 @@ namespace v1 = benchlab::v1;
 using ::benchlab::testing::ReadFile;
 using ::benchlab::testing::TempDir;
 
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", md[i]);
-  return hex;
-}
+using ::benchlab::Sha256Hex;
 
 // Serves `content` in `chunk`-byte pieces; the first `cuts` calls stop after `cut_at`
 // bytes of the artifact with UNAVAILABLE, as a dropped connection does.
