@@ -580,6 +580,16 @@ std::vector<v1::Device> Core::ListDevices(const v1::ListDevicesRequest& req) {
   return out;
 }
 
+absl::StatusOr<v1::ArtifactRef> Core::GetArtifact(const std::string& sha256) {
+  auto a = store_->GetArtifact(sha256);
+  if (!a.ok()) return a.status();
+  // Both the record and the bytes: a file lost from disk must be uploaded again.
+  if (!a->has_value() || !artifacts_->Has(sha256)) {
+    return absl::NotFoundError(absl::StrCat("artifact ", sha256, " is not on the coordinator"));
+  }
+  return **a;
+}
+
 absl::StatusOr<v1::UploadArtifactResponse> Core::RecordArtifact(const v1::ArtifactRef& artifact,
                                                                 bool deduplicated) {
   auto existing = store_->GetArtifact(artifact.sha256());

@@ -79,6 +79,8 @@ class Core {
   // ---- Lab ----
   std::vector<benchlab::v1::Agent> ListAgents();
   std::vector<benchlab::v1::Device> ListDevices(const benchlab::v1::ListDevicesRequest& req);
+  // The artifact with this sha256 when its content is held; NotFound otherwise.
+  absl::StatusOr<benchlab::v1::ArtifactRef> GetArtifact(const std::string& sha256);
   absl::StatusOr<benchlab::v1::UploadArtifactResponse> RecordArtifact(
       const benchlab::v1::ArtifactRef& artifact, bool deduplicated);
   absl::StatusOr<benchlab::v1::Job> SubmitJob(const benchlab::v1::SubmitJobRequest& req,

@@ -331,6 +331,14 @@ absl::Status MoveInto(absl::StatusOr<T> result, T* out) {
   return absl::OkStatus();
 }
 
+grpc::ServerUnaryReactor* LabService::GetArtifact(grpc::CallbackServerContext* ctx,
+                                                  const v1::GetArtifactRequest* req,
+                                                  v1::GetArtifactResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
+    return MoveInto(core_->GetArtifact(req->sha256()), resp->mutable_artifact());
+  });
+}
+
 grpc::ServerUnaryReactor* LabService::ListAgents(grpc::CallbackServerContext* ctx, const v1::ListAgentsRequest*,
                                                  v1::ListAgentsResponse* resp) {
   return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {

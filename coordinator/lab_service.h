@@ -16,6 +16,9 @@ class LabService final : public benchlab::v1::Lab::CallbackService {
  public:
   LabService(Core* core, const TokenAuth* auth) : core_(core), auth_(auth) {}
 
+  grpc::ServerUnaryReactor* GetArtifact(grpc::CallbackServerContext* ctx,
+                                        const benchlab::v1::GetArtifactRequest* req,
+                                        benchlab::v1::GetArtifactResponse* resp) override;
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* ctx, const benchlab::v1::ListAgentsRequest* req,
                                        benchlab::v1::ListAgentsResponse* resp) override;
   grpc::ServerUnaryReactor* ListDevices(grpc::CallbackServerContext* ctx,

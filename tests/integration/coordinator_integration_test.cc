@@ -391,6 +391,21 @@ TEST_F(CoordinatorTest, UploadsAreVerifiedDeduplicatedAndLimited) {
   EXPECT_FALSE(r.deduplicated());
   ASSERT_TRUE(Upload("model", v1::ARTIFACT_KIND_MODEL, &r).ok());
   EXPECT_TRUE(r.deduplicated());
+  // A client asks first and uploads only what the coordinator lacks.
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::GetArtifactRequest req;
+    req.set_sha256(Sha256Hex("model"));
+    v1::GetArtifactResponse got;
+    ASSERT_TRUE(lab_->GetArtifact(&ctx, req, &got).ok());
+    EXPECT_EQ(got.artifact().size_bytes(), 5);
+    EXPECT_EQ(got.artifact().kind(), v1::ARTIFACT_KIND_MODEL);
+    grpc::ClientContext ctx2;
+    Auth(&ctx2);
+    req.set_sha256(Sha256Hex("never uploaded"));
+    EXPECT_EQ(lab_->GetArtifact(&ctx2, req, &got).error_code(), grpc::NOT_FOUND);
+  }
   // Declared too large for the 64 KiB limit of this server.
   EXPECT_EQ(Upload(std::string(100 * 1024, 'x'), v1::ARTIFACT_KIND_MODEL, &r).error_code(),
             grpc::RESOURCE_EXHAUSTED);
