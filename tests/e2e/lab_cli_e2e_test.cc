@@ -110,6 +110,36 @@ TEST_F(LabCliE2eTest, HostileFlagsAreRefusedWithAClearError) {
   EXPECT_FALSE(absl::StrContains(jobs.output, "job_id")) << "nothing was submitted: " << jobs.output;
 }
 
+TEST_F(LabCliE2eTest, CancelStopsAHungRunOnThePhone) {
+  ASSERT_TRUE(lab_->host(0).Control("fault 0 hang").ok());
+  RunResult submit = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--devices",
+                          lab_->DeviceId(0, 0), "--timeout", "120", "--detach"});
+  ASSERT_EQ(submit.exit_code, 0) << submit.output;
+  // The hung benchmark is running on the phone.
+  const std::string serial = lab_->host(0).Serial(0);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  bool running = false;
+  while (!running && absl::Now() < deadline) {
+    running = lab_->host(0).adb().Adb({"-s", serial, "shell", "pidof org.tensorflow.lite.benchmark"})
+                  .exit_code == 0;
+    if (!running) absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(running);
+  RunResult cancel = Run({"cancel", "j000001"});
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
+  // The agent stops the app promptly, and the run ends cancelled.
+  bool stopped = false;
+  const absl::Time stop_deadline = absl::Now() + absl::Seconds(15);
+  while (!stopped && absl::Now() < stop_deadline) {
+    stopped = lab_->host(0).adb().Adb({"-s", serial, "shell", "pidof org.tensorflow.lite.benchmark"})
+                  .exit_code != 0;
+    if (!stopped) absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_TRUE(stopped) << "the app was force-stopped";
+  RunResult job = Run({"job", "j000001"});
+  EXPECT_TRUE(absl::StrContains(job.output, "cancelled")) << job.output;
+}
+
 class SecureLabE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
