@@ -195,6 +195,25 @@ TEST_F(AgentRunnerTest, LinkFaultsEndAsDeviceLostWithinTheDeadline) {
   EXPECT_EQ(RunOnce(Request(1)).state, v1::RUN_STATE_DONE) << "the phone is back";
 }
 
+TEST_F(AgentRunnerTest, CooldownWaitsWhileThePhoneIsHotAndNotWhenItIsCool) {
+  RunRequest cool = Request(0);
+  cool.cooldown_below_c = 60;  // far above this phone's temperature
+  cool.cooldown_max = absl::Seconds(10);
+  RunOutcome o = RunOnce(cool);
+  ASSERT_EQ(o.state, v1::RUN_STATE_DONE) << o.error_message;
+  EXPECT_LT(o.timings.cooldown, absl::Seconds(1));
+
+  auto hot = lab_->Control("temp 0 48");
+  ASSERT_TRUE(hot.ok() && absl::StartsWith(*hot, "ok")) << (hot.ok() ? *hot : "");
+  RunRequest wait = Request(0);
+  wait.cooldown_below_c = 35;  // a 60 s cooling constant: far longer than the cap
+  wait.cooldown_max = absl::Seconds(3);
+  o = RunOnce(wait);
+  ASSERT_EQ(o.state, v1::RUN_STATE_DONE) << o.error_message;
+  EXPECT_GE(o.timings.cooldown, absl::Milliseconds(2900));
+  EXPECT_LT(o.timings.cooldown, absl::Seconds(6));
+}
+
 TEST_F(AgentRunnerTest, HostileArgumentsAreRefusedBeforeAnythingReachesThePhone) {
   for (std::string hostile : {"--foo=$(reboot)", "--foo=`id`", "--a=1;reboot", "--a='x'",
                               "--a=1\nreboot", "--graph=/sdcard/other.tflite"}) {
