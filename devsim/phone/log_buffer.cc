@@ -22,11 +22,17 @@ absl::string_view LogIdName(LogId id) {
   return "main";
 }
 
-LogBuffer::LogBuffer(size_t max_entries) {
+LogBuffer::LogBuffer(size_t max_entries) { SetMaxEntries(max_entries); }
+
+void LogBuffer::SetMaxEntries(size_t max_entries) {
   max_entries = std::max<size_t>(max_entries, 16);
+  absl::MutexLock lock(&mu_);
   for (int i = 0; i < kNumLogIds; ++i) max_entries_[i] = max_entries / 8;
   max_entries_[static_cast<size_t>(LogId::kMain)] = max_entries;
   max_entries_[static_cast<size_t>(LogId::kSystem)] = max_entries / 2;
+  for (int i = 0; i < kNumLogIds; ++i) {
+    while (buffers_[i].size() > max_entries_[i]) buffers_[i].pop_front();
+  }
 }
 
 uint64_t LogBuffer::Write(LogId id, int32_t pid, int32_t tid, char priority, absl::string_view tag,

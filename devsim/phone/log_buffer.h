@@ -52,6 +52,10 @@ class LogBuffer {
   uint64_t Write(LogId id, int32_t pid, int32_t tid, char priority, absl::string_view tag,
                  absl::string_view message, absl::Time time = absl::InfiniteFuture());
 
+  // Resizes the rings as the constructor sizes them (`logcat -G` on a phone); shrinking
+  // drops the oldest entries.
+  void SetMaxEntries(size_t max_entries);
+
   // Entries with seq > after_seq in the buffers of `mask`, oldest first.
   std::vector<LogEntry> Read(uint32_t mask, uint64_t after_seq) const;
   // The last `n` entries (by seq) of the buffers of `mask`, oldest first.
@@ -67,8 +71,8 @@ class LogBuffer {
  private:
   bool HasNewerLocked(uint32_t mask, uint64_t after_seq) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  std::array<size_t, kNumLogIds> max_entries_;
   mutable absl::Mutex mu_;
+  std::array<size_t, kNumLogIds> max_entries_ ABSL_GUARDED_BY(mu_);
   std::array<std::deque<LogEntry>, kNumLogIds> buffers_ ABSL_GUARDED_BY(mu_);
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

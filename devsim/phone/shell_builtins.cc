@@ -160,7 +160,8 @@ int Sleep(ShellCall& c) {
 // devsimctl logflood N [LINES_PER_S]: appends N numbered lines ("flood seq=I of N",
 // tag benchlab-flood, pid 4242) to the main buffer, paced in 1 ms slices (0 or no rate: as
 // fast as possible), so a log pipeline can be measured and checked for gaps. The main ring
-// holds 4096 entries: a logcat reader that falls further behind loses lines, as on a phone.
+// holds 4096 entries (`devsimctl logbuffer` changes it): a logcat reader that falls further
+// behind loses lines, as on a phone.
 int LogFlood(ShellCall& c) {
   uint64_t n = 0;
   double rate = 0;
@@ -194,7 +195,7 @@ int LogFlood(ShellCall& c) {
 int Devsimctl(ShellCall& c) {
   const std::string usage =
       "usage: devsimctl fault NAME|none | devsimctl temp CELSIUS | devsimctl status |\n"
-      "       devsimctl logflood N [LINES_PER_S]\n"
+      "       devsimctl logflood N [LINES_PER_S] | devsimctl logbuffer ENTRIES\n"
       "faults: none graph-missing invalid-flag crash hang bad-model disconnect "
       "unauthorized slow-link\n";
   if (c.argv.size() == 3 && c.argv[1] == "fault") {
@@ -218,6 +219,18 @@ int Devsimctl(ShellCall& c) {
     return 0;
   }
   if (c.argv.size() >= 2 && c.argv[1] == "logflood") return LogFlood(c);
+  if (c.argv.size() == 3 && c.argv[1] == "logbuffer") {
+    // The main ring's size in entries (system gets half): a big ring lets a benchmark
+    // measure a log pipeline's capacity without the phone's ring overrunning first.
+    uint64_t entries = 0;
+    if (!absl::SimpleAtoi(c.argv[2], &entries) || entries < 16 || entries > (16u << 20)) {
+      c.Err("devsimctl: logbuffer ENTRIES (16..16777216)\n");
+      return 2;
+    }
+    c.phone.logs().SetMaxEntries(entries);
+    c.Out(absl::StrCat("logbuffer=", entries, "\n"));
+    return 0;
+  }
   if (c.argv.size() == 2 && c.argv[1] == "status") {
     c.Out(absl::StrFormat("serial=%s fault=%s temp=%.1f\n", c.phone.profile().serialno,
                           FaultName(c.phone.fault()), c.phone.battery().temp_c()));

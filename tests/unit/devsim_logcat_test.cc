@@ -152,5 +152,18 @@ TEST_F(LogcatTest, LogfloodAppendsNumberedLinesInOrderAtTheAskedPace) {
   EXPECT_EQ(RunSh(phone_, "devsimctl logflood 5 -1").status, 2);
 }
 
+TEST_F(LogcatTest, LogbufferResizesTheMainRing) {
+  ASSERT_EQ(RunSh(phone_, "devsimctl logbuffer 100").status, 0);
+  ASSERT_EQ(RunSh(phone_, "devsimctl logflood 150").status, 0);
+  std::vector<std::string> lines = Lines("logcat -d -v brief -s benchlab-flood");
+  ASSERT_EQ(lines.size(), 101u);  // the oldest 50 dropped
+  EXPECT_EQ(lines[1], "I/benchlab-flood( 4242): flood seq=51 of 150");
+  ASSERT_EQ(RunSh(phone_, "devsimctl logbuffer 10000").status, 0);
+  ASSERT_EQ(RunSh(phone_, "logcat -c").status, 0);
+  ASSERT_EQ(RunSh(phone_, "devsimctl logflood 5000").status, 0);
+  EXPECT_EQ(Lines("logcat -d -v brief -s benchlab-flood").size(), 5001u);
+  EXPECT_EQ(RunSh(phone_, "devsimctl logbuffer 3").status, 2);
+}
+
 }  // namespace
 }  // namespace benchlab::devsim
