@@ -1,6 +1,7 @@
 // `benchlab logs DEVICE [--follow] [--tag T] [--grep RE] [--priority P] [--last N]`:
 // StreamLogs. The API always follows after sending the last N buffered lines, so without
 // --follow this reads until N lines arrived or the stream goes quiet, then hangs up.
+// TODO(cli): use a backlog-only request once StreamLogs offers one.
 // Lines print as logcat's threadtime layout: "MM-DD HH:MM:SS.mmm  PID  TID P TAG: msg".
 #include <memory>
 #include <ostream>
