@@ -6,6 +6,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -62,6 +64,32 @@ inline ProcFigures ReadProc(pid_t pid) {
     f.cpu_s = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
   }
   return f;
+}
+
+// A child of this process named `comm` (the kernel's 15-character name), or 0.
+inline pid_t FindChild(const std::string& comm) {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return 0;
+  pid_t found = 0;
+  while (dirent* e = readdir(proc)) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+    std::string line;
+    std::getline(stat, line);
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == getpid() && line.substr(open + 1, close - open - 1) == comm) {
+      found = pid;
+      break;
+    }
+  }
+  closedir(proc);
+  return found;
 }
 
 inline void Deadline(grpc::ClientContext* ctx, absl::Duration d = absl::Seconds(60)) {
