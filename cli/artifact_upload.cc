@@ -1,5 +1,6 @@
-// 256 KiB chunks: well under the coordinator's message limit and few enough messages
-// that a 100 MB model costs ~400 writes.
+// GetArtifact first (nothing is sent when the coordinator holds the content), then 256
+// KiB chunks: well under the coordinator's message limit and few enough messages that a
+// 100 MB model costs ~400 writes.
 #include "cli/artifact_upload.h"
 
 #include <cerrno>
@@ -14,6 +15,25 @@ namespace benchlab::cli {
 
 grpc::Status UploadArtifactFile(const LabConnection& conn, const std::string& path, const FileDigest& digest,
                                 benchlab::v1::ArtifactKind kind, benchlab::v1::UploadArtifactResponse* response) {
+  // Ask first: content the coordinator already holds is not sent again.
+  {
+    grpc::ClientContext ask;
+    conn.PrepareUnary(&ask);
+    benchlab::v1::GetArtifactRequest req;
+    req.set_sha256(digest.sha256);
+    benchlab::v1::GetArtifactResponse held;
+    grpc::Status st = conn.lab()->GetArtifact(&ask, req, &held);
+    if (st.ok() && held.artifact().kind() == kind) {
+      *response->mutable_artifact() = held.artifact();
+      response->set_deduplicated(true);
+      return grpc::Status::OK;
+    }
+    // NOT_FOUND (or a coordinator without GetArtifact): upload. Anything else is final.
+    if (!st.ok() && st.error_code() != grpc::StatusCode::NOT_FOUND &&
+        st.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+      return st;
+    }
+  }
   constexpr size_t kChunkBytes = 256 * 1024;
   std::ifstream in(path, std::ios::binary);
   if (!in) return grpc::Status(grpc::StatusCode::ABORTED, absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));

@@ -1,7 +1,6 @@
-// UploadArtifact as a client stream: a header with the expected SHA-256 and size, then
-// the file in chunks. The Lab API has no "do you have this hash?" call, so every upload
-// sends the bytes; the coordinator stores each content once and says `deduplicated`.
-// TODO(cli): skip the bytes once the API can say "already held" (see cli/README.md).
+// Uploads what the coordinator lacks: Lab.GetArtifact first (then nothing is sent and the
+// response says `deduplicated`), else UploadArtifact as a client stream: a header with
+// the expected SHA-256 and size, then the file in chunks.
 #ifndef BENCHLAB_CLI_ARTIFACT_UPLOAD_H_
 #define BENCHLAB_CLI_ARTIFACT_UPLOAD_H_
 
