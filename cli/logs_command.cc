@@ -1,11 +1,10 @@
 // `benchlab logs DEVICE [--follow] [--tag T] [--grep RE] [--priority P] [--last N]`:
-// StreamLogs. The API always follows after sending the last N buffered lines, so without
-// --follow this reads until N lines arrived or the stream goes quiet, then hangs up.
+// StreamLogs: the last N buffered lines, then (with --follow) every new line until
+// interrupted; without --follow the coordinator ends the stream after the backlog.
 // TODO(cli): use a backlog-only request once StreamLogs offers one.
 // Lines print as logcat's threadtime layout: "MM-DD HH:MM:SS.mmm  PID  TID P TAG: msg".
 #include <memory>
 #include <ostream>
-#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -21,9 +20,6 @@ namespace {
 
 namespace v1 = benchlab::v1;
 
-// Without --follow: how long to wait for the first batch, and for the next one after it.
-constexpr absl::Duration kFirstBatchWait = absl::Milliseconds(1500);
-constexpr absl::Duration kQuietAfterBatch = absl::Milliseconds(300);
 
 struct LogsFlags {
   LabOptions lab;
@@ -54,40 +50,6 @@ std::string FormatLine(const v1::LogLine& line) {
                       line.tag(), ": ", line.message());
 }
 
-// Cancels `ctx` once `deadline` passes without being pushed back; Stop() ends it.
-class QuietTimer {
- public:
-  QuietTimer(grpc::ClientContext* ctx, absl::Duration first) : deadline_(absl::Now() + first) {
-    thread_ = std::thread([this, ctx] {
-      absl::MutexLock l(&mu_);
-      while (!stopped_) {
-        if (absl::Now() >= deadline_) {
-          ctx->TryCancel();
-          return;
-        }
-        mu_.AwaitWithDeadline(absl::Condition(&stopped_), deadline_);
-      }
-    });
-  }
-  ~QuietTimer() { Stop(); }
-  void Extend(absl::Duration d) {
-    absl::MutexLock l(&mu_);
-    deadline_ = absl::Now() + d;
-  }
-  void Stop() {
-    {
-      absl::MutexLock l(&mu_);
-      stopped_ = true;
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::Time deadline_ ABSL_GUARDED_BY(mu_);
-  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
-};
 
 int RunLogs(const LogsFlags& flags, const CliIo& io) {
   v1::StreamLogsRequest req;
@@ -100,14 +62,14 @@ int RunLogs(const LogsFlags& flags, const CliIo& io) {
     req.set_min_priority(*p);
   }
   req.set_tail_lines(flags.last);
+  // Without --follow the coordinator sends the backlog and ends the stream.
+  req.set_backlog_only(!flags.follow);
   auto conn = LabConnection::Open(flags.lab);
   if (!conn.ok()) return ReportUsageError("logs", conn.status().message(), io);
 
   grpc::ClientContext ctx;
   (*conn)->PrepareStream(&ctx);
   auto stream = (*conn)->lab()->StreamLogs(&ctx, req);
-  std::unique_ptr<QuietTimer> timer;
-  if (!flags.follow) timer = std::make_unique<QuietTimer>(&ctx, kFirstBatchWait);
   int printed = 0;
   bool hung_up = false;  // we cancelled the call on purpose
   v1::LogBatch batch;
@@ -125,20 +87,16 @@ int RunLogs(const LogsFlags& flags, const CliIo& io) {
     }
     io.out->flush();
     printed += batch.lines_size();
-    if (!flags.follow) {
-      if (printed >= flags.last) {
-        hung_up = true;
-        ctx.TryCancel();
-        break;
-      }
-      timer->Extend(kQuietAfterBatch);
+    if (!flags.follow && printed >= flags.last) {
+      hung_up = true;
+      ctx.TryCancel();
+      break;
     }
   }
-  if (timer != nullptr) timer->Stop();
   grpc::Status st = stream->Finish();
   if (st.ok()) return kExitOk;
-  // Our own hang-up (enough lines, or the stream went quiet) is the normal end.
-  if (st.error_code() == grpc::StatusCode::CANCELLED && (!flags.follow || hung_up)) return kExitOk;
+  // Our own hang-up (enough lines) is the normal end.
+  if (st.error_code() == grpc::StatusCode::CANCELLED && hung_up) return kExitOk;
   return ReportRpcError(st, "logs", absl::StrCat("streaming logs of ", flags.device_id), flags.lab, io);
 }
 

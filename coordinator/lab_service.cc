@@ -287,6 +287,7 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
     }
     absl::MutexLock l(&mu_);
     sub_ = std::move(sub);
+    backlog_only_ = req.backlog_only();
     MaybeWriteLocked();
   }
   void MaybeWrite() {
@@ -311,9 +312,14 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
   bool FillLocked(v1::LogBatch* out) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return sub_ != nullptr && sub_->Drain(kBatchLines, out);
   }
+  // The backlog is queued at Subscribe, so the first empty queue means it was all sent.
+  bool ExhaustedLocked() override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return backlog_only_ && sub_ != nullptr;
+  }
 
   std::shared_ptr<LogsBridge> bridge_;
   std::unique_ptr<LogSubscription> sub_ ABSL_GUARDED_BY(mu_);
+  bool backlog_only_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 void LogsBridge::Notify() {

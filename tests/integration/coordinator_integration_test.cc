@@ -516,6 +516,18 @@ TEST_F(CoordinatorTest, StreamLogsDeliversFilteredBatches) {
   ctx.TryCancel();
   (void)logs->Finish();
   EXPECT_GE(agent.WaitFor([](const auto& m) { return m.has_log_subscription() && !m.log_subscription().enable(); }), 0);
+
+  // backlog_only: the buffered lines, then the stream ends by itself.
+  grpc::ClientContext ctx2;
+  Auth(&ctx2, "t-read");
+  ctx2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  req.set_tail_lines(10);
+  req.set_backlog_only(true);
+  auto backlog = lab_->StreamLogs(&ctx2, req);
+  int lines = 0;
+  while (backlog->Read(&b)) lines += b.lines_size();
+  EXPECT_EQ(lines, 1);
+  EXPECT_TRUE(backlog->Finish().ok());
 }
 
 TEST_F(CoordinatorTest, AgentThatReconnectsIsAskedAgainForSubscribedLogs) {
