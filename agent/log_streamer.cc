@@ -27,15 +27,22 @@ v1::LogPriority Priority(char p) {
 
 }  // namespace
 
-v1::LogLine ToLogLine(const LogcatLine& e, absl::Time now) {
+v1::LogLine ToLogLine(const LogcatLine& e, absl::Time now, LogDateCache* cache) {
   v1::LogLine l;
   if (e.has_time && e.month > 0) {
-    absl::CivilSecond utc_now = absl::ToCivilSecond(now, absl::UTCTimeZone());
-    int year = e.year ? e.year : static_cast<int>(utc_now.year());
-    absl::Time t = absl::FromCivil(absl::CivilSecond(year, e.month, e.day, e.hour, e.minute,
-                                                     e.second),
-                                   absl::UTCTimeZone()) +
-                   absl::Milliseconds(e.millis);
+    int year = e.year;
+    if (year == 0) {
+      year = static_cast<int>(absl::ToCivilYear(now, absl::UTCTimeZone()).year());
+    }
+    absl::Time midnight;
+    if (cache != nullptr && cache->year == year && cache->month == e.month && cache->day == e.day) {
+      midnight = cache->midnight;
+    } else {
+      midnight = absl::FromCivil(absl::CivilDay(year, e.month, e.day), absl::UTCTimeZone());
+      if (cache != nullptr) *cache = {year, e.month, e.day, midnight};
+    }
+    absl::Time t = midnight + absl::Hours(e.hour) + absl::Minutes(e.minute) +
+                   absl::Seconds(e.second) + absl::Milliseconds(e.millis);
     // A line from late December read in early January belongs to last year.
     if (!e.year && t > now + absl::Hours(24 * 30)) {
       t = absl::FromCivil(absl::CivilSecond(year - 1, e.month, e.day, e.hour, e.minute, e.second),
@@ -89,7 +96,7 @@ void LogStreamer::ReadLoop() {
         [this](const LogcatLine& entry) {
           absl::MutexLock lock(&mu_);
           if (pending_.lines_size() == 0) pending_since_ = absl::Now();
-          *pending_.add_lines() = ToLogLine(entry, absl::Now());
+          *pending_.add_lines() = ToLogLine(entry, absl::Now(), &dates_);
           if (static_cast<size_t>(pending_.lines_size()) >= options_.batch_lines) FlushLocked();
         },
         &cancel_, absl::InfiniteFuture());

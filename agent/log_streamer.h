@@ -17,8 +17,18 @@
 
 namespace benchlab::agent {
 
+// The last date seen and its midnight (UTC), so most lines need no calendar arithmetic.
+struct LogDateCache {
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  absl::Time midnight;
+};
+
 // A split logcat line in the API's terms. `now` supplies the year threadtime lacks.
-benchlab::v1::LogLine ToLogLine(const LogcatLine& entry, absl::Time now);
+// `cache` (optional) is reused across the lines of one stream.
+benchlab::v1::LogLine ToLogLine(const LogcatLine& entry, absl::Time now,
+                                LogDateCache* cache = nullptr);
 
 struct LogStreamerOptions {
   size_t batch_lines = 64;                          // a full batch goes out at once
@@ -55,6 +65,7 @@ class LogStreamer {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   benchlab::v1::LogBatch pending_ ABSL_GUARDED_BY(mu_);
+  LogDateCache dates_ ABSL_GUARDED_BY(mu_);
   absl::Time pending_since_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "absl/synchronization/mutex.h"
 #include "agent/agent_cli.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -14,6 +15,9 @@ int main(int argc, char** argv) {
   // stay in those arenas: 8 parallel runs left ~10 MB of freed heap resident. Two arenas
   // and a fixed threshold (large buffers always mmapped, so returned on free) keep the
   // idle daemon at its start-up size. Figures: bench/README.md, agent_rss_bench.
+  // Debian's abseil is built with mutex deadlock detection on: a graph update per lock
+  // (~9% of the live-log path in perf). Unit tests, which link the libraries, keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   mallopt(M_ARENA_MAX, 2);
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   // stdout carries tables and JSON; log lines go to stderr.

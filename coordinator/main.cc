@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/synchronization/mutex.h"
 #include "CLI/CLI.hpp"
 #include "coordinator/server.h"
 #include "spdlog/spdlog.h"
@@ -16,6 +17,9 @@ void OnSignal(int) { g_stop = 1; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's abseil is built with mutex deadlock detection on: a graph update per lock
+  // (~9% of the live-log path in perf). Unit tests, which link the libraries, keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   benchlab::coordinator::ServerOptions o;
   CLI::App app{"benchlab coordinator: schedules TFLite benchmark runs on lab phones"};
   app.set_config("--config", "", "TOML/INI file with the same option names (flags win)");
