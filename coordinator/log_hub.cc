@@ -19,6 +19,11 @@ bool LogSubscription::Offer(const benchlab::v1::LogLine& line) {
   return queue_.size() == 1;  // wake the reader only on empty -> non-empty
 }
 
+void LogSubscription::AddMissed(uint64_t lines) {
+  absl::MutexLock lock(&mu_);
+  missed_ += lines;
+}
+
 bool LogSubscription::Drain(size_t max_lines, benchlab::v1::LogBatch* out) {
   out->Clear();
   out->set_device_id(device_id_);
@@ -39,6 +44,9 @@ void LogHub::Publish(const std::string& device_id, const benchlab::v1::LogBatch&
   {
     absl::MutexLock lock(&mu_);
     DeviceLog& d = devices_[device_id];
+    if (batch.missed_lines() > 0) {
+      for (LogSubscription* s : d.subs) s->AddMissed(batch.missed_lines());
+    }
     for (const auto& line : batch.lines()) {
       d.ring.push_back(line);
       if (d.ring.size() > options_.ring_lines) d.ring.pop_front();

@@ -40,6 +40,8 @@ class LogSubscription {
         filter_(std::move(filter)), notify_(std::move(notify)) {}
   // Called by the hub under its device lock; returns true when the reader should be woken.
   bool Offer(const benchlab::v1::LogLine& line);
+  // Lines lost before they reached the hub (the agent's own drops), told like ours.
+  void AddMissed(uint64_t lines);
 
   LogHub* hub_;
   const std::string device_id_;

@@ -33,6 +33,18 @@ TEST(LogHub, SlowSubscriberIsToldHowManyLinesItMissed) {
   EXPECT_FALSE(sub->Drain(64, &out));  // count reported once
 }
 
+TEST(LogHub, LinesTheAgentDroppedAreToldToSubscribersToo) {
+  LogHub hub({.ring_lines = 100, .subscriber_lines = 10, .max_subscribers = 4}, nullptr);
+  auto sub = hub.Subscribe("a/d1", 0, nullptr, nullptr);
+  v1::LogBatch batch = Lines(0, 3);
+  batch.set_missed_lines(7);  // lost between the phone and the coordinator
+  hub.Publish("a/d1", batch);
+  v1::LogBatch out;
+  ASSERT_TRUE(sub->Drain(64, &out));
+  EXPECT_EQ(out.lines_size(), 3);
+  EXPECT_EQ(out.missed_lines(), 7u);
+}
+
 TEST(LogHub, ProducerNeverBlocksOnAReaderThatNeverDrains) {
   LogHub hub({.ring_lines = 1000, .subscriber_lines = 100, .max_subscribers = 4}, nullptr);
   auto stuck = hub.Subscribe("a/d1", 0, nullptr, nullptr);
