@@ -24,6 +24,7 @@
 #include "benchlab/v1/lab.grpc.pb.h"
 #include "common/sha256.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/support/lab_cluster.h"
 
 namespace benchlab::bench {
 
@@ -98,29 +99,23 @@ inline void Deadline(grpc::ClientContext* ctx, absl::Duration d = absl::Seconds(
 
 inline absl::StatusOr<v1::ArtifactRef> Upload(v1::Lab::Stub& lab, const std::string& path,
                                               v1::ArtifactKind kind) {
-  auto digest = Sha256File(path);
-  if (!digest.ok()) return digest.status();
-  std::ifstream in(path, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  grpc::ClientContext ctx;
-  Deadline(&ctx);
-  v1::UploadArtifactResponse response;
-  auto writer = lab.UploadArtifact(&ctx, &response);
-  v1::UploadArtifactRequest header;
-  header.mutable_header()->set_kind(kind);
-  header.mutable_header()->set_sha256(digest->sha256);
-  header.mutable_header()->set_size_bytes(static_cast<int64_t>(data.size()));
-  header.mutable_header()->set_name(path.substr(path.rfind('/') + 1));
-  writer->Write(header);
-  for (size_t off = 0; off < data.size(); off += 256 * 1024) {
-    v1::UploadArtifactRequest chunk;
-    chunk.set_chunk(data.substr(off, 256 * 1024));
-    writer->Write(chunk);
-  }
-  writer->WritesDone();
-  grpc::Status s = writer->Finish();
-  if (!s.ok()) return absl::InternalError("upload " + path + ": " + s.error_message());
-  return response.artifact();
+  return testing::LabCluster::Upload(lab, path, kind);
+}
+
+// Uploads the lab's model and APK and returns a job spec on them (2 threads); the caller
+// picks the devices.
+inline absl::StatusOr<v1::JobSpec> UploadAndSpec(testing::LabCluster& lab, v1::Lab::Stub& stub,
+                                                 const std::string& description) {
+  auto model = Upload(stub, lab.model_path(), v1::ARTIFACT_KIND_MODEL);
+  if (!model.ok()) return model.status();
+  auto apk = Upload(stub, lab.apk_path(), v1::ARTIFACT_KIND_APK);
+  if (!apk.ok()) return apk.status();
+  v1::JobSpec spec;
+  spec.set_description(description);
+  spec.set_model_sha256(model->sha256());
+  spec.set_apk_sha256(apk->sha256());
+  spec.mutable_flags()->set_num_threads(2);
+  return spec;
 }
 
 inline absl::StatusOr<v1::Job> Submit(v1::Lab::Stub& lab, const v1::JobSpec& spec) {

@@ -321,17 +321,12 @@ int Main(int argc, char** argv) {
     return 1;
   }
   auto stub = (*lab)->Lab();
-  auto model = Upload(*stub, (*lab)->model_path(), v1::ARTIFACT_KIND_MODEL);
-  auto apk = Upload(*stub, (*lab)->apk_path(), v1::ARTIFACT_KIND_APK);
-  if (!model.ok() || !apk.ok()) {
-    std::fprintf(stderr, "upload failed\n");
+  auto uploaded = UploadAndSpec(**lab, *stub, "lab_latency_bench");
+  if (!uploaded.ok()) {
+    std::fprintf(stderr, "upload failed: %s\n", uploaded.status().ToString().c_str());
     return 1;
   }
-  v1::JobSpec spec;
-  spec.set_description("lab_latency_bench");
-  spec.set_model_sha256(model->sha256());
-  spec.set_apk_sha256(apk->sha256());
-  spec.mutable_flags()->set_num_threads(2);
+  v1::JobSpec spec = *uploaded;
   spec.mutable_selector()->add_devices((*lab)->DeviceId(0, 0));
   spec.set_repeats(1);
   spec.set_timeout_s(60);

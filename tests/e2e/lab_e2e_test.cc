@@ -32,35 +32,9 @@ void Deadline(grpc::ClientContext* ctx, absl::Duration d = absl::Seconds(30)) {
 }
 
 v1::ArtifactRef Upload(v1::Lab::Stub& lab, const std::string& path, v1::ArtifactKind kind) {
-  auto digest = Sha256File(path);
-  EXPECT_TRUE(digest.ok());
-  std::string data;
-  {
-    FILE* f = fopen(path.c_str(), "rb");
-    char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-    fclose(f);
-  }
-  grpc::ClientContext ctx;
-  Deadline(&ctx);
-  v1::UploadArtifactResponse response;
-  auto writer = lab.UploadArtifact(&ctx, &response);
-  v1::UploadArtifactRequest header;
-  header.mutable_header()->set_kind(kind);
-  header.mutable_header()->set_sha256(digest->sha256);
-  header.mutable_header()->set_size_bytes(static_cast<int64_t>(data.size()));
-  header.mutable_header()->set_name(path.substr(path.rfind('/') + 1));
-  writer->Write(header);
-  for (size_t off = 0; off < data.size(); off += 256 * 1024) {
-    v1::UploadArtifactRequest chunk;
-    chunk.set_chunk(data.substr(off, 256 * 1024));
-    writer->Write(chunk);
-  }
-  writer->WritesDone();
-  grpc::Status s = writer->Finish();
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return response.artifact();
+  auto ref = LabCluster::Upload(lab, path, kind);
+  EXPECT_TRUE(ref.ok()) << ref.status();
+  return ref.ok() ? *ref : v1::ArtifactRef();
 }
 
 class LabE2eTest : public ::testing::Test {

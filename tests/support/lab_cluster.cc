@@ -2,8 +2,11 @@
 #include "tests/support/lab_cluster.h"
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/support/paths.h"
@@ -96,6 +99,34 @@ void LabCluster::KillAgent(int host) {
 std::unique_ptr<benchlab::v1::Lab::Stub> LabCluster::Lab() const {
   return benchlab::v1::Lab::NewStub(
       grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
+}
+
+absl::StatusOr<benchlab::v1::ArtifactRef> LabCluster::Upload(benchlab::v1::Lab::Stub& lab,
+                                                            const std::string& path,
+                                                            benchlab::v1::ArtifactKind kind) {
+  auto digest = Sha256File(path);
+  if (!digest.ok()) return digest.status();
+  std::ifstream in(path, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  benchlab::v1::UploadArtifactResponse response;
+  auto writer = lab.UploadArtifact(&ctx, &response);
+  benchlab::v1::UploadArtifactRequest header;
+  header.mutable_header()->set_kind(kind);
+  header.mutable_header()->set_sha256(digest->sha256);
+  header.mutable_header()->set_size_bytes(static_cast<int64_t>(data.size()));
+  header.mutable_header()->set_name(path.substr(path.rfind('/') + 1));
+  writer->Write(header);
+  for (size_t off = 0; off < data.size(); off += 256 * 1024) {
+    benchlab::v1::UploadArtifactRequest chunk;
+    chunk.set_chunk(data.substr(off, 256 * 1024));
+    if (!writer->Write(chunk)) break;  // the server ended the call; Finish says why
+  }
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  if (!s.ok()) return absl::InternalError("upload " + path + ": " + s.error_message());
+  return response.artifact();
 }
 
 absl::Status LabCluster::WaitForIdleDevices(int n, absl::Duration timeout) {

@@ -49,6 +49,10 @@ class LabCluster {
   absl::Status WaitForIdleDevices(int n, absl::Duration timeout);
   // A Lab API stub on this coordinator.
   std::unique_ptr<benchlab::v1::Lab::Stub> Lab() const;
+  // Uploads a file through `lab` (Lab.UploadArtifact, 256 KiB chunks).
+  static absl::StatusOr<benchlab::v1::ArtifactRef> Upload(benchlab::v1::Lab::Stub& lab,
+                                                         const std::string& path,
+                                                         benchlab::v1::ArtifactKind kind);
 
   // Runs the built `benchlab` CLI against this lab (stdout and stderr together).
   RunResult Cli(const std::vector<std::string>& args,
