@@ -8,7 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev openssl libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
-  adb python3 python3-grpcio python3-grpc-tools procps
+  adb python3 python3-grpcio python3-protobuf python3-grpc-tools procps
 )
 
 missing=()
