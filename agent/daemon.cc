@@ -31,6 +31,7 @@ absl::Status AgentDaemon::Start() {
                                    {.max_bytes = options_.outbox_max_bytes});
   if (!outbox.ok()) return outbox.status();
   outbox_ = std::move(*outbox);
+  CloseRunsLostInARestart();
   artifacts_ = std::make_unique<link::ArtifactCache>(options_.state_dir);
   adb_ = adb::AdbClient::ConnectLocal({.port = options_.adb_port});
 
@@ -61,6 +62,33 @@ absl::Status AgentDaemon::Start() {
   spdlog::info("event=agent_started coordinator={} agent={} phones={} outbox_events={}",
                options_.link.target, options_.link.agent_id, initial.size(), outbox_->size());
   return absl::OkStatus();
+}
+
+void AgentDaemon::CloseRunsLostInARestart() {
+  // A new process runs nothing yet: a run with events in the outbox but no result was cut
+  // short by our own death. Say so, or the coordinator would keep its phone leased (the
+  // hello lists runs with unacknowledged events) until the job's timeout.
+  std::map<std::pair<std::string, int>, bool> has_result;
+  for (const v1::RunEvent& e : outbox_->Unacked()) {
+    bool& done = has_result[{e.run_id(), e.attempt()}];
+    done = done || e.has_result();
+  }
+  for (const auto& [run, done] : has_result) {
+    if (done) continue;
+    v1::RunEvent e;
+    e.set_event_id(absl::StrCat(run.first, "/", run.second, "/agent-restarted"));
+    e.set_run_id(run.first);
+    e.set_attempt(run.second);
+    e.set_time_unix_ms(NowMs());
+    e.mutable_result()->set_state(v1::RUN_STATE_FAILED);
+    e.mutable_result()->set_error_class(v1::ERROR_CLASS_DEVICE_LOST);
+    e.mutable_result()->set_error_message("the agent stopped during the run");
+    spdlog::warn("event=run_lost_in_restart run={} attempt={}", run.first, run.second);
+    if (absl::Status s = outbox_->Add(e); !s.ok()) {
+      spdlog::error("event=outbox_write_failed run={} error=\"{}\"", run.first,
+                    std::string(s.message()));
+    }
+  }
 }
 
 void AgentDaemon::Stop() {

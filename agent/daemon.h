@@ -63,6 +63,8 @@ class AgentDaemon : public link::LinkHandler {
     }
   };
 
+  // At start: a result (device_lost) for every run the outbox holds events of but no result.
+  void CloseRunsLostInARestart();
   void InventoryLoop();
   void RefreshDevice(const adb::AdbDevice& device, bool removed);
   void Execute(ActiveRunState* run);

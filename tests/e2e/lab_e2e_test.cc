@@ -276,6 +276,34 @@ TEST_F(LabE2eTest, CoordinatorRestartedMidJobCompletesTheJob) {
   }
 }
 
+TEST_F(LabE2eTest, RunCutByAnAgentDeathWithUnacknowledgedEventsIsRetriedAtOnce) {
+  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 3});
+  v1::JobSpec spec = Spec(1);
+  spec.set_timeout_s(120);  // a lease held until the timeout would blow the time limit below
+  auto job = Submit(spec);
+  ASSERT_TRUE(job.ok());
+  const absl::Time t0 = absl::Now();
+  while (GetJob(job->job_id()).runs(0).state() != v1::RUN_STATE_RUNNING &&
+         absl::Now() - t0 < absl::Seconds(30)) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  // The coordinator goes first, so the agent's next events stay unacknowledged in its
+  // outbox; then the agent dies mid-run. Both come back.
+  lab_->KillCoordinator();
+  absl::SleepFor(absl::Milliseconds(700));
+  lab_->KillAgent(0);
+  ASSERT_TRUE(lab_->StartCoordinator().ok());
+  ASSERT_TRUE(lab_->StartAgent(0).ok());
+  stub_ = lab_->Lab();
+  const absl::Time restarted = absl::Now();
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(60));
+  ASSERT_EQ(runs.size(), 1u);
+  const v1::Run& r = runs.begin()->second;
+  EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << r.error_message();
+  EXPECT_EQ(r.attempt(), 2) << "the cut attempt ended as device_lost and was retried";
+  EXPECT_LT(absl::Now() - restarted, absl::Seconds(40)) << "not held until the run's timeout";
+}
+
 TEST_F(LabE2eTest, PythonClientSubmitsAndWatchesAJob) {
   StartLab({.hosts = 1, .phones_per_host = 2});
   const std::string stubs = std::string(BENCHLAB_BIN_DIR) + "/../python";
