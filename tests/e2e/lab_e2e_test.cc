@@ -304,6 +304,43 @@ TEST_F(LabE2eTest, RunCutByAnAgentDeathWithUnacknowledgedEventsIsRetriedAtOnce) 
   EXPECT_LT(absl::Now() - restarted, absl::Seconds(40)) << "not held until the run's timeout";
 }
 
+TEST_F(LabE2eTest, PhoneUnpluggedAndPluggedBackShowsInTheInventory) {
+  StartLab({.hosts = 1, .phones_per_host = 2});
+  auto state_of = [&](const std::string& device_id) {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    v1::ListDevicesResponse r;
+    EXPECT_TRUE(stub_->ListDevices(&ctx, {}, &r).ok());
+    for (const auto& d : r.devices()) {
+      if (d.info().device_id() == device_id) return d.state();
+    }
+    return v1::DEVICE_STATE_UNSPECIFIED;
+  };
+  auto wait_for = [&](const std::string& device_id, v1::DeviceState want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (state_of(device_id) != want && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return state_of(device_id) == want;
+  };
+  const std::string phone = lab_->DeviceId(0, 1);
+  ASSERT_TRUE(lab_->host(0).Control("unplug 1").ok());
+  EXPECT_TRUE(wait_for(phone, v1::DEVICE_STATE_OFFLINE));
+  EXPECT_EQ(state_of(lab_->DeviceId(0, 0)), v1::DEVICE_STATE_IDLE) << "the other phone stays";
+  ASSERT_TRUE(lab_->host(0).Control("plug 1").ok());
+  ASSERT_TRUE(lab_->host(0).Reconnect(1).ok());
+  EXPECT_TRUE(wait_for(phone, v1::DEVICE_STATE_IDLE));
+  // And it takes work again.
+  v1::JobSpec spec = Spec(1);
+  spec.mutable_selector()->set_all(false);
+  spec.mutable_selector()->add_devices(phone);
+  auto job = Submit(spec);
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(60));
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs.begin()->second.state(), v1::RUN_STATE_DONE);
+}
+
 TEST_F(LabE2eTest, PythonClientSubmitsAndWatchesAJob) {
   StartLab({.hosts = 1, .phones_per_host = 2});
   const std::string stubs = std::string(BENCHLAB_BIN_DIR) + "/../python";
