@@ -161,6 +161,7 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
   a.info.set_version(hello.version());
   a.info.set_connected(true);
   a.info.set_last_seen_unix_ms(now_ms);
+  a.gone_at = absl::InfinitePast();  // back within its grace: the hello settles its runs
 
   // The hello replaces what we knew about this agent's phones.
   std::vector<std::string> mine;
@@ -258,18 +259,35 @@ void Core::AgentGone(const std::string& agent_id, AgentChannel* channel) {
   it->second.info.set_connected(false);
   it->second.info.set_last_seen_unix_ms(ToUnixMs(clock_->Now()));
   (void)store_->PutAgent(it->second.info);
+  for (auto& [id, d] : devices_) {
+    if (d.info.agent_id() == agent_id) UpdateDeviceOnlineLocked(id);
+  }
+  if (agent_grace_ > absl::ZeroDuration()) {
+    // A network blip should not cost the runs: they keep their leases until the agent
+    // redials (its hello settles them) or the grace ends (Tick).
+    it->second.gone_at = clock_->Now();
+    spdlog::info("event=agent_disconnected agent={} grace_s={}", agent_id,
+                 absl::ToDoubleSeconds(agent_grace_));
+  } else {
+    FailLeasesOfAgentLocked(agent_id, "the agent disconnected during the run");
+  }
+  ScheduleLocked();
+}
+
+void Core::set_agent_grace(absl::Duration grace) {
+  absl::MutexLock lock(&mu_);
+  agent_grace_ = grace;
+}
+
+void Core::FailLeasesOfAgentLocked(const std::string& agent_id, const std::string& why) {
   std::vector<std::string> lost;
   for (auto& [id, d] : devices_) {
     if (d.info.agent_id() != agent_id) continue;
-    UpdateDeviceOnlineLocked(id);
     std::string lease = scheduler_.LeaseOf(id);
     if (!lease.empty()) lost.push_back(lease);
   }
-  for (const auto& run_id : lost) {
-    FailRunLocked(run_id, v1::ERROR_CLASS_DEVICE_LOST, "the agent disconnected during the run", false);
-  }
-  spdlog::info("event=agent_disconnected agent={} runs_lost={}", agent_id, lost.size());
-  ScheduleLocked();
+  for (const auto& run_id : lost) FailRunLocked(run_id, v1::ERROR_CLASS_DEVICE_LOST, why, false);
+  spdlog::info("event=agent_runs_lost agent={} runs_lost={}", agent_id, lost.size());
 }
 
 void Core::UpdateDeviceOnlineLocked(const std::string& device_id) {
@@ -523,6 +541,14 @@ v1::Job Core::JobViewLocked(const JobState& js) {
 
 void Core::Tick() {
   absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_->Now();
+  for (auto& [id, a] : agents_) {
+    if (a.channel == nullptr && a.gone_at != absl::InfinitePast() && now - a.gone_at >= agent_grace_) {
+      a.gone_at = absl::InfinitePast();
+      FailLeasesOfAgentLocked(id, absl::StrCat("the agent disconnected during the run and did not come back within ",
+                                               absl::FormatDuration(agent_grace_)));
+    }
+  }
   for (const auto& run_id : scheduler_.Expired()) {
     const v1::Run& r = runs_[run_id];
     FailRunLocked(run_id, v1::ERROR_CLASS_TIMED_OUT,

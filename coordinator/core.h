@@ -70,6 +70,9 @@ class Core {
   // The session ended (no-op when `channel` is not the agent's current session):
   // its phones go offline and their runs end as device_lost (retried per policy).
   void AgentGone(const std::string& agent_id, AgentChannel* channel);
+  // How long a vanished agent's leased runs wait for it to redial (its hello lists the
+  // runs it still holds) before they end device_lost. Zero: at once.
+  void set_agent_grace(absl::Duration grace);
   void DeviceUpdate(const std::string& agent_id, const benchlab::v1::DeviceUpdate& update);
   // Applies a run event once; the caller acknowledges event_id after an OK return.
   absl::Status RunEvent(const std::string& agent_id, const benchlab::v1::RunEvent& event);
@@ -116,6 +119,8 @@ class Core {
   struct AgentState {
     benchlab::v1::Agent info;
     std::shared_ptr<AgentChannel> channel;  // null when disconnected
+    // When its session ended with runs still leased; InfinitePast when not waiting.
+    absl::Time gone_at = absl::InfinitePast();
   };
   struct DeviceState {
     benchlab::v1::DeviceInfo info;
@@ -139,6 +144,9 @@ class Core {
   // Stores and publishes a run change; finishes the job when all its runs are final.
   void RunChangedLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   benchlab::v1::Job JobViewLocked(const JobState& js) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends every run leased to the agent's phones as device_lost (retried per policy).
+  void FailLeasesOfAgentLocked(const std::string& agent_id, const std::string& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateDeviceOnlineLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::string> SelectLocked(const benchlab::v1::DeviceSelector& sel)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -160,6 +168,7 @@ class Core {
   absl::flat_hash_map<std::string, std::string> request_ids_ ABSL_GUARDED_BY(mu_);
   int64_t next_job_seq_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration agent_grace_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t runs_retried_ ABSL_GUARDED_BY(mu_) = 0;

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", o.metrics_listen, "HOST:PORT for Prometheus /metrics (off when empty)");
   int64_t max_artifact_mb = 2048;
   app.add_option("--max-artifact-mb", max_artifact_mb, "largest artifact accepted")->capture_default_str();
+  double agent_grace_s = absl::ToDoubleSeconds(o.agent_grace);
+  app.add_option("--agent-grace-s", agent_grace_s,
+                 "seconds a vanished agent's runs wait for it to redial before they are retried")
+      ->capture_default_str();
   int max_message_mb = 8;
   app.add_option("--max-message-mb", max_message_mb, "largest gRPC message")->capture_default_str();
   bool verbose = false;
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (verbose) spdlog::set_level(spdlog::level::debug);
   o.max_artifact_bytes = max_artifact_mb << 20;
+  o.agent_grace = absl::Seconds(agent_grace_s);
   o.max_message_bytes = max_message_mb << 20;
 
   auto server = benchlab::coordinator::CoordinatorServer::Start(o);

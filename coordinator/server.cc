@@ -83,6 +83,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   auto core = Core::Open(im.store.get(), im.artifacts.get(), &im.clock);
   if (!core.ok()) return core.status();
   im.core = std::move(*core);
+  im.core->set_agent_grace(o.agent_grace);
   if (!o.tokens_file.empty()) {
     auto auth = TokenAuth::LoadFile(o.tokens_file);
     if (!auth.ok()) return auth.status();

@@ -34,6 +34,8 @@ struct ServerOptions {
   int max_message_bytes = 8 << 20;
   int64_t max_artifact_bytes = int64_t{2} << 30;
   absl::Duration tick = absl::Milliseconds(500);
+  // How long a vanished agent's runs wait for it to redial before they end device_lost.
+  absl::Duration agent_grace = absl::Seconds(10);
   // HOST:PORT for Prometheus /metrics (plain HTTP: keep it on loopback or a private
   // network); empty = off.
   std::string metrics_listen;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -166,6 +167,7 @@ class CoordinatorTest : public ::testing::Test {
     o.max_artifact_bytes = 64 * 1024;
     o.max_message_bytes = 1 << 20;
     o.tick = absl::Milliseconds(50);
+    o.agent_grace = absl::Seconds(1);
     auto s = CoordinatorServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
@@ -452,6 +454,62 @@ TEST_F(CoordinatorTest, AgentThatVanishesMidRunHasTheRunRetried) {
   ASSERT_GE(ai, 0);
   EXPECT_EQ(again.At(ai).assign().run_id(), first.run_id());
   EXPECT_EQ(again.At(ai).assign().attempt(), 2);
+}
+
+// Redials until the coordinator has noticed the old session is gone.
+std::unique_ptr<FakeAgent> Redial(std::shared_ptr<grpc::Channel> channel, const std::string& id,
+                                  const std::vector<v1::ActiveRun>& active) {
+  for (int i = 0; i < 50; ++i) {
+    auto agent = std::make_unique<FakeAgent>(channel, id);
+    if (agent->Hello({"SER1"}, active) && agent->WaitFor(IsHelloAck) >= 0) return agent;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return nullptr;
+}
+
+TEST_F(CoordinatorTest, AgentThatRedialsWithinTheGraceKeepsItsRun) {
+  v1::RunAssignment a;
+  v1::Job job;
+  {
+    FakeAgent agent(channel_, "host1");
+    ASSERT_TRUE(agent.Hello({"SER1"}));
+    ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+    job = Submit(1, /*retries=*/1);
+    int ai = agent.WaitFor(IsAssign);
+    ASSERT_GE(ai, 0);
+    a = agent.At(ai).assign();
+  }  // a network blip
+  v1::ActiveRun held;
+  held.set_run_id(a.run_id());
+  held.set_attempt(a.attempt());
+  auto again = Redial(channel_, "host1", {held});
+  ASSERT_NE(again, nullptr);
+  Complete(*again, a, 1200);
+  v1::GetJobResponse got = GetJob(job.job_id());
+  ASSERT_EQ(got.runs_size(), 1);
+  EXPECT_EQ(got.runs(0).state(), v1::RUN_STATE_DONE);
+  EXPECT_EQ(got.runs(0).attempt(), 1) << "not retried: the agent kept running it";
+}
+
+TEST_F(CoordinatorTest, AgentGoneLongerThanTheGraceHasItsRunRequeued) {
+  v1::Job job;
+  {
+    FakeAgent agent(channel_, "host1");
+    ASSERT_TRUE(agent.Hello({"SER1"}));
+    ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+    job = Submit(1, /*retries=*/1);
+    ASSERT_GE(agent.WaitFor(IsAssign), 0);
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  v1::GetJobResponse got = GetJob(job.job_id());
+  while (got.runs(0).attempt() < 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+    got = GetJob(job.job_id());
+  }
+  EXPECT_EQ(got.runs(0).attempt(), 2);
+  EXPECT_EQ(got.runs(0).state(), v1::RUN_STATE_QUEUED);
+  EXPECT_TRUE(absl::StrContains(got.runs(0).error_message(), "did not come back"))
+      << got.runs(0).error_message();
 }
 
 TEST_F(CoordinatorTest, RestartWithARunInFlightResumes) {
