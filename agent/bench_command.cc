@@ -14,6 +14,7 @@
 #include "agent/commands.h"
 #include "agent/run/benchmark_runner.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/flags/tool_options.h"
 #include "common/sha256.h"
 
 namespace benchlab::agent {
@@ -26,12 +27,7 @@ struct BenchFlags {
   std::string serial;
   std::string model;
   std::string apk;
-  int threads = 0;
-  int runs = 0;
-  int warmup = -1;
-  bool use_gpu = false;
-  bool use_nnapi = false;
-  bool use_xnnpack = false;
+  ToolOptions tool;
   std::vector<std::string> flags;
   int repeat = 1;
   double timeout_s = 600;
@@ -98,12 +94,7 @@ std::string Num(const v1::BenchmarkMetrics& m, const char* field) {
 int RunBench(const BenchFlags& flags, const CommonOptions& common, const AgentIo& io) {
   // Flags first: a hostile or malformed one is refused before anything touches the phone.
   v1::BenchmarkFlags typed;
-  if (flags.threads > 0) typed.set_num_threads(flags.threads);
-  if (flags.runs > 0) typed.set_num_runs(flags.runs);
-  if (flags.warmup >= 0) typed.set_warmup_runs(flags.warmup);
-  if (flags.use_gpu) typed.set_use_gpu(true);
-  if (flags.use_nnapi) typed.set_use_nnapi(true);
-  if (flags.use_xnnpack) typed.set_use_xnnpack(true);
+  ApplyToolOptions(flags.tool, &typed);
   for (const std::string& f : flags.flags) {
     if (absl::Status s = ParseToolFlag(f, &typed); !s.ok()) {
       *io.err << "benchlab-agent: refused: " << s.message() << "\n";
@@ -252,12 +243,7 @@ void RegisterBenchCommand(CLI::App& app, const CommonOptions& common, const Agen
   cmd->add_option("--apk", f->apk, "The benchmark APK (android_aarch64_benchmark_model.apk)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--threads", f->threads, "--num_threads for the tool")->check(CLI::Range(1, 64));
-  cmd->add_option("--runs", f->runs, "--num_runs for the tool");
-  cmd->add_option("--warmup", f->warmup, "--warmup_runs for the tool");
-  cmd->add_flag("--use-gpu", f->use_gpu, "--use_gpu=true");
-  cmd->add_flag("--use-nnapi", f->use_nnapi, "--use_nnapi=true");
-  cmd->add_flag("--use-xnnpack", f->use_xnnpack, "--use_xnnpack=true");
+  AddToolOptions(cmd, &f->tool, "Benchmark tool");
   cmd->add_option("--flag", f->flags,
                   "Any tool flag as --name=value (letters, digits and _.,:/+=- only); repeatable")
       ->allow_extra_args(false);  // `--flag --x=y` is joined to `--flag=--x=y` in agent_cli.cc

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/flags/tool_options.h"
 #include "cli/artifact_upload.h"
 #include "cli/commands.h"
 #include "cli/device_selector.h"
@@ -31,13 +32,7 @@ struct RunFlags {
   std::string apk;
   std::string devices = "all";
   std::string description;
-  int threads = 0;
-  int runs = 0;
-  int warmup = -1;
-  bool use_gpu = false;
-  bool use_nnapi = false;
-  bool use_xnnpack = false;
-  bool op_profiling = false;
+  ToolOptions tool;
   int repeat = 1;
   int timeout_s = 0;
   int retries = 0;
@@ -62,13 +57,7 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const RunFlags& f) {
   *spec.mutable_selector() = *selector;
   v1::BenchmarkFlags* flags = spec.mutable_flags();
   // The short options first, so an explicit --flag of the same name wins.
-  if (f.threads > 0) flags->set_num_threads(f.threads);
-  if (f.runs > 0) flags->set_num_runs(f.runs);
-  if (f.warmup >= 0) flags->set_warmup_runs(f.warmup);
-  if (f.use_gpu) flags->set_use_gpu(true);
-  if (f.use_nnapi) flags->set_use_nnapi(true);
-  if (f.use_xnnpack) flags->set_use_xnnpack(true);
-  if (f.op_profiling) flags->set_enable_op_profiling(true);
+  ApplyToolOptions(f.tool, flags);
   for (const auto& arg : f.tool_flags) {
     if (auto st = ParseFlagArg(arg, flags); !st.ok()) return st;
   }
@@ -219,13 +208,7 @@ void RegisterRunCommand(CLI::App& app, const CliIo& io, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--description", f->description, "free text shown with the job");
   const char* tool = "Benchmark tool";
-  cmd->add_option("--threads", f->threads, "--num_threads")->check(CLI::Range(1, 64))->group(tool);
-  cmd->add_option("--runs", f->runs, "--num_runs (minimum timed runs)")->check(CLI::PositiveNumber)->group(tool);
-  cmd->add_option("--warmup", f->warmup, "--warmup_runs")->check(CLI::NonNegativeNumber)->group(tool);
-  cmd->add_flag("--use-gpu", f->use_gpu, "--use_gpu=true")->group(tool);
-  cmd->add_flag("--use-nnapi", f->use_nnapi, "--use_nnapi=true")->group(tool);
-  cmd->add_flag("--use-xnnpack", f->use_xnnpack, "--use_xnnpack=true")->group(tool);
-  cmd->add_flag("--op-profiling", f->op_profiling, "--enable_op_profiling=true")->group(tool);
+  AddToolOptions(cmd, &f->tool, tool);
   cmd->add_option("--flag", f->tool_flags,
                   "any tool flag as --name=value (repeatable), e.g. --flag --max_secs=20; typed ones "
                   "(num_threads, use_gpu, ...) are checked here, the rest by the coordinator")
