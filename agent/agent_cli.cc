@@ -47,6 +47,7 @@ int RunAgentCli(int argc, const char* const* argv, const AgentIo& io) {
       "benchlab-agent"};
   app.footer(kFooter);
   app.require_subcommand(0, 1);
+  app.fallthrough();  // `benchlab-agent bench ... --adb-port P` works as well as before the command
   CommonOptions common;
   app.add_option("--adb-port", common.adb_port,
                  "The host's adb server port (default: $ANDROID_ADB_SERVER_PORT, else 5037)");
