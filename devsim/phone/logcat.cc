@@ -52,6 +52,10 @@ struct Options {
   std::optional<std::regex> regex;
   std::vector<std::pair<std::string, int>> filters;  // tag -> min priority
   int default_prio = 2;
+  // The date and time of day of the last line's second: a flood of lines shares it, and
+  // formatting it per line (cctz) made devsim the costliest process of a log flood.
+  mutable int64_t cached_second = INT64_MIN;
+  mutable std::string cached_date;
 };
 
 bool ParseBuffers(absl::string_view arg, uint32_t* mask) {
@@ -119,30 +123,59 @@ bool AddFilterSpec(absl::string_view spec, Options* o) {
   return true;
 }
 
-std::string TimeString(const Options& o, absl::Time t) {
+// Appends `v` right-aligned in `width` columns, as printf's "%5d" does.
+void AppendPadded(int64_t v, size_t width, std::string* out) {
+  const absl::AlphaNum digits(v);
+  if (digits.size() < width) out->append(width - digits.size(), ' ');
+  out->append(digits.data(), digits.size());
+}
+
+// Appends the fraction of a second: 3 digits, or 6 with -v usec.
+void AppendFraction(int64_t us, bool usec, std::string* out) {
+  char buf[7];
+  int64_t v = usec ? us : us / 1000;
+  const int n = usec ? 6 : 3;
+  for (int i = n - 1; i >= 0; --i, v /= 10) buf[i] = static_cast<char>('0' + v % 10);
+  out->append(buf, static_cast<size_t>(n));
+}
+
+void AppendTime(const Options& o, absl::Time t, std::string* out) {
+  const int64_t us = absl::ToUnixMicros(t);
+  const int64_t second = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+  const int64_t fraction = us - second * 1000000;
   if (o.epoch) {
-    const int64_t ms = absl::ToUnixMillis(t);
-    if (o.usec) {
-      const int64_t us = absl::ToUnixMicros(t);
-      return absl::StrFormat("%5d.%06d", us / 1000000, us % 1000000);
+    AppendPadded(second, 5, out);
+  } else {
+    if (second != o.cached_second) {
+      o.cached_date = absl::FormatTime(o.year ? "%Y-%m-%d %H:%M:%S" : "%m-%d %H:%M:%S",
+                                       absl::FromUnixSeconds(second), absl::UTCTimeZone());
+      o.cached_second = second;
     }
-    return absl::StrFormat("%5d.%03d", ms / 1000, ms % 1000);
+    out->append(o.cached_date);
   }
-  std::string f = o.year ? "%Y-%m-%d %H:%M:%S" : "%m-%d %H:%M:%S";
-  std::string s = absl::FormatTime(f, t, absl::UTCTimeZone());
-  const int64_t us = absl::ToUnixMicros(t) % 1000000;
-  return o.usec ? absl::StrFormat("%s.%06d", s, us) : absl::StrFormat("%s.%03d", s, us / 1000);
+  out->push_back('.');
+  AppendFraction(fraction, o.usec, out);
 }
 
 void FormatEntry(const Options& o, const LogEntry& e, std::string* out) {
   absl::string_view msg = e.message;
   if (absl::EndsWith(msg, "\n")) msg.remove_suffix(1);
   std::string prefix;
-  const std::string ts = (o.format == "threadtime" || o.format == "time" || o.format == "long")
-                             ? TimeString(o, e.time)
-                             : std::string();
+  std::string ts;
+  if (o.format == "threadtime" || o.format == "time" || o.format == "long") AppendTime(o, e.time, &ts);
   if (o.format == "threadtime") {
-    prefix = absl::StrFormat("%s %5d %5d %c %-8s: ", ts, e.pid, e.tid, e.priority, e.tag);
+    // By hand rather than StrFormat: this is the layout of every streamed line.
+    prefix.reserve(ts.size() + 24 + e.tag.size());
+    prefix.append(ts).push_back(' ');
+    AppendPadded(e.pid, 5, &prefix);
+    prefix.push_back(' ');
+    AppendPadded(e.tid, 5, &prefix);
+    prefix.push_back(' ');
+    prefix.push_back(e.priority);
+    prefix.push_back(' ');
+    prefix.append(e.tag);
+    if (e.tag.size() < 8) prefix.append(8 - e.tag.size(), ' ');
+    prefix.append(": ");
   } else if (o.format == "time") {
     prefix = absl::StrFormat("%s %c/%-8s(%5d): ", ts, e.priority, e.tag, e.pid);
   } else if (o.format == "brief") {
