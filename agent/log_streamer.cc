@@ -1,4 +1,4 @@
-// Reader: adb logcat -T <now>, each line split and appended to the pending batch.
+// Reader: adb logcat -T <now>, lines split and handed to the pending batch per read.
 // Flusher: waits (condition, no polling) for a pending batch to fill or age.
 #include "agent/log_streamer.h"
 
@@ -88,18 +88,40 @@ void LogStreamer::FlushLocked() {
   sink_(std::move(batch));
 }
 
+void LogStreamer::HandOver(v1::LogBatch* lines, absl::Time now) {
+  if (lines->lines_size() == 0) return;
+  absl::MutexLock lock(&mu_);
+  if (pending_.lines_size() == 0) {
+    pending_.Swap(lines);
+    pending_since_ = now;
+  } else {
+    for (v1::LogLine& line : *lines->mutable_lines()) *pending_.add_lines() = std::move(line);
+  }
+  lines->Clear();
+  if (static_cast<size_t>(pending_.lines_size()) >= options_.batch_lines) FlushLocked();
+}
+
 void LogStreamer::ReadLoop() {
+  // Lines are split and converted without the lock, then handed over once per read from
+  // the phone (or per full batch): a flood costs one lock per batch, not per line.
+  v1::LogBatch lines;
+  LogDateCache dates;
+  absl::Time now = absl::Now();  // for the year threadtime lacks; per read is precise enough
+  adb::LogcatOptions logcat;
+  logcat.after_each_read = [&] {
+    HandOver(&lines, now);
+    now = absl::Now();
+  };
   // From now on; a phone that drops and comes back is followed again after a pause.
   while (true) {
     absl::Status s = adb_->LogcatEntries(
-        serial_, {.since = "", .extra_args = {}},
-        [this](const LogcatLine& entry) {
-          absl::MutexLock lock(&mu_);
-          if (pending_.lines_size() == 0) pending_since_ = absl::Now();
-          *pending_.add_lines() = ToLogLine(entry, absl::Now(), &dates_);
-          if (static_cast<size_t>(pending_.lines_size()) >= options_.batch_lines) FlushLocked();
+        serial_, logcat,
+        [&](const LogcatLine& entry) {
+          *lines.add_lines() = ToLogLine(entry, now, &dates);
+          if (static_cast<size_t>(lines.lines_size()) >= options_.batch_lines) HandOver(&lines, now);
         },
         &cancel_, absl::InfiniteFuture());
+    HandOver(&lines, now);
     if (cancel_.cancelled()) return;
     spdlog::info("event=log_stream_ended serial={} status=\"{}\"", serial_, s.ToString());
     if (cancel_.SleepFor(absl::Seconds(2))) return;

@@ -31,7 +31,9 @@ benchlab::v1::LogLine ToLogLine(const LogcatLine& entry, absl::Time now,
                                 LogDateCache* cache = nullptr);
 
 struct LogStreamerOptions {
-  size_t batch_lines = 64;                          // a full batch goes out at once
+  // A full batch goes out at once. Messages of a few hundred lines keep the per-message
+  // cost of each hop (agent, coordinator, reader) small at flood rates.
+  size_t batch_lines = 256;
   absl::Duration max_delay = absl::Milliseconds(50);  // a partial one after this
 };
 
@@ -51,6 +53,8 @@ class LogStreamer {
 
  private:
   void ReadLoop();
+  // Moves `lines` (then empty) to the pending batch; flushes it once full.
+  void HandOver(benchlab::v1::LogBatch* lines, absl::Time now);
   void FlushLoop();
   void FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -65,7 +69,6 @@ class LogStreamer {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   benchlab::v1::LogBatch pending_ ABSL_GUARDED_BY(mu_);
-  LogDateCache dates_ ABSL_GUARDED_BY(mu_);
   absl::Time pending_since_ ABSL_GUARDED_BY(mu_);
 };
 

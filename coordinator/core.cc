@@ -407,7 +407,7 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
 void Core::AgentLogs(const std::string& agent_id, v1::LogBatch& batch) {
   std::string id = absl::StrCat(agent_id, "/", batch.device_id());
   batch.set_device_id(id);
-  log_hub_->Publish(id, batch);
+  log_hub_->Publish(id, std::move(batch));
 }
 
 void Core::OnLogInterest(const std::string& device_id, bool enable) {

@@ -245,7 +245,9 @@ struct LogsBridge {
 class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
  public:
   // Lines per message to a subscriber: per-message cost dominates at high line rates.
-  static constexpr size_t kBatchLines = 256;
+  // The byte bound keeps a message of long lines well under a client's default 4 MB limit.
+  static constexpr size_t kBatchLines = 1024;
+  static constexpr size_t kBatchBytes = 1 << 20;
 
   LogsReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth, const v1::StreamLogsRequest& req)
       : bridge_(std::make_shared<LogsBridge>()) {
@@ -311,7 +313,7 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
 
  private:
   bool FillLocked(v1::LogBatch* out) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return sub_ != nullptr && sub_->Drain(kBatchLines, out);
+    return sub_ != nullptr && sub_->Drain(kBatchLines, kBatchBytes, out);
   }
   // The backlog is queued at Subscribe, so the first empty queue means it was all sent.
   bool ExhaustedLocked() override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -7,15 +7,17 @@ namespace benchlab::coordinator {
 
 LogSubscription::~LogSubscription() { hub_->Unsubscribe(this); }
 
-bool LogSubscription::Offer(const benchlab::v1::LogLine& line) {
-  if (filter_ && !filter_(line)) return false;
+bool LogSubscription::Offer(const LogLineRef& ref) {
+  if (filter_ && !filter_(ref.line())) return false;
+  const size_t bytes = ref.bytes();
   absl::MutexLock lock(&mu_);
-  if (queue_.size() >= capacity_) {
+  if (queue_.size() >= capacity_lines_ || queued_bytes_ + bytes > capacity_bytes_) {
     ++missed_;
     hub_->dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  queue_.push_back(line);
+  queue_.push_back(ref);
+  queued_bytes_ += bytes;
   return queue_.size() == 1;  // wake the reader only on empty -> non-empty
 }
 
@@ -24,37 +26,44 @@ void LogSubscription::AddMissed(uint64_t lines) {
   missed_ += lines;
 }
 
-bool LogSubscription::Drain(size_t max_lines, benchlab::v1::LogBatch* out) {
+bool LogSubscription::Drain(size_t max_lines, size_t max_bytes, benchlab::v1::LogBatch* out) {
   out->Clear();
   out->set_device_id(device_id_);
   absl::MutexLock lock(&mu_);
-  size_t n = std::min(max_lines, queue_.size());
-  for (size_t i = 0; i < n; ++i) {
-    *out->add_lines() = std::move(queue_.front());
+  size_t bytes = 0;
+  size_t n = 0;
+  while (n < max_lines && !queue_.empty() && (n == 0 || bytes + queue_.front().bytes() <= max_bytes)) {
+    const LogLineRef& ref = queue_.front();
+    bytes += ref.bytes();
+    *out->add_lines() = ref.line();
     queue_.pop_front();
+    ++n;
   }
+  queued_bytes_ -= std::min(queued_bytes_, bytes);
   out->set_missed_lines(missed_);
   missed_ = 0;
   return n > 0 || out->missed_lines() > 0;
 }
 
-void LogHub::Publish(const std::string& device_id, const benchlab::v1::LogBatch& batch) {
+void LogHub::Publish(const std::string& device_id, benchlab::v1::LogBatch batch) {
+  auto shared = std::make_shared<const benchlab::v1::LogBatch>(std::move(batch));
   std::vector<LogSubscription*> wake;
   std::vector<std::function<void()>> notifies;
   {
     absl::MutexLock lock(&mu_);
     DeviceLog& d = devices_[device_id];
-    if (batch.missed_lines() > 0) {
-      for (LogSubscription* s : d.subs) s->AddMissed(batch.missed_lines());
+    if (shared->missed_lines() > 0) {
+      for (LogSubscription* s : d.subs) s->AddMissed(shared->missed_lines());
     }
-    for (const auto& line : batch.lines()) {
-      d.ring.push_back(line);
-      if (d.ring.size() > options_.ring_lines) d.ring.pop_front();
+    for (int i = 0; i < shared->lines_size(); ++i) {
+      LogLineRef ref{shared, i};
       for (LogSubscription* s : d.subs) {
-        if (s->Offer(line) && std::find(wake.begin(), wake.end(), s) == wake.end()) {
+        if (s->Offer(ref) && std::find(wake.begin(), wake.end(), s) == wake.end()) {
           wake.push_back(s);
         }
       }
+      d.ring.push_back(std::move(ref));
+      if (d.ring.size() > options_.ring_lines) d.ring.pop_front();
     }
     // Also wake readers that only missed lines (their queue was full but the reader may
     // be idle waiting for a notify that already fired).
@@ -78,13 +87,13 @@ std::unique_ptr<LogSubscription> LogHub::Subscribe(const std::string& device_id,
   {
     absl::MutexLock lock(&mu_);
     if (subscribers_ >= options_.max_subscribers) return nullptr;
-    sub.reset(new LogSubscription(this, device_id, options_.subscriber_lines, std::move(filter),
-                                  std::move(notify)));
+    sub.reset(new LogSubscription(this, device_id, options_.subscriber_lines,
+                                  options_.subscriber_bytes, std::move(filter), std::move(notify)));
     DeviceLog& d = devices_[device_id];
     if (tail_lines > 0) {
-      std::vector<const benchlab::v1::LogLine*> picked;
+      std::vector<const LogLineRef*> picked;
       for (auto it = d.ring.rbegin(); it != d.ring.rend() && picked.size() < tail_lines; ++it) {
-        if (!sub->filter_ || sub->filter_(*it)) picked.push_back(&*it);
+        if (!sub->filter_ || sub->filter_(it->line())) picked.push_back(&*it);
       }
       for (auto it = picked.rbegin(); it != picked.rend(); ++it) (void)sub->Offer(**it);
     }

@@ -73,6 +73,9 @@ struct LogcatOptions {
   std::string since;
   // Extra logcat arguments, each quoted with ShellQuote: {"-b", "main", "-s", "tflite"}.
   std::vector<std::string> extra_args;
+  // Called after the complete lines of each read from the phone were delivered, so a
+  // caller can hand lines on per read (one lock, one message) rather than per line.
+  std::function<void()> after_each_read;
 };
 
 // Thread-safe: every method may be called from several threads at once; each call uses

@@ -26,7 +26,11 @@ absl::Status AdbClient::Logcat(const std::string& serial, const LogcatOptions& o
   // the newest line.
   absl::StatusOr<int> code = RunShell(
       serial, command,
-      [&](ShellStream, absl::string_view bytes) { splitter.Feed(bytes, deliver); }, cancel,
+      [&](ShellStream, absl::string_view bytes) {
+        splitter.Feed(bytes, deliver);
+        if (options.after_each_read) options.after_each_read();
+      },
+      cancel,
       deadline, ShellProtocol::kAuto, /*v1_marker=*/false);
   splitter.Flush(deliver);
   if (!code.ok()) return code.status();

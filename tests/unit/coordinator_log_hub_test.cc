@@ -11,6 +11,8 @@ namespace {
 
 namespace v1 = benchlab::v1;
 
+constexpr size_t kAnyBytes = size_t{1} << 30;
+
 v1::LogBatch Lines(int from, int n, const std::string& tag = "tflite") {
   v1::LogBatch b;
   for (int i = from; i < from + n; ++i) {
@@ -26,11 +28,11 @@ TEST(LogHub, SlowSubscriberIsToldHowManyLinesItMissed) {
   auto sub = hub.Subscribe("a/d1", 0, nullptr, nullptr);
   hub.Publish("a/d1", Lines(0, 25));
   v1::LogBatch out;
-  ASSERT_TRUE(sub->Drain(64, &out));
+  ASSERT_TRUE(sub->Drain(64, kAnyBytes, &out));
   EXPECT_EQ(out.lines_size(), 10);
   EXPECT_EQ(out.lines(0).message(), "line 0");
   EXPECT_EQ(out.missed_lines(), 15u);
-  EXPECT_FALSE(sub->Drain(64, &out));  // count reported once
+  EXPECT_FALSE(sub->Drain(64, kAnyBytes, &out));  // count reported once
 }
 
 TEST(LogHub, LinesTheAgentDroppedAreToldToSubscribersToo) {
@@ -40,7 +42,7 @@ TEST(LogHub, LinesTheAgentDroppedAreToldToSubscribersToo) {
   batch.set_missed_lines(7);  // lost between the phone and the coordinator
   hub.Publish("a/d1", batch);
   v1::LogBatch out;
-  ASSERT_TRUE(sub->Drain(64, &out));
+  ASSERT_TRUE(sub->Drain(64, kAnyBytes, &out));
   EXPECT_EQ(out.lines_size(), 3);
   EXPECT_EQ(out.missed_lines(), 7u);
 }
@@ -52,9 +54,58 @@ TEST(LogHub, ProducerNeverBlocksOnAReaderThatNeverDrains) {
   for (int i = 0; i < 2000; ++i) hub.Publish("a/d1", Lines(i * 50, 50));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   v1::LogBatch out;
-  ASSERT_TRUE(stuck->Drain(1000, &out));
+  ASSERT_TRUE(stuck->Drain(1000, kAnyBytes, &out));
   EXPECT_EQ(out.lines_size(), 100);
   EXPECT_EQ(out.missed_lines(), 2000u * 50 - 100);
+}
+
+TEST(LogHub, EverySubscriberGetsEachLineOnceAndTheTailOutlivesThePublishedBatch) {
+  LogHub hub({.ring_lines = 100, .subscriber_lines = 100, .max_subscribers = 4}, nullptr);
+  auto a = hub.Subscribe("a/d1", 0, nullptr, nullptr);
+  auto b = hub.Subscribe("a/d1", 0, nullptr, nullptr);
+  {
+    v1::LogBatch batch = Lines(0, 3);
+    hub.Publish("a/d1", std::move(batch));
+  }
+  v1::LogBatch out;
+  for (auto* sub : {a.get(), b.get()}) {
+    ASSERT_TRUE(sub->Drain(64, kAnyBytes, &out));
+    ASSERT_EQ(out.lines_size(), 3);
+    EXPECT_EQ(out.lines(2).message(), "line 2");
+    EXPECT_FALSE(sub->Drain(64, kAnyBytes, &out));
+  }
+  auto late = hub.Subscribe("a/d1", 2, nullptr, nullptr);
+  ASSERT_TRUE(late->Drain(64, kAnyBytes, &out));
+  ASSERT_EQ(out.lines_size(), 2);
+  EXPECT_EQ(out.lines(0).message(), "line 1");
+}
+
+TEST(LogHub, QueueIsBoundedInBytesAndDrainStopsAtItsByteBudget) {
+  // Each line weighs its message (1000 bytes) + tag (6) + 24 = 1030 bytes.
+  LogHub hub({.ring_lines = 100, .subscriber_lines = 100, .subscriber_bytes = 5000, .max_subscribers = 4},
+             nullptr);
+  auto sub = hub.Subscribe("a/d1", 0, nullptr, nullptr);
+  v1::LogBatch batch;
+  for (int i = 0; i < 10; ++i) {
+    auto* l = batch.add_lines();
+    l->set_tag("tflite");
+    l->set_message(std::string(999, 'x') + std::to_string(i));
+  }
+  hub.Publish("a/d1", batch);
+  v1::LogBatch out;
+  ASSERT_TRUE(sub->Drain(64, 2500, &out));
+  EXPECT_EQ(out.lines_size(), 2) << "2 lines fit 2500 bytes, 3 do not";
+  EXPECT_EQ(out.missed_lines(), 6u) << "4 lines fit the 5000-byte queue";
+  ASSERT_TRUE(sub->Drain(64, 10, &out));
+  EXPECT_EQ(out.lines_size(), 1) << "one line at least, however small the budget";
+  EXPECT_EQ(out.lines(0).message().back(), '2');
+  // The queue has room again once drained: the next line is kept, not missed.
+  ASSERT_TRUE(sub->Drain(64, kAnyBytes, &out));
+  EXPECT_EQ(out.lines_size(), 1);
+  hub.Publish("a/d1", Lines(0, 1));
+  ASSERT_TRUE(sub->Drain(64, kAnyBytes, &out));
+  EXPECT_EQ(out.lines_size(), 1);
+  EXPECT_EQ(out.missed_lines(), 0u);
 }
 
 TEST(LogHub, TailAndFilterApply) {
@@ -63,7 +114,7 @@ TEST(LogHub, TailAndFilterApply) {
   hub.Publish("a/d1", Lines(8, 1, "other"));
   auto sub = hub.Subscribe("a/d1", 3, [](const v1::LogLine& l) { return l.tag() == "tflite"; }, nullptr);
   v1::LogBatch out;
-  ASSERT_TRUE(sub->Drain(64, &out));
+  ASSERT_TRUE(sub->Drain(64, kAnyBytes, &out));
   ASSERT_EQ(out.lines_size(), 3);  // ring holds lines 4..8; the last three tflite ones
   EXPECT_EQ(out.lines(0).message(), "line 5");
   EXPECT_EQ(out.lines(2).message(), "line 7");
