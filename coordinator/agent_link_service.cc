@@ -5,6 +5,7 @@
 #include <deque>
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "coordinator/auth.h"
 #include "coordinator/lab_service.h"
@@ -91,9 +92,15 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
         case v1::AgentMessage::kRunEvent: {
           auto st = core_->RunEvent(agent_id_, in_.run_event());
           if (!st.ok()) {
-            // Not acknowledged: the agent keeps it in its outbox and replays it later.
+            // Not acknowledged: the agent keeps it in its outbox. Ending the session makes
+            // it redial (with backoff) and replay it, and everything after it, in order;
+            // reading on would apply later events of the run before this one.
             spdlog::error("event=run_event_failed agent={} id={} error={}", agent_id_, in_.run_event().event_id(),
                           st.ToString());
+            return FinishNow(grpc::Status(grpc::UNAVAILABLE,
+                                          absl::StrCat("coordinator could not store event ",
+                                                       in_.run_event().event_id(), ": ", st.message(),
+                                                       "; redial and replay")));
           } else {
             v1::CoordinatorMessage m;
             m.mutable_ack()->add_event_ids(in_.run_event().event_id());

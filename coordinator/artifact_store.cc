@@ -2,9 +2,12 @@
 #include "coordinator/artifact_store.h"
 
 #include <openssl/evp.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -47,6 +50,15 @@ absl::StatusOr<std::unique_ptr<ArtifactStore::Writer>> ArtifactStore::NewWriter(
     return absl::ResourceExhaustedError(absl::StrFormat(
         "artifact of %d bytes exceeds the limit of %d bytes (--max-artifact-mb)", size_bytes, max_bytes_));
   }
+  // Refused before any byte is sent when it cannot fit, rather than after most of it.
+  if (struct statvfs fs_info; statvfs(dir_.c_str(), &fs_info) == 0) {
+    const int64_t free_bytes = static_cast<int64_t>(fs_info.f_bavail) * static_cast<int64_t>(fs_info.f_frsize);
+    if (size_bytes > free_bytes) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "no space for an artifact of %d bytes: the data directory %s has %d bytes free", size_bytes, dir_,
+          free_bytes));
+    }
+  }
   static std::atomic<uint64_t> counter{0};
   std::unique_ptr<Writer> w(new Writer());
   w->store_ = this;
@@ -74,19 +86,28 @@ absl::Status ArtifactStore::Writer::Append(absl::string_view data) {
         "upload exceeds its declared size of %d bytes", expected_bytes_));
   }
   if (fwrite(data.data(), 1, data.size(), file_) != data.size()) {
-    return absl::UnavailableError("write failed (disk full?): " + tmp_path_);
+    return WriteError("write", errno);
   }
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(hash_), data.data(), data.size());
   written_bytes_ += data.size();
   return absl::OkStatus();
 }
 
+absl::Status ArtifactStore::Writer::WriteError(const char* what, int error) const {
+  const std::string message = absl::StrCat(what, " of ", tmp_path_, " failed: ", std::strerror(error));
+  if (error == ENOSPC || error == EDQUOT) {
+    return absl::ResourceExhaustedError(message + " (free space in the data directory, then upload again)");
+  }
+  return absl::UnavailableError(message);
+}
+
 absl::StatusOr<bool> ArtifactStore::Writer::Commit() {
   if (file_ == nullptr) return absl::FailedPreconditionError("upload already finished");
   bool flushed = fflush(file_) == 0 && fsync(fileno(file_)) == 0;
+  const int flush_errno = errno;
   fclose(file_);
   file_ = nullptr;
-  if (!flushed) return absl::UnavailableError("flush failed: " + tmp_path_);
+  if (!flushed) return WriteError("flush", flush_errno);
   if (written_bytes_ != expected_bytes_) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "upload ended after %d bytes; the header declared %d", written_bytes_, expected_bytes_));

@@ -31,6 +31,8 @@ class ArtifactStore {
    private:
     friend class ArtifactStore;
     Writer() = default;
+    // ResourceExhausted for a full disk (ENOSPC, EDQUOT), Unavailable otherwise.
+    absl::Status WriteError(const char* what, int error) const;
     ArtifactStore* store_ = nullptr;
     std::string sha256_;
     int64_t expected_bytes_ = 0;

@@ -254,12 +254,20 @@ class SqliteStore : public Store {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown";
       sqlite3_free(err);
-      return absl::InternalError(absl::StrCat("sqlite: ", msg));
+      return Classify(absl::StrCat("sqlite: ", msg));
     }
     return absl::OkStatus();
   }
   absl::Status Err(const char* what) {
-    return absl::InternalError(absl::StrCat("sqlite: ", what, ": ", sqlite3_errmsg(db_)));
+    return Classify(absl::StrCat("sqlite: ", what, ": ", sqlite3_errmsg(db_)));
+  }
+  // A full disk is the operator's to fix, and the caller's to retry once fixed: say so.
+  absl::Status Classify(std::string message) {
+    if (sqlite3_errcode(db_) == SQLITE_FULL) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(message, " (free space in the data directory; nothing was stored)"));
+    }
+    return absl::InternalError(message);
   }
   absl::Status Done(int rc, const char* what) {
     if (rc == SQLITE_DONE || rc == SQLITE_ROW) return absl::OkStatus();

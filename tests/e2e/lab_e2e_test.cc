@@ -9,6 +9,13 @@
 #include <string>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
@@ -20,6 +27,7 @@
 #include "tests/support/lab_cluster.h"
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace benchlab {
 namespace {
@@ -35,6 +43,38 @@ v1::ArtifactRef Upload(v1::Lab::Stub& lab, const std::string& path, v1::Artifact
   auto ref = LabCluster::Upload(lab, path, kind);
   EXPECT_TRUE(ref.ok()) << ref.status();
   return ref.ok() ? *ref : v1::ArtifactRef();
+}
+
+// A small tmpfs mounted for a test's life: a disk that really fills up (ENOSPC). Needs
+// root, as CI and the README's test command run; `error` says why it could not mount.
+class TmpfsMount {
+ public:
+  TmpfsMount(const std::string& path, const std::string& size) : path_(path) {
+    if (mount("tmpfs", path.c_str(), "tmpfs", 0, ("size=" + size).c_str()) != 0) {
+      error = std::strerror(errno);
+    }
+  }
+  ~TmpfsMount() {
+    if (error.empty()) umount2(path_.c_str(), MNT_DETACH);
+  }
+  std::string error;
+
+ private:
+  std::string path_;
+};
+
+// Writes `path` until the file system has no block left; returns the bytes written.
+int64_t FillDisk(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return -1;
+  const std::string block(64 * 1024, 'f');
+  int64_t total = 0;
+  for (size_t chunk = block.size(); chunk > 0; chunk /= 2) {
+    ssize_t n;
+    while ((n = write(fd, block.data(), chunk)) > 0) total += n;
+  }
+  close(fd);
+  return total;
 }
 
 class LabE2eTest : public ::testing::Test {
@@ -302,6 +342,58 @@ TEST_F(LabE2eTest, RunCutByAnAgentDeathWithUnacknowledgedEventsIsRetriedAtOnce) 
   EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << r.error_message();
   EXPECT_EQ(r.attempt(), 2) << "the cut attempt ended as device_lost and was retried";
   EXPECT_LT(absl::Now() - restarted, absl::Seconds(40)) << "not held until the run's timeout";
+}
+
+TEST_F(LabE2eTest, AFullDataDiskRefusesUploadsClearlyAndLosesNoRunEvent) {
+  testing::TempDir disk_dir;
+  TmpfsMount disk(disk_dir.path(), "16m");
+  if (!disk.error.empty()) GTEST_SKIP() << "cannot mount a tmpfs (needs root): " << disk.error;
+  StartLab({.hosts = 1, .phones_per_host = 2, .run_seconds = 1.5,
+            .coordinator_data_dir = disk_dir.path() + "/data"});
+  auto job = Submit(Spec(3));
+  ASSERT_TRUE(job.ok()) << job.status();
+  const absl::Time t0 = absl::Now();
+  auto running = [&] {
+    const v1::GetJobResponse now = GetJob(job->job_id());
+    for (const v1::Run& r : now.runs()) {
+      if (r.state() == v1::RUN_STATE_RUNNING) return true;
+    }
+    return false;
+  };
+  while (!running() && absl::Now() - t0 < absl::Seconds(30)) absl::SleepFor(absl::Milliseconds(50));
+  const std::string filler = disk_dir.path() + "/filler";
+  ASSERT_GT(FillDisk(filler), 0);
+
+  // An upload that cannot fit is refused up front, saying why.
+  const std::string big = lab_->dir() + "/big.tflite";
+  ASSERT_TRUE(testing::WriteFile(big, std::string(1 << 20, 'm')));
+  auto refused = LabCluster::Upload(*stub_, big, v1::ARTIFACT_KIND_MODEL);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "no space")) << refused.status();
+
+  // Runs end on the phones meanwhile; their events cannot be stored, so they are not
+  // acknowledged and the agent replays them once the disk has room again.
+  absl::SleepFor(absl::Seconds(4));
+  ASSERT_TRUE(lab_->coordinator().Running()) << "a full disk is no reason to exit";
+  ASSERT_EQ(unlink(filler.c_str()), 0);
+  const absl::Time freed = absl::Now();
+
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(120));
+  ASSERT_EQ(runs.size(), 6u);
+  for (const auto& [id, r] : runs) {
+    EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << id << " " << r.error_message();
+    EXPECT_TRUE(r.has_metrics() && r.metrics().has_avg_us()) << id;
+    EXPECT_EQ(r.attempt(), 1) << id << ": its result was replayed, not lost and run again";
+  }
+  EXPECT_LT(absl::Now() - freed, absl::Seconds(45)) << "replayed at once, not after the 60 s run timeout";
+  v1::GetJobResponse final_job = GetJob(job->job_id());
+  EXPECT_EQ(final_job.job().runs_done(), 6);
+  const std::string log = testing::ReadFile(lab_->dir() + "/coordinator.log");
+  EXPECT_TRUE(absl::StrContains(log, "event=run_event_failed")) << "the disk was full when a run ended";
+  EXPECT_TRUE(absl::StrContains(log, "disk is full")) << "SQLite's reason is logged";
+  EXPECT_TRUE(LabCluster::Upload(*stub_, big, v1::ARTIFACT_KIND_MODEL).ok()) << "room again";
+  lab_.reset();  // the coordinator lets go of the disk before it is unmounted
 }
 
 TEST_F(LabE2eTest, PhoneUnpluggedAndPluggedBackShowsInTheInventory) {

@@ -60,7 +60,10 @@ std::string LabCluster::DeviceId(int host, int phone) const {
 
 absl::Status LabCluster::StartCoordinator() {
   std::vector<std::string> argv = {BinPath("benchlab-coordinator"), "--listen", address(),
-                                   "--data-dir", dir() + "/coordinator", "--insecure"};
+                                   "--data-dir",
+                                   options_.coordinator_data_dir.empty() ? dir() + "/coordinator"
+                                                                         : options_.coordinator_data_dir,
+                                   "--insecure"};
   argv.insert(argv.end(), options_.coordinator_extra.begin(), options_.coordinator_extra.end());
   SpawnOptions spawn;
   spawn.log_path = dir() + "/coordinator.log";
@@ -125,7 +128,7 @@ absl::StatusOr<benchlab::v1::ArtifactRef> LabCluster::Upload(benchlab::v1::Lab::
   }
   writer->WritesDone();
   grpc::Status s = writer->Finish();
-  if (!s.ok()) return absl::InternalError("upload " + path + ": " + s.error_message());
+  if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), "upload " + path + ": " + s.error_message());
   return response.artifact();
 }
 

@@ -22,6 +22,7 @@ struct LabClusterOptions {
   int phones_per_host = 2;
   double run_seconds = 1;                  // devsim --run-seconds
   std::vector<std::string> coordinator_extra;  // more coordinator flags
+  std::string coordinator_data_dir;            // default: <dir()>/coordinator
 };
 
 class LabCluster {
