@@ -56,9 +56,18 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
 
   void OnReadDone(bool ok) override {
     if (!ok) {
+      // The agent closed its side, or sent bytes that are no AgentMessage: gRPC reports
+      // both alike. Before a hello, neither is a session worth an OK.
+      grpc::Status end = grpc::Status::OK;
+      if (agent_id_.empty()) {
+        end = grpc::Status(grpc::INVALID_ARGUMENT,
+                           "no hello: the stream ended, or its first message was not an AgentMessage");
+        spdlog::warn("event=agent_refused reason=\"{}\"", end.error_message());
+      }
       absl::MutexLock l(&mu_);
       read_closed_ = true;
-      if (!writing_) FinishLocked(grpc::Status::OK);
+      pending_status_ = end;
+      if (!writing_) FinishLocked(end);
       return;
     }
     if (agent_id_.empty()) {
@@ -125,7 +134,7 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
     writing_ = false;
     if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "agent gone"));
     out_.pop_front();
-    if (read_closed_ && out_.empty()) return FinishLocked(grpc::Status::OK);
+    if (read_closed_ && out_.empty()) return FinishLocked(pending_status_);
     MaybeWriteLocked();
   }
 

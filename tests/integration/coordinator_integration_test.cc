@@ -15,10 +15,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "benchlab/v1/agent_link.grpc.pb.h"
 #include "benchlab/v1/lab.grpc.pb.h"
 #include "coordinator/server.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "common/sha256.h"
 #include "tests/support/ports.h"
@@ -385,6 +387,62 @@ TEST_F(CoordinatorTest, MissingBadOrTooWeakTokensAreRefused) {
   }
   v1::UploadArtifactResponse up;
   EXPECT_EQ(Upload("abc", v1::ARTIFACT_KIND_MODEL, &up, "t-read").error_code(), grpc::PERMISSION_DENIED);
+}
+
+// Bytes that are no protobuf message of the method's type, sent raw.
+grpc::ByteBuffer Garbage() {
+  static const char kBytes[] = "\xff\xff\xff\xff\x0f not a protobuf message \x08";
+  grpc::Slice slice(kBytes, sizeof(kBytes) - 1);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+TEST_F(CoordinatorTest, MalformedMessagesAreRefusedAndTheServerKeepsServing) {
+  grpc::GenericStub generic(channel_);
+  // A unary call.
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    grpc::ByteBuffer request = Garbage(), response;
+    absl::Notification done;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, "/benchlab.v1.Lab/SubmitJob", grpc::StubOptions(), &request, &response,
+                      [&](grpc::Status s) {
+                        status = std::move(s);
+                        done.Notify();
+                      });
+    ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    EXPECT_FALSE(status.ok());
+    EXPECT_NE(status.error_code(), grpc::UNAVAILABLE) << "refused, not crashed: " << status.error_message();
+  }
+  // The agents' stream: garbage where the hello should be.
+  {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    grpc::CompletionQueue cq;
+    auto call = generic.PrepareCall(&ctx, "/benchlab.v1.AgentLink/Connect", &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    call->StartCall(reinterpret_cast<void*>(1));
+    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+    call->Write(Garbage(), reinterpret_cast<void*>(2));
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(3));
+    while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(3)) {
+    }
+    EXPECT_FALSE(status.ok());
+    EXPECT_NE(status.error_code(), grpc::UNAVAILABLE) << status.error_message();
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+  }
+  // Still serving, and nothing was created.
+  grpc::ClientContext ctx;
+  Auth(&ctx);
+  v1::ListJobsRequest req;
+  v1::ListJobsResponse jobs;
+  ASSERT_TRUE(lab_->ListJobs(&ctx, req, &jobs).ok());
+  EXPECT_EQ(jobs.jobs_size(), 0);
 }
 
 TEST_F(CoordinatorTest, UploadsAreVerifiedDeduplicatedAndLimited) {
