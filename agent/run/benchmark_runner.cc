@@ -246,7 +246,7 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
   }
   std::thread logcat([&] {
     // No deadline of its own: Run() decides when the run is over and cancels it.
-    absl::Status s = adb_->Logcat(request.serial, {.since = since, .extra_args = {}}, on_line, &logcat_cancel,
+    absl::Status s = adb_->Logcat(request.serial, {.since = since, .extra_args = {}, .after_each_read = nullptr}, on_line, &logcat_cancel,
                                   absl::InfiniteFuture());
     absl::MutexLock lock(&watch.mu);
     watch.logcat_ended = true;
