@@ -248,16 +248,19 @@ void AgentDaemon::OnLogSubscription(const v1::LogSubscription& sub) {
       // Batches the link cannot take (disconnected, queue full) are counted and told to
       // the readers with the next batch that gets through (LogBatch.missed_lines).
       auto dropped = std::make_shared<uint64_t>(0);  // the sink runs one call at a time
+      LogStreamerOptions options;
+      options.tail_lines = static_cast<size_t>(std::max(0, sub.tail_lines()));
       auto streamer = std::make_unique<LogStreamer>(
           adb_.get(), sub.serial(), [this, dropped](v1::LogBatch batch) {
             const uint64_t carried = *dropped;
             const uint64_t lines = static_cast<uint64_t>(batch.lines_size());
             batch.set_missed_lines(batch.missed_lines() + carried);
             *dropped = link_->SendLogs(std::move(batch)) ? 0 : carried + lines;
-          });
+          },
+          options);
       streamer->Start();
       log_streams_[sub.serial()] = std::move(streamer);
-      spdlog::info("event=log_stream_on serial={}", sub.serial());
+      spdlog::info("event=log_stream_on serial={} tail_lines={}", sub.serial(), sub.tail_lines());
     } else if (!sub.enable() && it != log_streams_.end()) {
       stopped = std::move(it->second);
       log_streams_.erase(it);

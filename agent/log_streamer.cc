@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "spdlog/spdlog.h"
 
@@ -108,6 +109,8 @@ void LogStreamer::ReadLoop() {
   LogDateCache dates;
   absl::Time now = absl::Now();  // for the year threadtime lacks; per read is precise enough
   adb::LogcatOptions logcat;
+  // -T takes a line count as well as a time.
+  if (options_.tail_lines > 0) logcat.since = absl::StrCat(options_.tail_lines);
   logcat.after_each_read = [&] {
     HandOver(&lines, now);
     now = absl::Now();
@@ -122,6 +125,7 @@ void LogStreamer::ReadLoop() {
         },
         &cancel_, absl::InfiniteFuture());
     HandOver(&lines, now);
+    logcat.since.clear();
     if (cancel_.cancelled()) return;
     spdlog::info("event=log_stream_ended serial={} status=\"{}\"", serial_, s.ToString());
     if (cancel_.SleepFor(absl::Seconds(2))) return;

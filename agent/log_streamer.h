@@ -34,6 +34,9 @@ struct LogStreamerOptions {
   // A full batch goes out at once. Messages of a few hundred lines keep the per-message
   // cost of each hop (agent, coordinator, reader) small at flood rates.
   size_t batch_lines = 256;
+  // Start with up to this many of the phone's newest lines (`logcat -T N`); 0: from now.
+  // Only the first connection: after a phone comes back, lines follow from then on.
+  size_t tail_lines = 0;
   absl::Duration max_delay = absl::Milliseconds(50);  // a partial one after this
 };
 

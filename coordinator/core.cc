@@ -73,9 +73,10 @@ bool PropertiesMatch(const v1::DeviceInfo& d,
 
 Core::Core(Store* store, ArtifactStore* artifacts, Clock* clock)
     : store_(store), artifacts_(artifacts), clock_(clock), scheduler_(clock) {
-  log_hub_ = std::make_unique<LogHub>(LogHub::Options{}, [this](const std::string& d, bool on) {
-    OnLogInterest(d, on);
-  });
+  log_hub_ = std::make_unique<LogHub>(LogHub::Options{},
+                                      [this](const std::string& d, bool on, size_t phone_tail) {
+                                        OnLogInterest(d, on, phone_tail);
+                                      });
 }
 
 absl::StatusOr<std::unique_ptr<Core>> Core::Open(Store* store, ArtifactStore* artifacts, Clock* clock) {
@@ -410,13 +411,14 @@ void Core::AgentLogs(const std::string& agent_id, v1::LogBatch& batch) {
   log_hub_->Publish(id, std::move(batch));
 }
 
-void Core::OnLogInterest(const std::string& device_id, bool enable) {
+void Core::OnLogInterest(const std::string& device_id, bool enable, size_t phone_tail) {
   absl::MutexLock lock(&mu_);
   auto it = devices_.find(device_id);
   if (it == devices_.end()) return;
   v1::CoordinatorMessage m;
   m.mutable_log_subscription()->set_serial(it->second.info.serial());
   m.mutable_log_subscription()->set_enable(enable);
+  m.mutable_log_subscription()->set_tail_lines(static_cast<int32_t>(phone_tail));
   SendToDeviceAgentLocked(device_id, m);
 }
 

@@ -135,7 +135,8 @@ class Core {
 
   Core(Store* store, ArtifactStore* artifacts, Clock* clock);
   absl::Status Load();
-  void OnLogInterest(const std::string& device_id, bool enable);
+  // phone_tail > 0: the agent starts with that many of the phone's newest lines.
+  void OnLogInterest(const std::string& device_id, bool enable, size_t phone_tail);
 
   void ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends a non-final run with an error; retried when retryable and attempts remain.

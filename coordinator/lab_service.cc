@@ -8,6 +8,8 @@
 #include <map>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/alarm.h"
 #include "re2/re2.h"
 #include "spdlog/spdlog.h"
 
@@ -240,6 +242,7 @@ struct LogsBridge {
   absl::Mutex mu;
   LogsReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
   void Notify();
+  void TailCheck(bool ok);
 };
 
 class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
@@ -291,6 +294,34 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
     absl::MutexLock l(&mu_);
     sub_ = std::move(sub);
     backlog_only_ = req.backlog_only();
+    tail_lines_ = static_cast<size_t>(std::max(0, req.tail_lines()));
+    if (sub_->awaits_phone_tail()) {
+      // Nothing buffered: the agent sends the phone's newest lines. Hold them until they
+      // stop coming, then send the newest tail_lines of them (and follow, or end).
+      collecting_tail_ = true;
+      tail_wait_started_ = absl::Now();
+      ArmTailCheckLocked();
+      return;
+    }
+    MaybeWriteLocked();
+  }
+  // Every kTailQuiet while collecting. The phone's tail comes as one burst, then live
+  // lines trickle on: done once lines came and the last period brought none or under a
+  // quarter of the one before; at the latest after kTailMaxWait (phone offline, empty log).
+  void TailCheck(bool ok) {
+    absl::MutexLock l(&mu_);
+    if (!collecting_tail_ || sub_ == nullptr) return;
+    const uint64_t offered = sub_->lines_offered();
+    const uint64_t delta = offered - tail_offered_;
+    const bool settled = offered > 0 && (delta == 0 || delta * 4 < tail_last_delta_);
+    if (ok && !settled && absl::Now() - tail_wait_started_ < kTailMaxWait) {
+      tail_offered_ = offered;
+      tail_last_delta_ = delta;
+      ArmTailCheckLocked();
+      return;
+    }
+    collecting_tail_ = false;
+    sub_->KeepNewest(tail_lines_);
     MaybeWriteLocked();
   }
   void MaybeWrite() {
@@ -312,22 +343,43 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
   }
 
  private:
-  bool FillLocked(v1::LogBatch* out) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return sub_ != nullptr && sub_->Drain(kBatchLines, kBatchBytes, out);
+  static constexpr absl::Duration kTailQuiet = absl::Milliseconds(250);
+  static constexpr absl::Duration kTailMaxWait = absl::Seconds(3);
+
+  void ArmTailCheckLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // Through the bridge: the alarm may fire (ok=false) after this reactor is gone.
+    std::weak_ptr<LogsBridge> weak = bridge_;
+    tail_alarm_.Set(absl::ToChronoTime(absl::Now() + kTailQuiet), [weak](bool ok) {
+      if (auto b = weak.lock()) b->TailCheck(ok);
+    });
   }
-  // The backlog is queued at Subscribe, so the first empty queue means it was all sent.
+  bool FillLocked(v1::LogBatch* out) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !collecting_tail_ && sub_ != nullptr && sub_->Drain(kBatchLines, kBatchBytes, out);
+  }
+  // The backlog is queued at Subscribe (or collected from the phone before anything is
+  // sent), so the first empty queue after that means it was all sent.
   bool ExhaustedLocked() override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return backlog_only_ && sub_ != nullptr;
+    return backlog_only_ && !collecting_tail_ && sub_ != nullptr;
   }
 
   std::shared_ptr<LogsBridge> bridge_;
   std::unique_ptr<LogSubscription> sub_ ABSL_GUARDED_BY(mu_);
   bool backlog_only_ ABSL_GUARDED_BY(mu_) = false;
+  size_t tail_lines_ ABSL_GUARDED_BY(mu_) = 0;
+  bool collecting_tail_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time tail_wait_started_ ABSL_GUARDED_BY(mu_);
+  uint64_t tail_offered_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t tail_last_delta_ ABSL_GUARDED_BY(mu_) = 0;
+  grpc::Alarm tail_alarm_;
 };
 
 void LogsBridge::Notify() {
   absl::MutexLock l(&mu);
   if (reactor) reactor->MaybeWrite();
+}
+void LogsBridge::TailCheck(bool ok) {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->TailCheck(ok);
 }
 
 }  // namespace

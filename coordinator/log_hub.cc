@@ -8,6 +8,7 @@ namespace benchlab::coordinator {
 LogSubscription::~LogSubscription() { hub_->Unsubscribe(this); }
 
 bool LogSubscription::Offer(const LogLineRef& ref) {
+  offered_.fetch_add(1, std::memory_order_relaxed);
   if (filter_ && !filter_(ref.line())) return false;
   const size_t bytes = ref.bytes();
   absl::MutexLock lock(&mu_);
@@ -19,6 +20,14 @@ bool LogSubscription::Offer(const LogLineRef& ref) {
   queue_.push_back(ref);
   queued_bytes_ += bytes;
   return queue_.size() == 1;  // wake the reader only on empty -> non-empty
+}
+
+void LogSubscription::KeepNewest(size_t n) {
+  absl::MutexLock lock(&mu_);
+  while (queue_.size() > n) {
+    queued_bytes_ -= std::min(queued_bytes_, queue_.front().bytes());
+    queue_.pop_front();
+  }
 }
 
 void LogSubscription::AddMissed(uint64_t lines) {
@@ -83,6 +92,7 @@ std::unique_ptr<LogSubscription> LogHub::Subscribe(const std::string& device_id,
                                                    LogSubscription::Filter filter,
                                                    std::function<void()> notify) {
   bool first = false;
+  size_t phone_tail = 0;
   std::unique_ptr<LogSubscription> sub;
   {
     absl::MutexLock lock(&mu_);
@@ -98,10 +108,14 @@ std::unique_ptr<LogSubscription> LogHub::Subscribe(const std::string& device_id,
       for (auto it = picked.rbegin(); it != picked.rend(); ++it) (void)sub->Offer(**it);
     }
     first = d.subs.empty();
+    if (first && d.ring.empty() && tail_lines > 0) {
+      phone_tail = options_.ring_lines;
+      sub->awaits_phone_tail_ = true;
+    }
     d.subs.push_back(sub.get());
     ++subscribers_;
   }
-  if (first && on_interest_) on_interest_(device_id, true);
+  if (first && on_interest_) on_interest_(device_id, true, phone_tail);
   return sub;
 }
 
@@ -116,7 +130,7 @@ void LogHub::Unsubscribe(LogSubscription* sub) {
     --subscribers_;
     last = subs.empty();
   }
-  if (last && on_interest_) on_interest_(sub->device_id_, false);
+  if (last && on_interest_) on_interest_(sub->device_id_, false, 0);
 }
 
 std::vector<std::string> LogHub::WithSubscribers(const std::vector<std::string>& device_ids) const {

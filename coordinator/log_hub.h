@@ -42,6 +42,15 @@ class LogSubscription {
   // one line), into `out` (cleared first) and sets its missed_lines to the lines dropped
   // since the previous drain. Returns false when nothing was queued and nothing missed.
   bool Drain(size_t max_lines, size_t max_bytes, benchlab::v1::LogBatch* out);
+  // True when this reader wanted a tail, the device had no buffered lines, and the hub
+  // asked its agent for the phone's newest lines: they arrive shortly, oldest first.
+  bool awaits_phone_tail() const { return awaits_phone_tail_; }
+  // Lines offered to this subscriber so far (before its filter): tells when a phone's
+  // tail has stopped arriving.
+  uint64_t lines_offered() const { return offered_.load(std::memory_order_relaxed); }
+  // Drops all but the newest `n` queued lines (older than a tail the reader asked for;
+  // not counted as missed).
+  void KeepNewest(size_t n);
 
  private:
   friend class LogHub;
@@ -53,6 +62,9 @@ class LogSubscription {
   bool Offer(const LogLineRef& ref);
   // Lines lost before they reached the hub (the agent's own drops), told like ours.
   void AddMissed(uint64_t lines);
+
+  bool awaits_phone_tail_ = false;  // set by Subscribe before the subscription is shared
+  std::atomic<uint64_t> offered_{0};
 
   LogHub* hub_;
   const std::string device_id_;
@@ -78,9 +90,11 @@ class LogHub {
     size_t subscriber_bytes = 8 << 20;
     size_t max_subscribers = 256;  // across all devices
   };
-  // `on_interest` is called (without locks) with (device_id, true) when a device gets
-  // its first subscriber and (device_id, false) when it loses its last one.
-  LogHub(Options options, std::function<void(const std::string&, bool)> on_interest)
+  // `on_interest` is called (without locks) with (device_id, true, phone_tail) when a
+  // device gets its first subscriber and (device_id, false, 0) when it loses its last one.
+  // phone_tail > 0 asks for the phone's newest lines first: the hub has none buffered.
+  using InterestFn = std::function<void(const std::string& device_id, bool on, size_t phone_tail)>;
+  LogHub(Options options, InterestFn on_interest)
       : options_(options), on_interest_(std::move(on_interest)) {}
 
   // Adds lines of one device: appended to its ring and offered to its subscribers.
@@ -108,7 +122,7 @@ class LogHub {
     std::vector<LogSubscription*> subs;
   };
   const Options options_;
-  const std::function<void(const std::string&, bool)> on_interest_;
+  const InterestFn on_interest_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, DeviceLog> devices_ ABSL_GUARDED_BY(mu_);
   size_t subscribers_ ABSL_GUARDED_BY(mu_) = 0;

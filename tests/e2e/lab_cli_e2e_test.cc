@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/support/devsim_lab.h"
@@ -79,6 +80,21 @@ TEST_F(LabCliE2eTest, LogsFollowShowsARunsLinesLive) {
       << testing::ReadFile(log);
   EXPECT_TRUE((*follow)->Running()) << "--follow keeps following";
   (*follow)->Signal(SIGINT);
+}
+
+TEST_F(LabCliE2eTest, LogsShowsWhatThePhoneLoggedBeforeAnyoneStreamedIt) {
+  // Nobody subscribes while this run happens: the coordinator has none of its lines.
+  RunResult run = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--devices",
+                       lab_->DeviceId(1, 0)});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const absl::Time start = absl::Now();
+  RunResult logs = Run({"logs", lab_->DeviceId(1, 0), "--tag", "tflite", "--last", "3"});
+  ASSERT_EQ(logs.exit_code, 0) << logs.output;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10)) << "ends by itself without --follow";
+  EXPECT_TRUE(absl::StrContains(logs.output, "Memory footprint delta")) << logs.output;
+  EXPECT_FALSE(absl::StrContains(logs.output, "Num threads")) << "only the newest 3: " << logs.output;
+  std::vector<std::string> lines = absl::StrSplit(logs.output, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 3u) << logs.output;
 }
 
 TEST_F(LabCliE2eTest, CompareTwoJobsShowsTheChangePerDevice) {

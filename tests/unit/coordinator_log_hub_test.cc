@@ -108,6 +108,31 @@ TEST(LogHub, QueueIsBoundedInBytesAndDrainStopsAtItsByteBudget) {
   EXPECT_EQ(out.missed_lines(), 0u);
 }
 
+TEST(LogHub, AFirstReaderWantingATailOfAnEmptyDeviceAsksForThePhonesNewestLines) {
+  std::vector<size_t> phone_tails;
+  LogHub hub({.ring_lines = 50, .subscriber_lines = 100, .max_subscribers = 4},
+             [&](const std::string&, bool on, size_t phone_tail) {
+               if (on) phone_tails.push_back(phone_tail);
+             });
+  auto from_now = hub.Subscribe("a/d1", 0, nullptr, nullptr);
+  EXPECT_FALSE(from_now->awaits_phone_tail());
+  from_now.reset();
+  auto reader = hub.Subscribe("a/d1", 10, nullptr, nullptr);
+  EXPECT_TRUE(reader->awaits_phone_tail());
+  hub.Publish("a/d1", Lines(0, 30));  // the phone's tail, oldest first
+  EXPECT_EQ(reader->lines_offered(), 30u);
+  reader->KeepNewest(10);
+  v1::LogBatch out;
+  ASSERT_TRUE(reader->Drain(64, kAnyBytes, &out));
+  ASSERT_EQ(out.lines_size(), 10);
+  EXPECT_EQ(out.lines(0).message(), "line 20");
+  EXPECT_EQ(out.missed_lines(), 0u) << "older than the tail asked for, not missed";
+  reader.reset();
+  auto later = hub.Subscribe("a/d1", 10, nullptr, nullptr);
+  EXPECT_FALSE(later->awaits_phone_tail()) << "the ring has lines now";
+  EXPECT_EQ(phone_tails, (std::vector<size_t>{0, 50, 0}));
+}
+
 TEST(LogHub, TailAndFilterApply) {
   LogHub hub({.ring_lines = 5, .subscriber_lines = 100, .max_subscribers = 4}, nullptr);
   hub.Publish("a/d1", Lines(0, 8));
@@ -123,7 +148,7 @@ TEST(LogHub, TailAndFilterApply) {
 TEST(LogHub, InterestFollowsFirstAndLastSubscriberAndLimitHolds) {
   std::vector<std::pair<std::string, bool>> calls;
   LogHub hub({.ring_lines = 5, .subscriber_lines = 5, .max_subscribers = 2},
-             [&](const std::string& d, bool on) { calls.push_back({d, on}); });
+             [&](const std::string& d, bool on, size_t) { calls.push_back({d, on}); });
   std::atomic<int> notified{0};
   auto a = hub.Subscribe("a/d1", 0, nullptr, [&] { ++notified; });
   auto b = hub.Subscribe("a/d1", 0, nullptr, nullptr);
