@@ -27,6 +27,8 @@ AgentDaemon::AgentDaemon(DaemonOptions options) : options_(std::move(options)) {
 AgentDaemon::~AgentDaemon() { Stop(); }
 
 absl::Status AgentDaemon::Start() {
+  // A bad link config fails before anything starts (the adb server included).
+  if (absl::Status s = link::CoordinatorLink::CheckOptions(options_.link); !s.ok()) return s;
   auto outbox = link::Outbox::Open(options_.state_dir + "/outbox",
                                    {.max_bytes = options_.outbox_max_bytes});
   if (!outbox.ok()) return outbox.status();

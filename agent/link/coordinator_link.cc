@@ -99,14 +99,27 @@ absl::Status CoordinatorLink::Start() {
   return absl::OkStatus();
 }
 
-absl::Status CoordinatorLink::Configure() {
-  if (options_.target.empty()) return absl::InvalidArgumentError("coordinator link: no target (host:port)");
-  if (options_.insecure) {
-    if (!IsLoopbackTarget(options_.target)) {
+absl::Status CoordinatorLink::CheckOptions(const LinkOptions& options) {
+  if (options.target.empty()) return absl::InvalidArgumentError("coordinator link: no target (host:port)");
+  if (options.insecure) {
+    if (!IsLoopbackTarget(options.target)) {
       return absl::InvalidArgumentError(absl::StrCat("coordinator link: plaintext (insecure) is only allowed to a ",
-                                                     "loopback coordinator, not ", options_.target,
+                                                     "loopback coordinator, not ", options.target,
                                                      "; give the CA, certificate and key files"));
     }
+    return absl::OkStatus();
+  }
+  for (const auto& [what, path] : {std::pair<const char*, const std::string*>{"CA", &options.ca_file},
+                                   {"client certificate", &options.cert_file},
+                                   {"client key", &options.key_file}}) {
+    if (auto pem = ReadPem(what, *path); !pem.ok()) return pem.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CoordinatorLink::Configure() {
+  if (absl::Status st = CheckOptions(options_); !st.ok()) return st;
+  if (options_.insecure) {
     creds_ = grpc::InsecureChannelCredentials();
   } else {
     grpc::SslCredentialsOptions ssl;

@@ -105,6 +105,9 @@ class CoordinatorLink : public ArtifactDownloader {
   // Checks the options (TLS files readable, insecure only on loopback) and starts
   // dialling in the background. InvalidArgument/NotFound when the options are unusable.
   absl::Status Start();
+  // What Start refuses for its options alone (no target, plaintext beyond loopback,
+  // unreadable TLS files), checked without starting anything.
+  static absl::Status CheckOptions(const LinkOptions& options);
   // Ends the session and the background threads promptly (cancels the stream and any
   // backoff wait); joins them. Idempotent.
   void Stop();

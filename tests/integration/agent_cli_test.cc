@@ -150,5 +150,24 @@ TEST_F(AgentCliTest, NoAdbServerIsAClearError) {
   EXPECT_TRUE(absl::StrContains(r.output, "adb")) << r.output;
 }
 
+TEST_F(AgentCliTest, ADaemonWithAnUnusableLinkFailsBeforeStartingAnything) {
+  const int adb_port = testing::FreePort();  // no adb server there: none may be started
+  const std::string state = dir_.path() + "/state";
+  auto daemon = [&](std::vector<std::string> link) {
+    std::vector<std::string> argv = {testing::BinPath("benchlab-agent"), "--adb-port",
+                                     std::to_string(adb_port), "--state-dir", state, "--name", "h1"};
+    argv.insert(argv.end(), link.begin(), link.end());
+    return testing::Run(argv, {}, absl::Seconds(30));
+  };
+  RunResult remote = daemon({"--coordinator", "10.1.2.3:7443", "--insecure"});
+  EXPECT_EQ(remote.exit_code, 4) << remote.output;
+  EXPECT_TRUE(absl::StrContains(remote.output, "loopback")) << remote.output;
+  RunResult no_ca = daemon({"--coordinator", "lab.example:7443", "--tls-ca", dir_.path() + "/missing-ca.pem",
+                            "--tls-cert", dir_.path() + "/c.pem", "--tls-key", dir_.path() + "/k.pem"});
+  EXPECT_EQ(no_ca.exit_code, 4) << no_ca.output;
+  EXPECT_TRUE(absl::StrContains(no_ca.output, "missing-ca.pem")) << no_ca.output;
+  EXPECT_FALSE(testing::WaitForPort(adb_port, absl::Milliseconds(300))) << "an adb server was started";
+}
+
 }  // namespace
 }  // namespace benchlab
