@@ -6,6 +6,9 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  # libgrpc-dev depends on these; named because benchlab-agent links their .a files
+  # (cmake/StaticLink.cmake), as it does libgrpc's, libprotobuf's, libabsl's and libssl's.
+  libc-ares-dev libre2-dev zlib1g-dev
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev openssl libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   adb python3 python3-grpcio python3-protobuf python3-grpc-tools procps
