@@ -3,6 +3,8 @@
 # Safe to run again; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
+# python3-pkg-resources: grpc_tools.protoc imports it, but python3-grpc-tools only
+# recommends it, and recommends are not installed below (found on a fresh bookworm).
 PACKAGES=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
@@ -11,7 +13,7 @@ PACKAGES=(
   libc-ares-dev libre2-dev zlib1g-dev
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev openssl libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
-  adb python3 python3-grpcio python3-protobuf python3-grpc-tools procps
+  adb python3 python3-grpcio python3-protobuf python3-grpc-tools python3-pkg-resources procps
 )
 
 missing=()
