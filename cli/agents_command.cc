@@ -19,13 +19,12 @@ struct AgentsFlags {
 };
 
 int RunAgents(const AgentsFlags& flags, const CliIo& io) {
-  auto conn = LabConnection::Open(flags.lab);
-  if (!conn.ok()) return ReportUsageError("agents", conn.status().message(), io);
-  grpc::ClientContext ctx;
-  (*conn)->PrepareUnary(&ctx);
   v1::ListAgentsResponse resp;
-  grpc::Status st = (*conn)->lab()->ListAgents(&ctx, v1::ListAgentsRequest(), &resp);
-  if (!st.ok()) return ReportRpcError(st, "agents", "listing agents", flags.lab, io);
+  if (int code = CallLab(flags.lab, "agents", "listing agents", &v1::Lab::Stub::ListAgents, v1::ListAgentsRequest(),
+                         &resp, io);
+      code != kExitOk) {
+    return code;
+  }
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
     return kExitOk;

@@ -20,15 +20,14 @@ struct CancelFlags {
 };
 
 int RunCancel(const CancelFlags& flags, const CliIo& io) {
-  auto conn = LabConnection::Open(flags.lab);
-  if (!conn.ok()) return ReportUsageError("cancel", conn.status().message(), io);
-  grpc::ClientContext ctx;
-  (*conn)->PrepareUnary(&ctx);
   v1::CancelJobRequest req;
   req.set_job_id(flags.job_id);
   v1::CancelJobResponse resp;
-  grpc::Status st = (*conn)->lab()->CancelJob(&ctx, req, &resp);
-  if (!st.ok()) return ReportRpcError(st, "cancel", absl::StrCat("cancelling ", flags.job_id), flags.lab, io);
+  if (int code = CallLab(flags.lab, "cancel", absl::StrCat("cancelling ", flags.job_id), &v1::Lab::Stub::CancelJob,
+                         req, &resp, io);
+      code != kExitOk) {
+    return code;
+  }
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
   } else {

@@ -21,15 +21,14 @@ struct JobFlags {
 };
 
 int RunJob(const JobFlags& flags, const CliIo& io) {
-  auto conn = LabConnection::Open(flags.lab);
-  if (!conn.ok()) return ReportUsageError("job", conn.status().message(), io);
-  grpc::ClientContext ctx;
-  (*conn)->PrepareUnary(&ctx);
   v1::GetJobRequest req;
   req.set_job_id(flags.job_id);
   v1::GetJobResponse resp;
-  grpc::Status st = (*conn)->lab()->GetJob(&ctx, req, &resp);
-  if (!st.ok()) return ReportRpcError(st, "job", absl::StrCat("reading job ", flags.job_id), flags.lab, io);
+  if (int code = CallLab(flags.lab, "job", absl::StrCat("reading job ", flags.job_id), &v1::Lab::Stub::GetJob, req,
+                         &resp, io);
+      code != kExitOk) {
+    return code;
+  }
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
     return kExitOk;

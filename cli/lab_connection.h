@@ -67,6 +67,22 @@ int ReportRpcError(const grpc::Status& status, absl::string_view command, absl::
 // LabConnection::Open or a local parse).
 int ReportUsageError(absl::string_view command, absl::string_view message, const CliIo& io);
 
+// One unary Lab call as a command makes it: connect, call with the token and deadline,
+// report a failure. Returns kExitOk with *resp filled, or the exit code already reported.
+template <typename Request, typename Response>
+int CallLab(const LabOptions& options, absl::string_view command, absl::string_view what,
+            grpc::Status (benchlab::v1::Lab::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                            Response*),
+            const Request& req, Response* resp, const CliIo& io) {
+  auto conn = LabConnection::Open(options);
+  if (!conn.ok()) return ReportUsageError(command, conn.status().message(), io);
+  grpc::ClientContext ctx;
+  (*conn)->PrepareUnary(&ctx);
+  grpc::Status st = ((*conn)->lab()->*method)(&ctx, req, resp);
+  if (!st.ok()) return ReportRpcError(st, command, what, options, io);
+  return kExitOk;
+}
+
 }  // namespace benchlab::cli
 
 #endif  // BENCHLAB_CLI_LAB_CONNECTION_H_

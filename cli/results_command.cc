@@ -23,16 +23,15 @@ struct ResultsFlags {
 };
 
 int RunResults(const ResultsFlags& flags, const CliIo& io) {
-  auto conn = LabConnection::Open(flags.lab);
-  if (!conn.ok()) return ReportUsageError("results", conn.status().message(), io);
-  grpc::ClientContext ctx;
-  (*conn)->PrepareUnary(&ctx);
   v1::GetResultsRequest req;
   req.set_job_id(flags.job_id);
   req.set_include_raw_log(flags.raw_log);
   v1::GetResultsResponse resp;
-  grpc::Status st = (*conn)->lab()->GetResults(&ctx, req, &resp);
-  if (!st.ok()) return ReportRpcError(st, "results", absl::StrCat("reading results of ", flags.job_id), flags.lab, io);
+  if (int code = CallLab(flags.lab, "results", absl::StrCat("reading results of ", flags.job_id),
+                         &v1::Lab::Stub::GetResults, req, &resp, io);
+      code != kExitOk) {
+    return code;
+  }
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
   } else if (flags.csv) {
