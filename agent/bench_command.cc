@@ -13,6 +13,7 @@
 #include "agent/adb/adb_client.h"
 #include "agent/commands.h"
 #include "agent/run/benchmark_runner.h"
+#include "agent/run/phone_lock.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/flags/tool_options.h"
 #include "common/sha256.h"
@@ -33,6 +34,7 @@ struct BenchFlags {
   double timeout_s = 600;
   double cooldown_s = 0;
   double cooldown_below_c = 0;
+  double wait_for_phone_s = 0;
   bool json = false;
 };
 
@@ -132,6 +134,17 @@ int RunBench(const BenchFlags& flags, const CommonOptions& common, const AgentIo
   } else if (std::none_of(devices->begin(), devices->end(),
                           [&](const adb::AdbDevice& d) { return d.serial == serial; })) {
     *io.err << "benchlab-agent: no phone " << serial << " on this host's adb server\n";
+    return kExitAdbUnavailable;
+  }
+
+  // The daemon's worker takes the same lock: never two runs on one phone. Held until exit.
+  auto phone_lock = PhoneLock::Acquire(
+      adb::ResolveAdbServerPort({.port = common.adb_port}), serial, "benchlab-agent bench",
+      flags.wait_for_phone_s > 0 ? absl::Now() + absl::Seconds(flags.wait_for_phone_s)
+                                 : absl::InfinitePast());
+  if (!phone_lock.ok()) {
+    *io.err << "benchlab-agent: " << phone_lock.status().message()
+            << (flags.wait_for_phone_s > 0 ? "" : " (or pass --wait-for-phone SECONDS)") << "\n";
     return kExitAdbUnavailable;
   }
 
@@ -253,6 +266,10 @@ void RegisterBenchCommand(CLI::App& app, const CommonOptions& common, const Agen
   cmd->add_option("--cooldown", f->cooldown_s, "Seconds to pause after each run (max wait with --cooldown-below)");
   cmd->add_option("--cooldown-below", f->cooldown_below_c,
                   "Wait after a run until the battery is below this many degrees C");
+  cmd->add_option("--wait-for-phone", f->wait_for_phone_s,
+                  "Seconds to wait while another benchlab-agent (the daemon) runs on the phone; "
+                  "default: refuse at once")
+      ->check(CLI::Range(0.0, 86400.0));
   cmd->add_flag("--json", f->json, "JSON: every repeat, its timings, metrics or error, the median");
   cmd->callback([f, &common, io, exit_code] { *exit_code = RunBench(*f, common, io); });
 }

@@ -2,11 +2,14 @@
 // runner -> outbox + link (run events); link -> log streamers (subscriptions).
 #include "agent/daemon.h"
 
+#include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/run/device_info.h"
+#include "agent/run/phone_lock.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::agent {
@@ -36,6 +39,7 @@ absl::Status AgentDaemon::Start() {
   CloseRunsLostInARestart();
   artifacts_ = std::make_unique<link::ArtifactCache>(options_.state_dir);
   adb_ = adb::AdbClient::ConnectLocal({.port = options_.adb_port});
+  adb_port_ = adb::ResolveAdbServerPort({.port = options_.adb_port});
 
   // The first list is read before dialling so the hello carries every phone.
   tracker_ = std::make_unique<DeviceTracker>(
@@ -94,25 +98,26 @@ void AgentDaemon::CloseRunsLostInARestart() {
 }
 
 void AgentDaemon::Stop() {
-  std::map<std::string, std::unique_ptr<ActiveRunState>> runs;
+  std::map<std::string, std::unique_ptr<PhoneWorker>> workers;
   std::map<std::string, std::unique_ptr<LogStreamer>> streams;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
-    for (auto& [id, run] : runs_) {
-      if (run->runner) run->runner->Cancel();
+    for (auto& [key, attempt] : attempts_) {
+      attempt->cancelled = true;
+      attempt->runner.Cancel();
     }
   }
   if (tracker_) tracker_->Stop();
   if (inventory_thread_.joinable()) inventory_thread_.join();
   {
     absl::MutexLock lock(&mu_);
-    runs.swap(runs_);
+    workers.swap(workers_);  // the workers see stopping_ and leave their queues
     streams.swap(log_streams_);
   }
-  for (auto& [id, run] : runs) {
-    if (run->thread.joinable()) run->thread.join();
+  for (auto& [serial, worker] : workers) {
+    if (worker->thread.joinable()) worker->thread.join();
   }
   streams.clear();  // stops each streamer
   if (link_) link_->Stop();
@@ -127,13 +132,14 @@ std::vector<v1::DeviceInfo> AgentDaemon::CurrentDevices() {
 }
 
 std::vector<v1::ActiveRun> AgentDaemon::ActiveRuns() {
+  // Running or queued; those with a result still unacknowledged are added by the link
+  // from the outbox.
   absl::MutexLock lock(&mu_);
   std::vector<v1::ActiveRun> out;
-  for (const auto& [id, run] : runs_) {
-    if (run->finished) continue;
+  for (const auto& [key, attempt] : attempts_) {
     v1::ActiveRun r;
-    r.set_run_id(id);
-    r.set_attempt(run->assignment.attempt());
+    r.set_run_id(key.first);
+    r.set_attempt(key.second);
     out.push_back(r);
   }
   return out;
@@ -192,8 +198,9 @@ void AgentDaemon::RefreshDevice(const adb::AdbDevice& device, bool removed) {
   if (link_) link_->SendDeviceUpdate(update);
 }
 
-void AgentDaemon::Emit(const v1::RunAssignment& a, int* seq, v1::RunEvent event) {
-  event.set_event_id(absl::StrCat(a.run_id(), "/", a.attempt(), "/", ++*seq));
+void AgentDaemon::Emit(Attempt* attempt, v1::RunEvent event) {
+  const v1::RunAssignment& a = attempt->assignment;
+  event.set_event_id(absl::StrCat(a.run_id(), "/", a.attempt(), "/", ++attempt->seq));
   event.set_run_id(a.run_id());
   event.set_attempt(a.attempt());
   event.set_time_unix_ms(NowMs());
@@ -203,41 +210,109 @@ void AgentDaemon::Emit(const v1::RunAssignment& a, int* seq, v1::RunEvent event)
   }
 }
 
-std::vector<std::unique_ptr<AgentDaemon::ActiveRunState>> AgentDaemon::TakeFinishedRuns() {
-  std::vector<std::unique_ptr<ActiveRunState>> done;
-  for (auto it = runs_.begin(); it != runs_.end();) {
-    if (it->second->finished) {
-      done.push_back(std::move(it->second));
-      it = runs_.erase(it);
-    } else {
-      ++it;
-    }
+void AgentDaemon::MarkReported(const v1::RunAssignment& a) {
+  constexpr size_t kRememberReported = 1024;
+  absl::MutexLock lock(&mu_);
+  const AttemptKey key{a.run_id(), a.attempt()};
+  attempts_.erase(key);
+  if (reported_.insert(key).second) reported_order_.push_back(key);
+  while (reported_order_.size() > kRememberReported) {
+    reported_.erase(reported_order_.front());
+    reported_order_.pop_front();
   }
-  return done;
+}
+
+std::shared_ptr<AgentDaemon::Attempt> AgentDaemon::CancelLocked(const AttemptKey& key,
+                                                               const std::string& reason) {
+  auto it = attempts_.find(key);
+  if (it == attempts_.end()) return nullptr;
+  std::shared_ptr<Attempt> attempt = it->second;
+  spdlog::info("event=cancel run={} attempt={} serial={} reason=\"{}\"", key.first, key.second,
+               attempt->assignment.serial(), reason);
+  attempt->cancelled = true;
+  attempt->runner.Cancel();
+  auto w = workers_.find(attempt->assignment.serial());
+  if (w == workers_.end()) return nullptr;
+  auto& queue = w->second->queue;
+  auto q = std::find(queue.begin(), queue.end(), attempt);
+  if (q == queue.end()) return nullptr;  // running: its worker reports it once wound down
+  queue.erase(q);
+  return attempt;
+}
+
+void AgentDaemon::ReportCancelledInQueue(Attempt* attempt) {
+  // Never started: nothing on the phone to wind down.
+  v1::RunEvent e;
+  e.mutable_result()->set_state(v1::RUN_STATE_CANCELLED);
+  e.mutable_result()->set_error_message("cancelled while waiting for the phone");
+  MarkReported(attempt->assignment);
+  Emit(attempt, std::move(e));
 }
 
 void AgentDaemon::OnAssign(const v1::RunAssignment& assignment) {
-  std::vector<std::unique_ptr<ActiveRunState>> finished;
-  absl::MutexLock lock(&mu_);
-  if (stopping_) return;
-  finished = TakeFinishedRuns();  // joined when this returns, after the lock is released
-  if (runs_.contains(assignment.run_id())) return;  // a re-sent assignment we already run
-  auto run = std::make_unique<ActiveRunState>();
-  run->assignment = assignment;
-  run->runner = std::make_unique<BenchmarkRunner>(adb_.get());
-  ActiveRunState* raw = run.get();
-  runs_[assignment.run_id()] = std::move(run);
-  spdlog::info("event=assigned run={} attempt={} serial={} job={}", assignment.run_id(),
-               assignment.attempt(), assignment.serial(), assignment.job_id());
-  raw->thread = std::thread([this, raw] { Execute(raw); });
+  const AttemptKey key{assignment.run_id(), assignment.attempt()};
+  std::vector<std::shared_ptr<Attempt>> superseded;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    if (attempts_.contains(key) || reported_.contains(key)) {
+      spdlog::info("event=assignment_repeated run={} attempt={} note=\"already held or reported\"",
+                   key.first, key.second);
+      return;
+    }
+    // A newer attempt of a run means the coordinator is done with the older ones.
+    std::vector<AttemptKey> older;
+    for (const auto& [k, a] : attempts_) {
+      if (k.first == key.first && k.second < key.second) older.push_back(k);
+    }
+    for (const AttemptKey& k : older) {
+      if (auto queued = CancelLocked(k, "superseded by a newer attempt")) superseded.push_back(queued);
+    }
+    auto attempt = std::make_shared<Attempt>(adb_.get());
+    attempt->assignment = assignment;
+    attempts_[key] = attempt;
+    std::unique_ptr<PhoneWorker>& worker = workers_[assignment.serial()];
+    const bool fresh = worker == nullptr;
+    if (fresh) {
+      worker = std::make_unique<PhoneWorker>();
+      worker->serial = assignment.serial();
+    }
+    worker->queue.push_back(attempt);
+    spdlog::info("event=assigned run={} attempt={} serial={} job={} queued_behind={}",
+                 assignment.run_id(), assignment.attempt(), assignment.serial(),
+                 assignment.job_id(), worker->queue.size() - 1);
+    if (fresh) {
+      PhoneWorker* raw = worker.get();
+      raw->thread = std::thread([this, raw] { WorkerLoop(raw); });
+    }
+  }
+  for (auto& a : superseded) ReportCancelledInQueue(a.get());
 }
 
 void AgentDaemon::OnCancel(const v1::CancelRun& cancel) {
-  absl::MutexLock lock(&mu_);
-  auto it = runs_.find(cancel.run_id());
-  if (it == runs_.end() || it->second->assignment.attempt() != cancel.attempt()) return;
-  spdlog::info("event=cancel run={} reason=\"{}\"", cancel.run_id(), cancel.reason());
-  it->second->runner->Cancel();
+  std::shared_ptr<Attempt> queued;
+  {
+    absl::MutexLock lock(&mu_);
+    queued = CancelLocked({cancel.run_id(), cancel.attempt()}, cancel.reason());
+  }
+  if (queued) ReportCancelledInQueue(queued.get());
+}
+
+void AgentDaemon::WorkerLoop(PhoneWorker* worker) {
+  for (;;) {
+    std::shared_ptr<Attempt> attempt;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this, worker]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || !worker->queue.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stopping_) return;
+      attempt = worker->queue.front();
+      worker->queue.pop_front();
+    }
+    Execute(attempt.get());
+  }
 }
 
 void AgentDaemon::OnLogSubscription(const v1::LogSubscription& sub) {
@@ -272,12 +347,14 @@ void AgentDaemon::OnLogSubscription(const v1::LogSubscription& sub) {
   stopped.reset();  // joins its threads outside the lock
 }
 
-void AgentDaemon::Execute(ActiveRunState* run) {
-  const v1::RunAssignment& a = run->assignment;
-  const absl::Time received = absl::Now();
+void AgentDaemon::Execute(Attempt* attempt) {
+  const v1::RunAssignment& a = attempt->assignment;
+  // The timeout counts from the moment the phone's worker takes the attempt up (time
+  // queued behind another attempt is not this one's), downloads included.
+  const absl::Time taken_up = absl::Now();
   const absl::Duration timeout =
       a.timeout_s() > 0 ? absl::Seconds(a.timeout_s()) : absl::Minutes(10);
-  int seq = 0;
+  auto cancelled = [attempt] { return attempt->cancelled.load(); };
   auto finish = [&](v1::RunResult result) {
     bool abandoned;
     {
@@ -289,25 +366,40 @@ void AgentDaemon::Execute(ActiveRunState* run) {
                  v1::ErrorClass_Name(result.error_class()), result.error_message());
     // A run cut short by our own shutdown is not reported: the coordinator retries it
     // when our next hello does not list it.
-    if (!(abandoned && result.state() == v1::RUN_STATE_CANCELLED)) {
-      v1::RunEvent e;
-      *e.mutable_result() = std::move(result);
-      Emit(a, &seq, std::move(e));
-    }
+    if (abandoned && result.state() == v1::RUN_STATE_CANCELLED) return;
+    MarkReported(a);
+    v1::RunEvent e;
+    *e.mutable_result() = std::move(result);
+    Emit(attempt, std::move(e));
   };
-  // Last thing the thread does: from here OnAssign may join it (it takes no lock after).
-  struct MarkFinished {
-    AgentDaemon* self;
-    ActiveRunState* run;
-    ~MarkFinished() {
-      absl::MutexLock lock(&self->mu_);
-      run->finished = true;
-    }
-  } mark_finished{this, run};
+  auto cancelled_result = [](const std::string& when) {
+    v1::RunResult r;
+    r.set_state(v1::RUN_STATE_CANCELLED);
+    r.set_error_message(absl::StrCat("cancelled ", when));
+    return r;
+  };
 
-  // Artifacts first (host cache, else downloaded from the coordinator with resume).
-  auto model = artifacts_->Fetch(a.model(), *link_->downloader());
-  auto apk = model.ok() ? artifacts_->Fetch(a.apk(), *link_->downloader()) : model;
+  // Artifacts first (host cache, else downloaded from the coordinator with resume); a
+  // cancel ends the download at its next chunk.
+  class CancellableDownloader : public link::ArtifactDownloader {
+   public:
+    CancellableDownloader(link::ArtifactDownloader* inner, std::function<bool()> cancelled)
+        : inner_(inner), cancelled_(std::move(cancelled)) {}
+    absl::Status Download(const std::string& sha256, int64_t offset, ChunkSink sink) override {
+      if (cancelled_()) return absl::CancelledError("the run was cancelled");
+      return inner_->Download(sha256, offset, [&](int64_t at, absl::string_view data, int64_t size) {
+        if (cancelled_()) return absl::CancelledError("the run was cancelled");
+        return sink(at, data, size);
+      });
+    }
+
+   private:
+    link::ArtifactDownloader* inner_;
+    std::function<bool()> cancelled_;
+  } downloader(link_->downloader(), cancelled);
+  auto model = artifacts_->Fetch(a.model(), downloader);
+  auto apk = model.ok() ? artifacts_->Fetch(a.apk(), downloader) : model;
+  if (cancelled()) return finish(cancelled_result("while fetching its artifacts"));
   if (!model.ok() || !apk.ok()) {
     v1::RunResult r;
     r.set_state(v1::RUN_STATE_FAILED);
@@ -315,8 +407,24 @@ void AgentDaemon::Execute(ActiveRunState* run) {
     r.set_error_message(absl::StrCat("fetching ", model.ok() ? "the APK" : "the model",
                                      " from the coordinator: ",
                                      (model.ok() ? apk : model).status().message()));
-    finish(std::move(r));
-    return;
+    return finish(std::move(r));
+  }
+
+  // The phone's lock: `benchlab-agent bench` on this phone holds it while it runs.
+  auto phone_lock = PhoneLock::Acquire(
+      adb_port_, a.serial(),
+      absl::StrCat("benchlab-agent daemon, run ", a.run_id(), " attempt ", a.attempt()),
+      taken_up + timeout, cancelled);
+  if (!phone_lock.ok()) {
+    if (phone_lock.status().code() == absl::StatusCode::kCancelled) {
+      return finish(cancelled_result("while waiting for the phone's lock"));
+    }
+    v1::RunResult r;
+    r.set_state(v1::RUN_STATE_FAILED);
+    r.set_error_class(v1::ERROR_CLASS_TIMED_OUT);
+    r.set_error_message(absl::StrCat("the run's timeout passed before the phone was free: ",
+                                     phone_lock.status().message()));
+    return finish(std::move(r));
   }
 
   RunRequest request{
@@ -327,28 +435,28 @@ void AgentDaemon::Execute(ActiveRunState* run) {
       .model_sha256 = a.model().sha256(),
       .model_size_bytes = static_cast<uint64_t>(a.model().size_bytes()),
       .args = {a.args().begin(), a.args().end()},
-      // The deadline counts from the assignment's arrival, downloads included.
-      .timeout = std::max(absl::Seconds(1), timeout - (absl::Now() - received)),
-      // The coordinator's scheduler keeps the phone busy for cooldown_s after the result.
+      .timeout = std::max(absl::Seconds(1), timeout - (absl::Now() - taken_up)),
+      // The pause comes after the result (below), so the result is not held back by it.
       .cooldown_max = absl::ZeroDuration(),
   };
   RunObserver observer;
   observer.on_state = [&](v1::RunState state) {
     v1::RunEvent e;
     e.set_state(state);
-    Emit(a, &seq, std::move(e));
+    Emit(attempt, std::move(e));
   };
   observer.on_log_lines = [&](std::vector<std::string> lines) {
     v1::RunEvent e;
     for (std::string& l : lines) e.mutable_raw_log()->add_lines(std::move(l));
-    Emit(a, &seq, std::move(e));
+    Emit(attempt, std::move(e));
   };
   observer.on_partial_metrics = [&](const v1::BenchmarkMetrics& m) {
     v1::RunEvent e;
     *e.mutable_partial_metrics() = m;
-    Emit(a, &seq, std::move(e));
+    Emit(attempt, std::move(e));
   };
-  RunOutcome outcome = run->runner->Run(request, observer);
+  // Returns once the app is force-stopped and no command of this attempt is running.
+  RunOutcome outcome = attempt->runner.Run(request, observer);
 
   v1::RunResult r;
   r.set_state(outcome.state);
@@ -364,6 +472,15 @@ void AgentDaemon::Execute(ActiveRunState* run) {
     r.set_error_message(message);
   }
   finish(std::move(r));
+
+  // Cooldown: the phone (and its lock) stays with this worker for cooldown_s after the
+  // result, so the next attempt on it, whoever sent it and whenever it arrived, starts on
+  // a rested phone; the result itself is not delayed.
+  if (a.cooldown_s() > 0 && outcome.error_class != v1::ERROR_CLASS_DEVICE_LOST) {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(a.cooldown_s()));
+  }
+  phone_lock->reset();
 
   // The run heated the phone and drained its battery: tell the coordinator.
   if (outcome.error_class != v1::ERROR_CLASS_DEVICE_LOST) {

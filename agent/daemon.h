@@ -4,10 +4,14 @@
 #ifndef BENCHLAB_AGENT_DAEMON_H_
 #define BENCHLAB_AGENT_DAEMON_H_
 
+#include <atomic>
+#include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -32,10 +36,14 @@ struct DaemonOptions {
 };
 
 // Threads: Start() brings up the tracker, an inventory thread (reads a changed phone's
-// properties and tells the coordinator), the link, and then one thread per run in
-// progress and two per log subscription. LinkHandler methods run on the link's thread
-// and only hand work over. Stop() ends everything; runs in progress are abandoned (the
-// app force-stopped, no result sent) so the coordinator retries them after our next hello.
+// properties and tells the coordinator), the link, then one worker thread per phone that
+// was ever assigned a run, and two per log subscription. A phone's worker runs one attempt
+// (run_id, attempt) at a time: fetch, take the phone's lock (phone_lock.h), run, report
+// the RunResult once the app is stopped, pause cooldown_s, release; assignments for a busy
+// phone queue behind it. LinkHandler methods run on the link's thread and only hand work
+// over. Stop() ends everything; attempts in progress are abandoned (the app force-stopped,
+// no result sent) and queued ones dropped, so the coordinator retries them after our next
+// hello does not list them.
 class AgentDaemon : public link::LinkHandler {
  public:
   explicit AgentDaemon(DaemonOptions options);
@@ -53,28 +61,42 @@ class AgentDaemon : public link::LinkHandler {
   void OnConnectionChange(bool connected) override;
 
  private:
-  struct ActiveRunState {
+  using AttemptKey = std::pair<std::string, int>;  // (run_id, attempt)
+  struct Attempt {
+    explicit Attempt(adb::AdbClient* adb) : runner(adb) {}
     benchlab::v1::RunAssignment assignment;
-    std::unique_ptr<BenchmarkRunner> runner;
+    BenchmarkRunner runner;
+    std::atomic<bool> cancelled{false};  // also tells the fetch and the lock wait
+    int seq = 0;  // event ids; used by whoever emits, one at a time (see Emit)
+  };
+  // One per phone, created with its first assignment and kept until Stop().
+  struct PhoneWorker {
+    std::string serial;
+    std::deque<std::shared_ptr<Attempt>> queue;  // guarded by the daemon's mu_
     std::thread thread;
-    bool finished = false;  // guarded by mu_; set as the thread's last act
-    ~ActiveRunState() {
-      if (thread.joinable()) thread.join();
-    }
   };
 
   // At start: a result (device_lost) for every run the outbox holds events of but no result.
   void CloseRunsLostInARestart();
   void InventoryLoop();
   void RefreshDevice(const adb::AdbDevice& device, bool removed);
-  void Execute(ActiveRunState* run);
-  // Stores and sends one event of `a`'s run with the next event id.
-  void Emit(const benchlab::v1::RunAssignment& a, int* seq, benchlab::v1::RunEvent event);
-  // Removes finished runs from runs_; the caller joins them (by destroying) outside mu_.
-  std::vector<std::unique_ptr<ActiveRunState>> TakeFinishedRuns() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WorkerLoop(PhoneWorker* worker);
+  // The whole attempt on the worker's thread; returns once its RunResult is out and the
+  // phone has cooled for cooldown_s.
+  void Execute(Attempt* attempt);
+  // Stores and sends one event of the attempt with its next event id.
+  void Emit(Attempt* attempt, benchlab::v1::RunEvent event);
+  // Cancels a held attempt: a queued one leaves the queue and is returned (the caller
+  // reports it CANCELLED outside mu_); a running one is told to stop.
+  std::shared_ptr<Attempt> CancelLocked(const AttemptKey& key, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReportCancelledInQueue(Attempt* attempt);
+  // The attempt said its last word: no longer held (hello), duplicates of it ignored.
+  void MarkReported(const benchlab::v1::RunAssignment& a) ABSL_LOCKS_EXCLUDED(mu_);
 
   const DaemonOptions options_;
   std::unique_ptr<adb::AdbClient> adb_;
+  int adb_port_ = 0;  // resolved; names the phones' lock files
   std::unique_ptr<link::Outbox> outbox_;
   std::unique_ptr<link::ArtifactCache> artifacts_;
   std::unique_ptr<link::CoordinatorLink> link_;
@@ -85,7 +107,13 @@ class AgentDaemon : public link::LinkHandler {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::pair<adb::AdbDevice, bool>> inventory_queue_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, benchlab::v1::DeviceInfo> devices_ ABSL_GUARDED_BY(mu_);  // by serial
-  std::map<std::string, std::unique_ptr<ActiveRunState>> runs_ ABSL_GUARDED_BY(mu_);  // by run_id
+  std::map<std::string, std::unique_ptr<PhoneWorker>> workers_ ABSL_GUARDED_BY(mu_);  // by serial
+  // Attempts queued or running (until their RunResult is out).
+  std::map<AttemptKey, std::shared_ptr<Attempt>> attempts_ ABSL_GUARDED_BY(mu_);
+  // Attempts whose RunResult is out, newest last (bounded): a re-sent assignment of one
+  // is ignored rather than run twice.
+  std::deque<AttemptKey> reported_order_ ABSL_GUARDED_BY(mu_);
+  std::set<AttemptKey> reported_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::unique_ptr<LogStreamer>> log_streams_ ABSL_GUARDED_BY(mu_);  // by serial
 };
 

@@ -203,6 +203,26 @@ void BenchmarkParser::HandleSystemLine(const LogcatLine& l, absl::string_view ra
       }
       return;
     }
+    // "Killing 12001:org.tensorflow.lite.benchmark/u0a241 (adj 0): stop … due to …":
+    // someone force-stopped the app or replaced its package (ProcessRecord.killLocked).
+    // Such a kill is never followed by "has died" (the process record is already gone),
+    // so it is the run's only word of its death. Only for a known pid: `am start -S`
+    // kills the previous run's process just before ours starts.
+    if (result_.pid && Consume(&msg, "Killing ")) {
+      size_t colon = msg.find(':');
+      int64_t pid = 0;
+      absl::string_view rest = colon == absl::string_view::npos ? "" : msg.substr(colon + 1);
+      if (absl::SimpleAtoi(msg.substr(0, colon), &pid) && pid == *result_.pid &&
+          Consume(&rest, options_.package) && (rest.empty() || rest[0] == '/' || rest[0] == ' ')) {
+        Keep(&result_.error_lines, raw);
+        result_.process_died = true;
+        if (result_.status != RunStatus::kOk && result_.error_class == ErrorClass::kNone) {
+          Fail(ErrorClass::kProcessDied, true);
+        }
+        result_.complete = true;
+      }
+      return;
+    }
     // "Process org.tensorflow.lite.benchmark (pid 12001) has died: …"
     if (Consume(&msg, "Process ") && Consume(&msg, options_.package) && Consume(&msg, " (pid ")) {
       size_t close = msg.find(')');

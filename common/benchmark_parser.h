@@ -50,7 +50,8 @@ enum class ErrorClass {
   kInvokeFailed,      // "… failed to invoke." / "Failed to invoke"
   kJavaCrash,         // AndroidRuntime "FATAL EXCEPTION" in the run's process
   kNativeCrash,       // libc "Fatal signal" in the run's process
-  kProcessDied,       // ActivityManager "Process … (pid N) has died" before a result
+  kProcessDied,       // ActivityManager "Process … (pid N) has died" (or "Killing N:…", a
+                      // force-stop or package replace) before a result
   kToolError,         // input ended after an E line that matches no class above
   kNoResult,          // input ended without any result or error line
 };

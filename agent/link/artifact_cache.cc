@@ -38,7 +38,7 @@ int64_t FileSize(const std::string& path) {
 bool IsPermanent(const absl::Status& st) {
   return st.code() == absl::StatusCode::kNotFound || st.code() == absl::StatusCode::kInvalidArgument ||
          st.code() == absl::StatusCode::kPermissionDenied || st.code() == absl::StatusCode::kUnauthenticated ||
-         st.code() == absl::StatusCode::kDataLoss;
+         st.code() == absl::StatusCode::kDataLoss || st.code() == absl::StatusCode::kCancelled;
 }
 
 }  // namespace
@@ -81,22 +81,20 @@ absl::StatusOr<std::string> ArtifactCache::Fetch(const v1::ArtifactRef& ref, Art
   }
   const std::string path = PathOf(ref.sha256());
   std::shared_ptr<InFlight> flight;
-  bool first = false;
-  {
+  for (;;) {
     absl::MutexLock l(&mu_);
     if (FileSize(path) == ref.size_bytes()) return path;
     auto it = in_flight_.find(ref.sha256());
-    if (it != in_flight_.end()) {
-      flight = it->second;
-    } else {
+    if (it == in_flight_.end()) {
       flight = std::make_shared<InFlight>();
       in_flight_[ref.sha256()] = flight;
-      first = true;
+      break;
     }
-    if (!first) {
-      mu_.Await(absl::Condition(&flight->done));
-      return flight->result;
-    }
+    std::shared_ptr<InFlight> other = it->second;
+    mu_.Await(absl::Condition(&other->done));
+    // The first caller's download was cancelled (its run was): that is not our answer;
+    // fetch it ourselves, resuming from what it left in the .part file.
+    if (other->result.status().code() != absl::StatusCode::kCancelled) return other->result;
   }
   absl::StatusOr<std::string> result = FetchUncached(ref, downloader);
   absl::MutexLock l(&mu_);

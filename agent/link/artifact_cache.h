@@ -42,7 +42,9 @@ struct ArtifactCacheOptions {
 };
 
 // Thread-safe. Fetch of different artifacts proceeds in parallel; concurrent Fetch of the
-// same sha256 downloads once (later callers wait for the first and share its result).
+// same sha256 downloads once (later callers wait for the first and share its result,
+// unless it was cancelled: then the next waiter resumes the download itself). A
+// downloader that returns Cancelled (its caller gave up) ends Fetch at once, no retries.
 class ArtifactCache {
  public:
   // Files live in <state_dir>/artifacts/ (created on first Fetch).

@@ -167,6 +167,8 @@ absl::Status BenchmarkRunner::EnsureApk(const RunRequest& request, absl::Time de
       return absl::OkStatus();
     }
   }
+  // A cancelled attempt never installs: a replaced package kills whatever app of it runs.
+  if (cancelled()) return absl::CancelledError("cancelled before installing");
   absl::Status s = adb_->Install(request.serial, request.apk_path, deadline);
   out->timings.install = absl::Now() - t0;
   return s;
@@ -184,6 +186,7 @@ absl::Status BenchmarkRunner::EnsureModel(const RunRequest& request, absl::Time 
     out->timings.push = absl::Now() - t0;
     return absl::OkStatus();
   }
+  if (cancelled()) return absl::CancelledError("cancelled before pushing");
   auto mkdir = adb_->Shell(request.serial, absl::StrCat("mkdir -p ", ShellQuote(kRemoteModelDir)),
                            deadline);
   if (!mkdir.ok()) return mkdir.status();
@@ -193,7 +196,7 @@ absl::Status BenchmarkRunner::EnsureModel(const RunRequest& request, absl::Time 
 }
 
 void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver& observer,
-                                    absl::Time deadline, RunOutcome* out) {
+                                    absl::Time deadline, RunOutcome* out, bool* app_started) {
   // Phone time just before the start: logcat -T replays from here, so nothing is missed
   // however late the logcat stream attaches, and the log is never cleared.
   auto now = adb_->Shell(request.serial, "date +%s.%3N", deadline);
@@ -259,7 +262,14 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
     logcat_cancel_ = nullptr;
   };
 
+  if (cancelled()) {
+    stop_logcat();
+    out->state = v1::RUN_STATE_CANCELLED;
+    out->error_message = "cancelled";
+    return;
+  }
   const absl::Time start_t0 = absl::Now();
+  *app_started = true;
   auto started = adb_->Shell(request.serial, StartCommand(RemoteModelPath(request.model_sha256),
                                                           request.args),
                              deadline);
@@ -385,33 +395,40 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
     }
   }
 
+  // A cancel is looked at before every step that changes the phone (install, push, am
+  // start), so a run cancelled while its artifacts were fetched never touches the phone.
+  auto stop_if_cancelled = [&] {
+    if (!cancelled()) return false;
+    out.state = v1::RUN_STATE_CANCELLED;
+    out.error_message = "cancelled";
+    return true;
+  };
+  if (stop_if_cancelled()) return finish();
   enter(v1::RUN_STATE_INSTALLING);
   if (absl::Status s = EnsureApk(request, deadline, &out); !s.ok()) {
     ClassifyAdbFailure(s, request, deadline, v1::ERROR_CLASS_INSTALL_FAILED, "installing the APK",
                        &out);
     return finish();
   }
-  if (cancelled()) {
-    out.state = v1::RUN_STATE_CANCELLED;
-    return finish();
-  }
+  if (stop_if_cancelled()) return finish();
   enter(v1::RUN_STATE_PUSHING);
   if (absl::Status s = EnsureModel(request, deadline, &out); !s.ok()) {
     ClassifyAdbFailure(s, request, deadline, v1::ERROR_CLASS_PUSH_FAILED, "pushing the model",
                        &out);
     return finish();
   }
-  if (cancelled()) {
-    out.state = v1::RUN_STATE_CANCELLED;
-    return finish();
-  }
+  if (stop_if_cancelled()) return finish();
   enter(v1::RUN_STATE_RUNNING);
-  StartAndWatch(request, observer, deadline, &out);
+  bool app_started = false;
+  StartAndWatch(request, observer, deadline, &out, &app_started);
 
-  // Stop the app whatever happened (a hung or timed-out tool keeps the CPU hot). Errors
-  // are ignored: the phone may be gone.
-  (void)adb_->Shell(request.serial, absl::StrCat("am force-stop ", ShellQuote(kBenchmarkPackage)),
-                    absl::Now() + kShortCall);
+  // Stop the app whatever happened (a hung or timed-out tool keeps the CPU hot), and
+  // before Run() returns: its caller reports the run over only once the app is stopped.
+  // Errors are ignored: the phone may be gone.
+  if (app_started) {
+    (void)adb_->Shell(request.serial, absl::StrCat("am force-stop ", ShellQuote(kBenchmarkPackage)),
+                      absl::Now() + kShortCall);
+  }
   if (out.error_class != v1::ERROR_CLASS_DEVICE_LOST &&
       out.error_class != v1::ERROR_CLASS_ADB_UNAVAILABLE) {
     CoolDown(request, &out);

@@ -92,7 +92,8 @@ class BenchmarkRunner {
   // timed_out, device_lost, adb_unavailable, ...) with its evidence lines.
   RunOutcome Run(const RunRequest& request, const RunObserver& observer);
 
-  // Ends a Run() in progress (or the next one) as CANCELLED: the app is force-stopped.
+  // Ends a Run() in progress (or the next one) as CANCELLED: nothing more is installed,
+  // pushed or started, and a started app is force-stopped before Run() returns.
   void Cancel();
 
   // The `am start` command line for `args` (already checked) and the model's path on
@@ -112,8 +113,9 @@ class BenchmarkRunner {
                           absl::string_view what, RunOutcome* out);
   absl::Status EnsureApk(const RunRequest& request, absl::Time deadline, RunOutcome* out);
   absl::Status EnsureModel(const RunRequest& request, absl::Time deadline, RunOutcome* out);
+  // Sets *app_started once `am start` was sent (the app then needs a force-stop).
   void StartAndWatch(const RunRequest& request, const RunObserver& observer, absl::Time deadline,
-                     RunOutcome* out);
+                     RunOutcome* out, bool* app_started);
   void CoolDown(const RunRequest& request, RunOutcome* out);
   // Waits up to `d` unless cancelled; true when cancelled.
   bool SleepUnlessCancelled(absl::Duration d);

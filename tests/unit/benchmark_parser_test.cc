@@ -764,6 +764,29 @@ TEST(BenchmarkParserFailureTest, DeathAfterASuccessfulRunIsNotAFailure) {
   EXPECT_TRUE(r.process_died);
 }
 
+TEST(BenchmarkParserFailureTest, AppKilledByAForceStopOrPackageReplaceIsProcessDeath) {
+  // Mid-run, before any result: the kill is all the log says (no "has died" follows).
+  std::vector<std::string> lines = Lines(Fixture("01_cpu_xnnpack_2024.logcat"));
+  std::vector<std::string> head(lines.begin(), lines.begin() + 10);
+  BenchmarkResult running = ParseLive(head);
+  ASSERT_TRUE(running.pid.has_value());
+  const std::string other = "11-25 10:03:52.000  1402  1460 I ActivityManager: Killing 99:"
+                            "org.tensorflow.lite.benchmark/u0a241 (adj 0): stop due to replace pkg";
+  const std::string ours = absl::StrCat(
+      "11-25 10:03:52.000  1402  1460 I ActivityManager: Killing ", *running.pid,
+      ":org.tensorflow.lite.benchmark/u0a241 (adj 0): stop org.tensorflow.lite.benchmark due to replace pkg");
+  head.push_back(other);  // another pid (the previous run's process): not ours
+  EXPECT_FALSE(ParseLive(head).complete);
+  head.push_back(ours);
+  BenchmarkResult r = ParseLive(head);
+  EXPECT_TRUE(r.complete);
+  EXPECT_TRUE(r.process_died);
+  EXPECT_EQ(r.status, RunStatus::kFailed);
+  EXPECT_EQ(r.error_class, ErrorClass::kProcessDied);
+  ASSERT_FALSE(r.error_lines.empty());
+  EXPECT_EQ(r.error_lines.back(), ours);
+}
+
 // ---- pid rules (§6) ---------------------------------------------------------------------
 
 TEST(BenchmarkParserPidTest, LinesFromAnotherPidAreIgnored) {
