@@ -38,8 +38,11 @@ BenchmarkCaptureParser::BenchmarkCaptureParser(BenchmarkParserOptions options)
 }
 
 bool BenchmarkCaptureParser::HasContent(const Run& run) const {
+  // A stray `tflite` line of another app (Play services) is no run; a run's own lines
+  // (the capture may begin mid-run, without its start line) are.
   const BenchmarkResult& r = run.parser->result();
-  return r.lines_fed > r.lines_ignored;
+  return r.status != RunStatus::kRunning || !r.args.empty() || !r.params.empty() || r.warmup ||
+         r.timed || r.init_us;
 }
 
 void BenchmarkCaptureParser::StartRun(absl::string_view timestamp, std::optional<int64_t> pid) {
@@ -55,7 +58,9 @@ void BenchmarkCaptureParser::FeedLine(absl::string_view line) {
   ++line_number_;
   Run* run = &runs_.back();
   LogcatLine l;
-  if (!options_.pid && ParseLogcatLine(line, &l)) {
+  // Native stdout is no logcat layout (false) but still gives the message.
+  const bool logcat = ParseLogcatLine(line, &l);
+  if (!options_.pid && logcat) {
     if (std::optional<int64_t> pid = StartProcPid(l, options_.package)) {
       if (run->pid || HasContent(*run)) StartRun(l.timestamp, pid);
       run = &runs_.back();
@@ -68,11 +73,12 @@ void BenchmarkCaptureParser::FeedLine(absl::string_view line) {
       run->pid = l.pid;
       run->activity_line_seen = true;
       if (run->start.empty()) run->start = std::string(l.timestamp);
-    } else if (l.pid < 0 && absl::StripAsciiWhitespace(l.message) == "STARTING!") {
-      if (run->native_start_seen || HasContent(*run)) StartRun(l.timestamp, std::nullopt);
-      run = &runs_.back();
-      run->native_start_seen = true;
     }
+  } else if (!options_.pid && l.pid < 0 &&
+             absl::StripAsciiWhitespace(l.message) == "STARTING!") {
+    if (run->native_start_seen || HasContent(*run)) StartRun(l.timestamp, std::nullopt);
+    run = &runs_.back();
+    run->native_start_seen = true;
   }
   run->parser->FeedLine(line);
 }

@@ -2,6 +2,7 @@
 // adb server: each phone's `date` and `logcat -T` behave as that release's do (devsim
 // --android), and the run still ends DONE with the metrics.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -13,7 +14,7 @@
 #include "agent/adb/adb_client.h"
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/phone_clock.h"
-#include "common/sha256.h"
+#include "tests/integration/run_request.h"
 #include "tests/support/devsim_lab.h"
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
@@ -46,17 +47,7 @@ class AgentAndroidVersionsTest : public ::testing::Test {
   }
 
   RunRequest Request(int phone) {
-    auto apk = Sha256File(apk_);
-    auto model = Sha256File(model_);
-    EXPECT_TRUE(apk.ok() && model.ok());
-    return RunRequest{.serial = lab_->Serial(phone),
-                      .apk_path = apk_,
-                      .apk_sha256 = apk->sha256,
-                      .model_path = model_,
-                      .model_sha256 = model->sha256,
-                      .model_size_bytes = model->size_bytes,
-                      .args = {"--num_threads=2"},
-                      .timeout = absl::Seconds(30)};
+    return RunRequestFor(lab_->Serial(phone), apk_, model_, {"--num_threads=2"}, absl::Seconds(30));
   }
 
   std::string Sh(int phone, const std::string& command) {
@@ -115,6 +106,32 @@ TEST_F(AgentAndroidVersionsTest, BenchmarkRunsOnAndroid51And60And80And14) {
       EXPECT_GT(o.metrics.memory_overall_mb(), 0);
       EXPECT_TRUE(absl::StrContains(o.parsed.args, "--num_threads=2")) << o.parsed.args;
     }
+  }
+}
+
+// The APK the runs install is a genuine one as far as its manifest goes: compiled binary
+// XML that the SDK's aapt reads back.
+TEST_F(AgentAndroidVersionsTest, TheInstalledApkHasABinaryManifestAaptReads) {
+  if (access("/usr/bin/aapt", X_OK) != 0) {
+    GTEST_SKIP() << "aapt is not installed (Debian package aapt; deploy/setup.sh installs it)";
+  }
+  testing::RunResult tree =
+      testing::Run({"/usr/bin/aapt", "dump", "xmltree", apk_, "AndroidManifest.xml"});
+  EXPECT_EQ(tree.exit_code, 0) << tree.output;
+  EXPECT_TRUE(absl::StrContains(tree.output, "A: package=\"org.tensorflow.lite.benchmark\""))
+      << tree.output;
+}
+
+// Debian's adb installs it on the oldest and the newest phone (legacy push + pm install on
+// 5.1, streamed install on 14), and the package manager read its package from the binary
+// manifest.
+TEST_F(AgentAndroidVersionsTest, AdbInstallsTheBinaryManifestApk) {
+  for (int phone : {kAndroid51, kAndroid14}) {
+    testing::RunResult r = lab_->adb().Adb({"-s", lab_->Serial(phone), "install", "-r", apk_});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(absl::StrContains(r.output, "Success")) << r.output;
+    EXPECT_TRUE(absl::StrContains(Sh(phone, "pm list packages"),
+                                  "package:org.tensorflow.lite.benchmark\n"));
   }
 }
 
