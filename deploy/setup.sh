@@ -13,7 +13,8 @@ PACKAGES=(
   libc-ares-dev libre2-dev zlib1g-dev
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev openssl libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
-  adb python3 python3-grpcio python3-protobuf python3-grpc-tools python3-pkg-resources procps
+  # aapt: tests check that devsim's APK manifest is binary XML the Android tools read.
+  adb aapt python3 python3-grpcio python3-protobuf python3-grpc-tools python3-pkg-resources procps
 )
 
 missing=()

@@ -26,6 +26,18 @@ std::string Banner(const PhoneProfile& p, const std::string& features) {
                       ";ro.product.device=", p.device, ";features=", features);
 }
 
+// The adbd features a phone of `sdk` can have out of `features`: none before 7.0 (shell_v2,
+// the first feature, came with adb 1.0.36 in Nougat), and abb/abb_exec/apex only from 10.
+std::string FeaturesFor(int sdk, const std::string& features) {
+  if (sdk <= 23) return "";
+  if (sdk >= 29) return features;
+  std::vector<absl::string_view> kept;
+  for (absl::string_view f : absl::StrSplit(features, ',', absl::SkipEmpty())) {
+    if (f != "abb" && f != "abb_exec" && f != "apex") kept.push_back(f);
+  }
+  return absl::StrJoin(kept, ",");
+}
+
 // Commands run for the control port with their output collected.
 class StringIo : public CommandIo {
  public:
@@ -62,9 +74,19 @@ absl::Status DevsimServer::Start() {
     auto slot = std::make_unique<Slot>();
     slot->index = i;
     slot->port = options_.base_port + i;
-    slot->phone = std::make_unique<Phone>(MakeProfile(options_.seed, i), options_.seed + i,
+    PhoneProfile profile = MakeProfile(options_.seed, i);
+    for (const auto& [index, android] : options_.android) {
+      if (index < -1 || index >= options_.count) {
+        return absl::InvalidArgumentError(absl::StrCat("--android: no phone ", index));
+      }
+      if (index != -1 && index != i) continue;
+      profile.android_release = android.release;
+      profile.sdk = android.sdk;
+    }
+    slot->phone = std::make_unique<Phone>(std::move(profile), options_.seed + i,
                                           options_.run_duration);
-    slot->banner = Banner(slot->phone->profile(), options_.features);
+    slot->banner = Banner(slot->phone->profile(),
+                          FeaturesFor(slot->phone->profile().sdk, options_.features));
     slots_.push_back(std::move(slot));
   }
   // Start-time faults first, then the listener, so only faults set later (devsimctl,

@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "devsim/device_connection.h"
+#include "devsim/phone/android_version.h"
 #include "devsim/phone/phone.h"
 
 namespace benchlab::devsim {
@@ -30,6 +31,9 @@ struct DevsimOptions {
   absl::Duration run_duration = absl::Seconds(3);
   std::string features;                 // CNXN feature list, comma-separated
   std::vector<std::pair<int, Fault>> faults;  // (phone index, fault) set at start
+  // (phone index or -1 for every phone, release): the Android release a phone runs
+  // instead of its catalogue entry's (its `date`, `logcat -T` and properties follow).
+  std::vector<std::pair<int, AndroidRelease>> android;
 };
 
 class DevsimServer {

@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "devsim/devsim_server.h"
 #include "devsim/phone/fake_artifacts.h"
@@ -35,7 +36,9 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   double run_seconds = 3.0, model_mb = 4.0;
   std::string features = kDefaultFeatures, make_apk, make_model;
-  std::vector<std::string> fault_specs;
+  std::string apk_package(benchlab::devsim::kBenchmarkPackage);
+  int64_t apk_bytes = 0;
+  std::vector<std::string> fault_specs, android_specs;
   bool verbose = false;
   app.add_option("--port", port, "first TCP port; phone i listens on PORT+i (127.0.0.1)");
   app.add_option("--count", count, "number of phones served by this process")->check(CLI::Range(1, 4096));
@@ -47,9 +50,16 @@ int main(int argc, char** argv) {
   app.add_option("--fault", fault_specs,
                  "INDEX=NAME, per phone: graph-missing, invalid-flag, crash, hang, bad-model, "
                  "disconnect, unauthorized, slow-link");
+  app.add_option("--android", android_specs,
+                 "[INDEX=]RELEASE: the Android release of phone INDEX (or of every phone): 5.1, 6.0, "
+                 "7.0, 7.1, 8.0, 8.1, 9, 10, 11, 12, 12L, 13, 14; its date and logcat behave as that "
+                 "release's do");
   app.add_option("--control-port", control_port,
                  "loopback text control port: list | fault I NAME | unplug I | plug I | temp I C");
   app.add_option("--make-apk", make_apk, "write a fake benchmark APK to this path and exit");
+  app.add_option("--apk-package", apk_package, "package name in --make-apk's manifest");
+  app.add_option("--apk-bytes", apk_bytes, "approximate size of --make-apk (default about 8 KB)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   app.add_option("--make-model", make_model, "write a fake .tflite model to this path and exit");
   app.add_option("--model-mb", model_mb, "size of --make-model in MB")->check(CLI::Range(0.001, 4096.0));
   app.add_flag("--verbose", verbose, "log protocol events");
@@ -57,7 +67,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 
   if (!make_apk.empty() || !make_model.empty()) {
-    if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk())) {
+    if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk(apk_bytes, apk_package))) {
       std::cerr << "benchlab-devsim: cannot write " << make_apk << "\n";
       return 1;
     }
@@ -95,6 +105,19 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.faults.emplace_back(index, fault);
+  }
+
+  for (const std::string& spec : android_specs) {
+    std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    int index = -1;
+    benchlab::devsim::AndroidRelease release;
+    if ((parts.size() == 2 && !absl::SimpleAtoi(parts[0], &index)) ||
+        !benchlab::devsim::ParseAndroidRelease(parts.back(), &release)) {
+      std::cerr << "benchlab-devsim: bad --android '" << spec << "' (want [INDEX=]RELEASE, RELEASE one of "
+                << absl::StrJoin(benchlab::devsim::KnownAndroidReleases(), " ") << ")\n";
+      return 2;
+    }
+    options.android.emplace_back(index, release);
   }
 
   // Block the stop signals in every thread; the main thread waits for them below.

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "agent/run/device_info.h"
 #include "agent/run/metrics_proto.h"
+#include "agent/run/phone_clock.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/logcat_line.h"
 #include "common/shell_quote.h"
@@ -62,6 +63,8 @@ struct BenchmarkRunner::Watch {
   bool logcat_ended ABSL_GUARDED_BY(mu) = false;
   absl::Status logcat_status ABSL_GUARDED_BY(mu);
   int64_t lines_seen ABSL_GUARDED_BY(mu) = 0;
+  // What logcat itself said (lines that are no log entry): why a stream ended early.
+  std::vector<std::string> logcat_said ABSL_GUARDED_BY(mu);
 };
 
 std::string BenchmarkRunner::RemoteModelPath(const std::string& model_sha256) {
@@ -198,14 +201,23 @@ absl::Status BenchmarkRunner::EnsureModel(const RunRequest& request, absl::Time 
 void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver& observer,
                                     absl::Time deadline, RunOutcome* out, bool* app_started) {
   // Phone time just before the start: logcat -T replays from here, so nothing is missed
-  // however late the logcat stream attaches, and the log is never cleared.
-  auto now = adb_->Shell(request.serial, "date +%s.%3N", deadline);
+  // however late the logcat stream attaches, and the log is never cleared. The form
+  // depends on what the phone's date and logcat can do (phone_clock.h).
+  auto now = LogcatStartNow(*adb_, request.serial, deadline,
+                            [this](absl::Duration d) { return SleepUnlessCancelled(d); });
   if (!now.ok()) {
-    ClassifyAdbFailure(now.status(), request, deadline, v1::ERROR_CLASS_INTERNAL,
-                       "reading the phone's clock", out);
+    if (absl::IsCancelled(now.status())) {
+      out->state = v1::RUN_STATE_CANCELLED;
+      out->error_message = "cancelled";
+    } else if (absl::IsFailedPrecondition(now.status())) {  // the phone's date is odd
+      Fail(out, v1::ERROR_CLASS_TOOL_ERROR, std::string(now.status().message()));
+    } else {
+      ClassifyAdbFailure(now.status(), request, deadline, v1::ERROR_CLASS_TOOL_ERROR,
+                         "reading the phone's clock", out);
+    }
     return;
   }
-  const std::string since(absl::StripAsciiWhitespace(now->stdout_data));
+  const std::string since = *now;
 
   Watch watch;
   auto flush_lines = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(watch.mu) {
@@ -220,6 +232,9 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
     const BenchmarkResult& r = watch.parser.result();
     LogcatLine entry;
     bool parsed = ParseLogcatLine(line, &entry);
+    if (!parsed && !absl::StartsWith(line, "--------- ") && watch.logcat_said.size() < 5) {
+      watch.logcat_said.emplace_back(line);
+    }
     // The run's process once known; before that, anything tagged like the tool.
     bool ours = parsed && (r.pid ? entry.pid == *r.pid : absl::StartsWith(entry.tag, "tflite"));
     if (ours) {
@@ -338,11 +353,19 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
   }
   if (logcat_ended_by_itself) {
     // The stream ended under us: the phone or the server went away.
-    absl::Status why = watch.logcat_status.ok()
-                           ? absl::UnavailableError("the logcat stream ended")
-                           : watch.logcat_status;
-    ClassifyAdbFailure(why, request, deadline, v1::ERROR_CLASS_INTERNAL,
+    // When logcat itself complained (e.g. it refused the start time), that is the
+    // phone's tool, not ours.
+    const bool refused = !watch.logcat_said.empty();
+    absl::Status why =
+        refused ? absl::FailedPreconditionError(absl::StrCat(
+                      "logcat on the phone stopped: ", watch.logcat_said.front()))
+        : watch.logcat_status.ok() ? absl::UnavailableError("the logcat stream ended")
+                                   : watch.logcat_status;
+    if (refused) ForgetPhoneClock(request.serial);
+    ClassifyAdbFailure(why, request, deadline,
+                       refused ? v1::ERROR_CLASS_TOOL_ERROR : v1::ERROR_CLASS_INTERNAL,
                        "following logcat", out);
+    out->evidence.insert(out->evidence.end(), watch.logcat_said.begin(), watch.logcat_said.end());
     return;
   }
   // The deadline passed with the tool still silent or busy. A phone that vanished without

@@ -1,29 +1,19 @@
-// Builds the fake APK (a real zip with stored entries, so `unzip -l` lists it) and the
-// fake model bytes.
+// Builds the fake APK (a real zip: a deflated binary-XML AndroidManifest.xml as aapt
+// writes it, stored entries for the rest, so `unzip -l` and `aapt dump xmltree` read it)
+// and the fake model bytes.
 #include "devsim/phone/fake_artifacts.h"
+
+#include <zlib.h>
 
 #include <array>
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "devsim/phone/binary_xml.h"
+#include "devsim/phone/zip_reader.h"
 
 namespace benchlab::devsim {
 namespace {
-
-uint32_t Crc32(absl::string_view data) {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xFFFFFFFFu;
-  for (unsigned char ch : data) crc = table[(crc ^ ch) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
-}
 
 void Put16(std::string* s, uint16_t v) {
   s->push_back(static_cast<char>(v & 0xFF));
@@ -36,38 +26,58 @@ void Put32(std::string* s, uint32_t v) {
 struct ZipEntry {
   std::string name;
   std::string data;
+  bool deflate = false;  // as aapt stores AndroidManifest.xml
 };
+
+// Raw deflate (no zlib header), as zip method 8 holds it.
+std::string Deflate(absl::string_view in) {
+  z_stream z{};
+  deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, static_cast<uLong>(in.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
 
 std::string BuildZip(const std::vector<ZipEntry>& entries) {
   std::string out, central;
   const uint16_t kDosTime = 0x5000, kDosDate = 0x5979;  // 2024-11-25 10:00
   for (const ZipEntry& e : entries) {
     const uint32_t offset = static_cast<uint32_t>(out.size());
-    const uint32_t crc = Crc32(e.data);
+    const uint32_t crc = ZipCrc32(e.data);
+    const std::string stored = e.deflate ? Deflate(e.data) : e.data;
     const uint32_t size = static_cast<uint32_t>(e.data.size());
+    const uint32_t csize = static_cast<uint32_t>(stored.size());
+    const uint16_t method = e.deflate ? 8 : 0;
+    const uint16_t needed = e.deflate ? 20 : 10;
     out += "PK\x03\x04";
-    Put16(&out, 10);  // version needed
-    Put16(&out, 0);   // flags
-    Put16(&out, 0);   // stored
+    Put16(&out, needed);
+    Put16(&out, 0);  // flags
+    Put16(&out, method);
     Put16(&out, kDosTime);
     Put16(&out, kDosDate);
     Put32(&out, crc);
-    Put32(&out, size);
+    Put32(&out, csize);
     Put32(&out, size);
     Put16(&out, static_cast<uint16_t>(e.name.size()));
     Put16(&out, 0);
     out += e.name;
-    out += e.data;
+    out += stored;
 
     central += "PK\x01\x02";
     Put16(&central, 20);  // made by
-    Put16(&central, 10);
+    Put16(&central, needed);
     Put16(&central, 0);
-    Put16(&central, 0);
+    Put16(&central, method);
     Put16(&central, kDosTime);
     Put16(&central, kDosDate);
     Put32(&central, crc);
-    Put32(&central, size);
+    Put32(&central, csize);
     Put32(&central, size);
     Put16(&central, static_cast<uint16_t>(e.name.size()));
     Put16(&central, 0);  // extra
@@ -91,6 +101,33 @@ std::string BuildZip(const std::vector<ZipEntry>& entries) {
   return out;
 }
 
+// The benchmark APK's manifest as aapt compiles it (android.R.attr ids from the SDK's
+// public.xml): package, versions, uses-sdk and the activity the agent starts.
+BinaryXmlElement BenchmarkManifest(absl::string_view package) {
+  using Attr = BinaryXmlAttribute;
+  auto android_int = [](const char* name, uint32_t id, uint32_t v) {
+    return Attr{true, name, id, Attr::Type::kIntDec, "", v};
+  };
+  auto android_str = [](const char* name, uint32_t id, std::string v) {
+    return Attr{true, name, id, Attr::Type::kString, std::move(v), 0};
+  };
+  BinaryXmlElement activity{"activity",
+                            {android_str("name", 0x01010003, ".BenchmarkModelActivity"),
+                             Attr{true, "exported", 0x01010010, Attr::Type::kBool, "", 1}},
+                            {}};
+  BinaryXmlElement application{
+      "application", {Attr{true, "debuggable", 0x0101000f, Attr::Type::kBool, "", 1}}, {activity}};
+  BinaryXmlElement uses_sdk{"uses-sdk",
+                            {android_int("minSdkVersion", 0x0101020c, 23),
+                             android_int("targetSdkVersion", 0x01010270, 31)},
+                            {}};
+  return BinaryXmlElement{"manifest",
+                          {android_int("versionCode", 0x0101021b, 1),
+                           android_str("versionName", 0x0101021c, "devsim"),
+                           Attr{false, "package", 0, Attr::Type::kString, std::string(package), 0}},
+                          {uses_sdk, application}};
+}
+
 std::string SeededBytes(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::string s(n, '\0');
@@ -106,15 +143,11 @@ std::string SeededBytes(size_t n, uint64_t seed) {
 std::string MakeFakeApk(int64_t size_bytes, absl::string_view package) {
   if (size_bytes <= 0) size_bytes = 8192;
   std::vector<ZipEntry> entries;
-  entries.push_back(
-      {"AndroidManifest.xml",
-       absl::StrCat("<!-- benchlab-devsim fake APK -->\npackage: ", package,
-                    "\nversionCode: 1\nversionName: devsim\nminSdk: 23\ntargetSdk: 31\n"
-                    "activity: .BenchmarkModelActivity\n")});
+  entries.push_back({"AndroidManifest.xml", WriteBinaryXml(BenchmarkManifest(package), false), true});
   entries.push_back({"classes.dex", "dex\n035\0fake"});
   const std::string lib = "lib/arm64-v8a/libtensorflowlite_benchmark.so";
   std::string probe = BuildZip(entries);
-  // Each entry costs 30 + 46 bytes of headers plus its name twice.
+  // Each stored entry costs 30 + 46 bytes of headers plus its name twice.
   const int64_t overhead = static_cast<int64_t>(probe.size()) + 76 + 2 * lib.size();
   const int64_t pad = std::max<int64_t>(16, size_bytes - overhead);
   entries.push_back({lib, SeededBytes(static_cast<size_t>(pad), 0xA9C)});
@@ -131,17 +164,10 @@ std::string MakeFakeModel(int64_t size_bytes, uint64_t seed) {
   return s;
 }
 
-std::string ApkPackageName(absl::string_view apk) {
-  constexpr absl::string_view kMarker = "package: ";
-  size_t pos = apk.find(kMarker);
-  if (pos == absl::string_view::npos) return "";
-  pos += kMarker.size();
-  size_t end = pos;
-  while (end < apk.size() && (std::isalnum(static_cast<unsigned char>(apk[end])) ||
-                              apk[end] == '.' || apk[end] == '_')) {
-    ++end;
-  }
-  return std::string(apk.substr(pos, end - pos));
+absl::StatusOr<std::string> ApkPackageName(absl::string_view apk) {
+  auto manifest = ReadZipEntry(apk, "AndroidManifest.xml");
+  if (!manifest.ok()) return manifest.status();
+  return BinaryManifestPackage(*manifest);
 }
 
 }  // namespace benchlab::devsim

@@ -7,25 +7,29 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace benchlab::devsim {
 
 inline constexpr absl::string_view kBenchmarkPackage = "org.tensorflow.lite.benchmark";
 
-// A valid (stored, uncompressed) zip file: starts with "PK\x03\x04" and holds
-// AndroidManifest.xml whose text contains "package: <package>", plus a native-library
-// entry padded so the whole file is about `size_bytes` (0 = about 8 KB; at least the
-// minimum that fits). Deterministic for the same arguments.
+// A valid zip file: a deflated AndroidManifest.xml in compiled binary XML (UTF-16 string
+// pool, as aapt writes it) declaring `package`, versionCode 1, minSdk 23 and
+// .BenchmarkModelActivity, a stub classes.dex and a stored native-library entry padded so
+// the whole file is about `size_bytes` (0 = about 8 KB; at least the minimum that fits).
+// Deterministic for the same arguments.
 std::string MakeFakeApk(int64_t size_bytes = 0, absl::string_view package = kBenchmarkPackage);
 
 // `size_bytes` (at least 16) bytes that look like a TFLite flatbuffer: a root offset at
 // 0..4 and "TFL3" at offset 4, then seeded pseudo-random bytes.
 std::string MakeFakeModel(int64_t size_bytes, uint64_t seed);
 
-// The package name declared in APK bytes ("package: NAME" anywhere in the file), or ""
-// if there is none. Used by the simulated package manager.
-std::string ApkPackageName(absl::string_view apk);
+// The package an APK declares, read as the platform does: AndroidManifest.xml through the
+// zip's central directory (inflated when deflated), then the `package` attribute of the
+// binary XML's <manifest>. NotFound: no manifest entry; InvalidArgument: the zip or the
+// binary XML is malformed (the message says where).
+absl::StatusOr<std::string> ApkPackageName(absl::string_view apk);
 
 }  // namespace benchlab::devsim
 

@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "devsim/phone/android_version.h"
 #include "devsim/phone/log_buffer.h"
 #include "devsim/phone/shell.h"
 
@@ -82,28 +84,90 @@ bool ParseBuffers(absl::string_view arg, uint32_t* mask) {
   return true;
 }
 
-// -t/-T argument: a count, 'MM-DD hh:mm:ss.mmm', 'YYYY-MM-DD hh:mm:ss.mmm' or 'sssss.mmm'.
-bool ParseTail(const std::string& arg, Options* o) {
+// Reads the fraction digits at `s` as log_time::strptime's %q does: at most `max_digits`
+// (%3q: 3; %q: up to nanoseconds); what follows is left over. Returns the rest.
+absl::string_view ReadFraction(absl::string_view s, size_t max_digits, int64_t* nanos) {
+  *nanos = 0;
+  int64_t mul = 1000000000;
+  size_t i = 0;
+  while (i < s.size() && i < max_digits && mul > 1 &&
+         absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) {
+    mul /= 10;
+    *nanos += (s[i] - '0') * mul;
+    ++i;
+  }
+  return s.substr(i);
+}
+
+// One time form: returns the unparsed rest, or nullopt when `arg` is not in that form.
+std::optional<absl::string_view> ParseTimeForm(absl::string_view arg, bool with_year,
+                                               bool epoch, size_t max_fraction,
+                                               absl::Time* out) {
+  static const std::regex kMonthDay(R"(^(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{1,2}):(\d{1,2})\.)");
+  static const std::regex kYear(R"(^(\d{1,4})-(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{1,2}):(\d{1,2})\.)");
+  static const std::regex kEpoch(R"(^(\d+)\.)");
+  std::cmatch m;
+  const std::regex& re = epoch ? kEpoch : with_year ? kYear : kMonthDay;
+  if (!std::regex_search(arg.data(), arg.data() + arg.size(), m, re)) return std::nullopt;
+  int64_t nanos = 0;
+  absl::string_view rest = ReadFraction(arg.substr(m.length(0)), max_fraction, &nanos);
+  if (epoch) {
+    *out = absl::FromUnixSeconds(std::stoll(m[1].str())) + absl::Nanoseconds(nanos);
+    return rest;
+  }
+  std::vector<int> f;
+  for (size_t i = 1; i < m.size(); ++i) f.push_back(std::stoi(m[i].str()));
+  // Without a year, log_time takes this year (the phone's clock is UTC).
+  const int64_t year =
+      with_year ? f[0] : absl::ToCivilYear(absl::Now(), absl::UTCTimeZone()).year();
+  const size_t o = with_year ? 1 : 0;
+  if (f[o] < 1 || f[o] > 12 || f[o + 1] < 1 || f[o + 1] > 31 || f[o + 2] > 23 || f[o + 3] > 59 ||
+      f[o + 4] > 60) {
+    return std::nullopt;  // strptime's ranges
+  }
+  *out = absl::FromCivil(absl::CivilSecond(year, f[o], f[o + 1], f[o + 2], f[o + 3], f[o + 4]),
+                         absl::UTCTimeZone()) +
+         absl::Nanoseconds(nanos);
+  return rest;
+}
+
+// -t/-T argument: digits only are a count on every release; a time is
+// 'MM-DD hh:mm:ss.mmm' (up to 3 fraction digits) on 5.x-6.0, and from 7.0 also
+// 'YYYY-MM-DD hh:mm:ss.mmm...' or 'sssss.mmm...' (android_version.cc has the sources).
+// On an argument it cannot read, logcat prints the version's message and exits 1.
+bool ParseTail(ShellCall& c, char opt, const std::string& arg, Options* o) {
   if (!arg.empty() && arg.find_first_not_of("0123456789") == std::string::npos) {
     return absl::SimpleAtoi(arg, &o->tail_count);
   }
-  if (!arg.empty() && arg.find_first_not_of("0123456789.") == std::string::npos) {
-    double secs = 0;
-    if (!absl::SimpleAtod(arg, &secs)) return false;
-    o->since = absl::FromUnixMillis(static_cast<int64_t>(secs * 1000 + 0.5));
-    return true;
-  }
-  std::string s = arg;
-  std::string err;
+  const int sdk = c.phone.profile().sdk;
+  std::optional<absl::string_view> rest;
   absl::Time t;
-  if (s.size() >= 5 && s[2] == '-') {
-    s = absl::StrCat(absl::FormatTime("%Y", absl::Now(), absl::UTCTimeZone()), "-", s);
+  if (LogcatTimeFormsFor(sdk) == LogcatTimeForms::kMonthDayOnly) {
+    rest = ParseTimeForm(arg, false, false, 3, &t);
+  } else {
+    rest = ParseTimeForm(arg, false, false, 9, &t);
+    if (!rest) rest = ParseTimeForm(arg, true, false, 9, &t);
+    if (!rest) rest = ParseTimeForm(arg, false, true, 9, &t);
   }
-  if (absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t, &err)) {
-    o->since = t;
-    return true;
+  if (!rest) {
+    if (sdk <= 22) {
+      c.Err(absl::StrFormat("ERROR: -%c \"%s\" not in \"%%m-%%d %%H:%%M:%%S.%%3q\" time format\n",
+                            opt, arg));
+    } else if (sdk == 23) {
+      c.Err(absl::StrFormat("-%c \"%s\" not in \"%%m-%%d %%H:%%M:%%S.%%3q\" time format\n", opt,
+                            arg));
+    } else {
+      c.Err(absl::StrFormat("-%c \"%s\" not in time format\n", opt, arg));
+    }
+    return false;
   }
-  return false;
+  if (!rest->empty()) {
+    const size_t used = arg.size() - rest->size();
+    c.Err(absl::StrFormat("WARNING: -%c \"%s\"\"%c%s\" time truncated\n", opt,
+                          arg.substr(0, used), (*rest)[0], rest->substr(1)));
+  }
+  o->since = t;
+  return true;
 }
 
 bool AddFilterSpec(absl::string_view spec, Options* o) {
@@ -273,9 +337,9 @@ int Logcat(ShellCall& c) {
       if (!ParseBuffers(v, &o.mask)) return Usage(c, absl::StrCat("Unknown buffer '", v, "'"));
     } else if (value("-t", &v)) {
       o.dump = true;
-      if (!ParseTail(v, &o)) return Usage(c, absl::StrCat("Invalid -t argument '", v, "'"));
+      if (!ParseTail(c, 't', v, &o)) return 1;
     } else if (value("-T", &v)) {
-      if (!ParseTail(v, &o)) return Usage(c, absl::StrCat("Invalid -T argument '", v, "'"));
+      if (!ParseTail(c, 'T', v, &o)) return 1;
     } else if (value("--max-count", &v) || value("-m", &v)) {
       if (!absl::SimpleAtoi(v, &o.max_count)) return Usage(c, "Invalid -m argument");
     } else if (value("--pid", &v)) {

@@ -1,9 +1,12 @@
 // Package bookkeeping and the install checks pm makes before "Success".
 #include "devsim/phone/package_manager.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "devsim/phone/fake_artifacts.h"
+#include "absl/strings/str_split.h"
+#include "devsim/phone/binary_xml.h"
 #include "devsim/phone/process_table.h"
+#include "devsim/phone/zip_reader.h"
 
 namespace benchlab::devsim {
 namespace {
@@ -20,6 +23,20 @@ constexpr const char* kSystemPackages[] = {
     "com.google.android.gms",
     "com.google.android.gsf",
 };
+
+// The platform's rule for a manifest package: at least two dot-separated parts, each a
+// letter followed by letters, digits or '_'.
+bool ValidPackageName(absl::string_view name) {
+  int parts = 0;
+  for (absl::string_view part : absl::StrSplit(name, '.')) {
+    if (part.empty() || !absl::ascii_isalpha(static_cast<unsigned char>(part[0]))) return false;
+    for (char c : part) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    }
+    ++parts;
+  }
+  return parts >= 2;
+}
 
 }  // namespace
 
@@ -48,10 +65,24 @@ std::string PackageManager::Install(const std::vector<std::string>& args, std::s
     return absl::StrCat("Failure [INSTALL_PARSE_FAILED_NOT_APK: Failed to parse ", tmp,
                         "/base.apk: Failed to load asset path ", tmp, "/base.apk]");
   }
-  const std::string name = ApkPackageName(apk);
-  if (name.empty()) {
+  // A zip the asset manager cannot read is no APK; a zip without the manifest has a bad
+  // manifest; binary XML the parser cannot read is a malformed one.
+  absl::StatusOr<std::string> manifest = ReadZipEntry(apk, "AndroidManifest.xml");
+  if (!manifest.ok()) {
+    return absl::StrCat("Failure [",
+                        absl::IsNotFound(manifest.status()) ? "INSTALL_PARSE_FAILED_BAD_MANIFEST"
+                                                            : "INSTALL_PARSE_FAILED_NOT_APK",
+                        ": Failed to parse ", tmp, "/base.apk: ", manifest.status().message(), "]");
+  }
+  absl::StatusOr<std::string> parsed = BinaryManifestPackage(*manifest);
+  if (!parsed.ok()) {
     return absl::StrCat("Failure [INSTALL_PARSE_FAILED_MANIFEST_MALFORMED: Failed to parse ", tmp,
-                        "/base.apk: no package name in AndroidManifest.xml]");
+                        "/base.apk: AndroidManifest.xml: ", parsed.status().message(), "]");
+  }
+  const std::string name = *parsed;
+  if (!ValidPackageName(name)) {
+    return absl::StrCat("Failure [INSTALL_PARSE_FAILED_BAD_PACKAGE_NAME: Failed to parse ", tmp,
+                        "/base.apk: Invalid manifest package: ", name, "]");
   }
   auto old = packages_.find(name);
   if (old != packages_.end() && old->second.apk_path.empty()) {

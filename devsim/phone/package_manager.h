@@ -1,6 +1,7 @@
 // PackageManager: installed packages of one phone. An install parses the APK bytes (zip
-// magic, "package: NAME"), stores them as /data/app/~~<rand>==/<pkg>-<rand>==/base.apk in
-// the Vfs (a new directory per install, as Android does), and answers like `pm`.
+// magic, then the binary AndroidManifest.xml's package: ApkPackageName in
+// fake_artifacts.h), stores them as /data/app/~~<rand>==/<pkg>-<rand>==/base.apk in the
+// Vfs (a new directory per install, as Android does), and answers like `pm`.
 //
 // Threading: thread-safe.
 #ifndef BENCHLAB_DEVSIM_PHONE_PACKAGE_MANAGER_H_

@@ -1,10 +1,12 @@
 // System commands: date, dumpsys (battery), pidof, ps, kill, input/settings stubs.
 #include <cmath>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "devsim/phone/android_version.h"
 #include "devsim/phone/battery.h"
 #include "devsim/phone/process_table.h"
 #include "devsim/phone/shell.h"
@@ -12,50 +14,86 @@
 namespace benchlab::devsim {
 namespace {
 
-// date +FORMAT: strftime plus toybox's %N (nanoseconds) and %3N (milliseconds).
-std::string FormatDate(absl::string_view fmt, absl::Time now) {
+// One strftime conversion as bionic's does it (the phone's clock is UTC). A conversion it
+// does not know prints the character itself without the '%' (tzcode's rule), and a
+// trailing '%' prints itself.
+void AppendStrftime(absl::string_view fmt, absl::Time now, std::string* out) {
+  static constexpr absl::string_view kKnown = "aAbBcCdDeFgGhHIjklmMnprRsStTuUVvwWxXyYzZ+%";
   const absl::TimeZone utc = absl::UTCTimeZone();
-  std::string out;
   for (size_t i = 0; i < fmt.size(); ++i) {
     if (fmt[i] != '%' || i + 1 == fmt.size()) {
-      out += fmt[i];
+      out->push_back(fmt[i]);
       continue;
     }
     char f = fmt[++i];
-    const int64_t nanos = absl::ToUnixNanos(now) % 1000000000;
-    if (f >= '1' && f <= '9' && i + 1 < fmt.size() && fmt[i + 1] == 'N') {
-      const int digits = f - '0';
-      std::string n = absl::StrFormat("%09d", nanos);
-      out += n.substr(0, std::min(digits, 9));
-      ++i;
-      continue;
-    }
-    switch (f) {
-      case 's':
-        absl::StrAppend(&out, absl::ToUnixSeconds(now));
-        break;
-      case 'N':
-        absl::StrAppendFormat(&out, "%09d", nanos);
-        break;
-      case '%':
-        out += '%';
-        break;
-      default:
-        out += absl::FormatTime(absl::StrCat("%", std::string(1, f)), now, utc);
+    while ((f == 'E' || f == 'O') && i + 1 < fmt.size()) f = fmt[++i];  // locale modifiers
+    if (kKnown.find(f) == absl::string_view::npos) {
+      out->push_back(f);
+    } else if (f == 's') {
+      absl::StrAppend(out, absl::ToUnixSeconds(now));
+    } else if (f == '%') {
+      out->push_back('%');
+    } else if (f == '+') {
+      out->append(absl::FormatTime("%a %b %e %H:%M:%S UTC %Y", now, utc));
+    } else {
+      out->append(absl::FormatTime(absl::StrCat("%", std::string(1, f)), now, utc));
     }
   }
+}
+
+// date +FORMAT. Before toybox 0.7.4 (toolbox on 5.x, toybox on 6.0-8.0) the whole format
+// goes to strftime; from 0.7.4 toybox first cuts out %N (9 digits of nanoseconds) and
+// %<digit>N (that many leading digits). android_version.cc has the sources.
+std::string FormatDate(absl::string_view fmt, absl::Time now, DateTool tool) {
+  if (tool != DateTool::kToyboxNanos) {
+    std::string out;
+    AppendStrftime(fmt, now, &out);
+    return out;
+  }
+  const std::string nanos = absl::StrFormat("%09d", absl::ToUnixNanos(now) % 1000000000);
+  std::string out;
+  size_t segment = 0;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] != '%' || i + 1 == fmt.size()) continue;
+    size_t j = i + 1;
+    size_t width = 9;
+    if (absl::ascii_isdigit(static_cast<unsigned char>(fmt[j])) && j + 1 < fmt.size()) {
+      width = static_cast<size_t>(fmt[j] - '0');
+      ++j;
+    }
+    if (fmt[j] != 'N') {
+      i = j;  // "%%", "%Y", "%3d": strftime's
+      continue;
+    }
+    AppendStrftime(fmt.substr(segment, i - segment), now, &out);
+    out += nanos.substr(0, width);
+    segment = j + 1;
+    i = j;
+  }
+  AppendStrftime(fmt.substr(segment), now, &out);
   return out;
 }
 
 int Date(ShellCall& c) {
   const absl::Time now = absl::Now();
+  const DateTool tool = DateToolFor(c.phone.profile().sdk);
+  bool utc = false;
   for (size_t i = 1; i < c.argv.size(); ++i) {
     const std::string& a = c.argv[i];
-    if (!a.empty() && a[0] == '+') return c.Out(FormatDate(a.substr(1), now) + "\n") ? 0 : 1;
-    if (a == "-u") continue;
+    if (!a.empty() && a[0] == '+') return c.Out(FormatDate(a.substr(1), now, tool) + "\n") ? 0 : 1;
+    if (a == "-u") {
+      utc = true;
+      continue;
+    }
+    if (tool == DateTool::kToolbox && a.size() > 1 && a[0] == '-') {
+      return c.Fail(absl::StrCat("invalid option -", a.substr(1, 1)));  // getopt("us:")
+    }
     return c.Fail(absl::StrCat("bad date '", a, "'"));
   }
-  return c.Out(FormatDate("%a %b %e %H:%M:%S UTC %Y", now) + "\n") ? 0 : 1;
+  // Toolbox's default format names the zone "GMT" under -u; toybox prints %Z.
+  const char* fmt = tool == DateTool::kToolbox && utc ? "%a %b %e %H:%M:%S GMT %Y"
+                                                       : "%a %b %e %H:%M:%S %Z %Y";
+  return c.Out(FormatDate(fmt, now, tool) + "\n") ? 0 : 1;
 }
 
 std::string BatteryDump(PhoneState& p) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "tests/support/paths.h"
@@ -171,6 +172,52 @@ TEST(CliParseTest, UsageErrors) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--json"), std::string::npos) << help.output;
   EXPECT_NE(help.output.find("Exit codes"), std::string::npos) << help.output;
+}
+
+// A logcat kept across three runs (two successes and a failure, each with its own pid):
+// every run is reported, per pid and start, not only the first.
+TEST(CliParseTest, CaptureOfSeveralRunsReportsEveryRun) {
+  testing::TempDir dir;
+  std::string capture;
+  for (const char* f : {"01_cpu_xnnpack_2024.logcat", "05_fail_model_not_found.logcat",
+                        "02_gpu_opencl_peakmem_2026.logcat"}) {
+    capture += testing::ReadFile(DataPath(f));
+  }
+  const std::string path = dir.path() + "/three_runs.logcat";
+  ASSERT_TRUE(testing::WriteFile(path, capture));
+
+  RunResult json = testing::Run({"/bin/sh", "-c", "exec \"$0\" parse --json \"$1\" 2>/dev/null",
+                                 BinPath("benchlab"), path});
+  EXPECT_EQ(json.exit_code, 1) << "one of the runs failed";
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(json.output)) << json.output;
+  ASSERT_TRUE(j.is_array()) << json.output;
+  ASSERT_EQ(j.size(), 3u) << json.output;
+  EXPECT_EQ(j[0]["pid"], 6843);
+  EXPECT_EQ(j[0]["status"], "ok");
+  EXPECT_EQ(j[1]["status"], "failed");
+  EXPECT_EQ(j[1]["error_class"], "model_missing");
+  EXPECT_EQ(j[2]["pid"], 21877);
+  EXPECT_EQ(j[2]["status"], "ok");
+  EXPECT_EQ(j[2]["metrics"]["count"], 253);
+
+  RunResult table = Benchlab({"parse", path});
+  EXPECT_NE(table.output.find("run 1 of 3: pid 6843, started 11-25 10:03:51.112"), std::string::npos)
+      << table.output;
+  EXPECT_NE(table.output.find("run 3 of 3: pid 21877"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("3 runs in"), std::string::npos) << table.output;
+
+  RunResult csv = testing::Run({"/bin/sh", "-c", "exec \"$0\" parse --csv \"$1\" 2>/dev/null",
+                                BinPath("benchlab"), path});
+  EXPECT_EQ(std::count(csv.output.begin(), csv.output.end(), '\n'), 4) << csv.output;
+
+  // --pid picks one run.
+  RunResult one = testing::Run({"/bin/sh", "-c", "exec \"$0\" parse --json --pid 21877 \"$1\" 2>/dev/null",
+                                BinPath("benchlab"), path});
+  EXPECT_EQ(one.exit_code, 0) << one.output;
+  nlohmann::json o = nlohmann::json::parse(one.output, nullptr, false);
+  EXPECT_TRUE(o.is_object()) << one.output;
+  EXPECT_EQ(o["pid"], 21877);
 }
 
 }  // namespace

@@ -231,12 +231,10 @@ TEST_F(AdbClientIntegration, Push20MbVerifiedBySha256ThenStatAndPull) {
 TEST_F(AdbClientIntegration, InstallOnStreamedAndLegacyPaths) {
   StartPhones();
   if (IsSkipped() || HasFatalFailure()) return;
-  std::string apk = "PK\x03\x04";
-  apk += std::string(1000, 'z');
-  apk += "package: org.benchlab.testapp\n";
-  apk += std::string(50000, 'y');
   const std::string path = dir_.path() + "/test.apk";
-  ASSERT_TRUE(bt::WriteFile(path, apk));
+  bt::RunResult made = bt::Run({bt::BinPath("benchlab-devsim"), "--make-apk", path,
+                                "--apk-package", "org.benchlab.testapp", "--apk-bytes", "51000"});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
   const std::string bad_path = dir_.path() + "/bad.apk";
   ASSERT_TRUE(bt::WriteFile(bad_path, "not a zip"));
   for (const SimPhone* phone : {&modern_, &legacy_}) {

@@ -8,3 +8,5 @@ benchlab_test(NAME agent_lease_test SOURCES integration/agent_lease_test.cc
   LIBS benchlab_proto benchlab_common benchlab_testsupport gRPC::grpc++ absl::synchronization
   LABELS integration TIMEOUT 300)
 add_dependencies(agent_lease_test benchlab-agent benchlab-devsim)
+benchlab_test(NAME agent_android_versions_test SOURCES integration/agent_android_versions_test.cc
+  LIBS benchlab_agent_run benchlab_testsupport LABELS integration TIMEOUT 300)

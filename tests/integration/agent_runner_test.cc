@@ -18,7 +18,7 @@
 #include "agent/adb/adb_client.h"
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/device_tracker.h"
-#include "common/sha256.h"
+#include "tests/integration/run_request.h"
 #include "tests/support/devsim_lab.h"
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
@@ -52,17 +52,7 @@ class AgentRunnerTest : public ::testing::Test {
   }
 
   RunRequest Request(int phone, absl::Duration timeout = absl::Seconds(30)) {
-    auto apk = Sha256File(apk_);
-    auto model = Sha256File(model_);
-    EXPECT_TRUE(apk.ok() && model.ok());
-    return RunRequest{.serial = lab_->Serial(phone),
-                      .apk_path = apk_,
-                      .apk_sha256 = apk->sha256,
-                      .model_path = model_,
-                      .model_sha256 = model->sha256,
-                      .model_size_bytes = model->size_bytes,
-                      .args = {"--num_threads=4"},
-                      .timeout = timeout};
+    return RunRequestFor(lab_->Serial(phone), apk_, model_, {"--num_threads=4"}, timeout);
   }
 
   RunOutcome RunOnce(const RunRequest& request, const RunObserver& observer = {}) {

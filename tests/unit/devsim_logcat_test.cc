@@ -2,11 +2,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "devsim/phone/android_version.h"
 #include "devsim/phone/log_buffer.h"
 #include "devsim/phone/phone.h"
 #include "tests/unit/devsim_phone_test_io.h"
@@ -163,6 +165,64 @@ TEST_F(LogcatTest, LogbufferResizesTheMainRing) {
   ASSERT_EQ(RunSh(phone_, "devsimctl logflood 5000").status, 0);
   EXPECT_EQ(Lines("logcat -d -v brief -s benchlab-flood").size(), 5001u);
   EXPECT_EQ(RunSh(phone_, "devsimctl logbuffer 3").status, 2);
+}
+
+
+// -T '<time>' per release: 5.1 and 6.0 read only 'MM-DD hh:mm:ss.mmm' and exit 1 on the
+// other forms with their own messages; 7.0+ read all three.
+TEST(OldAndroidLogcatTest, TimeFormsPerRelease) {
+  const absl::Time t0 = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) - 60);
+  auto phone_of = [&](absl::string_view release) {
+    PhoneProfile p = MakeProfile(5, 0);
+    AndroidRelease r;
+    EXPECT_TRUE(ParseAndroidRelease(release, &r));
+    p.sdk = r.sdk;
+    p.android_release = r.release;
+    auto phone = std::make_unique<Phone>(p, 5, absl::Milliseconds(400));
+    phone->SetBackgroundLogs(false);
+    phone->logs().Clear(kAllLogMask);
+    phone->logs().Write(LogId::kMain, 6843, 6843, 'I', "tflite", "early", t0);
+    phone->logs().Write(LogId::kMain, 6843, 6843, 'I', "tflite", "late", t0 + absl::Seconds(1));
+    return phone;
+  };
+  // 'MM-DD ...' means this year, so the lines are from a minute ago.
+  auto at = [&](const char* fmt, absl::Duration after_t0) {
+    return absl::FormatTime(fmt, t0 + after_t0, absl::UTCTimeZone());
+  };
+  const std::string epoch = absl::StrCat(absl::ToUnixSeconds(t0), ".500");
+  const std::string with_year = at("'%Y-%m-%d %H:%M:%S.500'", absl::ZeroDuration());
+  const std::string month_day = at("'%m-%d %H:%M:%S.500'", absl::ZeroDuration());
+  auto old = phone_of("5.1");
+  ShResult refused = RunSh(*old, "logcat -d -T " + epoch);
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_EQ(refused.err,
+            "ERROR: -T \"" + epoch + "\" not in \"%m-%d %H:%M:%S.%3q\" time format\n");
+  ShResult year = RunSh(*old, "logcat -d -T " + with_year);
+  EXPECT_EQ(year.status, 1);
+  ShResult md = RunSh(*old, "logcat -d -T " + month_day);
+  EXPECT_EQ(md.status, 0) << md.err;
+  EXPECT_THAT(md.out, HasSubstr("late"));
+  EXPECT_THAT(md.out, Not(HasSubstr("early")));
+  // Only 3 fraction digits count; the rest is "truncated" with a warning.
+  ShResult more = RunSh(*old, "logcat -d -T " + at("'%m-%d %H:%M:%S.1129'", absl::ZeroDuration()));
+  EXPECT_EQ(more.status, 0);
+  EXPECT_THAT(more.err, HasSubstr("time truncated"));
+  EXPECT_THAT(more.out, HasSubstr("late"));
+
+  auto m = phone_of("6.0");
+  EXPECT_EQ(RunSh(*m, "logcat -d -T " + epoch).err,
+            "-T \"" + epoch + "\" not in \"%m-%d %H:%M:%S.%3q\" time format\n");
+
+  auto o = phone_of("8.0");
+  for (const std::string& arg : {epoch, with_year, month_day}) {
+    ShResult r = RunSh(*o, absl::StrCat("logcat -d -T ", arg));
+    EXPECT_EQ(r.status, 0) << arg << ": " << r.err;
+    EXPECT_THAT(r.out, HasSubstr("late")) << arg;
+    EXPECT_THAT(r.out, Not(HasSubstr("early"))) << arg;
+  }
+  ShResult junk = RunSh(*o, "logcat -d -T 'soon.5'");
+  EXPECT_EQ(junk.status, 1);
+  EXPECT_EQ(junk.err, "-T \"soon.5\" not in time format\n");
 }
 
 }  // namespace

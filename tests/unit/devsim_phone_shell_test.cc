@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "devsim/phone/android_version.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/phone.h"
 #include "devsim/phone/vfs.h"
@@ -100,6 +101,39 @@ TEST_F(ShellTest, DateFormats) {
               MatchesRegex("20[0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\n"));
   EXPECT_THAT(Sh("date").out,
               MatchesRegex("[A-Z][a-z][a-z] [A-Z][a-z][a-z] .* UTC 20[0-9][0-9]\n"));
+}
+
+// `date` of older releases: bionic's strftime drops the '%' of a conversion it does not
+// know (toolbox on 5.1, toybox before 0.7.4 on 6.0-8.0); toybox 0.7.4 (8.1) has %N.
+PhoneProfile ProfileOf(absl::string_view release) {
+  PhoneProfile p = MakeProfile(3, 1);
+  AndroidRelease r;
+  EXPECT_TRUE(ParseAndroidRelease(release, &r)) << release;
+  p.android_release = r.release;
+  p.sdk = r.sdk;
+  return p;
+}
+
+TEST(OldAndroidDateTest, PercentNIsToyboxFrom074Only) {
+  for (absl::string_view release : {"5.1", "6.0", "8.0"}) {
+    Phone phone(ProfileOf(release), 3, absl::Milliseconds(400));
+    phone.SetBackgroundLogs(false);
+    EXPECT_THAT(RunSh(phone, "date +%s.%3N").out, MatchesRegex("[0-9]+\\.3N\n")) << release;
+    EXPECT_THAT(RunSh(phone, "date +%s").out, MatchesRegex("[0-9]+\n")) << release;
+    EXPECT_EQ(RunSh(phone, "date +%N%%").out, "N%\n") << release;
+    EXPECT_THAT(RunSh(phone, "date '+%m-%d %H:%M:%S'").out,
+                MatchesRegex("[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\n"));
+  }
+  Phone toolbox(ProfileOf("5.1"), 3, absl::Milliseconds(400));
+  EXPECT_THAT(RunSh(toolbox, "date -u").out, MatchesRegex(".* GMT 20[0-9][0-9]\n"));
+  ShResult bad = RunSh(toolbox, "date -x");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_THAT(bad.err, HasSubstr("invalid option -x"));
+  for (absl::string_view release : {"8.1", "14"}) {
+    Phone phone(ProfileOf(release), 3, absl::Milliseconds(400));
+    EXPECT_THAT(RunSh(phone, "date +%s.%3N").out, MatchesRegex("[0-9]+\\.[0-9]{3}\n"));
+    EXPECT_THAT(RunSh(phone, "date +%%N.%1N").out, MatchesRegex("%N\\.[0-9]\n"));
+  }
 }
 
 TEST_F(ShellTest, DfShowsDataPartition) {
@@ -209,7 +243,7 @@ TEST(FakeArtifactsTest, ModelAndApkBytes) {
   EXPECT_EQ(m.substr(4, 4), "TFL3");
   EXPECT_EQ(m, MakeFakeModel(1000, 1));
   EXPECT_NE(m, MakeFakeModel(1000, 2));
-  EXPECT_EQ(ApkPackageName(MakeFakeApk()), "org.tensorflow.lite.benchmark");
+  EXPECT_EQ(ApkPackageName(MakeFakeApk()).value_or(""), "org.tensorflow.lite.benchmark");
   EXPECT_EQ(MakeFakeApk(), MakeFakeApk());
 }
 
