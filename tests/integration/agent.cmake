@@ -2,3 +2,9 @@ benchlab_test(NAME agent_runner_test SOURCES integration/agent_runner_test.cc
   LIBS benchlab_agent_run benchlab_testsupport LABELS integration TIMEOUT 300)
 benchlab_test(NAME agent_cli_test SOURCES integration/agent_cli_test.cc
   LIBS benchlab_common benchlab_testsupport nlohmann_json::nlohmann_json LABELS integration TIMEOUT 300)
+# The lease protocol's agent side: the built benchlab-agent (daemon and bench) on devsim
+# phones, dialled into a scripted AgentLink server in the test process.
+benchlab_test(NAME agent_lease_test SOURCES integration/agent_lease_test.cc
+  LIBS benchlab_proto benchlab_common benchlab_testsupport gRPC::grpc++ absl::synchronization
+  LABELS integration TIMEOUT 300)
+add_dependencies(agent_lease_test benchlab-agent benchlab-devsim)

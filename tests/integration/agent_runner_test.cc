@@ -283,6 +283,53 @@ TEST_F(AgentRunnerTest, CancelStopsTheRunAndTheApp) {
   EXPECT_NE(pid->exit_code, 0) << "the app was force-stopped: " << pid->stdout_data;
 }
 
+TEST_F(AgentRunnerTest, ARunCancelledBeforeItsFirstStepNeverTouchesThePhone) {
+  // The daemon's case: the cancel came while the artifacts were fetched, before Run().
+  BenchmarkRunner runner(adb_.get());
+  runner.Cancel();
+  int states = 0;
+  RunOutcome o = runner.Run(Request(0), OnState([&](v1::RunState) { ++states; }));
+  EXPECT_EQ(o.state, v1::RUN_STATE_CANCELLED);
+  EXPECT_EQ(states, 0);
+  auto installed = adb_->Shell(lab_->Serial(0), "pm path org.tensorflow.lite.benchmark",
+                               absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(installed.ok());
+  EXPECT_FALSE(absl::StrContains(installed->stdout_data, "package:"))
+      << "a cancelled run installed its APK (it replaces the package under a running app)";
+}
+
+TEST_F(AgentRunnerTest, AnAppKilledByAPackageReplaceIsProcessDeathAtOnce) {
+  // Seen: another run's install replaced the package under this run's app, which the
+  // package manager kills; the run then waited out its whole timeout.
+  lab_.reset();
+  auto lab = DevsimLab::Start({.phones = 1, .run_seconds = 30, .extra = {},
+                               .log_path = dir_.path() + "/devsim3.log"});
+  ASSERT_TRUE(lab.ok()) << lab.status();
+  lab_ = std::move(*lab);
+  adb_ = adb::AdbClient::ConnectLocal({.port = lab_->adb_port()});
+
+  absl::Notification tool_lines;
+  RunObserver observer;
+  observer.on_log_lines = [&](std::vector<std::string>) {
+    if (!tool_lines.HasBeenNotified()) tool_lines.Notify();
+  };
+  RunOutcome o;
+  const absl::Duration timeout = absl::Seconds(20);
+  std::thread run([&] { o = RunOnce(Request(0, timeout), observer); });
+  ASSERT_TRUE(tool_lines.WaitForNotificationWithTimeout(absl::Seconds(20)));
+  auto replaced = lab_->adb().Adb({"-s", lab_->Serial(0), "install", "-r", apk_});
+  const absl::Time killed = absl::Now();
+  run.join();
+  const absl::Duration noticed = absl::Now() - killed;
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.output;
+  EXPECT_EQ(o.state, v1::RUN_STATE_FAILED);
+  EXPECT_EQ(o.error_class, v1::ERROR_CLASS_PROCESS_DIED)
+      << v1::ErrorClass_Name(o.error_class) << " " << o.error_message;
+  EXPECT_TRUE(absl::StrContains(o.error_message, "Killing")) << o.error_message;
+  EXPECT_LT(noticed, absl::Seconds(5)) << "not a wait for the run's timeout";
+  std::cout << "killed app noticed after " << absl::FormatDuration(noticed) << "\n";
+}
+
 TEST_F(AgentRunnerTest, TrackerReportsUnplugAndReplugOnceSettled) {
   absl::Mutex mu;
   std::vector<std::string> events;
