@@ -174,6 +174,16 @@ bool BenchmarkParser::Accept(const LogcatLine& l) {
   return true;
 }
 
+void BenchmarkParser::ProcessDied(absl::string_view raw) {
+  Keep(&result_.error_lines, raw);
+  result_.process_died = true;
+  // After a result the death is only noted; before it, it is why the run failed.
+  if (result_.status != RunStatus::kOk && result_.error_class == ErrorClass::kNone) {
+    Fail(ErrorClass::kProcessDied, true);
+  }
+  result_.complete = true;
+}
+
 void BenchmarkParser::HandleSystemLine(const LogcatLine& l, absl::string_view raw) {
   absl::string_view msg = l.message;
   if (l.tag == kActivityTag) {
@@ -214,12 +224,7 @@ void BenchmarkParser::HandleSystemLine(const LogcatLine& l, absl::string_view ra
       absl::string_view rest = colon == absl::string_view::npos ? "" : msg.substr(colon + 1);
       if (absl::SimpleAtoi(msg.substr(0, colon), &pid) && pid == *result_.pid &&
           Consume(&rest, options_.package) && (rest.empty() || rest[0] == '/' || rest[0] == ' ')) {
-        Keep(&result_.error_lines, raw);
-        result_.process_died = true;
-        if (result_.status != RunStatus::kOk && result_.error_class == ErrorClass::kNone) {
-          Fail(ErrorClass::kProcessDied, true);
-        }
-        result_.complete = true;
+        ProcessDied(raw);
       }
       return;
     }
@@ -230,12 +235,7 @@ void BenchmarkParser::HandleSystemLine(const LogcatLine& l, absl::string_view ra
       if (close != absl::string_view::npos && absl::SimpleAtoi(msg.substr(0, close), &pid) &&
           (!result_.pid || pid == *result_.pid) &&
           absl::StartsWith(msg.substr(close), ") has died")) {
-        Keep(&result_.error_lines, raw);
-        result_.process_died = true;
-        if (result_.status != RunStatus::kOk && result_.error_class == ErrorClass::kNone) {
-          Fail(ErrorClass::kProcessDied, true);
-        }
-        result_.complete = true;
+        ProcessDied(raw);
       }
     }
     return;

@@ -222,6 +222,8 @@ class BenchmarkParser {
   enum class ProfileSection { kNone, kRunOrder, kTop, kByType };
 
   void Anchor(int64_t pid);
+  // The run's process is gone (ActivityManager said so): `raw` is the evidence.
+  void ProcessDied(absl::string_view raw);
   void ResetRun();
   void HandleSystemLine(const LogcatLine& l, absl::string_view raw);
   bool Accept(const LogcatLine& l);

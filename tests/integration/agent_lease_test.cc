@@ -157,9 +157,9 @@ class ScriptedCoordinator : public v1::AgentLink::Service {
     absl::MutexLock l(&mu_);
     return events_;
   }
-  std::vector<v1::AgentHello> hellos() {
+  v1::AgentHello hello(size_t i) {
     absl::MutexLock l(&mu_);
-    return hellos_;
+    return i < hellos_.size() ? hellos_[i] : v1::AgentHello();
   }
 
  private:
@@ -425,7 +425,7 @@ TEST_F(AgentLeaseTest, AReconnectsHelloListsEveryAttemptHeld) {
   coordinator_.Drop();
   ASSERT_TRUE(coordinator_.WaitConnected(2)) << agent_->Output();
   std::vector<std::pair<std::string, int>> listed;
-  const v1::AgentHello hello = coordinator_.hellos()[1];
+  const v1::AgentHello hello = coordinator_.hello(1);
   for (const auto& r : hello.active_runs()) listed.emplace_back(r.run_id(), r.attempt());
   std::sort(listed.begin(), listed.end());
   EXPECT_EQ(listed, (std::vector<std::pair<std::string, int>>{{"rA", 1}, {"rB", 2}}));
