@@ -6,6 +6,8 @@
 // bench` refuses a phone the daemon holds; a reconnect's hello lists every attempt held.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -54,6 +56,11 @@ class ScriptedCoordinator : public v1::AgentLink::Service {
     absl::MutexLock l(&mu_);
     artifacts_[sha256] = std::move(data);
   }
+  // Called on the session's thread with each run event as it arrives (before its ack).
+  void set_on_event(std::function<void(const v1::RunEvent&)> f) {
+    absl::MutexLock l(&mu_);
+    on_event_ = std::move(f);
+  }
   void set_chunk_delay(absl::Duration d) {
     absl::MutexLock l(&mu_);
     chunk_delay_ = d;
@@ -81,10 +88,13 @@ class ScriptedCoordinator : public v1::AgentLink::Service {
     }
     while (stream->Read(&in)) {
       if (!in.has_run_event()) continue;
+      std::function<void(const v1::RunEvent&)> on_event;
       {
         absl::MutexLock l(&mu_);
         events_.push_back(in.run_event());
+        on_event = on_event_;
       }
+      if (on_event) on_event(in.run_event());
       v1::CoordinatorMessage a;
       a.mutable_ack()->add_event_ids(in.run_event().event_id());
       absl::MutexLock w(&write_mu_);
@@ -169,6 +179,7 @@ class ScriptedCoordinator : public v1::AgentLink::Service {
   absl::Mutex mu_;
   std::map<std::string, std::string> artifacts_ ABSL_GUARDED_BY(mu_);
   absl::Duration chunk_delay_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const v1::RunEvent&)> on_event_ ABSL_GUARDED_BY(mu_);
   int64_t bytes_served_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<v1::AgentHello> hellos_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::RunEvent> events_ ABSL_GUARDED_BY(mu_);
@@ -234,6 +245,10 @@ class AgentLeaseTest : public ::testing::Test {
   }
 
   void Assign(const std::string& run, int attempt, int phone, int timeout_s = 60) {
+    ASSERT_TRUE(coordinator_.Send(Assignment(run, attempt, phone, timeout_s)));
+  }
+  v1::CoordinatorMessage Assignment(const std::string& run, int attempt, int phone,
+                                    int timeout_s = 60) {
     v1::CoordinatorMessage m;
     v1::RunAssignment* a = m.mutable_assign();
     a->set_run_id(run);
@@ -244,7 +259,7 @@ class AgentLeaseTest : public ::testing::Test {
     *a->mutable_apk() = apk_ref_;
     a->add_args("--num_threads=4");
     a->set_timeout_s(timeout_s);
-    ASSERT_TRUE(coordinator_.Send(m));
+    return m;
   }
   void Cancel(const std::string& run, int attempt) {
     v1::CoordinatorMessage m;
@@ -323,6 +338,38 @@ TEST_F(AgentLeaseTest, ARetrySentWhileTheFirstAttemptWindsDownRunsAfterIt) {
   int results = 0;
   for (const auto& e : events) results += e.has_result();
   EXPECT_EQ(results, 2);
+}
+
+TEST_F(AgentLeaseTest, ARetrySentTheMomentAFailedResultArrivesRuns) {
+  // Seen: a retry after install_failed was dropped while the old attempt's thread was
+  // still refreshing the phone's properties; the job then waited for its timeout.
+  StartLab(/*run_seconds=*/0.5);
+  const std::string broken = "not a zip";
+  coordinator_.AddArtifact(Sha256Hex(broken), broken);
+  v1::CoordinatorMessage first = Assignment("r1", 1, 0);
+  first.mutable_assign()->mutable_apk()->set_sha256(Sha256Hex(broken));
+  first.mutable_assign()->mutable_apk()->set_size_bytes(static_cast<int64_t>(broken.size()));
+  absl::Mutex mu;
+  absl::Time failed_at;
+  coordinator_.set_on_event([&](const v1::RunEvent& e) {
+    if (!Is(e, "r1", 1) || !e.has_result()) return;
+    {
+      absl::MutexLock l(&mu);
+      failed_at = absl::Now();
+    }
+    coordinator_.Send(Assignment("r1", 2, 0));
+  });
+  ASSERT_TRUE(coordinator_.Send(first));
+  auto r1 = WaitResult("r1", 1);
+  ASSERT_TRUE(r1.has_value());
+  EXPECT_EQ(r1->error_class(), v1::ERROR_CLASS_INSTALL_FAILED) << r1->error_message();
+  auto r2 = WaitResult("r1", 2, absl::Seconds(20));
+  const absl::Time done_at = absl::Now();
+  ASSERT_TRUE(r2.has_value()) << "the retry was dropped\n" << agent_->Output();
+  EXPECT_EQ(r2->state(), v1::RUN_STATE_DONE) << r2->error_message();
+  absl::MutexLock l(&mu);
+  std::cout << "retry assigned on the failed result, done after "
+            << absl::FormatDuration(done_at - failed_at) << "\n";
 }
 
 TEST_F(AgentLeaseTest, ASecondRunForABusyPhoneWaitsBehindTheFirst) {
