@@ -80,6 +80,11 @@ void AgentDaemon::CloseRunsLostInARestart() {
     done = done || e.has_result();
   }
   for (const auto& [run, done] : has_result) {
+    {
+      // Said (or about to be said) our last word on it: a re-sent assignment is not rerun.
+      absl::MutexLock lock(&mu_);
+      if (reported_.insert(run).second) reported_order_.push_back(run);
+    }
     if (done) continue;
     v1::RunEvent e;
     e.set_event_id(absl::StrCat(run.first, "/", run.second, "/agent-restarted"));
