@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -90,6 +91,9 @@ class Agent {
     reader_.join();
   }
   static std::atomic<int> connected;
+  // Assignments received by all agents, and when the latest arrived (dispatch time).
+  static std::atomic<int> assigned;
+  static std::atomic<int64_t> last_assign_ns;
 
  private:
   void Loop() {
@@ -99,6 +103,10 @@ class Agent {
       if (m.has_hello_ack()) ++connected;
       if (!m.has_assign()) continue;
       const auto& a = m.assign();
+      ++assigned;
+      int64_t now_ns = absl::GetCurrentTimeNanos();
+      for (int64_t prev = last_assign_ns.load(); prev < now_ns && !last_assign_ns.compare_exchange_weak(prev, now_ns);) {
+      }
       auto send = [&](auto fill) {
         v1::AgentMessage out;
         auto* e = out.mutable_run_event();
@@ -121,6 +129,8 @@ class Agent {
   std::thread reader_;
 };
 std::atomic<int> Agent::connected{0};
+std::atomic<int> Agent::assigned{0};
+std::atomic<int64_t> Agent::last_assign_ns{0};
 
 void Print(const char* phase, pid_t pid) {
   ProcStats s = Stats(pid);
@@ -201,7 +211,23 @@ int main(int argc, char** argv) {
   double secs = absl::ToDoubleSeconds(absl::Now() - start);
   std::printf("job of %d runs: done=%d in %.2f s (%.0f runs/s), %d watch messages\n", last.runs_total(),
               last.runs_done(), secs, last.runs_done() / secs, messages);
+  // Dispatch: SubmitJob's start to the last assignment received (lost runs may be
+  // assigned again later, which this then includes: see assignments vs runs).
+  std::printf("dispatch: %d assignments, the last %.2f s after submit; failed=%d (lost)\n", Agent::assigned.load(),
+              absl::ToDoubleSeconds(absl::FromUnixNanos(Agent::last_assign_ns.load()) - start), last.runs_failed());
   Print("after job", pid);
+  // Sessions the coordinator lost while the fake agents were all alive.
+  std::ifstream log(spawn.log_path);
+  int dropped = 0;
+  std::string first_drop;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("event=agent_disconnected") == std::string::npos) continue;
+    if (++dropped == 1) first_drop = line;
+  }
+  std::printf("agent sessions dropped: %d %s\n", dropped, first_drop.c_str());
+  if (const char* keep = std::getenv("BENCHLAB_BENCH_KEEP_LOG")) {
+    std::filesystem::copy_file(spawn.log_path, keep, std::filesystem::copy_options::overwrite_existing);
+  }
   fleet.clear();
   (*proc)->Signal(SIGTERM);
   (void)(*proc)->Wait(absl::Seconds(10));
