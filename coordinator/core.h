@@ -35,8 +35,8 @@ class AgentChannel {
 };
 
 // A WatchJob stream. Both calls must not block. `job` carries the current counters and
-// fields but no device_ids (those come with Watch's snapshot): copying them for every run
-// change would make each event cost O(job size).
+// fields but no device_ids (those come with Watch's snapshot only): copying them for every
+// run change would make each event cost O(job size).
 class JobWatcher {
  public:
   virtual ~JobWatcher() = default;

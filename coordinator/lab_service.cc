@@ -185,18 +185,12 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
       return;
     }
     finished_job_ = snap->job().finished_unix_ms() != 0;
-    // The device ids for later messages (a change pushed meanwhile already set the rest).
-    *job_.mutable_device_ids() = snap->job().device_ids();
     out_ = std::move(*snap);
     WriteLocked();
   }
   void Push(const v1::Job& job, const v1::Run& run, bool finished) {
     absl::MutexLock l(&mu_);
-    // Core's per-change job has no device_ids: keep the snapshot's (swaps are O(1)).
-    google::protobuf::RepeatedPtrField<std::string> ids;
-    ids.Swap(job_.mutable_device_ids());
-    job_ = job;
-    job_.mutable_device_ids()->Swap(&ids);
+    job_ = job;  // without device_ids: the first message had them
     job_dirty_ = true;
     if (!run.run_id().empty()) pending_[run.run_id()] = run;
     if (finished) finished_job_ = true;
