@@ -227,6 +227,7 @@ int main(int argc, char** argv) {
   v1::SubmitJobResponse sresp;
   absl::Time start = absl::Now();
   auto st = lab->SubmitJob(&sctx, req, &sresp);
+  double submit_s = absl::ToDoubleSeconds(absl::Now() - start);
   if (!st.ok()) {
     std::fprintf(stderr, "submit: %s\n", st.error_message().c_str());
     return 1;
@@ -247,8 +248,9 @@ int main(int argc, char** argv) {
               last.runs_done(), secs, last.runs_done() / secs, messages);
   // Dispatch: SubmitJob's start to the last assignment received (lost runs may be
   // assigned again later, which this then includes: see assignments vs runs).
-  std::printf("dispatch: %d assignments, the last %.2f s after submit; failed=%d (lost)\n", Agent::assigned.load(),
-              absl::ToDoubleSeconds(absl::FromUnixNanos(Agent::last_assign_ns.load()) - start), last.runs_failed());
+  std::printf("dispatch: %d assignments, the last %.2f s after submit (SubmitJob returned after %.2f s); failed=%d (lost)\n",
+              Agent::assigned.load(), absl::ToDoubleSeconds(absl::FromUnixNanos(Agent::last_assign_ns.load()) - start),
+              submit_s, last.runs_failed());
   Print("after job", pid);
   // Sessions the coordinator lost while the fake agents were all alive.
   std::ifstream log(spawn.log_path);
