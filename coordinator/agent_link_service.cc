@@ -29,8 +29,9 @@ class SessionChannel : public AgentChannel {
 
 class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CoordinatorMessage> {
  public:
-  SessionReactor(grpc::CallbackServerContext* ctx, Core* core, const AgentLinkService::Options& options)
-      : core_(core), options_(options), channel_(std::make_shared<SessionChannel>()) {
+  SessionReactor(grpc::CallbackServerContext* ctx, Core* core, const AgentLinkService::Options& options,
+                 SerialWorker* worker)
+      : core_(core), options_(options), worker_(worker), channel_(std::make_shared<SessionChannel>()) {
     cert_identity_ = PeerCommonName(*ctx);
     if (cert_identity_.empty() && !options_.allow_hello_identity) {
       Finish(grpc::Status(grpc::UNAUTHENTICATED, "agents must present a client certificate"));
@@ -99,23 +100,14 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
           core_->DeviceUpdate(agent_id_, in_.device_update());
           break;
         case v1::AgentMessage::kRunEvent: {
-          auto st = core_->RunEvent(agent_id_, in_.run_event());
-          if (!st.ok()) {
-            // Not acknowledged: the agent keeps it in its outbox. Ending the session makes
-            // it redial (with backoff) and replay it, and everything after it, in order;
-            // reading on would apply later events of the run before this one.
-            spdlog::error("event=run_event_failed agent={} id={} error={}", agent_id_, in_.run_event().event_id(),
-                          st.ToString());
-            return FinishNow(grpc::Status(grpc::UNAVAILABLE,
-                                          absl::StrCat("coordinator could not store event ",
-                                                       in_.run_event().event_id(), ": ", st.message(),
-                                                       "; redial and replay")));
-          } else {
-            v1::CoordinatorMessage m;
-            m.mutable_ack()->add_event_ids(in_.run_event().event_id());
-            Enqueue(m);
+          // Applied (and stored: a disk sync under the core's lock) on the worker; this
+          // gRPC thread goes back to the transports. The next read starts once it is done.
+          {
+            absl::MutexLock l(&mu_);
+            ++holds_;
           }
-          break;
+          worker_->Post([this] { ApplyRunEvent(); });
+          return;
         }
         case v1::AgentMessage::kLogs:
           core_->AgentLogs(agent_id_, *in_.mutable_logs());
@@ -127,6 +119,38 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
       }
     }
     StartRead(&in_);
+  }
+
+  // On the worker: applies the event read into in_, acks it, reads on.
+  void ApplyRunEvent() {
+    auto st = core_->RunEvent(agent_id_, in_.run_event());
+    bool read_on = st.ok();
+    if (!st.ok()) {
+      // Not acknowledged: the agent keeps it in its outbox. Ending the session makes
+      // it redial (with backoff) and replay it, and everything after it, in order;
+      // reading on would apply later events of the run before this one.
+      spdlog::error("event=run_event_failed agent={} id={} error={}", agent_id_, in_.run_event().event_id(),
+                    st.ToString());
+      FinishNow(grpc::Status(grpc::UNAVAILABLE, absl::StrCat("coordinator could not store event ",
+                                                            in_.run_event().event_id(), ": ", st.message(),
+                                                            "; redial and replay")));
+    } else {
+      v1::CoordinatorMessage m;
+      m.mutable_ack()->add_event_ids(in_.run_event().event_id());
+      Enqueue(m);
+    }
+    {
+      absl::MutexLock l(&mu_);
+      read_on = read_on && !finish_called_ && !deferred_finish_;
+    }
+    // The hold keeps the call from finishing (and the reactor from being deleted) until
+    // the read is started; not under mu_, as its reaction may run on this thread.
+    if (read_on) StartRead(&in_);
+    absl::MutexLock l(&mu_);
+    if (--holds_ == 0 && deferred_finish_) {
+      deferred_finish_ = false;
+      FinishLocked(pending_finish_);
+    }
   }
 
   void OnWriteDone(bool ok) override {
@@ -173,12 +197,19 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
   }
   void FinishLocked(grpc::Status st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finish_called_) return;
+    if (holds_ > 0) {
+      // An event is being applied on the worker: finish once it is done with this reactor.
+      if (!deferred_finish_) pending_finish_ = st;
+      deferred_finish_ = true;
+      return;
+    }
     finish_called_ = true;
     Finish(st);
   }
 
   Core* core_;
   const AgentLinkService::Options options_;
+  SerialWorker* worker_;
   std::shared_ptr<SessionChannel> channel_;
   std::string cert_identity_;
   std::string agent_id_;  // set once after hello; read only on the reactor's read path/OnDone
@@ -190,6 +221,10 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
   bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+  // Run events handed to the worker and not yet done with; Finish waits for zero.
+  int holds_ ABSL_GUARDED_BY(mu_) = 0;
+  bool deferred_finish_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status pending_finish_ ABSL_GUARDED_BY(mu_);
   grpc::Status pending_status_ ABSL_GUARDED_BY(mu_) = grpc::Status(grpc::CANCELLED, "cancelled");
 };
 
@@ -252,7 +287,7 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::ArtifactChunk> {
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CoordinatorMessage>* AgentLinkService::Connect(
     grpc::CallbackServerContext* ctx) {
-  return new SessionReactor(ctx, core_, options_);
+  return new SessionReactor(ctx, core_, options_, worker_.get());
 }
 
 grpc::ServerWriteReactor<v1::ArtifactChunk>* AgentLinkService::DownloadArtifact(

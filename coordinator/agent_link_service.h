@@ -4,8 +4,11 @@
 #ifndef BENCHLAB_COORDINATOR_AGENT_LINK_SERVICE_H_
 #define BENCHLAB_COORDINATOR_AGENT_LINK_SERVICE_H_
 
+#include <memory>
+
 #include "benchlab/v1/agent_link.grpc.pb.h"
 #include "coordinator/core.h"
+#include "coordinator/serial_worker.h"
 
 namespace benchlab::coordinator {
 
@@ -18,7 +21,8 @@ class AgentLinkService final : public benchlab::v1::AgentLink::CallbackService {
     size_t max_outbound = 10000;
     size_t download_chunk_bytes = 256 * 1024;
   };
-  AgentLinkService(Core* core, Options options) : core_(core), options_(options) {}
+  AgentLinkService(Core* core, Options options)
+      : core_(core), options_(options), worker_(std::make_unique<SerialWorker>()) {}
 
   grpc::ServerBidiReactor<benchlab::v1::AgentMessage, benchlab::v1::CoordinatorMessage>* Connect(
       grpc::CallbackServerContext* ctx) override;
@@ -28,6 +32,9 @@ class AgentLinkService final : public benchlab::v1::AgentLink::CallbackService {
  private:
   Core* core_;
   Options options_;
+  // Applies run events off gRPC's threads (see serial_worker.h); outlives every session
+  // (the server is shut down before the service is destroyed).
+  std::unique_ptr<SerialWorker> worker_;
 };
 
 }  // namespace benchlab::coordinator

@@ -20,6 +20,7 @@
 #include "benchlab/v1/lab.pb.h"
 #include "coordinator/artifact_store.h"
 #include "coordinator/clock.h"
+#include "coordinator/job_counters.h"
 #include "coordinator/log_hub.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/store.h"
@@ -33,7 +34,9 @@ class AgentChannel {
   virtual void Send(const benchlab::v1::CoordinatorMessage& msg) = 0;
 };
 
-// A WatchJob stream. Both calls must not block.
+// A WatchJob stream. Both calls must not block. `job` carries the current counters and
+// fields but no device_ids (those come with Watch's snapshot only): copying them for every
+// run change would make each event cost O(job size).
 class JobWatcher {
  public:
   virtual ~JobWatcher() = default;
@@ -130,7 +133,17 @@ class Core {
     benchlab::v1::Job job;
     int64_t seq = 0;
     std::vector<std::string> run_ids;
+    // Kept by RunChangedLocked (every run state change passes there), Load and SubmitJob.
+    JobCounters counts;
     std::vector<std::shared_ptr<JobWatcher>> watchers;
+  };
+
+  // One agent's devices. Device ids are "<agent_id>/<serial>" and agent ids hold no '/',
+  // so they are one contiguous range of devices_: no walk over every phone of the lab.
+  struct DeviceRange {
+    std::map<std::string, DeviceState>::iterator first, last;
+    auto begin() const { return first; }
+    auto end() const { return last; }
   };
 
   Core(Store* store, ArtifactStore* artifacts, Clock* clock);
@@ -145,10 +158,13 @@ class Core {
   // Stores and publishes a run change; finishes the job when all its runs are final.
   void RunChangedLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   benchlab::v1::Job JobViewLocked(const JobState& js) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // JobViewLocked without device_ids (O(1) in the job's size): what watchers get per change.
+  benchlab::v1::Job JobSummaryLocked(JobState& js) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends every run leased to the agent's phones as device_lost (retried per policy).
   void FailLeasesOfAgentLocked(const std::string& agent_id, const std::string& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateDeviceOnlineLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  DeviceRange AgentDevicesLocked(const std::string& agent_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::string> SelectLocked(const benchlab::v1::DeviceSelector& sel)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   SchedRun SchedRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

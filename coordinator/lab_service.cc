@@ -190,7 +190,7 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
   }
   void Push(const v1::Job& job, const v1::Run& run, bool finished) {
     absl::MutexLock l(&mu_);
-    job_ = job;
+    job_ = job;  // without device_ids: the first message had them
     job_dirty_ = true;
     if (!run.run_id().empty()) pending_[run.run_id()] = run;
     if (finished) finished_job_ = true;

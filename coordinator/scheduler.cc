@@ -10,8 +10,10 @@ void Scheduler::Enqueue(const SchedRun& run) {
   Entry& e = runs_[run.run_id];
   e.run = run;
   e.seq = next_seq_++;
-  devices_[run.device_id].queue.insert({e.seq, run.run_id});
+  Device& d = devices_[run.device_id];
+  d.queue.insert({e.seq, run.run_id});
   ++queued_total_;
+  Refresh(run.device_id, d);
 }
 
 void Scheduler::RestoreLease(const SchedRun& run, absl::Time deadline) {
@@ -21,14 +23,32 @@ void Scheduler::RestoreLease(const SchedRun& run, absl::Time deadline) {
   e.seq = next_seq_++;
   e.leased = true;
   e.deadline = deadline;
-  devices_[run.device_id].lease = run.run_id;
+  deadlines_.insert({deadline, run.run_id});
+  Device& d = devices_[run.device_id];
+  d.lease = run.run_id;
+  Refresh(run.device_id, d);
   JobStats& js = jobs_[run.job_id];
   ++js.in_flight;
   ++js.granted;
 }
 
 void Scheduler::SetDeviceOnline(const std::string& device_id, bool online) {
-  devices_[device_id].online = online;
+  Device& d = devices_[device_id];
+  d.online = online;
+  Refresh(device_id, d);
+}
+
+void Scheduler::Refresh(const std::string& device_id, const Device& d) {
+  bool ready = d.online && d.lease.empty() && !d.queue.empty();
+  if (ready && clock_->Now() < d.cooldown_until) {
+    cooling_.insert({d.cooldown_until, device_id});
+    ready = false;
+  }
+  if (ready) {
+    ready_.insert(device_id);
+  } else {
+    ready_.erase(device_id);
+  }
 }
 
 bool Scheduler::DeviceOnline(const std::string& device_id) const {
@@ -55,14 +75,26 @@ const Scheduler::Entry* Scheduler::Best(const Device& d) const {
 std::vector<Lease> Scheduler::Assign() {
   std::vector<Lease> out;
   absl::Time now = clock_->Now();
-  for (auto& [device_id, d] : devices_) {
-    if (!d.online || !d.lease.empty() || d.queue.empty() || now < d.cooldown_until) continue;
+  while (!cooling_.empty() && cooling_.begin()->first <= now) {
+    std::string id = cooling_.begin()->second;
+    cooling_.erase(cooling_.begin());
+    Refresh(id, devices_[id]);
+  }
+  std::vector<std::string> ready(ready_.begin(), ready_.end());
+  ready_.clear();  // each of them gets a lease now
+  for (const std::string& device_id : ready) {
+    Device& d = devices_[device_id];
+    if (!d.online || !d.lease.empty() || d.queue.empty() || now < d.cooldown_until) {
+      Refresh(device_id, d);  // not expected (Refresh keeps ready_ exact); re-filed
+      continue;
+    }
     const Entry* best = Best(d);
     Entry& e = runs_.at(best->run.run_id);
     d.queue.erase({e.seq, e.run.run_id});
     --queued_total_;
     e.leased = true;
     e.deadline = now + e.run.timeout;
+    deadlines_.insert({e.deadline, e.run.run_id});
     d.lease = e.run.run_id;
     JobStats& js = jobs_[e.run.job_id];
     ++js.in_flight;
@@ -78,6 +110,7 @@ EndDecision Scheduler::End(const std::string& run_id, bool retryable) {
   Entry& e = it->second;
   Device& d = devices_[e.run.device_id];
   if (e.leased) {
+    deadlines_.erase({e.deadline, run_id});
     d.lease.clear();
     d.cooldown_until = clock_->Now() + e.run.cooldown;
     --jobs_[e.run.job_id].in_flight;
@@ -90,8 +123,10 @@ EndDecision Scheduler::End(const std::string& run_id, bool retryable) {
     e.seq = next_seq_++;
     d.queue.insert({e.seq, run_id});
     ++queued_total_;
+    Refresh(e.run.device_id, d);
     return EndDecision::kRetry;
   }
+  Refresh(e.run.device_id, d);
   runs_.erase(it);
   return EndDecision::kFinal;
 }
@@ -109,8 +144,9 @@ bool Scheduler::Remove(const std::string& run_id) {
 std::vector<std::string> Scheduler::Expired() const {
   std::vector<std::string> out;
   absl::Time now = clock_->Now();
-  for (const auto& [id, e] : runs_) {
-    if (e.leased && now >= e.deadline) out.push_back(id);
+  for (const auto& [deadline, id] : deadlines_) {
+    if (now < deadline) break;
+    out.push_back(id);
   }
   return out;
 }

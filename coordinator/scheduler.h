@@ -95,6 +95,9 @@ class Scheduler {
   };
 
   const Entry* Best(const Device& d) const;
+  // Puts the phone in ready_ or cooling_ (or neither) per its state; call after any
+  // change to its online flag, lease, queue or cooldown.
+  void Refresh(const std::string& device_id, const Device& d);
 
   Clock* clock_;
   int64_t next_seq_ = 0;
@@ -102,6 +105,14 @@ class Scheduler {
   absl::flat_hash_map<std::string, Entry> runs_;
   std::map<std::string, Device> devices_;
   absl::flat_hash_map<std::string, JobStats> jobs_;
+  // Indexes so that Assign and Expired cost O(what changed), not O(phones) or O(runs):
+  // phones online, idle, with a queue and past their cooldown;
+  std::set<std::string> ready_;
+  // phones that were waiting for their cooldown (cooldown_until, device); an entry may be
+  // stale (Refresh re-checks the phone when it comes due);
+  std::set<std::pair<absl::Time, std::string>> cooling_;
+  // leased runs by deadline.
+  std::set<std::pair<absl::Time, std::string>> deadlines_;
 };
 
 }  // namespace benchlab::coordinator

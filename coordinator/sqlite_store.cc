@@ -184,6 +184,18 @@ class SqliteStore : public Store {
     return PutRunLocked(run);
   }
 
+  absl::Status PutRuns(const std::vector<benchlab::v1::Run>& runs) override {
+    absl::MutexLock lock(&mu_);
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    for (const auto& r : runs) {
+      if (auto st = PutRunLocked(r); !st.ok()) {
+        (void)Exec("ROLLBACK");
+        return st;
+      }
+    }
+    return Exec("COMMIT");
+  }
+
   absl::StatusOr<std::vector<benchlab::v1::Run>> LoadRuns() override {
     absl::MutexLock lock(&mu_);
     Stmt s(db_, "SELECT proto FROM runs ORDER BY rowid");

@@ -54,6 +54,8 @@ class Store {
 
   // Replaces a run (keyed by run_id). raw_log is not stored here (see AppendRawLog).
   virtual absl::Status PutRun(const benchlab::v1::Run& run) = 0;
+  // Replaces several runs in one transaction (one sync to disk for all of them).
+  virtual absl::Status PutRuns(const std::vector<benchlab::v1::Run>& runs) = 0;
   virtual absl::StatusOr<std::vector<benchlab::v1::Run>> LoadRuns() = 0;
 
   // Applies one agent event at most once, atomically: records (agent_id, event_id);

@@ -2,6 +2,11 @@
 // cooldown.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/strings/str_cat.h"
 #include "coordinator/scheduler.h"
 
 namespace benchlab::coordinator {
@@ -130,6 +135,79 @@ TEST(Scheduler, RemoveFreesThePhoneAndReportsTheLease) {
   EXPECT_TRUE(s.Remove("a"));
   EXPECT_EQ(s.LeaseOf("d1"), "");
   EXPECT_EQ(s.queued_count(), 0u);
+}
+
+// The ready-phone index against the rule it stands for: after any mix of enqueues,
+// phones going on- and offline, ends (with cooldowns), removals and time passing, Assign
+// leases exactly the phones that are online, idle, past their cooldown and have a queue.
+TEST(Scheduler, AssignLeasesExactlyTheReadyPhonesThroughRandomChanges) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  std::mt19937 rng(11);
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const int kPhones = 12;
+  std::map<std::string, absl::Time> cooldown_until;  // the test's own record
+  std::map<std::string, SchedRun> known;            // runs enqueued and not final
+  int next_run = 0;
+  for (int step = 0; step < 3000; ++step) {
+    std::string dev = absl::StrCat("d", pick(kPhones));
+    int action = pick(100);
+    if (action < 30) {
+      SchedRun r = R(absl::StrCat("r", next_run++), absl::StrCat("j", pick(3)), dev);
+      r.cooldown = absl::Seconds(pick(3) * 10);
+      r.max_attempts = 2;
+      s.Enqueue(r);
+      known[r.run_id] = r;
+    } else if (action < 45) {
+      s.SetDeviceOnline(dev, pick(3) != 0);
+    } else if (action < 75) {
+      std::string lease = s.LeaseOf(dev);
+      if (!lease.empty()) {
+        cooldown_until[dev] = clock.Now() + known[lease].cooldown;
+        if (s.End(lease, pick(2) == 0) == EndDecision::kFinal) known.erase(lease);
+      }
+    } else if (action < 80 && !known.empty()) {
+      auto it = std::next(known.begin(), pick(static_cast<int>(known.size())));
+      if (s.LeaseOf(it->second.device_id) == it->first) {
+        cooldown_until[it->second.device_id] = clock.Now() + it->second.cooldown;
+      }
+      s.Remove(it->first);
+      known.erase(it);
+    } else {
+      clock.Advance(absl::Seconds(pick(15)));
+    }
+    std::set<std::string> want;
+    for (int p = 0; p < kPhones; ++p) {
+      std::string id = absl::StrCat("d", p);
+      size_t queued = 0;
+      s.QueuedFor(id, 0, &queued);
+      auto cd = cooldown_until.find(id);
+      bool cooling = cd != cooldown_until.end() && clock.Now() < cd->second;
+      if (s.DeviceOnline(id) && s.LeaseOf(id).empty() && queued > 0 && !cooling) want.insert(id);
+    }
+    std::set<std::string> got;
+    for (const Lease& l : s.Assign()) got.insert(l.device_id);
+    ASSERT_EQ(got, want) << "step " << step;
+  }
+}
+
+TEST(Scheduler, ExpiredListsLeasesByDeadlineAndForgetsEndedOnes) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  for (int i = 0; i < 3; ++i) {
+    SchedRun r = R(absl::StrCat("r", i), "j", absl::StrCat("d", i));
+    r.timeout = absl::Seconds(10 * (3 - i));  // r2 is due first, then r1, then r0
+    s.SetDeviceOnline(r.device_id, true);
+    s.Enqueue(r);
+  }
+  ASSERT_EQ(s.Assign().size(), 3u);
+  clock.Advance(absl::Seconds(9));
+  EXPECT_TRUE(s.Expired().empty());
+  clock.Advance(absl::Seconds(11));
+  EXPECT_EQ(s.Expired(), (std::vector<std::string>{"r2", "r1"}));
+  s.End("r2", false);
+  clock.Advance(absl::Seconds(10));
+  EXPECT_EQ(s.Expired(), (std::vector<std::string>{"r1", "r0"}));
 }
 
 }  // namespace
