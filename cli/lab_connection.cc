@@ -3,28 +3,14 @@
 // insecure loopback channel, where gRPC refuses to attach call credentials.
 #include "cli/lab_connection.h"
 
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/loopback.h"
+#include "common/pem_files.h"
 #include "common/terminal_text.h"
 
 namespace benchlab::cli {
-namespace {
-
-absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, ": cannot be read"));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-}  // namespace
 
 void AddLabOptions(CLI::App* cmd, LabOptions* o) {
   const char* group = "Coordinator";
@@ -52,16 +38,16 @@ absl::StatusOr<std::unique_ptr<LabConnection>> LabConnection::Open(const LabOpti
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (!options.tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
-    auto ca = ReadPem(options.tls_ca, "--tls-ca");
+    auto ca = ReadCertificatePem(options.tls_ca, "--tls-ca");
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     if (options.tls_cert.empty() != options.tls_key.empty()) {
       return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
     }
     if (!options.tls_cert.empty()) {
-      auto cert = ReadPem(options.tls_cert, "--tls-cert");
+      auto cert = ReadCertificatePem(options.tls_cert, "--tls-cert");
       if (!cert.ok()) return cert.status();
-      auto key = ReadPem(options.tls_key, "--tls-key");
+      auto key = ReadPrivateKeyPem(options.tls_key, "--tls-key");
       if (!key.ok()) return key.status();
       ssl.pem_cert_chain = *cert;
       ssl.pem_private_key = *key;

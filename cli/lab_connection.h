@@ -36,7 +36,8 @@ class LabConnection {
  public:
   // InvalidArgument (a usage error) for plaintext to a target that is not all loopback
   // (common/loopback.h: resolved, every address of a list), a client
-  // certificate without its key, or TLS files that cannot be read.
+  // certificate without its key, or TLS files that cannot be read or are not PEM
+  // certificates/keys (common/pem_files.h).
   static absl::StatusOr<std::unique_ptr<LabConnection>> Open(const LabOptions& options);
 
   benchlab::v1::Lab::Stub* lab() const { return stub_.get(); }

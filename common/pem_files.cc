@@ -29,7 +29,7 @@ using Bio = std::unique_ptr<BIO, BioFree>;
 
 absl::StatusOr<std::string> ReadWhole(const std::string& path, absl::string_view flag) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(flag, " ", path, ": cannot be read; give an existing PEM file"));
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, ": cannot be read; give an existing PEM file"));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();

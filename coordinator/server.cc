@@ -7,8 +7,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -49,10 +47,10 @@ absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
     }
     return absl::UnavailableError(absl::StrCat("cannot lock ", path, ": ", std::strerror(err)));
   }
+  // The lock is what counts; the pid is only for the message above.
   std::string me = absl::StrCat(::getpid(), "\n");
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {
-    // The lock is what counts; the pid is only for the message above.
-  }
+  (void)!::ftruncate(fd, 0);
+  (void)!::pwrite(fd, me.data(), me.size(), 0);
   return fd;
 }
 

@@ -226,7 +226,7 @@ TEST_F(CliLabTest, UnreachableCoordinatorExitsThree) {
 }
 
 TEST_F(CliLabTest, PlaintextToARemoteHostIsAUsageError) {
-  RunResult r = Cli({"devices", "--coordinator", "lab.example.com:7443"});
+  RunResult r = Cli({"devices", "--coordinator", "192.0.2.10:7443"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "--tls-ca")) << r.output;
 }
