@@ -244,6 +244,14 @@ class CoordinatorTest : public ::testing::Test {
     }));
     ASSERT_GE(agent.WaitFor(IsAckOf(p + "5")), 0);
   }
+  // Hello with one phone, a one-run job on it, and its assignment.
+  void SubmitOnOnePhone(FakeAgent& agent, v1::Job* job, v1::RunAssignment* assignment) {
+    ASSERT_TRUE(agent.Hello({"SER1"}));
+    *job = Submit();
+    int ai = agent.WaitFor(IsAssign);
+    ASSERT_GE(ai, 0);
+    *assignment = agent.At(ai).assign();
+  }
   // Every job, following next_page_token; each page must come (and fit 1 MB).
   std::vector<std::string> ListAllJobs(int page_size, int* pages) {
     std::vector<std::string> ids;
@@ -341,11 +349,9 @@ TEST_F(CoordinatorTest, JobRunsOnTwoPhonesAndWatchSeesItComplete) {
 
 TEST_F(CoordinatorTest, ReplayedEventsAreAcknowledgedButAppliedOnce) {
   FakeAgent agent(channel_, "host1");
-  ASSERT_TRUE(agent.Hello({"SER1"}));
-  v1::Job job = Submit();
-  int ai = agent.WaitFor(IsAssign);
-  ASSERT_GE(ai, 0);
-  v1::RunAssignment a = agent.At(ai).assign();
+  v1::Job job;
+  v1::RunAssignment a;
+  ASSERT_NO_FATAL_FAILURE(SubmitOnOnePhone(agent, &job, &a));
   Complete(agent, a, 1500);
   // The agent did not see the acks (say) and replays its whole outbox.
   std::string p = absl::StrCat(a.run_id(), "/", a.attempt(), "/");
@@ -825,11 +831,9 @@ TEST_F(CoordinatorTest, AgentNamesThatCannotBeTrueAreRefused) {
 // it forever; the session and the agent's other events go on.
 TEST_F(CoordinatorTest, RefusedEventsAreAcknowledgedAndDoNotWedgeTheAgent) {
   FakeAgent agent(channel_, "host1");
-  ASSERT_TRUE(agent.Hello({"SER1"}));
-  v1::Job job = Submit();
-  int ai = agent.WaitFor(IsAssign);
-  ASSERT_GE(ai, 0);
-  v1::RunAssignment a = agent.At(ai).assign();
+  v1::Job job;
+  v1::RunAssignment a;
+  ASSERT_NO_FATAL_FAILURE(SubmitOnOnePhone(agent, &job, &a));
   ASSERT_TRUE(agent.Event("e-empty", a.run_id(), a.attempt(), [](v1::RunEvent*) {}));
   ASSERT_GE(agent.WaitFor(IsAckOf("e-empty")), 0);
   ASSERT_TRUE(agent.Event("e-partial", a.run_id(), a.attempt(), [](v1::RunEvent* e) {
