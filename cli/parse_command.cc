@@ -17,6 +17,7 @@
 #include "common/benchmark_parser.h"
 #include "common/metrics_csv.h"
 #include "common/metrics_json.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -64,7 +65,7 @@ int RunParse(const ParseFlags& flags, const CliIo& io) {
   if (flags.pid >= 0) options.pid = flags.pid;
   BenchmarkParser parser(options);
   if (std::optional<std::string> error = FeedInput(flags.input, *io.in, &parser)) {
-    *io.err << "benchlab parse: " << *error << "\n";
+    *io.err << "benchlab parse: " << EscapeForTerminal(*error) << "\n";
     return kExitUnreadable;
   }
   parser.Finish();
@@ -72,9 +73,10 @@ int RunParse(const ParseFlags& flags, const CliIo& io) {
   if (flags.json) {
     *io.out << FormatBenchmarkJson(result) << "\n";
   } else if (flags.csv) {
-    *io.out << BenchmarkCsvHeader() << "\n" << BenchmarkCsvRow(result) << "\n";
+    *io.out << BenchmarkCsvHeader() << "\n" << EscapeLinesForTerminal(BenchmarkCsvRow(result)) << "\n";
   } else {
-    *io.out << FormatBenchmarkTable(result);
+    // A capture is anyone's text (a pasted log): shown, not acted on.
+    *io.out << EscapeLinesForTerminal(FormatBenchmarkTable(result));
   }
   if (result.status == RunStatus::kOk) return kExitOk;
   if (result.error_class == ErrorClass::kNoResult) {

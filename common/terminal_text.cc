@@ -59,4 +59,20 @@ std::string EscapeForTerminal(absl::string_view text) {
   return out;
 }
 
+std::string EscapeLinesForTerminal(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == absl::string_view::npos) {
+      out += EscapeForTerminal(text.substr(start));
+      break;
+    }
+    out += EscapeForTerminal(text.substr(start, end - start));
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace benchlab

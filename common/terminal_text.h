@@ -15,6 +15,10 @@ namespace benchlab {
 // \u0080..\u009f. Printable ASCII and other valid UTF-8 pass unchanged.
 std::string EscapeForTerminal(absl::string_view text);
 
+// Multi-line output (a rendered table, a CSV document): each line escaped as above, the
+// '\n' between lines kept.
+std::string EscapeLinesForTerminal(absl::string_view text);
+
 }  // namespace benchlab
 
 #endif  // BENCHLAB_COMMON_TERMINAL_TEXT_H_

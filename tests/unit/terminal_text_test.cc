@@ -18,6 +18,11 @@ TEST(TerminalTextTest, PrintableTextAndUtf8PassUnchanged) {
   EXPECT_EQ(EscapeForTerminal("Gerät µs 日本 🙂"), "Gerät µs 日本 🙂");
 }
 
+TEST(TerminalTextTest, LinesKeepTheirNewlines) {
+  EXPECT_EQ(EscapeLinesForTerminal("a\x1b[2J\nb\tc\n"), "a\\x1b[2J\nb\\tc\n");
+  EXPECT_EQ(EscapeLinesForTerminal("no newline\r"), "no newline\\r");
+}
+
 TEST(TerminalTextTest, BytesThatAreNotUtf8AreEscaped) {
   EXPECT_EQ(EscapeForTerminal("\x9b" "31m"), "\\x9b31m");         // a lone C1 byte
   EXPECT_EQ(EscapeForTerminal("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
