@@ -10,6 +10,7 @@
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/table.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -49,7 +50,7 @@ int RunCompare(const CompareFlags& flags, const CliIo& io) {
     *io.out << ToJson(resp) << "\n";
     return kExitOk;
   }
-  *io.out << "baseline " << flags.baseline << ", candidate " << flags.candidate << " (medians across repeats)\n";
+  *io.out << "baseline " << EscapeForTerminal(flags.baseline) << ", candidate " << EscapeForTerminal(flags.candidate) << " (medians across repeats)\n";
   Table table({"DEVICE", "METRIC", "BASELINE", "CANDIDATE", "CHANGE", "NOISE", "VERDICT"});
   for (const auto& d : resp.devices()) {
     for (const auto& m : d.metrics()) {
@@ -62,8 +63,8 @@ int RunCompare(const CompareFlags& flags, const CliIo& io) {
   } else {
     *io.out << table.Render();
   }
-  if (!resp.baseline_only().empty()) *io.out << "only in the baseline: " << absl::StrJoin(resp.baseline_only(), ", ") << "\n";
-  if (!resp.candidate_only().empty()) *io.out << "only in the candidate: " << absl::StrJoin(resp.candidate_only(), ", ") << "\n";
+  if (!resp.baseline_only().empty()) *io.out << "only in the baseline: " << EscapeForTerminal(absl::StrJoin(resp.baseline_only(), ", ")) << "\n";
+  if (!resp.candidate_only().empty()) *io.out << "only in the candidate: " << EscapeForTerminal(absl::StrJoin(resp.candidate_only(), ", ")) << "\n";
   return kExitOk;
 }
 

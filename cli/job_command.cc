@@ -8,6 +8,7 @@
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -37,7 +38,7 @@ int RunJob(const JobFlags& flags, const CliIo& io) {
   *io.out << FormatJobSummary(resp.job()) << "\n"
           << "  model " << spec.model_sha256() << "\n  apk   " << spec.apk_sha256() << "\n  repeats "
           << spec.repeats() << ", timeout " << spec.timeout_s() << " s, retries " << spec.retries() << ", priority "
-          << spec.priority() << "\n  devices " << absl::StrJoin(resp.job().device_ids(), ", ") << "\n\n"
+          << spec.priority() << "\n  devices " << EscapeForTerminal(absl::StrJoin(resp.job().device_ids(), ", ")) << "\n\n"
           << FormatRunsTable(resp.runs());
   return kExitOk;
 }

@@ -3,41 +3,14 @@
 // insecure loopback channel, where gRPC refuses to attach call credentials.
 #include "cli/lab_connection.h"
 
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
+#include "common/loopback.h"
+#include "common/pem_files.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
-namespace {
-
-absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, ": cannot be read"));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The host part of HOST:PORT, [V6]:PORT or a bare host.
-absl::string_view HostOf(absl::string_view address) {
-  absl::ConsumePrefix(&address, "dns:///");
-  absl::ConsumePrefix(&address, "ipv4:");
-  absl::ConsumePrefix(&address, "ipv6:");
-  if (absl::StartsWith(address, "[")) {
-    size_t close = address.find(']');
-    return close == absl::string_view::npos ? address : address.substr(1, close - 1);
-  }
-  size_t colon = address.rfind(':');
-  // More than one colon without brackets: a bare IPv6 address.
-  if (colon != absl::string_view::npos && address.find(':') == colon) return address.substr(0, colon);
-  return address;
-}
-
-}  // namespace
 
 void AddLabOptions(CLI::App* cmd, LabOptions* o) {
   const char* group = "Coordinator";
@@ -61,25 +34,20 @@ void AddLabOptions(CLI::App* cmd, LabOptions* o) {
       ->group(group);
 }
 
-bool IsLoopbackAddress(absl::string_view host_port) {
-  absl::string_view host = HostOf(host_port);
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
-}
-
 absl::StatusOr<std::unique_ptr<LabConnection>> LabConnection::Open(const LabOptions& options) {
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (!options.tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
-    auto ca = ReadPem(options.tls_ca, "--tls-ca");
+    auto ca = ReadCertificatePem(options.tls_ca, "--tls-ca");
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     if (options.tls_cert.empty() != options.tls_key.empty()) {
       return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
     }
     if (!options.tls_cert.empty()) {
-      auto cert = ReadPem(options.tls_cert, "--tls-cert");
+      auto cert = ReadCertificatePem(options.tls_cert, "--tls-cert");
       if (!cert.ok()) return cert.status();
-      auto key = ReadPem(options.tls_key, "--tls-key");
+      auto key = ReadPrivateKeyPem(options.tls_key, "--tls-key");
       if (!key.ok()) return key.status();
       ssl.pem_cert_chain = *cert;
       ssl.pem_private_key = *key;
@@ -89,10 +57,11 @@ absl::StatusOr<std::unique_ptr<LabConnection>> LabConnection::Open(const LabOpti
     if (!options.tls_cert.empty() || !options.tls_key.empty()) {
       return absl::InvalidArgumentError("--tls-cert/--tls-key need --tls-ca (the coordinator's CA)");
     }
-    if (!IsLoopbackAddress(options.coordinator)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "refusing plaintext to ", options.coordinator,
-          ": only loopback coordinators may run without TLS; pass --tls-ca FILE"));
+    // Every address the target can reach must be loopback, decided before any
+    // connection: the token travels in this channel's metadata.
+    if (absl::Status st = CheckLoopbackTarget(options.coordinator); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("refusing plaintext to ", options.coordinator, ": ", st.message(),
+                                                     "; only loopback coordinators may run without TLS; pass --tls-ca FILE"));
     }
     creds = grpc::InsecureChannelCredentials();
   }
@@ -124,35 +93,37 @@ void LabConnection::PrepareStream(grpc::ClientContext* ctx, absl::Time deadline)
 int ReportRpcError(const grpc::Status& status, absl::string_view command, absl::string_view what,
                    const LabOptions& options, const CliIo& io) {
   std::ostream& err = *io.err;
-  err << "benchlab " << command << ": " << what << ": ";
+  // The message may quote what an agent or a user sent: shown, not acted on.
+  const std::string message = EscapeForTerminal(status.error_message());
+  err << "benchlab " << command << ": " << EscapeForTerminal(what) << ": ";
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
-      err << "cannot reach the coordinator at " << options.coordinator << " (" << status.error_message()
+      err << "cannot reach the coordinator at " << options.coordinator << " (" << message
           << ")\n  Is benchlab-coordinator running there? Set --coordinator or BENCHLAB_COORDINATOR.\n";
       return kExitUnreachable;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       err << "no answer from the coordinator at " << options.coordinator << " in time ("
-          << status.error_message() << "); try a larger --rpc-timeout\n";
+          << message << "); try a larger --rpc-timeout\n";
       return kExitUnreachable;
     case grpc::StatusCode::UNAUTHENTICATED:
-      err << "the coordinator refused the credentials: " << status.error_message()
+      err << "the coordinator refused the credentials: " << message
           << "\n  Pass a valid --token (or set BENCHLAB_TOKEN).\n";
       return kExitRefused;
     case grpc::StatusCode::PERMISSION_DENIED:
-      err << "not allowed: " << status.error_message()
+      err << "not allowed: " << message
           << "\n  Ask for a token with a higher role (read < submit < admin).\n";
       return kExitRefused;
     case grpc::StatusCode::INVALID_ARGUMENT:
-      err << "the coordinator refused the request: " << status.error_message() << "\n";
+      err << "the coordinator refused the request: " << message << "\n";
       return kExitRefused;
     default:
-      err << status.error_message() << "\n";
+      err << message << "\n";
       return kExitFailed;
   }
 }
 
 int ReportUsageError(absl::string_view command, absl::string_view message, const CliIo& io) {
-  *io.err << "benchlab " << command << ": " << message << "\n";
+  *io.err << "benchlab " << command << ": " << EscapeForTerminal(message) << "\n";
   return kExitUsage;
 }
 

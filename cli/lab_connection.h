@@ -31,14 +31,13 @@ struct LabOptions {
 // Adds the options above to a lab subcommand (env BENCHLAB_COORDINATOR, BENCHLAB_TOKEN).
 void AddLabOptions(CLI::App* cmd, LabOptions* options);
 
-// True for 127.0.0.0/8, ::1 and localhost (with a port: "host:port", "[::1]:port").
-bool IsLoopbackAddress(absl::string_view host_port);
-
 // A channel to the coordinator and the per-call metadata. Cheap to make; one per command.
 class LabConnection {
  public:
-  // InvalidArgument (a usage error) for plaintext to a non-loopback host, a client
-  // certificate without its key, or TLS files that cannot be read.
+  // InvalidArgument (a usage error) for plaintext to a target that is not all loopback
+  // (common/loopback.h: resolved, every address of a list), a client
+  // certificate without its key, or TLS files that cannot be read or are not PEM
+  // certificates/keys (common/pem_files.h).
   static absl::StatusOr<std::unique_ptr<LabConnection>> Open(const LabOptions& options);
 
   benchlab::v1::Lab::Stub* lab() const { return stub_.get(); }

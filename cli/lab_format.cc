@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace v1 = benchlab::v1;
@@ -95,6 +96,7 @@ std::string FormatRunProgress(const v1::Run& run) {
     absl::StrAppend(&line, "  error=", ErrorClassName(run.error_class()));
   }
   if (!run.error_message().empty()) absl::StrAppend(&line, "  \"", run.error_message(), "\"");
+  line = EscapeForTerminal(line);
   return line;
 }
 

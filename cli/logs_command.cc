@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -47,7 +48,7 @@ std::string FormatLine(const v1::LogLine& line) {
   absl::Time t = absl::FromUnixMicros(line.time_unix_us());
   return absl::StrCat(absl::FormatTime("%m-%d %H:%M:%E3S", t, absl::LocalTimeZone()),
                       absl::StrFormat(" %5d %5d %c ", line.pid(), line.tid(), LogPriorityLetter(line.priority())),
-                      line.tag(), ": ", line.message());
+                      EscapeForTerminal(line.tag()), ": ", EscapeForTerminal(line.message()));
 }
 
 

@@ -20,6 +20,7 @@
 #include "common/benchmark_parser.h"
 #include "common/metrics_csv.h"
 #include "common/metrics_json.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -76,7 +77,7 @@ int RunParse(const ParseFlags& flags, const CliIo& io) {
   if (flags.pid >= 0) options.pid = flags.pid;
   BenchmarkCaptureParser parser(options);
   if (std::optional<std::string> error = FeedInput(flags.input, *io.in, &parser)) {
-    *io.err << "benchlab parse: " << *error << "\n";
+    *io.err << "benchlab parse: " << EscapeForTerminal(*error) << "\n";
     return kExitUnreadable;
   }
   parser.Finish();
@@ -99,15 +100,16 @@ int RunParse(const ParseFlags& flags, const CliIo& io) {
     }
   } else if (flags.csv) {
     *io.out << BenchmarkCsvHeader() << "\n";
-    for (const CaptureRun& run : runs) *io.out << BenchmarkCsvRow(run.result) << "\n";
+    for (const CaptureRun& run : runs) *io.out << EscapeLinesForTerminal(BenchmarkCsvRow(run.result)) << "\n";
   } else {
+    // A capture is anyone's text (a pasted log): shown, not acted on.
     for (size_t i = 0; i < n; ++i) {
-      if (n > 1) *io.out << (i > 0 ? "\n" : "") << RunHeading(runs[i], i, n) << "\n";
-      *io.out << FormatBenchmarkTable(runs[i].result);
+      if (n > 1) *io.out << (i > 0 ? "\n" : "") << EscapeForTerminal(RunHeading(runs[i], i, n)) << "\n";
+      *io.out << EscapeLinesForTerminal(FormatBenchmarkTable(runs[i].result));
     }
   }
   if (n > 1) {
-    *io.err << "benchlab parse: " << n << " runs in '" << flags.input
+    *io.err << "benchlab parse: " << n << " runs in '" << EscapeForTerminal(flags.input)
             << "' (one per start line); --pid N picks one\n";
   }
   int code = kExitOk;
@@ -115,7 +117,7 @@ int RunParse(const ParseFlags& flags, const CliIo& io) {
     const BenchmarkResult& result = runs[i].result;
     if (result.status == RunStatus::kOk) continue;
     if (result.error_class == ErrorClass::kNoResult && n == 1) {
-      *io.err << "benchlab parse: no benchmark output found in '" << flags.input
+      *io.err << "benchlab parse: no benchmark output found in '" << EscapeForTerminal(flags.input)
               << "' (expected TFLite benchmark lines: logcat, Android Studio or benchmark_model "
                  "stdout)\n";
       if (code == kExitOk) code = kExitNoResult;

@@ -8,6 +8,7 @@
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -40,8 +41,9 @@ int RunResults(const ResultsFlags& flags, const CliIo& io) {
     *io.out << FormatResults(resp);
     if (flags.raw_log) {
       for (const auto& run : resp.runs()) {
-        *io.out << "\n--- " << run.run_id() << " (" << run.device_id() << ") raw log ---\n";
-        for (const auto& line : run.raw_log()) *io.out << line << "\n";
+        *io.out << "\n--- " << EscapeForTerminal(run.run_id()) << " (" << EscapeForTerminal(run.device_id())
+                << ") raw log ---\n";
+        for (const auto& line : run.raw_log()) *io.out << EscapeForTerminal(line) << "\n";
       }
     }
   }

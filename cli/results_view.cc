@@ -8,15 +8,18 @@
 #include "absl/strings/str_join.h"
 #include "cli/lab_format.h"
 #include "cli/table.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace v1 = benchlab::v1;
 
 namespace {
 
-// RFC 4180 quoting, only when needed (ids normally need none).
-std::string CsvCell(const std::string& cell) {
-  if (cell.find_first_of(",\"\n\r") == std::string::npos) return cell;
+// RFC 4180 quoting, only when needed (ids normally need none), of the cell with its
+// control characters escaped (CSV goes to terminals too).
+std::string CsvCell(const std::string& raw) {
+  const std::string cell = EscapeForTerminal(raw);
+  if (cell.find_first_of(",\"") == std::string::npos) return cell;
   std::string out = "\"";
   for (char c : cell) {
     if (c == '"') out += '"';
@@ -29,15 +32,15 @@ std::string CsvCell(const std::string& cell) {
 
 std::string FormatJobSummary(const v1::Job& job) {
   std::string state = job.cancelled() ? "cancelled" : job.finished_unix_ms() != 0 ? "finished" : "running";
-  std::string out = absl::StrCat("job ", job.job_id(), " ", state, ": ", job.runs_total(), " runs on ",
+  std::string out = absl::StrCat("job ", EscapeForTerminal(job.job_id()), " ", state, ": ", job.runs_total(), " runs on ",
                                  job.device_ids_size(), " devices, ", job.runs_done(), " done, ",
                                  job.runs_failed(), " failed, ", job.runs_cancelled(), " cancelled");
   if (job.runs_active() > 0) absl::StrAppend(&out, ", ", job.runs_active(), " active");
   if (job.runs_queued() > 0) absl::StrAppend(&out, ", ", job.runs_queued(), " queued");
   absl::StrAppend(&out, " (submitted");
-  if (!job.submitted_by().empty()) absl::StrAppend(&out, " by ", job.submitted_by());
+  if (!job.submitted_by().empty()) absl::StrAppend(&out, " by ", EscapeForTerminal(job.submitted_by()));
   absl::StrAppend(&out, " ", FormatUnixMs(job.created_unix_ms()), ")");
-  if (!job.spec().description().empty()) absl::StrAppend(&out, "\n  ", job.spec().description());
+  if (!job.spec().description().empty()) absl::StrAppend(&out, "\n  ", EscapeForTerminal(job.spec().description()));
   return out;
 }
 
@@ -115,7 +118,8 @@ std::string FormatResults(const v1::GetResultsResponse& results) {
   absl::StrAppend(&out, "(every metric: --csv or --json)\n");
   for (const auto& run : results.runs()) {
     if (run.state() == v1::RUN_STATE_FAILED && !run.error_message().empty()) {
-      absl::StrAppend(&out, run.run_id(), ": ", ErrorClassName(run.error_class()), ": ", run.error_message(), "\n");
+      absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": ", ErrorClassName(run.error_class()), ": ",
+                      EscapeForTerminal(run.error_message()), "\n");
     }
   }
   return out;

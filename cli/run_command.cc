@@ -20,6 +20,7 @@
 #include "cli/results_view.h"
 #include "cli/tool_flags.h"
 #include "common/sha256.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -105,7 +106,7 @@ grpc::Status FollowJob(const LabConnection& conn, const std::string& job_id, std
     if (st.ok() || !server_gone || !ever_read) return st;
     if (give_up == absl::InfiniteFuture()) {
       give_up = absl::Now() + kReconnectFor;
-      *err << "benchlab run: lost the coordinator (" << st.error_message() << "); retrying for up to "
+      *err << "benchlab run: lost the coordinator (" << EscapeForTerminal(st.error_message()) << "); retrying for up to "
            << absl::FormatDuration(kReconnectFor) << "\n";
     }
     if (absl::Now() >= give_up) return st;

@@ -1,10 +1,12 @@
 // Column widths are measured in bytes: fine for the ASCII the lab produces (ids, models,
-// numbers); a model name in another script only shifts its own row.
+// numbers); a model name in another script only shifts its own row. Cells are escaped
+// here (EscapeForTerminal), so no table prints a phone's or a user's control characters.
 #include "cli/table.h"
 
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -23,9 +25,19 @@ bool LooksNumeric(const std::string& s) {
 }  // namespace
 
 std::string Table::Render() const {
-  std::vector<size_t> widths(header_.size(), 0);
-  for (size_t c = 0; c < header_.size(); ++c) widths[c] = header_[c].size();
-  for (const auto& row : rows_) {
+  auto escaped = [](const std::vector<std::string>& cells) {
+    std::vector<std::string> out;
+    out.reserve(cells.size());
+    for (const auto& c : cells) out.push_back(EscapeForTerminal(c));
+    return out;
+  };
+  const std::vector<std::string> header = escaped(header_);
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(rows_.size());
+  for (const auto& row : rows_) rows.push_back(escaped(row));
+  std::vector<size_t> widths(header.size(), 0);
+  for (size_t c = 0; c < header.size(); ++c) widths[c] = header[c].size();
+  for (const auto& row : rows) {
     for (size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
   }
   std::string out;
@@ -48,8 +60,8 @@ std::string Table::Render() const {
     out += text;
     out += '\n';
   };
-  line(header_, false);
-  for (const auto& row : rows_) line(row, true);
+  line(header, false);
+  for (const auto& row : rows) line(row, true);
   return out;
 }
 

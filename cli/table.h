@@ -1,5 +1,6 @@
 // A plain-text table for people: a header, rows, columns padded to their widest cell.
-// Cells that look like numbers are right-aligned so digits line up.
+// Cells that look like numbers are right-aligned so digits line up. Control characters
+// in cells are shown escaped.
 #ifndef BENCHLAB_CLI_TABLE_H_
 #define BENCHLAB_CLI_TABLE_H_
 

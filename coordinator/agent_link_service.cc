@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "coordinator/auth.h"
+#include "coordinator/input_limits.h"
 #include "coordinator/lab_service.h"
 #include "spdlog/spdlog.h"
 
@@ -34,7 +35,7 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
       : core_(core), options_(options), worker_(worker), channel_(std::make_shared<SessionChannel>()) {
     cert_identity_ = PeerCommonName(*ctx);
     if (cert_identity_.empty() && !options_.allow_hello_identity) {
-      Finish(grpc::Status(grpc::UNAUTHENTICATED, "agents must present a client certificate"));
+      FinishNow(grpc::Status(grpc::UNAUTHENTICATED, "agents must present a client certificate"));
       return;
     }
     {
@@ -74,9 +75,13 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
     if (agent_id_.empty()) {
       if (!in_.has_hello()) return FinishNow(grpc::Status(grpc::FAILED_PRECONDITION, "first message must be hello"));
       std::string id = cert_identity_.empty() ? in_.hello().agent_id() : cert_identity_;
-      if (id.empty() || id.find('/') != std::string::npos) {
-        return FinishNow(grpc::Status(grpc::INVALID_ARGUMENT, "agent_id must be non-empty and contain no '/'"));
+      if (auto st = CheckName("agent_id", id); !st.ok()) {
+        spdlog::warn("event=agent_refused reason=\"{}\"", std::string(st.message()));
+        return FinishNow(ToGrpc(st));
       }
+      std::string dropped;
+      (void)SanitizeHello(in_.mutable_hello(), &dropped);
+      if (!dropped.empty()) spdlog::warn("event=devices_refused agent={} reason=\"{}\"", id, dropped);
       auto ack = core_->AgentHello(id, in_.hello(), channel_);
       if (!ack.ok()) {
         spdlog::warn("event=agent_refused agent={} reason=\"{}\"", id, ack.status().ToString());
@@ -97,9 +102,23 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
     } else {
       switch (in_.msg_case()) {
         case v1::AgentMessage::kDeviceUpdate:
+          if (auto st = SanitizeDeviceInfo(in_.mutable_device_update()->mutable_device()); !st.ok()) {
+            spdlog::warn("event=device_update_refused agent={} reason=\"{}\"", agent_id_, std::string(st.message()));
+            break;
+          }
           core_->DeviceUpdate(agent_id_, in_.device_update());
           break;
         case v1::AgentMessage::kRunEvent: {
+          v1::RunEvent* ev = in_.mutable_run_event();
+          if (ev->event_id().empty()) {
+            // Nothing to acknowledge it by; it cannot be in an outbox either.
+            spdlog::warn("event=run_event_refused agent={} reason=no_event_id", agent_id_);
+            break;
+          }
+          if (SanitizeRunEvent(ev)) {
+            spdlog::warn("event=run_event_corrected agent={} id={} reason=\"impossible metrics\"", agent_id_,
+                         ev->event_id());
+          }
           // Applied (and stored: a disk sync under the core's lock) on the worker; this
           // gRPC thread goes back to the transports. The next read starts once it is done.
           {
@@ -110,6 +129,10 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
           return;
         }
         case v1::AgentMessage::kLogs:
+          for (auto& line : *in_.mutable_logs()->mutable_lines()) {
+            TruncateText(line.mutable_tag(), kMaxLabelBytes);
+            TruncateText(line.mutable_message(), kMaxLogLineBytes);
+          }
           core_->AgentLogs(agent_id_, *in_.mutable_logs());
           break;
         case v1::AgentMessage::kHello:
@@ -123,9 +146,21 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
 
   // On the worker: applies the event read into in_, acks it, reads on.
   void ApplyRunEvent() {
-    auto st = core_->RunEvent(agent_id_, in_.run_event());
-    bool read_on = st.ok();
-    if (!st.ok()) {
+    const v1::RunEvent& ev = in_.run_event();
+    absl::Status st = ev.event_id().size() > 4 * kMaxNameBytes
+                          ? absl::InvalidArgumentError("event_id longer than 512 bytes")
+                          : core_->RunEvent(agent_id_, ev);
+    bool read_on = st.ok() || absl::IsInvalidArgument(st);
+    if (absl::IsInvalidArgument(st)) {
+      // Refused for what it is: it would be refused on every replay too. The ack lets
+      // the agent drop it (and go on with its other events) instead of redialling
+      // forever.
+      spdlog::warn("event=run_event_refused agent={} id={} reason=\"{}\"", agent_id_,
+                   ev.event_id().substr(0, 128), std::string(st.message()));
+      v1::CoordinatorMessage m;
+      m.mutable_ack()->add_event_ids(ev.event_id());
+      Enqueue(m);
+    } else if (!st.ok()) {
       // Not acknowledged: the agent keeps it in its outbox. Ending the session makes
       // it redial (with backoff) and replay it, and everything after it, in order;
       // reading on would apply later events of the run before this one.

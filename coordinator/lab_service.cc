@@ -9,6 +9,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "coordinator/input_limits.h"
 #include "grpcpp/alarm.h"
 #include "re2/re2.h"
 #include "spdlog/spdlog.h"
@@ -68,6 +69,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadArtifactRequest> 
       if (h.kind() == v1::ARTIFACT_KIND_UNSPECIFIED) {
         return Finish(grpc::Status(grpc::INVALID_ARGUMENT, "header.kind must be MODEL or APK"));
       }
+      if (auto st = CheckTextSize("header.name", h.name(), kMaxLabelBytes); !st.ok()) return Finish(ToGrpc(st));
       auto w = core_->artifacts()->NewWriter(h.sha256(), h.size_bytes());
       if (!w.ok()) return Finish(ToGrpc(w.status()));
       writer_ = std::move(*w);
@@ -140,6 +142,12 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Message> {
     finish_called_ = true;
     this->Finish(st);
   }
+  // For a constructor that refuses the call: OnCancel may come at any time after the
+  // reactor is returned, and Finish must happen once.
+  void FinishNow(grpc::Status st) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
+    FinishLocked(std::move(st));
+  }
 
   absl::Mutex mu_;
   Message out_ ABSL_GUARDED_BY(mu_);
@@ -165,7 +173,7 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
       : core_(core), job_id_(job_id), bridge_(std::make_shared<WatchBridge>()) {
     auto caller = auth->Check(*ctx, Role::kRead);
     if (!caller.ok()) {
-      Finish(ToGrpc(caller.status()));
+      FinishNow(ToGrpc(caller.status()));
       return;
     }
     {
@@ -184,7 +192,9 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
       FinishLocked(ToGrpc(snap.status()));
       return;
     }
-    finished_job_ = snap->job().finished_unix_ms() != 0;
+    // JobFinished may have been pushed between Watch and this lock (the job finished
+    // just then): keep it, or the stream would wait for an end that already came.
+    finished_job_ = finished_job_ || snap->job().finished_unix_ms() != 0;
     out_ = std::move(*snap);
     WriteLocked();
   }
@@ -256,18 +266,18 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
       : bridge_(std::make_shared<LogsBridge>()) {
     auto caller = auth->Check(*ctx, Role::kRead);
     if (!caller.ok()) {
-      Finish(ToGrpc(caller.status()));
+      FinishNow(ToGrpc(caller.status()));
       return;
     }
     if (auto st = core->CheckDevice(req.device_id()); !st.ok()) {
-      Finish(ToGrpc(st));
+      FinishNow(ToGrpc(st));
       return;
     }
     std::shared_ptr<re2::RE2> re;
     if (!req.regex().empty()) {
       re = std::make_shared<re2::RE2>(req.regex(), re2::RE2::Quiet);
       if (!re->ok()) {
-        Finish(grpc::Status(grpc::INVALID_ARGUMENT, "regex: " + re->error()));
+        FinishNow(grpc::Status(grpc::INVALID_ARGUMENT, "regex: " + re->error()));
         return;
       }
     }
@@ -288,7 +298,7 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
       if (auto b = weak.lock()) b->Notify();
     });
     if (sub == nullptr) {
-      Finish(grpc::Status(grpc::RESOURCE_EXHAUSTED, "too many log subscribers; try again later"));
+      FinishNow(grpc::Status(grpc::RESOURCE_EXHAUSTED, "too many log subscribers; try again later"));
       return;
     }
     absl::MutexLock l(&mu_);
@@ -424,6 +434,7 @@ grpc::ServerReadReactor<v1::UploadArtifactRequest>* LabService::UploadArtifact(g
 grpc::ServerUnaryReactor* LabService::SubmitJob(grpc::CallbackServerContext* ctx, const v1::SubmitJobRequest* req,
                                                 v1::SubmitJobResponse* resp) {
   return Unary(ctx, auth_, Role::kSubmit, [&](const Caller& caller) -> absl::Status {
+    if (auto st = CheckSubmitJob(*req); !st.ok()) return st;
     auto job = core_->SubmitJob(*req, caller.name);
     if (!job.ok()) return job.status();
     *resp->mutable_job() = std::move(*job);
@@ -438,7 +449,22 @@ grpc::ServerUnaryReactor* LabService::GetJob(grpc::CallbackServerContext* ctx, c
 
 grpc::ServerUnaryReactor* LabService::ListJobs(grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
                                                v1::ListJobsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->ListJobs(*req), resp); });
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    if (auto st = MoveInto(core_->ListJobs(*req), resp); !st.ok()) return st;
+    // A page ends at kListPageBytes too: however long the jobs' texts, a page fits a
+    // client's message limit. The token names the last job listed, so cutting here and
+    // pointing the token at the new last job continues exactly after it.
+    size_t bytes = 0;
+    for (int i = 0; i < resp->jobs_size(); ++i) {
+      bytes += resp->jobs(i).ByteSizeLong();
+      if (i > 0 && bytes > kListPageBytes) {
+        resp->mutable_jobs()->DeleteSubrange(i, resp->jobs_size() - i);
+        resp->set_next_page_token(resp->jobs(i - 1).job_id());
+        break;
+      }
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* LabService::WatchJob(grpc::CallbackServerContext* ctx,

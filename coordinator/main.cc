@@ -1,10 +1,13 @@
 // benchlab-coordinator: flags (and an optional config file) to ServerOptions; runs until
-// SIGINT/SIGTERM.
+// SIGINT/SIGTERM. A start that fails exits 2 with one line on stderr saying what to fix.
 #include <csignal>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
+
+#include "grpc/support/log.h"
 
 #include "absl/synchronization/mutex.h"
 #include "CLI/CLI.hpp"
@@ -14,6 +17,17 @@
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
+
+// gRPC's own log lines go through spdlog. While starting they are debug only: a failed
+// start is explained by the one line main prints, not by gRPC's lines about the same
+// thing (e.g. "No address added out of total 1 resolved" for a port in use).
+constexpr int kExitStartFailed = 2;
+std::atomic<bool> g_started{false};
+void GrpcLogToSpdlog(gpr_log_func_args* args) {
+  auto level = spdlog::level::debug;
+  if (g_started.load() && args->severity == GPR_LOG_SEVERITY_ERROR) level = spdlog::level::warn;
+  spdlog::log(level, "event=grpc_log file={}:{} message=\"{}\"", args->file, args->line, args->message);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,17 +55,25 @@ int main(int argc, char** argv) {
   app.add_option("--max-message-mb", max_message_mb, "largest gRPC message")->capture_default_str();
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::fprintf(stderr, "benchlab-coordinator: %s; see --help\n", e.what());
+    return kExitStartFailed;
+  }
   if (verbose) spdlog::set_level(spdlog::level::debug);
   o.max_artifact_bytes = max_artifact_mb << 20;
   o.agent_grace = absl::Seconds(agent_grace_s);
   o.max_message_bytes = max_message_mb << 20;
 
+  gpr_set_log_function(GrpcLogToSpdlog);
   auto server = benchlab::coordinator::CoordinatorServer::Start(o);
   if (!server.ok()) {
-    spdlog::error("event=start_failed error=\"{}\"", server.status().ToString());
-    return 1;
+    std::fprintf(stderr, "benchlab-coordinator: %s\n", std::string(server.status().message()).c_str());
+    return kExitStartFailed;
   }
+  g_started = true;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   // Print the port for scripts that pass :0.

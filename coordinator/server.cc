@@ -1,12 +1,17 @@
 // CoordinatorServer: wiring of store, artifacts, core, services and the gRPC server.
 #include "coordinator/server.h"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
-#include "absl/strings/match.h"
+#include <cstring>
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/loopback.h"
+#include "common/pem_files.h"
 #include "coordinator/agent_link_service.h"
 #include "coordinator/artifact_store.h"
 #include "coordinator/auth.h"
@@ -21,20 +26,34 @@
 
 namespace benchlab::coordinator {
 
-bool IsLoopbackListen(const std::string& host_port) {
-  std::string host = host_port.substr(0, host_port.rfind(':'));
-  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
-  return absl::StartsWith(host, "127.");
+namespace {
+
+// The data dir belongs to one coordinator: an exclusive flock on <data_dir>/lock, held
+// (by the open descriptor) for the life of the process; the kernel drops it when the
+// process ends, however it ends. The file holds the owner's pid for the message.
+absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
+  std::string path = data_dir + "/lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    char pid[32] = {};
+    (void)!::pread(fd, pid, sizeof pid - 1, 0);
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("data dir ", data_dir, " is in use by another benchlab-coordinator (pid ",
+                       absl::StripAsciiWhitespace(pid), "); stop it or give another --data-dir"));
+    }
+    return absl::UnavailableError(absl::StrCat("cannot lock ", path, ": ", std::strerror(err)));
+  }
+  // The lock is what counts; the pid is only for the message above.
+  std::string me = absl::StrCat(::getpid(), "\n");
+  (void)!::ftruncate(fd, 0);
+  (void)!::pwrite(fd, me.data(), me.size(), 0);
+  return fd;
 }
 
-namespace {
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(flag, " ", path, " cannot be read"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 }  // namespace
 
 struct CoordinatorServer::Impl {
@@ -50,6 +69,7 @@ struct CoordinatorServer::Impl {
   absl::Notification stop;
   std::thread ticker;
   bool shut = false;
+  int data_dir_lock = -1;  // flock'd descriptor of <data_dir>/lock
 };
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const ServerOptions& o) {
@@ -59,9 +79,11 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
     return absl::FailedPreconditionError("no TLS configured: give --tls-cert and --tls-key (and --client-ca for agents), "
                                          "or --insecure for a loopback-only demo");
   }
-  if (!tls && !IsLoopbackListen(o.listen)) {
-    return absl::FailedPreconditionError(absl::StrCat("refusing to listen on ", o.listen,
-                                                      " without TLS; --insecure is for loopback addresses only"));
+  if (!tls) {
+    if (auto st = CheckLoopbackTarget(o.listen); !st.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("refusing to listen on ", o.listen, " without TLS: ",
+                                                        st.message(), "; --insecure is for loopback addresses only"));
+    }
   }
   if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
@@ -69,40 +91,17 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   if (tls && o.tokens_file.empty()) {
     return absl::InvalidArgumentError("--tokens-file is required with TLS (API callers need bearer tokens)");
   }
-  std::unique_ptr<CoordinatorServer> s(new CoordinatorServer());
-  s->impl_ = std::make_unique<Impl>();
-  Impl& im = *s->impl_;
-  std::error_code ec;
-  std::filesystem::create_directories(o.data_dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("create data dir ", o.data_dir, ": ", ec.message()));
-  auto store = OpenSqliteStore(o.data_dir + "/benchlab.db");
-  if (!store.ok()) return store.status();
-  im.store = std::move(*store);
-  im.artifacts = std::make_unique<ArtifactStore>(o.data_dir + "/artifacts", o.max_artifact_bytes);
-  if (auto st = im.artifacts->Init(); !st.ok()) return st;
-  auto core = Core::Open(im.store.get(), im.artifacts.get(), &im.clock);
-  if (!core.ok()) return core.status();
-  im.core = std::move(*core);
-  im.core->set_agent_grace(o.agent_grace);
-  if (!o.tokens_file.empty()) {
-    auto auth = TokenAuth::LoadFile(o.tokens_file);
-    if (!auth.ok()) return auth.status();
-    im.auth = std::move(*auth);
-  }
-  im.lab = std::make_unique<LabService>(im.core.get(), &im.auth);
-  AgentLinkService::Options lo;
-  lo.allow_hello_identity = !tls;
-  im.agent_link = std::make_unique<AgentLinkService>(im.core.get(), lo);
-
+  // Every file is read and checked before anything is started or written.
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (tls) {
-    auto cert = ReadPem(o.tls_cert, "--tls-cert");
+    auto cert = ReadCertificatePem(o.tls_cert, "--tls-cert");
     if (!cert.ok()) return cert.status();
-    auto key = ReadPem(o.tls_key, "--tls-key");
+    auto key = ReadPrivateKeyPem(o.tls_key, "--tls-key");
     if (!key.ok()) return key.status();
+    if (auto st = CheckKeyMatchesCertificate(*cert, *key, "--tls-cert", "--tls-key"); !st.ok()) return st;
     grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     if (!o.client_ca.empty()) {
-      auto ca = ReadPem(o.client_ca, "--client-ca");
+      auto ca = ReadCertificatePem(o.client_ca, "--client-ca");
       if (!ca.ok()) return ca.status();
       ssl.pem_root_certs = *ca;
     } else {
@@ -113,6 +112,36 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   } else {
     creds = grpc::InsecureServerCredentials();
   }
+  TokenAuth auth;
+  if (!o.tokens_file.empty()) {
+    auto loaded = TokenAuth::LoadFile(o.tokens_file);
+    if (!loaded.ok()) return loaded.status();
+    auth = std::move(*loaded);
+  }
+
+  std::unique_ptr<CoordinatorServer> s(new CoordinatorServer());
+  s->impl_ = std::make_unique<Impl>();
+  Impl& im = *s->impl_;
+  im.auth = std::move(auth);
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("create data dir ", o.data_dir, ": ", ec.message()));
+  auto lock = LockDataDir(o.data_dir);
+  if (!lock.ok()) return lock.status();
+  im.data_dir_lock = *lock;
+  auto store = OpenSqliteStore(o.data_dir + "/benchlab.db");
+  if (!store.ok()) return store.status();
+  im.store = std::move(*store);
+  im.artifacts = std::make_unique<ArtifactStore>(o.data_dir + "/artifacts", o.max_artifact_bytes);
+  if (auto st = im.artifacts->Init(); !st.ok()) return st;
+  auto core = Core::Open(im.store.get(), im.artifacts.get(), &im.clock);
+  if (!core.ok()) return core.status();
+  im.core = std::move(*core);
+  im.core->set_agent_grace(o.agent_grace);
+  im.lab = std::make_unique<LabService>(im.core.get(), &im.auth);
+  AgentLinkService::Options lo;
+  lo.allow_hello_identity = !tls;
+  im.agent_link = std::make_unique<AgentLinkService>(im.core.get(), lo);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -120,6 +149,9 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   b.AddListeningPort(o.listen, creds, &s->port_);
   b.RegisterService(im.lab.get());
   b.RegisterService(im.agent_link.get());
+  // gRPC sets SO_REUSEPORT by default: a second coordinator on this port would start and
+  // share the connections. One port, one coordinator.
+  b.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   b.SetMaxReceiveMessageSize(o.max_message_bytes);
   b.SetMaxSendMessageSize(o.max_message_bytes);
   b.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(absl::ToInt64Milliseconds(o.keepalive_time)));
@@ -130,7 +162,9 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   b.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   im.server = b.BuildAndStart();
   if (im.server == nullptr || s->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen, " (in use, or bad address)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen,
+                                               ": the port is in use (another coordinator?) or the address is not "
+                                               "this machine's; give another --listen"));
   }
   if (!o.metrics_listen.empty()) {
     auto m = StartMetrics(o.metrics_listen, im.core.get());
@@ -147,19 +181,28 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   return s;
 }
 
+// Also the clean-up of a Start that failed half way: any part may be missing.
 void CoordinatorServer::Shutdown() {
   if (!impl_ || impl_->shut) return;
   impl_->shut = true;
   impl_->stop.Notify();
   if (impl_->ticker.joinable()) impl_->ticker.join();
-  impl_->core->BeginShutdown();
-  impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (impl_->core) impl_->core->BeginShutdown();
+  if (impl_->server) impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
 
 void CoordinatorServer::Wait() {
   if (impl_ && impl_->server) impl_->server->Wait();
 }
 
-CoordinatorServer::~CoordinatorServer() { Shutdown(); }
+CoordinatorServer::~CoordinatorServer() {
+  Shutdown();
+  // The data dir is free once everything that writes to it is gone.
+  if (impl_) {
+    int lock = impl_->data_dir_lock;
+    impl_.reset();
+    if (lock >= 0) ::close(lock);
+  }
+}
 
 }  // namespace benchlab::coordinator

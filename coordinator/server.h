@@ -29,7 +29,8 @@ struct ServerOptions {
   std::string client_ca;
   // "<token> <role> [name]" lines; required with TLS, optional with --insecure.
   std::string tokens_file;
-  // Plaintext, loopback addresses only (demos and tests).
+  // Plaintext, loopback addresses only (demos and tests): `listen` must resolve to
+  // loopback addresses only (common/loopback.h).
   bool insecure = false;
   int max_message_bytes = 8 << 20;
   int64_t max_artifact_bytes = int64_t{2} << 30;
@@ -44,12 +45,12 @@ struct ServerOptions {
   absl::Duration keepalive_timeout = absl::Seconds(10);
 };
 
-// True for 127.0.0.0/8, ::1 and "localhost" hosts.
-bool IsLoopbackListen(const std::string& host_port);
-
 class CoordinatorServer {
  public:
-  // Refuses non-loopback without TLS; FailedPrecondition/InvalidArgument with what to fix.
+  // Refuses non-loopback without TLS, TLS files that are not what their flag says, a key
+  // that does not match its certificate, a bad tokens file, a data dir another
+  // coordinator holds (flock on <data_dir>/lock) and a port in use (no SO_REUSEPORT):
+  // an error whose message says what to fix, and nothing left running.
   static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options);
   ~CoordinatorServer();
   int port() const { return port_; }

@@ -70,7 +70,8 @@ done
 
 echo "== waiting for the 4 phones to be idle"
 for _ in $(seq 100); do
-  [ "$("$BIN/benchlab" devices --json 2>/dev/null | grep -c DEVICE_STATE_IDLE || true)" -ge 4 ] && break
+  # `devices --json` is one line: count the idle states in it, not the lines.
+  [ "$("$BIN/benchlab" devices --json 2>/dev/null | grep -o DEVICE_STATE_IDLE | wc -l)" -ge 4 ] && break
   sleep 0.2
 done
 "$BIN/benchlab" agents

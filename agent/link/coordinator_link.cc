@@ -2,17 +2,14 @@
 // writer thread fed by queues and the outbox's order.
 #include "agent/link/coordinator_link.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <fstream>
 #include <random>
 #include <set>
 #include <sstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/loopback.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::agent::link {
@@ -41,28 +38,6 @@ constexpr size_t kLogsPerPass = 16;
 constexpr size_t kMaxQueuedDeviceUpdates = 1024;
 
 }  // namespace
-
-bool IsLoopbackTarget(const std::string& target) {
-  std::string t = target;
-  for (const char* prefix : {"dns:///", "ipv4:", "ipv6:", "dns:"}) {
-    if (absl::StartsWith(t, prefix)) t = t.substr(std::string(prefix).size());
-  }
-  std::string host;
-  if (absl::StartsWith(t, "[")) {
-    size_t end = t.find(']');
-    if (end == std::string::npos) return false;
-    host = t.substr(1, end - 1);
-  } else {
-    size_t colon = t.rfind(':');
-    host = colon == std::string::npos ? t : t.substr(0, colon);
-  }
-  if (host == "localhost") return true;
-  // Literal addresses only: a DNS name such as "127.example.com" is not loopback.
-  in_addr v4;
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6;
-  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
-}
 
 // One dial: its call, and what the writer has to send on it. Fields below `ctx` and
 // `stream` are guarded by CoordinatorLink::mu_.
@@ -102,9 +77,9 @@ absl::Status CoordinatorLink::Start() {
 absl::Status CoordinatorLink::CheckOptions(const LinkOptions& options) {
   if (options.target.empty()) return absl::InvalidArgumentError("coordinator link: no target (host:port)");
   if (options.insecure) {
-    if (!IsLoopbackTarget(options.target)) {
+    if (absl::Status st = CheckLoopbackTarget(options.target); !st.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("coordinator link: plaintext (insecure) is only allowed to a ",
-                                                     "loopback coordinator, not ", options.target,
+                                                     "loopback coordinator: ", st.message(),
                                                      "; give the CA, certificate and key files"));
     }
     return absl::OkStatus();

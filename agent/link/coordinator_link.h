@@ -168,9 +168,6 @@ class CoordinatorLink : public ArtifactDownloader {
   std::thread session_thread_;
 };
 
-// True when host:port names this machine (127.0.0.0/8, [::1], localhost).
-bool IsLoopbackTarget(const std::string& target);
-
 }  // namespace benchlab::agent::link
 
 #endif  // BENCHLAB_AGENT_LINK_COORDINATOR_LINK_H_

@@ -144,6 +144,21 @@ TEST(CliParseTest, FailedRunsPrintTheClassAndWhy) {
   EXPECT_FALSE(j["error_lines"].empty());
 }
 
+// A capture is anyone's text: an escape sequence in a tool error line is shown escaped.
+TEST(CliParseTest, ControlCharactersInACaptureAreShownEscaped) {
+  std::string capture = testing::ReadFile(DataPath("05_fail_model_not_found.logcat"));
+  const std::string from = "Could not open";
+  size_t at = capture.find(from);
+  ASSERT_NE(at, std::string::npos);
+  capture.replace(at, from.size(), "Could not \x1b]0;owned\x07\x1b[2Jopen");
+  testing::TempDir dir;
+  ASSERT_TRUE(testing::WriteFile(dir.path() + "/hostile.logcat", capture));
+  RunResult r = Benchlab({"parse", dir.path() + "/hostile.logcat"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Could not \\x1b]0;owned\\x07\\x1b[2Jopen"), std::string::npos) << r.output;
+}
+
 TEST(CliParseTest, UnreadableInput) {
   RunResult r = Benchlab({"parse", "/nonexistent/capture.logcat"});
   EXPECT_EQ(r.exit_code, 3) << r.output;

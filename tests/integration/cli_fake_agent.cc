@@ -2,6 +2,8 @@
 // on the fake lab finishes as fast as the coordinator can schedule it.
 #include "tests/integration/cli_fake_agent.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -18,15 +20,16 @@ std::unique_ptr<CliFakeAgent> CliFakeAgent::Connect(const std::string& address, 
   v1::AgentMessage hello;
   auto* h = hello.mutable_hello();
   h->set_agent_id(agent->options_.agent_id);
-  h->set_hostname(agent->options_.agent_id + ".lab");
+  const std::string& hostile = agent->options_.hostile_text;
+  h->set_hostname(agent->options_.agent_id + ".lab" + hostile);
   h->set_version("fake");
   for (const auto& serial : agent->options_.serials) {
     auto* d = h->add_devices();
     d->set_serial(serial);
     d->set_adb_state("device");
-    d->set_model("Pixel 7");
+    d->set_model("Pixel 7" + hostile);
     d->set_manufacturer("Google");
-    d->set_soc("Tensor G2");
+    d->set_soc("Tensor G2" + hostile);
     d->set_android_version("14");
     d->set_sdk_level(34);
     d->set_abi("arm64-v8a");
@@ -84,16 +87,20 @@ void CliFakeAgent::OnAssign(const v1::RunAssignment& a) {
   for (auto state : {v1::RUN_STATE_INSTALLING, v1::RUN_STATE_PUSHING, v1::RUN_STATE_RUNNING}) {
     event([state](v1::RunEvent* e) { e->set_state(state); });
   }
+  event([this](v1::RunEvent* e) {
+    e->mutable_raw_log()->add_lines("INFO: Loaded model" + options_.hostile_text);
+  });
   if (options_.fail_serials.contains(a.serial())) {
-    event([](v1::RunEvent* e) {
+    event([this](v1::RunEvent* e) {
       e->mutable_result()->set_state(v1::RUN_STATE_FAILED);
       e->mutable_result()->set_error_class(v1::ERROR_CLASS_APP_CRASHED);
-      e->mutable_result()->set_error_message("fake crash: FATAL EXCEPTION in main");
+      e->mutable_result()->set_error_message("fake crash: FATAL EXCEPTION in main" + options_.hostile_text);
     });
     return;
   }
   double avg = avg_us_ * (1.0 + 0.001 * repeat);
-  event([avg](v1::RunEvent* e) {
+  const bool impossible = options_.impossible_metrics;
+  event([avg, impossible](v1::RunEvent* e) {
     e->mutable_result()->set_state(v1::RUN_STATE_DONE);
     v1::BenchmarkMetrics* m = e->mutable_result()->mutable_metrics();
     m->set_count(50);
@@ -110,6 +117,10 @@ void CliFakeAgent::OnAssign(const v1::RunAssignment& a) {
     m->set_memory_init_mb(3.5);
     m->set_memory_overall_mb(12.25);
     m->set_peak_memory_mb(20.5);
+    if (impossible) {
+      m->set_avg_us(std::nan(""));
+      m->set_min_us(-5);
+    }
   });
 }
 
@@ -156,7 +167,7 @@ void CliFakeAgent::LogLoop() {
         line->set_tid(4243);
         line->set_priority(v1::LOG_PRIORITY_INFO);
         line->set_tag(tag);
-        line->set_message(absl::StrCat("fake log line ", n, " from ", serial));
+        line->set_message(absl::StrCat("fake log line ", n, " from ", serial, options_.hostile_text));
       }
       ++n;
       (void)Write(m);

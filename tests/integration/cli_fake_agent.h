@@ -26,6 +26,11 @@ struct CliFakeAgentOptions {
   std::set<std::string> fail_serials;
   // Assignments are acknowledged but never finished (for cancel tests).
   bool hold_runs = false;
+  // Appended to every text the agent and its phones report (host name, model, SoC,
+  // error messages, raw log and logcat lines): e.g. terminal escape sequences.
+  std::string hostile_text;
+  // Results report metrics that cannot be true (avg_us NaN, min_us below zero).
+  bool impossible_metrics = false;
 };
 
 // Threads: a reader thread answers coordinator messages; a log thread sends a batch every

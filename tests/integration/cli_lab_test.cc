@@ -226,9 +226,126 @@ TEST_F(CliLabTest, UnreachableCoordinatorExitsThree) {
 }
 
 TEST_F(CliLabTest, PlaintextToARemoteHostIsAUsageError) {
-  RunResult r = Cli({"devices", "--coordinator", "lab.example.com:7443"});
+  RunResult r = Cli({"devices", "--coordinator", "192.0.2.10:7443"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "--tls-ca")) << r.output;
+}
+
+// Plaintext (and the bearer token in it) goes only to a target whose every address is
+// loopback. Each refusal runs in a network namespace of its own (unshare -rn: no network
+// but a down loopback), so even a CLI that wrongly dialled could reach nothing beyond
+// this machine: it would fail to connect (exit 3) instead of refusing (exit 2).
+TEST_F(CliLabTest, PlaintextToATargetThatIsNotAllLoopbackIsRefusedBeforeConnecting) {
+  if (::benchlab::testing::Run({"unshare", "-rn", "true"}).exit_code != 0) GTEST_SKIP() << "no unprivileged network namespaces here";
+  for (const char* target : {"ipv4:127.0.0.1:1,192.0.2.2:7443", "127.x.example:7443", "192.0.2.2:7443",
+                             "[::ffff:192.0.2.2]:7443", "dns://192.0.2.53/localhost:7443", "xds:///lab"}) {
+    RunResult r = ::benchlab::testing::Run({"unshare", "-rn", BinPath("benchlab"), "devices", "--coordinator", target, "--token", "secret"},
+                      {}, absl::Seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << target << ": " << r.output;
+    EXPECT_TRUE(absl::StrContains(r.output, "--tls-ca")) << target << ": " << r.output;
+    EXPECT_TRUE(absl::StrContains(r.output, "not a loopback address")) << target << ": " << r.output;
+  }
+}
+
+// localhost is a name, decided by what it resolves to (/etc/hosts: loopback).
+TEST_F(CliLabTest, LocalhostResolvesToLoopbackAndIsAccepted) {
+  StartCoordinator();
+  StartAgent();
+  std::string port = address_.substr(address_.rfind(':') + 1);
+  RunResult r = Cli({"devices"}, {{"BENCHLAB_COORDINATOR", "localhost:" + port}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(CountLines(r.output, "Pixel 7"), 2) << r.output;
+  RunResult list = Cli({"devices"}, {{"BENCHLAB_COORDINATOR", absl::StrCat("ipv4:127.0.0.1:", port, ",127.0.0.1:", port)}});
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+}
+
+// Escape sequences and NUL from a phone's properties, an agent's host name, error
+// messages, raw log and logcat lines, and a job description: every table and line shows
+// them escaped.
+TEST_F(CliLabTest, TextFromPhonesAgentsAndJobsIsShownEscaped) {
+  const std::string hostile = std::string("\x1b[2J\x1b]0;owned\x07|nul:") + std::string(1, '\0') + "|\xc2\x9b" "31m";
+  StartCoordinator();
+  CliFakeAgentOptions options;
+  options.hostile_text = hostile;
+  options.fail_serials = {"SER2"};
+  StartAgent(options);
+  auto clean = [](const RunResult& r, const std::string& what) {
+    EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << what << " printed ESC raw:\n" << r.output;
+    EXPECT_EQ(r.output.find('\x07'), std::string::npos) << what << " printed BEL raw:\n" << r.output;
+    EXPECT_EQ(r.output.find('\0'), std::string::npos) << what << " printed NUL raw:\n" << r.output;
+    EXPECT_EQ(r.output.find("\xc2\x9b"), std::string::npos) << what << " printed a C1 CSI raw:\n" << r.output;
+  };
+  // A description comes through argv, which ends at the NUL: its part before it.
+  auto shown = [](const RunResult& r, const std::string& what) {
+    EXPECT_TRUE(absl::StrContains(r.output, "\\x1b[2J\\x1b]0;owned\\x07|nul:"))
+        << what << " does not show the text escaped:\n" << r.output;
+  };
+  auto shown_whole = [](const RunResult& r, const std::string& what) {
+    EXPECT_TRUE(absl::StrContains(r.output, "\\x1b[2J\\x1b]0;owned\\x07|nul:\\x00|\\u009b31m"))
+        << what << " does not show the text escaped:\n" << r.output;
+  };
+  RunResult run = Cli({"run", model_, "--apk", apk_, "--description", "desc " + hostile});
+  EXPECT_EQ(run.exit_code, 4) << run.output;  // SER2 fails
+  clean(run, "run");
+  shown_whole(run, "run");
+  RunResult jobs = Cli({"jobs", "--json"});
+  json j = json::parse(jobs.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << jobs.output;
+  ASSERT_EQ(j["jobs"].size(), 1u);
+  const std::string job_id = j["jobs"][0]["job_id"];
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"devices"}, {"agents"}, {"jobs"}, {"job", job_id},
+                                             {"results", job_id, "--raw-log"}, {"results", job_id, "--csv"}}) {
+    RunResult r = Cli(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.output;
+    clean(r, args[0]);
+    if (args.back() == "--csv") continue;  // ids, states and numbers only
+    if (args[0] == "jobs" || args[0] == "job") {
+      shown(r, args[0]);  // the description
+    } else {
+      shown_whole(r, args[0]);
+    }
+  }
+  RunResult logs = Cli({"logs", "host1/SER1", "--last", "5"});
+  EXPECT_EQ(logs.exit_code, 0) << logs.output;
+  clean(logs, "logs");
+  shown_whole(logs, "logs");
+}
+
+// A job description is bounded: a long one is refused with a message saying the limit,
+// and nothing is submitted.
+TEST_F(CliLabTest, OversizedDescriptionIsRefused) {
+  StartCoordinator();
+  StartAgent();
+  RunResult r = Cli({"run", model_, "--apk", apk_, "--description", std::string(100000, 'd')});
+  EXPECT_EQ(r.exit_code, 5) << r.output.substr(0, 2000);
+  EXPECT_TRUE(absl::StrContains(r.output, "description is 100000 bytes; at most 4096")) << r.output.substr(0, 2000);
+  EXPECT_EQ(agent_->assignments(), 0);
+  RunResult jobs = Cli({"jobs"});
+  EXPECT_EQ(jobs.exit_code, 0) << jobs.output;
+  EXPECT_TRUE(absl::StrContains(jobs.output, "no jobs")) << jobs.output;
+}
+
+// Metrics that cannot be true (NaN, below zero) are not stored as a result: the run ends
+// FAILED with a message naming the field, and the agent's event is acknowledged.
+TEST_F(CliLabTest, ImpossibleMetricsEndTheRunFailed) {
+  StartCoordinator();
+  CliFakeAgentOptions options;
+  options.serials = {"SER1"};
+  options.impossible_metrics = true;
+  StartAgent(options);
+  RunResult run = Cli({"run", model_, "--apk", apk_, "--json"});
+  EXPECT_EQ(run.exit_code, 4) << run.output;
+  json j = json::parse(run.output.substr(0, run.output.find('\n')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << run.output;
+  ASSERT_EQ(j["runs"].size(), 1u) << run.output;
+  EXPECT_EQ(j["runs"][0]["state"], "RUN_STATE_FAILED") << run.output;
+  EXPECT_TRUE(absl::StrContains(j["runs"][0]["error_message"].get<std::string>(), "cannot be true")) << run.output;
+  EXPECT_FALSE(j["runs"][0].contains("metrics") && j["runs"][0]["metrics"].contains("avg_us")) << run.output;
+  // The agent is still served: a later job on the same phone runs.
+  RunResult again = Cli({"devices"});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(CountLines(again.output, "host1/SER1"), 1) << again.output;
 }
 
 TEST_F(CliLabTest, BadTokenAndTooLowRoleAreRefusedWithExitFive) {

@@ -8,7 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cmath>
 #include <deque>
+#include <iostream>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -205,7 +209,7 @@ class CoordinatorTest : public ::testing::Test {
     return w->Finish();
   }
   // Uploads a model and an APK and submits a job on every device.
-  v1::Job Submit(int repeats = 1, int retries = 0, int timeout_s = 0) {
+  v1::Job Submit(int repeats = 1, int retries = 0, int timeout_s = 0, const std::string& description = "") {
     v1::UploadArtifactResponse m, a;
     EXPECT_TRUE(Upload("model bytes", v1::ARTIFACT_KIND_MODEL, &m).ok());
     EXPECT_TRUE(Upload("apk bytes", v1::ARTIFACT_KIND_APK, &a).ok());
@@ -216,6 +220,7 @@ class CoordinatorTest : public ::testing::Test {
     req.mutable_spec()->set_apk_sha256(a.artifact().sha256());
     req.mutable_spec()->mutable_selector()->set_all(true);
     req.mutable_spec()->set_repeats(repeats);
+    req.mutable_spec()->set_description(description);
     req.mutable_spec()->set_retries(retries);
     req.mutable_spec()->set_timeout_s(timeout_s);
     req.mutable_spec()->mutable_flags()->set_num_threads(4);
@@ -238,6 +243,35 @@ class CoordinatorTest : public ::testing::Test {
       e->mutable_result()->mutable_metrics()->set_init_us(1000);
     }));
     ASSERT_GE(agent.WaitFor(IsAckOf(p + "5")), 0);
+  }
+  // Hello with one phone, a one-run job on it, and its assignment.
+  void SubmitOnOnePhone(FakeAgent& agent, v1::Job* job, v1::RunAssignment* assignment) {
+    ASSERT_TRUE(agent.Hello({"SER1"}));
+    *job = Submit();
+    int ai = agent.WaitFor(IsAssign);
+    ASSERT_GE(ai, 0);
+    *assignment = agent.At(ai).assign();
+  }
+  // Every job, following next_page_token; each page must come (and fit 1 MB).
+  std::vector<std::string> ListAllJobs(int page_size, int* pages) {
+    std::vector<std::string> ids;
+    std::string token;
+    *pages = 0;
+    do {
+      grpc::ClientContext ctx;
+      Auth(&ctx, "t-read");
+      v1::ListJobsRequest req;
+      req.set_page_size(page_size);
+      req.set_page_token(token);
+      v1::ListJobsResponse resp;
+      grpc::Status st = lab_->ListJobs(&ctx, req, &resp);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+      EXPECT_LE(resp.ByteSizeLong(), size_t{1} << 20);
+      for (const auto& j : resp.jobs()) ids.push_back(j.job_id());
+      token = resp.next_page_token();
+      ++*pages;
+    } while (!token.empty() && *pages < 10);
+    return ids;
   }
   v1::GetJobResponse GetJob(const std::string& id) {
     grpc::ClientContext ctx;
@@ -315,11 +349,9 @@ TEST_F(CoordinatorTest, JobRunsOnTwoPhonesAndWatchSeesItComplete) {
 
 TEST_F(CoordinatorTest, ReplayedEventsAreAcknowledgedButAppliedOnce) {
   FakeAgent agent(channel_, "host1");
-  ASSERT_TRUE(agent.Hello({"SER1"}));
-  v1::Job job = Submit();
-  int ai = agent.WaitFor(IsAssign);
-  ASSERT_GE(ai, 0);
-  v1::RunAssignment a = agent.At(ai).assign();
+  v1::Job job;
+  v1::RunAssignment a;
+  ASSERT_NO_FATAL_FAILURE(SubmitOnOnePhone(agent, &job, &a));
   Complete(agent, a, 1500);
   // The agent did not see the acks (say) and replays its whole outbox.
   std::string p = absl::StrCat(a.run_id(), "/", a.attempt(), "/");
@@ -739,23 +771,172 @@ TEST_F(CoordinatorTest, ListJobsPagesNewestFirst) {
   ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(Submit().job_id());
-  std::vector<std::string> listed;
-  std::string token;
   int pages = 0;
-  do {
-    grpc::ClientContext ctx;
-    Auth(&ctx, "t-read");
-    v1::ListJobsRequest req;
-    req.set_page_size(2);
-    req.set_page_token(token);
-    v1::ListJobsResponse resp;
-    ASSERT_TRUE(lab_->ListJobs(&ctx, req, &resp).ok());
-    for (const auto& j : resp.jobs()) listed.push_back(j.job_id());
-    token = resp.next_page_token();
-    ++pages;
-  } while (!token.empty() && pages < 5);
+  std::vector<std::string> listed = ListAllJobs(2, &pages);
   EXPECT_EQ(pages, 2);
   EXPECT_EQ(listed, (std::vector<std::string>{ids[2], ids[1], ids[0]}));
+}
+
+// Job descriptions are bounded and a ListJobs page ends at a byte budget too: 300 jobs
+// with the longest description a job may have (~1.3 MB) do not fit one message of this
+// server (1 MB), so they come in pages, and every job is listed once.
+TEST_F(CoordinatorTest, ListJobsPagesBySizeAndDescriptionsAreBounded) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  {
+    v1::UploadArtifactResponse m, a;
+    ASSERT_TRUE(Upload("model bytes", v1::ARTIFACT_KIND_MODEL, &m).ok());
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::SubmitJobRequest req;
+    req.mutable_spec()->set_description(std::string(4097, 'd'));
+    req.mutable_spec()->mutable_selector()->set_all(true);
+    v1::SubmitJobResponse resp;
+    grpc::Status st = lab_->SubmitJob(&ctx, req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_EQ(st.error_message(), "description is 4097 bytes; at most 4096");
+  }
+  std::set<std::string> submitted;
+  for (int i = 0; i < 300; ++i) {
+    submitted.insert(Submit(1, 0, 0, std::string(4096, static_cast<char>('a' + i % 26))).job_id());
+  }
+  ASSERT_EQ(submitted.size(), 300u);
+  int pages = 0;
+  std::vector<std::string> ids = ListAllJobs(500, &pages);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(ids.size(), submitted.size());
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), submitted);
+}
+
+// An agent's name is a key and a path part: "..", a slash, control characters or 100 KB
+// are refused at hello.
+TEST_F(CoordinatorTest, AgentNamesThatCannotBeTrueAreRefused) {
+  for (const std::string& id : {std::string(".."), std::string("a/b"), std::string(100 * 1024, 'a'),
+                                std::string("host\x1b[2J")}) {
+    FakeAgent agent(channel_, id);
+    ASSERT_TRUE(agent.Hello({"SER1"}));
+    ASSERT_TRUE(agent.WaitClosed());
+    EXPECT_EQ(agent.FinishStatus().error_code(), grpc::INVALID_ARGUMENT) << id.substr(0, 20);
+  }
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::ListAgentsResponse agents;
+  ASSERT_TRUE(lab_->ListAgents(&ctx, v1::ListAgentsRequest(), &agents).ok());
+  EXPECT_EQ(agents.agents_size(), 0);
+}
+
+// An event the coordinator refuses for what it is (no event in it; metrics that cannot
+// be true) is acknowledged, so the agent drops it from its outbox instead of replaying
+// it forever; the session and the agent's other events go on.
+TEST_F(CoordinatorTest, RefusedEventsAreAcknowledgedAndDoNotWedgeTheAgent) {
+  FakeAgent agent(channel_, "host1");
+  v1::Job job;
+  v1::RunAssignment a;
+  ASSERT_NO_FATAL_FAILURE(SubmitOnOnePhone(agent, &job, &a));
+  ASSERT_TRUE(agent.Event("e-empty", a.run_id(), a.attempt(), [](v1::RunEvent*) {}));
+  ASSERT_GE(agent.WaitFor(IsAckOf("e-empty")), 0);
+  ASSERT_TRUE(agent.Event("e-partial", a.run_id(), a.attempt(), [](v1::RunEvent* e) {
+    e->mutable_partial_metrics()->set_avg_us(-1);
+  }));
+  ASSERT_GE(agent.WaitFor(IsAckOf("e-partial")), 0);
+  EXPECT_FALSE(GetJob(job.job_id()).runs(0).has_metrics());
+  ASSERT_TRUE(agent.Event("e-result", a.run_id(), a.attempt(), [](v1::RunEvent* e) {
+    e->mutable_result()->set_state(v1::RUN_STATE_DONE);
+    e->mutable_result()->mutable_metrics()->set_avg_us(std::nan(""));
+    e->mutable_result()->mutable_metrics()->set_count(50);
+  }));
+  ASSERT_GE(agent.WaitFor(IsAckOf("e-result")), 0);
+  v1::Run run = GetJob(job.job_id()).runs(0);
+  EXPECT_EQ(run.state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(run.error_class(), v1::ERROR_CLASS_INTERNAL);
+  EXPECT_TRUE(absl::StrContains(run.error_message(), "avg_us is nan")) << run.error_message();
+  EXPECT_FALSE(run.metrics().has_avg_us());
+}
+
+// WatchJob opened just as the job's last run ends: whichever way the race goes, the
+// stream ends (OK) with the job finished. Before, a finish pushed between the snapshot
+// and the reactor's first write was overwritten and the stream never ended. Watchers open
+// streams back to back across the moment the result lands, so some fall in that window.
+TEST_F(CoordinatorTest, WatchThatStartsAsTheJobFinishesEnds) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  int from = 0;
+  std::atomic<int> streams{0};
+  for (int round = 0; round < 30; ++round) {
+    v1::Job job = Submit();
+    int ai = agent.WaitFor(IsAssign, from);
+    ASSERT_GE(ai, 0);
+    from = ai + 1;
+    v1::RunAssignment a = agent.At(ai).assign();
+    std::atomic<bool> go{false};
+    std::vector<std::thread> watchers;
+    for (int w = 0; w < 6; ++w) {
+      watchers.emplace_back([&, w] {
+        while (!go) std::this_thread::yield();
+        // Until a stream's first message already shows the job finished.
+        for (bool started_after_finish = false; !started_after_finish;) {
+          grpc::ClientContext ctx;
+          Auth(&ctx, "t-read");
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+          v1::WatchJobRequest req;
+          req.set_job_id(job.job_id());
+          auto watch = lab_->WatchJob(&ctx, req);
+          v1::WatchJobResponse resp;
+          bool first = true, finished = false;
+          while (watch->Read(&resp)) {
+            finished = resp.job().finished_unix_ms() != 0;
+            if (first) started_after_finish = finished;
+            first = false;
+          }
+          grpc::Status st = watch->Finish();
+          ++streams;
+          if (!st.ok() || !finished) {
+            ADD_FAILURE() << "round " << round << " watcher " << w << ": " << st.error_message();
+            return;
+          }
+        }
+      });
+    }
+    go = true;
+    absl::SleepFor(absl::Milliseconds(2));
+    ASSERT_TRUE(agent.Event(absl::StrCat(a.run_id(), "/", a.attempt(), "/done"), a.run_id(), a.attempt(),
+                            [](v1::RunEvent* e) {
+                              e->mutable_result()->set_state(v1::RUN_STATE_DONE);
+                              e->mutable_result()->mutable_metrics()->set_avg_us(1000);
+                            }));
+    for (auto& t : watchers) t.join();
+    if (HasFailure()) break;
+  }
+  std::cerr << streams << " WatchJob streams opened around a job's end\n";
+}
+
+// A stream refused in its constructor (no token) and cancelled by the client at once:
+// Finish must happen once. Before, OnCancel finished it a second time and gRPC aborted
+// the process.
+TEST_F(CoordinatorTest, RefusedStreamsCancelledAtOnceAreFinishedOnce) {
+  for (int i = 0; i < 300; ++i) {
+    grpc::ClientContext wctx;
+    Deadline(&wctx);
+    v1::WatchJobRequest wreq;
+    wreq.set_job_id("j000001");
+    auto watch = lab_->WatchJob(&wctx, wreq);
+    wctx.TryCancel();
+    (void)watch->Finish();
+    grpc::ClientContext lctx;
+    Deadline(&lctx);
+    v1::StreamLogsRequest lreq;
+    lreq.set_device_id("host1/SER1");
+    auto logs = lab_->StreamLogs(&lctx, lreq);
+    lctx.TryCancel();
+    (void)logs->Finish();
+  }
+  // Still serving.
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::ListAgentsResponse agents;
+  EXPECT_TRUE(lab_->ListAgents(&ctx, v1::ListAgentsRequest(), &agents).ok());
 }
 
 TEST_F(CoordinatorTest, CompareJobsFlagsAChangeBeyondNoise) {

@@ -2,3 +2,5 @@ benchlab_test(NAME shell_quote_test SOURCES unit/shell_quote_test.cc
   LIBS benchlab_common benchlab_testsupport LABELS unit)
 benchlab_test(NAME benchmark_flags_test SOURCES unit/benchmark_flags_test.cc
   LIBS benchlab_flags LABELS unit)
+benchlab_test(NAME loopback_test SOURCES unit/loopback_test.cc LIBS benchlab_common LABELS unit)
+benchlab_test(NAME terminal_text_test SOURCES unit/terminal_text_test.cc LIBS benchlab_common LABELS unit)
