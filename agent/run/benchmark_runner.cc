@@ -1,4 +1,4 @@
-// The run: install (skipped by hash), push (skipped by size), am start, logcat -> parser
+// The run: install (skipped by the phone's hash of the installed APK), push (skipped by size), am start, logcat -> parser
 // until the result / an error / process death / the deadline, force-stop, cooldown.
 #include "agent/run/benchmark_runner.h"
 
@@ -14,6 +14,7 @@
 #include "agent/run/device_info.h"
 #include "agent/run/metrics_proto.h"
 #include "agent/run/phone_clock.h"
+#include "agent/run/phone_hash.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/logcat_line.h"
 #include "common/shell_quote.h"
@@ -160,11 +161,11 @@ absl::Status BenchmarkRunner::EnsureApk(const RunRequest& request, absl::Time de
     }
   }
   if (!installed.empty() && !request.apk_sha256.empty()) {
-    auto sum = adb_->Shell(request.serial, absl::StrCat("sha256sum ", ShellQuote(installed)),
-                           deadline);
-    if (!sum.ok()) return sum.status();
-    std::string phone_sha(absl::StripAsciiWhitespace(sum->stdout_data).substr(0, 64));
-    if (sum->exit_code == 0 && absl::AsciiStrToLower(phone_sha) == request.apk_sha256) {
+    // Hashed on the phone with what its release has (phone_hash.h: no sha256sum before 8.0).
+    auto same = PhoneFileMatches(*adb_, request.serial, installed, request.apk_path,
+                                 request.apk_sha256, deadline);
+    if (!same.ok()) return same.status();
+    if (*same) {
       out->timings.install_skipped = true;
       out->timings.install = absl::Now() - t0;
       return absl::OkStatus();
