@@ -14,7 +14,7 @@
 #include "agent/run/device_info.h"
 #include "agent/run/metrics_proto.h"
 #include "agent/run/phone_clock.h"
-#include "agent/run/phone_hash.h"
+#include "agent/run/phone_tools.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/logcat_line.h"
 #include "common/shell_quote.h"
@@ -160,9 +160,12 @@ absl::Status BenchmarkRunner::EnsureApk(const RunRequest& request, absl::Time de
       break;
     }
   }
+  // What the phone's release has (phone_tools.h): its hash tool (no sha256sum before 8.0)
+  // and whether pm takes -g (6.0+).
+  auto tools = PhoneToolsFor(*adb_, request.serial, deadline);
+  if (!tools.ok()) return tools.status();
   if (!installed.empty() && !request.apk_sha256.empty()) {
-    // Hashed on the phone with what its release has (phone_hash.h: no sha256sum before 8.0).
-    auto same = PhoneFileMatches(*adb_, request.serial, installed, request.apk_path,
+    auto same = PhoneFileMatches(*adb_, request.serial, *tools, installed, request.apk_path,
                                  request.apk_sha256, deadline);
     if (!same.ok()) return same.status();
     if (*same) {
@@ -173,7 +176,7 @@ absl::Status BenchmarkRunner::EnsureApk(const RunRequest& request, absl::Time de
   }
   // A cancelled attempt never installs: a replaced package kills whatever app of it runs.
   if (cancelled()) return absl::CancelledError("cancelled before installing");
-  absl::Status s = adb_->Install(request.serial, request.apk_path, deadline);
+  absl::Status s = adb_->Install(request.serial, request.apk_path, deadline, InstallArgsFor(*tools));
   out->timings.install = absl::Now() - t0;
   return s;
 }

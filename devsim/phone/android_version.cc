@@ -25,8 +25,8 @@
 //    (logcat.cpp android-7.0.0_r1). Before, 5.1's getopt loop ends in "Unrecognized
 //    Option" + help, exit(-1); 6.0's in logcat_panic "Unrecognized Option %c" + help,
 //    exit 1.
-//  - mksh says "NAME: not found" on 5.x/6.0 and "NAME: inaccessible or not found" from
-//    7.0 (the mksh R52 of nougat); both exit 127.
+//  - mksh (external/mksh src/exec.c) says "NAME: not found" up to R56 (Android 9) and
+//    "NAME: inaccessible or not found" from R57 (Android 10); both exit 127.
 #include "devsim/phone/android_version.h"
 
 #include <array>
@@ -77,7 +77,7 @@ bool ShellHasCommand(int sdk, absl::string_view command) {
 }
 
 absl::string_view ShellNotFoundWords(int sdk) {
-  return sdk <= 23 ? "not found" : "inaccessible or not found";
+  return sdk <= 28 ? "not found" : "inaccessible or not found";
 }
 
 bool LogcatHasPidRegexMaxCount(int sdk) { return sdk >= 24; }

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -17,7 +18,7 @@
 #include "agent/adb/adb_client.h"
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/phone_clock.h"
-#include "agent/run/phone_hash.h"
+#include "agent/run/phone_tools.h"
 #include "tests/integration/run_request.h"
 #include "tests/support/devsim_lab.h"
 #include "tests/support/paths.h"
@@ -163,15 +164,17 @@ TEST_F(AgentAndroidVersionsTest, PhonesRefuseWhatTheirReleaseLacks) {
   EXPECT_TRUE(absl::StartsWith(Sh(kAndroid51, "ps"), "USER     PID   PPID  VSIZE  RSS")) << Sh(kAndroid51, "ps");
   EXPECT_TRUE(absl::StartsWith(Sh(kAndroid14, "ps -A"), "USER           PID  PPID"));
 
-  // The agent finds each phone's best hash tool.
+  // The agent finds each phone's best hash tool, and leaves out `pm install -g` on 5.1.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   for (auto [phone, tool] : {std::pair{kAndroid51, PhoneHashTool::kToolboxMd5},
                              std::pair{kAndroid60, PhoneHashTool::kMd5sum},
                              std::pair{kAndroid80, PhoneHashTool::kSha256sum}}) {
-    auto probed = ProbePhoneHashTool(*adb_, lab_->Serial(phone), deadline);
+    auto probed = ProbePhoneTools(*adb_, lab_->Serial(phone), deadline);
     ASSERT_TRUE(probed.ok()) << probed.status();
-    EXPECT_EQ(PhoneHashToolName(*probed), PhoneHashToolName(tool)) << "phone " << phone;
+    EXPECT_EQ(PhoneHashToolName(probed->hash_tool), PhoneHashToolName(tool)) << "phone " << phone;
+    EXPECT_EQ(absl::c_linear_search(InstallArgsFor(*probed), "-g"), phone != kAndroid51) << phone;
   }
+  EXPECT_EQ(Sh(kAndroid51, "pm install -r -g /data/local/tmp/x.apk"), "Error: Unknown option: -g\n");
 }
 
 // The real benchmark APK (minSdk 23) on Android 5.1: the phone's package manager refuses

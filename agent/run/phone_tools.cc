@@ -1,5 +1,6 @@
-// The hash-tool probe, its per-phone cache and the comparison of a phone file with ours.
-#include "agent/run/phone_hash.h"
+// The SDK and hash-tool probe, its per-phone cache, the install flags and the comparison of
+// a phone file with ours.
+#include "agent/run/phone_tools.h"
 
 #include <array>
 #include <vector>
@@ -20,8 +21,8 @@ namespace {
 constexpr std::array<PhoneHashTool, 3> kTools = {PhoneHashTool::kSha256sum, PhoneHashTool::kMd5sum,
                                                  PhoneHashTool::kToolboxMd5};
 
-PhoneProbeCache<PhoneHashTool>& GetCache() {
-  static auto* cache = new PhoneProbeCache<PhoneHashTool>;  // never destroyed: runs may outlive static teardown
+PhoneProbeCache<PhoneTools>& GetCache() {
+  static auto* cache = new PhoneProbeCache<PhoneTools>;  // never destroyed: runs may outlive static teardown
   return *cache;
 }
 
@@ -43,37 +44,50 @@ absl::string_view PhoneHashToolName(PhoneHashTool tool) {
   return "none";
 }
 
-absl::StatusOr<PhoneHashTool> ProbePhoneHashTool(adb::AdbClient& adb, const std::string& serial,
-                                                 absl::Time deadline) {
+absl::StatusOr<PhoneTools> ProbePhoneTools(adb::AdbClient& adb, const std::string& serial,
+                                           absl::Time deadline) {
   // "TOOL /dev/null >/dev/null 2>&1; echo $?" for each: the shell says 127 (126) for a
   // command it cannot find (run); anything else means the tool is there.
-  std::string command;
+  std::string command = "getprop ro.build.version.sdk";
   for (PhoneHashTool t : kTools) {
-    absl::StrAppend(&command, command.empty() ? "" : "; ", PhoneHashToolName(t),
-                    " /dev/null >/dev/null 2>&1; echo $?");
+    absl::StrAppend(&command, "; ", PhoneHashToolName(t), " /dev/null >/dev/null 2>&1; echo $?");
   }
   auto r = adb.Shell(serial, command, deadline);
   if (!r.ok()) return r.status();
-  std::vector<std::string> codes =
-      absl::StrSplit(r->stdout_data, absl::ByAnyChar("\r\n"), absl::SkipEmpty());
-  for (size_t i = 0; i < kTools.size() && i < codes.size(); ++i) {
+  std::vector<std::string> lines = absl::StrSplit(r->stdout_data, absl::ByAnyChar("\r\n"));
+  PhoneTools tools;
+  if (!lines.empty() && !absl::SimpleAtoi(absl::StripAsciiWhitespace(lines[0]), &tools.sdk)) {
+    tools.sdk = 0;
+  }
+  for (size_t i = 0; i < kTools.size() && i + 1 < lines.size(); ++i) {
     int code = 0;
-    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(codes[i]), &code) && code != 127 &&
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(lines[i + 1]), &code) && code != 127 &&
         code != 126) {
-      return kTools[i];
+      tools.hash_tool = kTools[i];
+      break;
     }
   }
-  return PhoneHashTool::kNone;
+  return tools;
+}
+
+absl::StatusOr<PhoneTools> PhoneToolsFor(adb::AdbClient& adb, const std::string& serial,
+                                         absl::Time deadline) {
+  return GetCache().Get(adb, serial, deadline,
+                        [&] { return ProbePhoneTools(adb, serial, deadline); });
+}
+
+std::vector<std::string> InstallArgsFor(const PhoneTools& tools) {
+  if (tools.sdk != 0 && tools.sdk < 23) return {"-r", "-d"};
+  return {"-r", "-d", "-g"};
 }
 
 absl::StatusOr<bool> PhoneFileMatches(adb::AdbClient& adb, const std::string& serial,
-                                      const std::string& remote, const std::string& local_path,
+                                      const PhoneTools& tools, const std::string& remote,
+                                      const std::string& local_path,
                                       const std::string& local_sha256, absl::Time deadline) {
-  auto tool = GetCache().Get(adb, serial, deadline,
-                             [&] { return ProbePhoneHashTool(adb, serial, deadline); });
-  if (!tool.ok()) return tool.status();
-  if (*tool == PhoneHashTool::kNone) return false;
-  auto sum = adb.Shell(serial, absl::StrCat(PhoneHashToolName(*tool), " ", ShellQuote(remote)),
+  const PhoneHashTool tool = tools.hash_tool;
+  if (tool == PhoneHashTool::kNone) return false;
+  auto sum = adb.Shell(serial, absl::StrCat(PhoneHashToolName(tool), " ", ShellQuote(remote)),
                        deadline);
   if (!sum.ok()) return sum.status();
   if (sum->exit_code == 127 || sum->exit_code == 126) {
@@ -82,8 +96,8 @@ absl::StatusOr<bool> PhoneFileMatches(adb::AdbClient& adb, const std::string& se
   }
   const std::string line(absl::StripAsciiWhitespace(sum->stdout_data));
   const std::string phone_hex = absl::AsciiStrToLower(line.substr(0, line.find_first_of(" \t")));
-  if (sum->exit_code != 0 || phone_hex.size() != HexDigits(*tool)) return false;
-  if (*tool == PhoneHashTool::kSha256sum) return phone_hex == local_sha256;
+  if (sum->exit_code != 0 || phone_hex.size() != HexDigits(tool)) return false;
+  if (tool == PhoneHashTool::kSha256sum) return phone_hex == local_sha256;
   auto md5 = Md5FileHex(local_path);
   if (!md5.ok()) return false;  // the install that follows reports the unreadable APK
   return phone_hex == *md5;
