@@ -1,5 +1,6 @@
-// The run: install (skipped by the phone's hash of the installed APK), push (skipped by size), am start, logcat -> parser
-// until the result / an error / process death / the deadline, force-stop, cooldown.
+// The run: install (skipped when the phone's hash of the installed APK matches), push
+// (skipped by size), am start, logcat -> parser until the result / an error / process
+// death / the deadline, force-stop, cooldown.
 #include "agent/run/benchmark_runner.h"
 
 #include <thread>
@@ -176,7 +177,8 @@ absl::Status BenchmarkRunner::EnsureApk(const RunRequest& request, absl::Time de
   }
   // A cancelled attempt never installs: a replaced package kills whatever app of it runs.
   if (cancelled()) return absl::CancelledError("cancelled before installing");
-  absl::Status s = adb_->Install(request.serial, request.apk_path, deadline, InstallArgsFor(*tools));
+  absl::Status s =
+      adb_->Install(request.serial, request.apk_path, deadline, InstallArgsFor(*tools));
   out->timings.install = absl::Now() - t0;
   return s;
 }

@@ -21,7 +21,8 @@ namespace benchlab::agent {
 namespace {
 
 PhoneProbeCache<PhoneClockCaps>& GetCache() {
-  static auto* cache = new PhoneProbeCache<PhoneClockCaps>;  // never destroyed: runs may outlive static teardown
+  // Never destroyed: runs may outlive static teardown.
+  static auto* cache = new PhoneProbeCache<PhoneClockCaps>;
   return *cache;
 }
 

@@ -22,7 +22,8 @@ constexpr std::array<PhoneHashTool, 3> kTools = {PhoneHashTool::kSha256sum, Phon
                                                  PhoneHashTool::kToolboxMd5};
 
 PhoneProbeCache<PhoneTools>& GetCache() {
-  static auto* cache = new PhoneProbeCache<PhoneTools>;  // never destroyed: runs may outlive static teardown
+  // Never destroyed: runs may outlive static teardown.
+  static auto* cache = new PhoneProbeCache<PhoneTools>;
   return *cache;
 }
 
