@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <openssl/evp.h>
@@ -35,15 +36,19 @@ std::string Sha256Hex(absl::string_view data) {
   return Hex(md, n);
 }
 
-absl::StatusOr<FileDigest> Sha256File(const std::string& path) {
+namespace {
+
+// The file's digest with `md` as hex, and its size.
+absl::StatusOr<std::pair<std::string, uint64_t>> DigestFile(const std::string& path,
+                                                            const EVP_MD* md_type) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
   }
   std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx.get(), md_type, nullptr);
   std::vector<char> buf(1 << 20);
-  FileDigest d;
+  uint64_t size = 0;
   for (;;) {
     ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
@@ -54,14 +59,27 @@ absl::StatusOr<FileDigest> Sha256File(const std::string& path) {
     }
     if (n == 0) break;
     EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
-    d.size_bytes += static_cast<uint64_t>(n);
+    size += static_cast<uint64_t>(n);
   }
   ::close(fd);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &n);
-  d.sha256 = Hex(md, n);
-  return d;
+  return std::make_pair(Hex(md, n), size);
+}
+
+}  // namespace
+
+absl::StatusOr<FileDigest> Sha256File(const std::string& path) {
+  auto d = DigestFile(path, EVP_sha256());
+  if (!d.ok()) return d.status();
+  return FileDigest{d->first, d->second};
+}
+
+absl::StatusOr<std::string> Md5FileHex(const std::string& path) {
+  auto d = DigestFile(path, EVP_md5());
+  if (!d.ok()) return d.status();
+  return d->first;
 }
 
 }  // namespace benchlab

@@ -1,5 +1,6 @@
 // SHA-256 of files and buffers as lower-case hex: artifacts are named by it everywhere
-// (coordinator store, agent cache, the model's file name on the phone).
+// (coordinator store, agent cache, the model's file name on the phone); MD5 of a file for
+// old phones that have no sha256sum.
 #ifndef BENCHLAB_COMMON_SHA256_H_
 #define BENCHLAB_COMMON_SHA256_H_
 
@@ -20,6 +21,10 @@ struct FileDigest {
 absl::StatusOr<FileDigest> Sha256File(const std::string& path);
 
 std::string Sha256Hex(absl::string_view data);
+
+// MD5 of a file as 32 lower-case hex digits: only to compare with what a phone whose only
+// hash tool is md5sum / toolbox md5 (Android 5.x-7.x) says of its copy.
+absl::StatusOr<std::string> Md5FileHex(const std::string& path);
 
 }  // namespace benchlab
 

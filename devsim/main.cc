@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   std::string features = kDefaultFeatures, make_apk, make_model;
   std::string apk_package(benchlab::devsim::kBenchmarkPackage);
   int64_t apk_bytes = 0;
+  int apk_min_sdk = benchlab::devsim::kBenchmarkApkMinSdk;
   std::vector<std::string> fault_specs, android_specs;
   bool verbose = false;
   app.add_option("--port", port, "first TCP port; phone i listens on PORT+i (127.0.0.1)");
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
   app.add_option("--apk-package", apk_package, "package name in --make-apk's manifest");
   app.add_option("--apk-bytes", apk_bytes, "approximate size of --make-apk (default about 8 KB)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  app.add_option("--apk-min-sdk", apk_min_sdk,
+                 "minSdkVersion in --make-apk's manifest (default 23, like the real benchmark APK); a "
+                 "phone of a lower SDK refuses it with INSTALL_FAILED_OLDER_SDK")
+      ->check(CLI::Range(1, 99));
   app.add_option("--make-model", make_model, "write a fake .tflite model to this path and exit");
   app.add_option("--model-mb", model_mb, "size of --make-model in MB")->check(CLI::Range(0.001, 4096.0));
   app.add_flag("--verbose", verbose, "log protocol events");
@@ -67,7 +72,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 
   if (!make_apk.empty() || !make_model.empty()) {
-    if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk(apk_bytes, apk_package))) {
+    if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk(apk_bytes, apk_package, apk_min_sdk))) {
       std::cerr << "benchlab-devsim: cannot write " << make_apk << "\n";
       return 1;
     }

@@ -1,5 +1,6 @@
-// The run: install (skipped by hash), push (skipped by size), am start, logcat -> parser
-// until the result / an error / process death / the deadline, force-stop, cooldown.
+// The run: install (skipped when the phone's hash of the installed APK matches), push
+// (skipped by size), am start, logcat -> parser until the result / an error / process
+// death / the deadline, force-stop, cooldown.
 #include "agent/run/benchmark_runner.h"
 
 #include <thread>
@@ -14,6 +15,7 @@
 #include "agent/run/device_info.h"
 #include "agent/run/metrics_proto.h"
 #include "agent/run/phone_clock.h"
+#include "agent/run/phone_tools.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/logcat_line.h"
 #include "common/shell_quote.h"
@@ -159,12 +161,15 @@ absl::Status BenchmarkRunner::EnsureApk(const RunRequest& request, absl::Time de
       break;
     }
   }
+  // What the phone's release has (phone_tools.h): its hash tool (no sha256sum before 8.0)
+  // and whether pm takes -g (6.0+).
+  auto tools = PhoneToolsFor(*adb_, request.serial, deadline);
+  if (!tools.ok()) return tools.status();
   if (!installed.empty() && !request.apk_sha256.empty()) {
-    auto sum = adb_->Shell(request.serial, absl::StrCat("sha256sum ", ShellQuote(installed)),
-                           deadline);
-    if (!sum.ok()) return sum.status();
-    std::string phone_sha(absl::StripAsciiWhitespace(sum->stdout_data).substr(0, 64));
-    if (sum->exit_code == 0 && absl::AsciiStrToLower(phone_sha) == request.apk_sha256) {
+    auto same = PhoneFileMatches(*adb_, request.serial, *tools, installed, request.apk_path,
+                                 request.apk_sha256, deadline);
+    if (!same.ok()) return same.status();
+    if (*same) {
       out->timings.install_skipped = true;
       out->timings.install = absl::Now() - t0;
       return absl::OkStatus();
@@ -172,7 +177,8 @@ absl::Status BenchmarkRunner::EnsureApk(const RunRequest& request, absl::Time de
   }
   // A cancelled attempt never installs: a replaced package kills whatever app of it runs.
   if (cancelled()) return absl::CancelledError("cancelled before installing");
-  absl::Status s = adb_->Install(request.serial, request.apk_path, deadline);
+  absl::Status s =
+      adb_->Install(request.serial, request.apk_path, deadline, InstallArgsFor(*tools));
   out->timings.install = absl::Now() - t0;
   return s;
 }

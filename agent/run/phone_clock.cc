@@ -4,10 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <map>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -15,22 +13,16 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
+#include "agent/run/phone_probe_cache.h"
 #include "common/shell_quote.h"
 
 namespace benchlab::agent {
 namespace {
 
-// Phones probed so far, by serial; the transport id tells a reconnected (maybe other)
-// phone on the same serial apart.
-struct Cache {
-  absl::Mutex mu;
-  std::map<std::string, std::pair<int64_t, PhoneClockCaps>> by_serial ABSL_GUARDED_BY(mu);
-};
-
-Cache& GetCache() {
-  static Cache* cache = new Cache;  // never destroyed: runs may outlive static teardown
+PhoneProbeCache<PhoneClockCaps>& GetCache() {
+  // Never destroyed: runs may outlive static teardown.
+  static auto* cache = new PhoneProbeCache<PhoneClockCaps>;
   return *cache;
 }
 
@@ -44,15 +36,6 @@ bool AllDigits(absl::string_view s) {
 bool IsMillis(absl::string_view s) {
   std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(s, absl::MaxSplits('.', 1));
   return AllDigits(parts.first) && parts.second.size() == 3 && AllDigits(parts.second);
-}
-
-int64_t TransportId(adb::AdbClient& adb, const std::string& serial, absl::Time deadline) {
-  auto devices = adb.Devices(deadline);
-  if (!devices.ok()) return 0;
-  for (const adb::AdbDevice& d : *devices) {
-    if (d.serial == serial) return d.transport_id;
-  }
-  return 0;
 }
 
 }  // namespace
@@ -84,26 +67,10 @@ absl::StatusOr<PhoneClockCaps> ProbePhoneClock(adb::AdbClient& adb, const std::s
 absl::StatusOr<std::string> LogcatStartNow(adb::AdbClient& adb, const std::string& serial,
                                            absl::Time deadline,
                                            const std::function<bool(absl::Duration)>& sleep) {
-  const int64_t transport = TransportId(adb, serial, deadline);
-  PhoneClockCaps caps;
-  bool known = false;
-  {
-    Cache& cache = GetCache();
-    absl::MutexLock lock(&cache.mu);
-    auto it = cache.by_serial.find(serial);
-    if (it != cache.by_serial.end() && it->second.first == transport) {
-      caps = it->second.second;
-      known = true;
-    }
-  }
-  if (!known) {
-    auto probed = ProbePhoneClock(adb, serial, deadline);
-    if (!probed.ok()) return probed.status();
-    caps = *probed;
-    Cache& cache = GetCache();
-    absl::MutexLock lock(&cache.mu);
-    cache.by_serial[serial] = {transport, caps};
-  }
+  auto cached = GetCache().Get(adb, serial, deadline,
+                               [&] { return ProbePhoneClock(adb, serial, deadline); });
+  if (!cached.ok()) return cached.status();
+  const PhoneClockCaps caps = *cached;
 
   if (caps.millis && caps.logcat_epoch) {
     auto now = adb.Shell(serial, "date +%s.%3N", deadline);
@@ -143,10 +110,6 @@ absl::StatusOr<std::string> LogcatStartNow(adb::AdbClient& adb, const std::strin
                          next.minute(), next.second());
 }
 
-void ForgetPhoneClock(const std::string& serial) {
-  Cache& cache = GetCache();
-  absl::MutexLock lock(&cache.mu);
-  cache.by_serial.erase(serial);
-}
+void ForgetPhoneClock(const std::string& serial) { GetCache().Forget(serial); }
 
 }  // namespace benchlab::agent

@@ -1,6 +1,6 @@
 // The Android release a simulated phone runs (`devsim --android 5.1`), and what the
-// phone's own tools can do on that release: which `date` it has and which `logcat -T`
-// time forms it accepts. The version facts are taken from AOSP and toybox sources (see
+// phone's own tools can do on that release: which commands exist, which `date` and `ps`
+// it has, which logcat options and `-T` time forms it accepts. The version facts are taken from AOSP and toybox sources (see
 // android_version.cc).
 #ifndef BENCHLAB_DEVSIM_PHONE_ANDROID_VERSION_H_
 #define BENCHLAB_DEVSIM_PHONE_ANDROID_VERSION_H_
@@ -36,6 +36,22 @@ enum class LogcatTimeForms {
   kAll,           // Android 7.0+: also 'YYYY-MM-DD hh:mm:ss.mmm' and 'sssss.mmm'
 };
 LogcatTimeForms LogcatTimeFormsFor(int sdk);
+
+// Whether /system/bin has `command` on this release (a toolbox or toybox link, or a
+// framework command such as `cmd`). Commands devsim knows nothing about are present.
+bool ShellHasCommand(int sdk, absl::string_view command);
+// What mksh prints after "/system/bin/sh: NAME: " for a command it cannot find (exit 127).
+absl::string_view ShellNotFoundWords(int sdk);
+
+// `logcat --pid`, `-e/--regex`, `-m/--max-count` (and `--print`): Android 7.0+.
+bool LogcatHasPidRegexMaxCount(int sdk);
+
+// Which `ps` the phone runs.
+enum class PsTool {
+  kToolbox,  // Android 5.1-7.1: every process, "USER PID PPID VSIZE RSS WCHAN PC NAME"
+  kToybox,   // Android 8.0+: only the caller's processes unless -A/-e
+};
+PsTool PsToolFor(int sdk);
 
 }  // namespace benchlab::devsim
 

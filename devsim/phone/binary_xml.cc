@@ -284,7 +284,7 @@ std::string WriteBinaryXml(const BinaryXmlElement& root, bool utf8) {
   return Writer(utf8).Write(root);
 }
 
-absl::StatusOr<std::string> BinaryManifestPackage(absl::string_view axml) {
+absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml) {
   const Bytes b(axml);
   if (!b.Has(0, 8) || b.U16(0) != kResXmlType) {
     return Malformed("no RES_XML_TYPE header (a text manifest, or not a manifest at all)");
@@ -293,6 +293,8 @@ absl::StatusOr<std::string> BinaryManifestPackage(absl::string_view axml) {
   size_t pos = b.U16(2);
   StringPoolView pool;
   bool have_pool = false;
+  bool have_manifest = false;
+  BinaryManifest out;
   while (pos + 8 <= end) {
     const uint16_t type = b.U16(pos);
     const uint16_t header = b.U16(pos + 2);
@@ -318,27 +320,59 @@ absl::StatusOr<std::string> BinaryManifestPackage(absl::string_view axml) {
       auto name = pool.Get(b, b.U32(ext + 4));
       if (!name.ok()) return name.status();
       // The platform's parser wants <manifest> as the first element.
-      if (*name != "manifest") {
+      if (!have_manifest && *name != "manifest") {
         return Malformed(absl::StrCat("first element is <", *name, ">, not <manifest>"));
       }
+      const bool is_manifest = !have_manifest;
+      const bool is_uses_sdk = have_manifest && *name == "uses-sdk";
       const uint16_t attr_start = b.U16(ext + 8), attr_size = b.U16(ext + 10);
       const uint16_t attr_count = b.U16(ext + 12);
-      for (uint16_t i = 0; i < attr_count; ++i) {
+      bool have_package = false;
+      for (uint16_t i = 0; i < attr_count && (is_manifest || is_uses_sdk); ++i) {
         const size_t a = ext + attr_start + static_cast<size_t>(i) * attr_size;
         if (attr_size < 20 || a + 20 > pos + size) return Malformed("attribute past the element");
-        if (b.U32(a) != kNoIndex) continue;  // `package` has no namespace
         auto attr = pool.Get(b, b.U32(a + 4));
         if (!attr.ok()) return attr.status();
-        if (*attr != "package") continue;
-        if (b.U32(a + 8) != kNoIndex) return pool.Get(b, b.U32(a + 8));
-        if (b.U8(a + 15) == kTypeString) return pool.Get(b, b.U32(a + 16));
-        return Malformed("<manifest> package is not a string");
+        if (is_manifest) {
+          if (b.U32(a) != kNoIndex || *attr != "package") continue;  // `package` has no namespace
+          if (b.U32(a + 8) != kNoIndex) {
+            auto v = pool.Get(b, b.U32(a + 8));
+            if (!v.ok()) return v.status();
+            out.package = *v;
+          } else if (b.U8(a + 15) == kTypeString) {
+            auto v = pool.Get(b, b.U32(a + 16));
+            if (!v.ok()) return v.status();
+            out.package = *v;
+          } else {
+            return Malformed("<manifest> package is not a string");
+          }
+          have_package = true;
+        } else if (b.U32(a) != kNoIndex && *attr == "minSdkVersion") {
+          // android:minSdkVersion: an integer, or a codename string (a preview SDK).
+          if (b.U8(a + 15) == kTypeIntDec) {
+            out.min_sdk = static_cast<int>(b.U32(a + 16));
+          } else if (b.U32(a + 8) != kNoIndex || b.U8(a + 15) == kTypeString) {
+            auto v = pool.Get(b, b.U32(a + 8) != kNoIndex ? b.U32(a + 8) : b.U32(a + 16));
+            if (!v.ok()) return v.status();
+            out.min_sdk_codename = *v;
+          }
+        }
       }
-      return Malformed("<manifest> has no package attribute");
+      if (is_manifest) {
+        if (!have_package) return Malformed("<manifest> has no package attribute");
+        have_manifest = true;
+      }
     }
     pos += size;
   }
-  return Malformed("no <manifest> element");
+  if (!have_manifest) return Malformed("no <manifest> element");
+  return out;
+}
+
+absl::StatusOr<std::string> BinaryManifestPackage(absl::string_view axml) {
+  absl::StatusOr<BinaryManifest> m = ReadBinaryManifest(axml);
+  if (!m.ok()) return m.status();
+  return m->package;
 }
 
 }  // namespace benchlab::devsim

@@ -2,7 +2,7 @@
 // chunk stream (ResChunk_header: type, header size, size) of a string pool (UTF-16 or
 // UTF-8), a resource map (attribute name -> android:attr id), namespace and element
 // start/end nodes with typed attribute values. Written for devsim's fake APK and read
-// the way the platform reads a manifest's `package`.
+// the way the platform reads a manifest's `package` and `minSdkVersion`.
 #ifndef BENCHLAB_DEVSIM_PHONE_BINARY_XML_H_
 #define BENCHLAB_DEVSIM_PHONE_BINARY_XML_H_
 
@@ -36,8 +36,17 @@ struct BinaryXmlElement {
 // pool's encoding (aapt2 writes UTF-8, old aapt UTF-16).
 std::string WriteBinaryXml(const BinaryXmlElement& root, bool utf8);
 
-// The `package` attribute (no namespace) of the first element, which must be
-// <manifest>. InvalidArgument says what is wrong with the bytes.
+// What the package manager reads from a manifest before installing.
+struct BinaryManifest {
+  std::string package;           // <manifest package=...>
+  int min_sdk = 1;               // <uses-sdk android:minSdkVersion>; 1 when absent, as the platform
+  std::string min_sdk_codename;  // a preview codename given instead of a number ("" if none)
+};
+
+// The `package` attribute (no namespace) of the first element, which must be <manifest>,
+// and the later <uses-sdk>'s android:minSdkVersion. InvalidArgument says what is wrong
+// with the bytes.
+absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml);
 absl::StatusOr<std::string> BinaryManifestPackage(absl::string_view axml);
 
 }  // namespace benchlab::devsim

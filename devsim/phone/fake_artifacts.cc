@@ -103,7 +103,7 @@ std::string BuildZip(const std::vector<ZipEntry>& entries) {
 
 // The benchmark APK's manifest as aapt compiles it (android.R.attr ids from the SDK's
 // public.xml): package, versions, uses-sdk and the activity the agent starts.
-BinaryXmlElement BenchmarkManifest(absl::string_view package) {
+BinaryXmlElement BenchmarkManifest(absl::string_view package, int min_sdk) {
   using Attr = BinaryXmlAttribute;
   auto android_int = [](const char* name, uint32_t id, uint32_t v) {
     return Attr{true, name, id, Attr::Type::kIntDec, "", v};
@@ -118,7 +118,7 @@ BinaryXmlElement BenchmarkManifest(absl::string_view package) {
   BinaryXmlElement application{
       "application", {Attr{true, "debuggable", 0x0101000f, Attr::Type::kBool, "", 1}}, {activity}};
   BinaryXmlElement uses_sdk{"uses-sdk",
-                            {android_int("minSdkVersion", 0x0101020c, 23),
+                            {android_int("minSdkVersion", 0x0101020c, static_cast<uint32_t>(min_sdk)),
                              android_int("targetSdkVersion", 0x01010270, 31)},
                             {}};
   return BinaryXmlElement{"manifest",
@@ -140,10 +140,10 @@ std::string SeededBytes(size_t n, uint64_t seed) {
 
 }  // namespace
 
-std::string MakeFakeApk(int64_t size_bytes, absl::string_view package) {
+std::string MakeFakeApk(int64_t size_bytes, absl::string_view package, int min_sdk) {
   if (size_bytes <= 0) size_bytes = 8192;
   std::vector<ZipEntry> entries;
-  entries.push_back({"AndroidManifest.xml", WriteBinaryXml(BenchmarkManifest(package), false), true});
+  entries.push_back({"AndroidManifest.xml", WriteBinaryXml(BenchmarkManifest(package, min_sdk), false), true});
   entries.push_back({"classes.dex", "dex\n035\0fake"});
   const std::string lib = "lib/arm64-v8a/libtensorflowlite_benchmark.so";
   std::string probe = BuildZip(entries);

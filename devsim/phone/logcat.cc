@@ -284,12 +284,33 @@ int Usage(ShellCall& c, absl::string_view why) {
   return 1;
 }
 
+// An option this release's getopt does not know (5.x/6.0: no long options, -e, -m; see
+// android_version.cc): 5.x prints "Unrecognized Option" and the help, exit(-1); 6.0's
+// logcat_panic names the option character, prints the help, exit 1.
+int UnknownOption(ShellCall& c, char optopt) {
+  const int sdk = c.phone.profile().sdk;
+  constexpr absl::string_view kHelp =
+      "Usage: logcat [options] [filterspecs]\noptions include:\n"
+      "  -s              Set default filter to silent.\n";
+  if (sdk <= 22) {
+    c.Err(absl::StrCat("Unrecognized Option\n", kHelp));
+    return 255;
+  }
+  c.Err(absl::StrCat("Unrecognized Option ", std::string(1, optopt), "\n", kHelp));
+  return 1;
+}
+
 int Logcat(ShellCall& c) {
   Options o;
   bool silent = false;
   const auto& argv = c.argv;
+  const bool modern_options = LogcatHasPidRegexMaxCount(c.phone.profile().sdk);
   for (size_t i = 1; i < argv.size(); ++i) {
     std::string a = argv[i];
+    if (!modern_options && a.size() >= 2 && a[0] == '-' &&
+        (a[1] == '-' || a[1] == 'e' || a[1] == 'm')) {
+      return UnknownOption(c, a[1]);
+    }
     // Options take their value attached (-vthreadtime, --pid=1) or as the next word.
     auto value = [&](absl::string_view opt, std::string* v) -> bool {
       if (a == opt) {

@@ -40,8 +40,9 @@ bool ValidPackageName(absl::string_view name) {
 
 }  // namespace
 
-PackageManager::PackageManager(uint64_t seed, Vfs& fs, LogBuffer& logs)
-    : fs_(fs), logs_(logs), rng_(seed ^ 0xAB1ULL) {
+PackageManager::PackageManager(uint64_t seed, int sdk, Vfs& fs, LogBuffer& logs)
+    : sdk_(sdk),
+      fs_(fs), logs_(logs), rng_(seed ^ 0xAB1ULL) {
   absl::MutexLock lock(&mu_);
   int uid = 1000;
   for (const char* name : kSystemPackages) {
@@ -74,12 +75,25 @@ std::string PackageManager::Install(const std::vector<std::string>& args, std::s
                                                             : "INSTALL_PARSE_FAILED_NOT_APK",
                         ": Failed to parse ", tmp, "/base.apk: ", manifest.status().message(), "]");
   }
-  absl::StatusOr<std::string> parsed = BinaryManifestPackage(*manifest);
+  absl::StatusOr<BinaryManifest> parsed = ReadBinaryManifest(*manifest);
   if (!parsed.ok()) {
     return absl::StrCat("Failure [INSTALL_PARSE_FAILED_MANIFEST_MALFORMED: Failed to parse ", tmp,
                         "/base.apk: AndroidManifest.xml: ", parsed.status().message(), "]");
   }
-  const std::string name = *parsed;
+  const std::string name = parsed->package;
+  if (parsed->min_sdk > sdk_ || !parsed->min_sdk_codename.empty()) {
+    // PackageParser's check. pm on 5.x prints only the code's name; from 6.0 (the
+    // session installer) pm prints the parser's message after it.
+    if (sdk_ <= 22) return "Failure [INSTALL_FAILED_OLDER_SDK]";
+    const std::string why =
+        parsed->min_sdk_codename.empty()
+            ? absl::StrCat("Requires newer sdk version #", parsed->min_sdk, " (current version is #",
+                           sdk_, ")")
+            : absl::StrCat("Requires development platform ", parsed->min_sdk_codename,
+                           " but this is a release platform.");
+    return absl::StrCat("Failure [INSTALL_FAILED_OLDER_SDK: Failed parse during installPackageLI: ",
+                        tmp, "/base.apk (at Binary XML file line #7): ", why, "]");
+  }
   if (!ValidPackageName(name)) {
     return absl::StrCat("Failure [INSTALL_PARSE_FAILED_BAD_PACKAGE_NAME: Failed to parse ", tmp,
                         "/base.apk: Invalid manifest package: ", name, "]");

@@ -30,7 +30,9 @@ struct InstalledPackage {
 
 class PackageManager {
  public:
-  PackageManager(uint64_t seed, Vfs& fs, LogBuffer& logs);
+  // `sdk`: the phone's ro.build.version.sdk; an APK whose minSdkVersion is above it is
+  // refused with INSTALL_FAILED_OLDER_SDK.
+  PackageManager(uint64_t seed, int sdk, Vfs& fs, LogBuffer& logs);
 
   // Installs `apk`. `args` are pm's flags (-r -d -g -t ...; accepted and ignored, as on
   // Android 7+ where replace is the default). Returns the line pm prints, without '\n':
@@ -45,6 +47,7 @@ class PackageManager {
  private:
   std::string RandomToken() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const int sdk_;
   Vfs& fs_;
   LogBuffer& logs_;
   mutable absl::Mutex mu_;

@@ -75,7 +75,7 @@ PhoneState::PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duratio
       properties_(MakeProperties(profile)),
       procs_(std::make_unique<ProcessTable>(seed)),
       battery_(std::make_unique<Battery>(profile.battery_level, profile.battery_temp_c)),
-      packages_(std::make_unique<PackageManager>(seed, fs, logs)),
+      packages_(std::make_unique<PackageManager>(seed, profile.sdk, fs, logs)),
       app_(std::make_unique<BenchmarkApp>(*this)),
       noise_(std::make_unique<LogNoise>(seed, profile.serialno, logs)) {}
 

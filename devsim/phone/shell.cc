@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "devsim/phone/android_version.h"
 
 namespace benchlab::devsim {
 namespace {
@@ -275,8 +276,9 @@ int Shell::RunArgv(std::vector<std::string> argv, CommandIo& io) {
       return 126;
     }
   }
-  if (it == table.end()) {
-    io.WriteStderr(absl::StrCat(kSh, ": ", name, ": inaccessible or not found\n"));
+  const int sdk = phone_.profile().sdk;
+  if (it == table.end() || !ShellHasCommand(sdk, it->first)) {
+    io.WriteStderr(absl::StrCat(kSh, ": ", name, ": ", ShellNotFoundWords(sdk), "\n"));
     return 127;
   }
   ShellCall call{phone_, io, std::move(argv), *this};

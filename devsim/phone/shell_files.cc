@@ -1,5 +1,5 @@
 // File commands as Android's toybox prints them: ls, stat, rm, mkdir, cat, sha256sum,
-// md5sum, chmod, touch. Paths are resolved against "/" (adb shell starts there).
+// sha1sum, md5sum, chmod, touch; and 5.x toolbox's md5. Paths are resolved against "/" (adb shell starts there).
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -300,6 +300,27 @@ int HashSum(ShellCall& c, const EVP_MD* md) {
   return status;
 }
 
+// Android 5.x toolbox's `md5 file ...`: the same "hex  path" lines as md5sum, its own
+// usage and error words (toolbox/md5.c), no stdin.
+int ToolboxMd5(ShellCall& c) {
+  if (c.argv.size() < 2) {
+    c.Err("md5 file ...\n");
+    return -1;
+  }
+  int status = 0;
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    const std::string& p = c.argv[i];
+    auto data = c.phone.fs().Read(c.Path(p));
+    if (!data.ok()) {
+      c.Err(absl::StrCat("could not open ", p, ", ", data.status().message(), "\n"));
+      status = -1;
+      continue;
+    }
+    if (!c.Out(absl::StrCat(Digest(EVP_md5(), **data), "  ", p, "\n"))) return 1;
+  }
+  return status;
+}
+
 int Chmod(ShellCall& c) {
   Args a = SplitArgs(c.argv);
   uint32_t mode = 0;
@@ -341,7 +362,9 @@ void RegisterFileCommands(ShellCommandTable& t) {
   t["mkdir"] = Mkdir;
   t["cat"] = Cat;
   t["sha256sum"] = [](ShellCall& c) { return HashSum(c, EVP_sha256()); };
+  t["sha1sum"] = [](ShellCall& c) { return HashSum(c, EVP_sha1()); };
   t["md5sum"] = [](ShellCall& c) { return HashSum(c, EVP_md5()); };
+  t["md5"] = ToolboxMd5;
   t["chmod"] = Chmod;
   t["touch"] = Touch;
 }

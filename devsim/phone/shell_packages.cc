@@ -44,12 +44,17 @@ int PmInstall(ShellCall& c, size_t first) {
                i + 1 < c.argv.size()) {
       flags.push_back(a);
       flags.push_back(c.argv[++i]);
+    } else if (a == "-g" && c.phone.profile().sdk <= 22) {
+      // Runtime permissions (and -g) came with 6.0; 5.x's Pm.runInstall refuses it.
+      c.Err("Error: Unknown option: -g\n");
+      return 1;
     } else if (!a.empty() && a[0] == '-') {
       flags.push_back(a);
     } else {
       path = a;
     }
   }
+  if (c.phone.profile().sdk <= 22 && !path.empty()) c.Err(absl::StrCat("\tpkg: ", path, "\n"));
   std::string apk;
   if (size >= 0) {
     apk = ReadExactly(c.io, size);

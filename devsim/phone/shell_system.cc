@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -162,7 +163,31 @@ int Pidof(ShellCall& c) {
   return c.Out(absl::StrCat(absl::StrJoin(pids, " "), "\n")) ? 0 : 1;
 }
 
+// Android 5.1-7.1's toolbox ps (toolbox/ps.c): every process, columns
+// "%-9s %-5d %-5d %-6d %-5d %08x %08x %s NAME"; an argument of digits keeps that pid, any
+// other word the processes whose name starts with it.
+int ToolboxPs(ShellCall& c) {
+  std::string out = "USER     PID   PPID  VSIZE  RSS     WCHAN    PC         NAME\n";
+  int32_t pid_filter = 0;
+  std::string name_filter;
+  for (size_t i = 1; i < c.argv.size(); ++i) {
+    const std::string& a = c.argv[i];
+    if (a[0] == '-') continue;  // -t -x -P -p -c: columns devsim does not model
+    if (!absl::SimpleAtoi(a, &pid_filter)) name_filter = a;
+  }
+  for (const auto& [pid, name] : c.phone.procs().All()) {
+    if (pid_filter != 0 && pid != pid_filter) continue;
+    if (!name_filter.empty() && !absl::StartsWith(name, name_filter)) continue;
+    const bool app = name.find('.') != std::string::npos;
+    absl::StrAppendFormat(&out, "%-9s %-5d %-5d %-6d %-5d %08x %08x S %s\n",
+                          app ? "u0_a123" : "root", pid, app ? kPidZygote : 1, 1234567,
+                          app ? 123456 : 4567, 0, 0, name);
+  }
+  return c.Out(out) ? 0 : 1;
+}
+
 int Ps(ShellCall& c) {
+  if (PsToolFor(c.phone.profile().sdk) == PsTool::kToolbox) return ToolboxPs(c);
   std::string out = "USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME\n";
   for (const auto& [pid, name] : c.phone.procs().All()) {
     const bool app = name.find('.') != std::string::npos;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "devsim/phone/android_version.h"
 #include "devsim/phone/binary_xml.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/phone.h"
@@ -38,8 +39,14 @@ std::string Capture(const std::string& command) {
   return out;
 }
 
-std::string Install(const std::string& apk) {
-  Phone phone(MakeProfile(7, 0), 7, absl::Milliseconds(400));
+std::string Install(const std::string& apk, const char* release = nullptr) {
+  PhoneProfile profile = MakeProfile(7, 0);
+  AndroidRelease r;
+  if (release != nullptr && ParseAndroidRelease(release, &r)) {
+    profile.android_release = r.release;
+    profile.sdk = r.sdk;
+  }
+  Phone phone(profile, 7, absl::Milliseconds(400));
   phone.SetBackgroundLogs(false);
   StringIo io(apk);
   phone.InstallStreamed({"-r"}, static_cast<int64_t>(apk.size()), io);
@@ -111,6 +118,25 @@ TEST(DevsimApkTest, PackageManagerRefusesWhatThePlatformRefuses) {
   const size_t cd_name = no_manifest.rfind("AndroidManifest.xml");
   no_manifest.replace(cd_name, 19, "AndroidManifest.txt");
   EXPECT_THAT(Install(no_manifest), StartsWith("Failure [INSTALL_PARSE_FAILED_BAD_MANIFEST: "));
+}
+
+// <uses-sdk android:minSdkVersion> is read from the binary manifest; a phone of a lower
+// SDK refuses the APK with the words its release's pm prints.
+TEST(DevsimApkTest, MinSdkAboveThePhonesIsRefusedAsOlderSdk) {
+  for (int min_sdk : {21, 23, 26}) {
+    auto manifest = ReadZipEntry(MakeFakeApk(0, kBenchmarkPackage, min_sdk), "AndroidManifest.xml");
+    ASSERT_TRUE(manifest.ok()) << manifest.status();
+    auto read = ReadBinaryManifest(*manifest);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->min_sdk, min_sdk);
+    EXPECT_EQ(read->package, kBenchmarkPackage);
+  }
+  EXPECT_EQ(Install(MakeFakeApk(), "5.1"), "Failure [INSTALL_FAILED_OLDER_SDK]\n");
+  EXPECT_EQ(Install(MakeFakeApk(0, kBenchmarkPackage, 21), "5.1"), "Success\n");
+  EXPECT_EQ(Install(MakeFakeApk(), "6.0"), "Success\n");
+  EXPECT_THAT(Install(MakeFakeApk(0, kBenchmarkPackage, 26), "7.1"),
+              ::testing::AllOf(StartsWith("Failure [INSTALL_FAILED_OLDER_SDK: "),
+                               HasSubstr("Requires newer sdk version #26 (current version is #25)]")));
 }
 
 }  // namespace
