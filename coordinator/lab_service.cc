@@ -424,7 +424,7 @@ grpc::ServerReadReactor<v1::UploadArtifactRequest>* LabService::UploadArtifact(g
 grpc::ServerUnaryReactor* LabService::SubmitJob(grpc::CallbackServerContext* ctx, const v1::SubmitJobRequest* req,
                                                 v1::SubmitJobResponse* resp) {
   return Unary(ctx, auth_, Role::kSubmit, [&](const Caller& caller) -> absl::Status {
-    auto job = core_->SubmitJob(*req, caller.name);
+    auto job = core_->SubmitJob(*req, caller.name, resp->mutable_offline_device_ids());
     if (!job.ok()) return job.status();
     *resp->mutable_job() = std::move(*job);
     return absl::OkStatus();

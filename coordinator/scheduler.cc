@@ -1,15 +1,23 @@
 // Scheduler: per-device queues and leases; see scheduler.h for the policy.
 #include "coordinator/scheduler.h"
 
+#include <algorithm>
 #include <tuple>
 
 namespace benchlab::coordinator {
+
+absl::Duration RetryBackoff(int retry) {
+  absl::Duration d = kRetryBackoffFirst;
+  for (int i = 1; i < retry && d < kRetryBackoffMax; ++i) d *= 2;
+  return std::min(d, kRetryBackoffMax);
+}
 
 void Scheduler::Enqueue(const SchedRun& run) {
   if (runs_.contains(run.run_id)) return;
   Entry& e = runs_[run.run_id];
   e.run = run;
   e.seq = next_seq_++;
+  e.queued_at = clock_->Now();
   devices_[run.device_id].queue.insert({e.seq, run.run_id});
   ++queued_total_;
 }
@@ -28,7 +36,10 @@ void Scheduler::RestoreLease(const SchedRun& run, absl::Time deadline) {
 }
 
 void Scheduler::SetDeviceOnline(const std::string& device_id, bool online) {
-  devices_[device_id].online = online;
+  auto [it, added] = devices_.try_emplace(device_id);
+  Device& d = it->second;
+  if (!online && (d.online || added)) d.offline_since = clock_->Now();
+  d.online = online;
 }
 
 bool Scheduler::DeviceOnline(const std::string& device_id) const {
@@ -36,7 +47,7 @@ bool Scheduler::DeviceOnline(const std::string& device_id) const {
   return it != devices_.end() && it->second.online;
 }
 
-const Scheduler::Entry* Scheduler::Best(const Device& d) const {
+const Scheduler::Entry* Scheduler::Best(const Device& d, absl::Time now) const {
   const Entry* best = nullptr;
   // Key: higher priority, fewer in flight, fewer granted, older job, earlier queued.
   auto key = [this](const Entry& e) {
@@ -47,6 +58,7 @@ const Scheduler::Entry* Scheduler::Best(const Device& d) const {
   };
   for (const auto& [seq, run_id] : d.queue) {
     const Entry& e = runs_.at(run_id);
+    if (now < e.not_before) continue;  // a retry still backing off
     if (best == nullptr || key(e) < key(*best)) best = &e;
   }
   return best;
@@ -56,8 +68,9 @@ std::vector<Lease> Scheduler::Assign() {
   std::vector<Lease> out;
   absl::Time now = clock_->Now();
   for (auto& [device_id, d] : devices_) {
-    if (!d.online || !d.lease.empty() || d.queue.empty() || now < d.cooldown_until) continue;
-    const Entry* best = Best(d);
+    if (!d.online || !d.lease.empty() || d.hold || d.queue.empty() || now < d.cooldown_until) continue;
+    const Entry* best = Best(d, now);
+    if (best == nullptr) continue;
     Entry& e = runs_.at(best->run.run_id);
     d.queue.erase({e.seq, e.run.run_id});
     --queued_total_;
@@ -72,22 +85,29 @@ std::vector<Lease> Scheduler::Assign() {
   return out;
 }
 
-EndDecision Scheduler::End(const std::string& run_id, bool retryable) {
+EndDecision Scheduler::End(const std::string& run_id, bool retryable, bool wound_down) {
   auto it = runs_.find(run_id);
   if (it == runs_.end()) return EndDecision::kFinal;
   Entry& e = it->second;
   Device& d = devices_[e.run.device_id];
+  const absl::Time now = clock_->Now();
   if (e.leased) {
     d.lease.clear();
-    d.cooldown_until = clock_->Now() + e.run.cooldown;
+    if (wound_down) {
+      d.cooldown_until = now + e.run.cooldown;
+    } else {
+      d.hold = WindDown{run_id, e.run.attempt, e.run.cooldown};
+    }
     --jobs_[e.run.job_id].in_flight;
     e.leased = false;
   } else {
     if (d.queue.erase({e.seq, run_id}) > 0) --queued_total_;
   }
-  if (retryable && e.run.attempt < e.run.max_attempts) {
+  if (WouldEnd(run_id, retryable) == EndDecision::kRetry) {
     ++e.run.attempt;
     e.seq = next_seq_++;
+    e.queued_at = now;
+    e.not_before = now + RetryBackoff(e.run.attempt - 1);
     d.queue.insert({e.seq, run_id});
     ++queued_total_;
     return EndDecision::kRetry;
@@ -96,14 +116,46 @@ EndDecision Scheduler::End(const std::string& run_id, bool retryable) {
   return EndDecision::kFinal;
 }
 
+EndDecision Scheduler::WouldEnd(const std::string& run_id, bool retryable) const {
+  auto it = runs_.find(run_id);
+  return it != runs_.end() && retryable && it->second.run.attempt < it->second.run.max_attempts ? EndDecision::kRetry
+                                                                                               : EndDecision::kFinal;
+}
+
 bool Scheduler::Remove(const std::string& run_id) {
   auto it = runs_.find(run_id);
   if (it == runs_.end()) return false;
   bool leased = it->second.leased;
-  // Not retryable: End() frees the phone (with cooldown) or dequeues, then forgets it.
+  // Not retryable: End() holds the phone until the attempt wound down, or dequeues, then
+  // forgets the run.
   it->second.run.max_attempts = 0;
-  (void)End(run_id, false);
+  (void)End(run_id, false, /*wound_down=*/false);
   return leased;
+}
+
+void Scheduler::Hold(const std::string& device_id, const std::string& run_id, int attempt) {
+  devices_[device_id].hold = WindDown{run_id, attempt, absl::ZeroDuration()};
+}
+
+bool Scheduler::Release(const std::string& device_id, const std::string& run_id, int attempt) {
+  auto it = devices_.find(device_id);
+  if (it == devices_.end() || !it->second.hold || it->second.hold->run_id != run_id ||
+      it->second.hold->attempt != attempt) {
+    return false;
+  }
+  it->second.cooldown_until = clock_->Now() + it->second.hold->cooldown;
+  it->second.hold.reset();
+  return true;
+}
+
+std::string Scheduler::HeldBy(const std::string& device_id) const {
+  auto it = devices_.find(device_id);
+  return it == devices_.end() || !it->second.hold ? "" : it->second.hold->run_id;
+}
+
+int Scheduler::HeldAttempt(const std::string& device_id) const {
+  auto it = devices_.find(device_id);
+  return it == devices_.end() || !it->second.hold ? 0 : it->second.hold->attempt;
 }
 
 std::vector<std::string> Scheduler::Expired() const {
@@ -111,6 +163,19 @@ std::vector<std::string> Scheduler::Expired() const {
   absl::Time now = clock_->Now();
   for (const auto& [id, e] : runs_) {
     if (e.leased && now >= e.deadline) out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<std::string> Scheduler::QueueExpired() const {
+  std::vector<std::string> out;
+  absl::Time now = clock_->Now();
+  for (const auto& [device_id, d] : devices_) {
+    if (d.online || d.queue.empty()) continue;
+    for (const auto& [seq, run_id] : d.queue) {
+      const Entry& e = runs_.at(run_id);
+      if (now >= std::max(d.offline_since, e.queued_at) + e.run.queue_timeout) out.push_back(run_id);
+    }
   }
   return out;
 }

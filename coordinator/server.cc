@@ -84,6 +84,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   if (!core.ok()) return core.status();
   im.core = std::move(*core);
   im.core->set_agent_grace(o.agent_grace);
+  im.core->set_queue_timeout(o.queue_timeout);
   if (!o.tokens_file.empty()) {
     auto auth = TokenAuth::LoadFile(o.tokens_file);
     if (!auth.ok()) return auth.status();
