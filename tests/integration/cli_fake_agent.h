@@ -26,6 +26,8 @@ struct CliFakeAgentOptions {
   std::set<std::string> fail_serials;
   // Assignments are acknowledged but never finished (for cancel tests).
   bool hold_runs = false;
+  // These serials are reported offline (adb state "offline").
+  std::set<std::string> offline_serials;
 };
 
 // Threads: a reader thread answers coordinator messages; a log thread sends a batch every

@@ -1,5 +1,5 @@
 // Scheduler with a fake clock: one run per phone, fairness, priority, retries, timeouts,
-// cooldown.
+// cooldown, phones held while an ended attempt winds down, retry backoff, queue timeouts.
 #include <gtest/gtest.h>
 
 #include "coordinator/scheduler.h"
@@ -85,6 +85,8 @@ TEST(Scheduler, RetryableFailureRequeuesWithNextAttemptUntilExhausted) {
   s.Enqueue(r);
   ASSERT_EQ(s.Assign().size(), 1u);
   EXPECT_EQ(s.End("a", true), EndDecision::kRetry);
+  EXPECT_TRUE(s.Assign().empty()) << "the retry backs off first";
+  clock.Advance(kRetryBackoffFirst);
   auto l = s.Assign();
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].attempt, 2);
@@ -119,17 +121,107 @@ TEST(Scheduler, CooldownDelaysTheNextRunOnThatPhone) {
   EXPECT_EQ(s.Assign().size(), 1u);
 }
 
-TEST(Scheduler, RemoveFreesThePhoneAndReportsTheLease) {
+TEST(Scheduler, RemoveHoldsThePhoneUntilTheAttemptWoundDown) {
   FakeClock clock;
   Scheduler s(&clock);
   s.SetDeviceOnline("d1", true);
   s.Enqueue(R("a", "j1", "d1"));
   s.Enqueue(R("b", "j1", "d1"));
+  s.Enqueue(R("c", "j2", "d1"));
   ASSERT_EQ(s.Assign().size(), 1u);
   EXPECT_FALSE(s.Remove("b"));
   EXPECT_TRUE(s.Remove("a"));
   EXPECT_EQ(s.LeaseOf("d1"), "");
-  EXPECT_EQ(s.queued_count(), 0u);
+  EXPECT_EQ(s.HeldBy("d1"), "a");
+  EXPECT_EQ(s.queued_count(), 1u);
+  // The cancelled attempt is still winding down on the phone: nothing starts beside it.
+  clock.Advance(absl::Minutes(10));
+  EXPECT_TRUE(s.Assign().empty());
+  EXPECT_FALSE(s.Release("d1", "a", 2)) << "another attempt's result frees nothing";
+  EXPECT_TRUE(s.Assign().empty());
+  EXPECT_TRUE(s.Release("d1", "a", 1));
+  auto l = s.Assign();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].run_id, "c");
+}
+
+TEST(Scheduler, TimedOutAttemptHoldsThePhoneAndItsRetryBacksOff) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  s.SetDeviceOnline("d1", true);
+  SchedRun r = R("a", "j1", "d1");
+  r.max_attempts = 3;
+  s.Enqueue(r);
+  ASSERT_EQ(s.Assign().size(), 1u);
+  EXPECT_EQ(s.End("a", true, /*wound_down=*/false), EndDecision::kRetry);
+  clock.Advance(absl::Seconds(5));
+  EXPECT_TRUE(s.Assign().empty()) << "attempt 1 still winds down";
+  ASSERT_TRUE(s.Release("d1", "a", 1));
+  auto l = s.Assign();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].attempt, 2);
+  // The second retry waits twice as long.
+  EXPECT_EQ(s.End("a", true), EndDecision::kRetry);
+  clock.Advance(2 * kRetryBackoffFirst - absl::Milliseconds(1));
+  EXPECT_TRUE(s.Assign().empty());
+  clock.Advance(absl::Milliseconds(1));
+  ASSERT_EQ(s.Assign().size(), 1u);
+}
+
+TEST(Scheduler, RetryBackoffDoublesUpToItsCap) {
+  EXPECT_EQ(RetryBackoff(1), absl::Seconds(2));
+  EXPECT_EQ(RetryBackoff(2), absl::Seconds(4));
+  EXPECT_EQ(RetryBackoff(4), absl::Seconds(16));
+  EXPECT_EQ(RetryBackoff(5), kRetryBackoffMax);
+  EXPECT_EQ(RetryBackoff(10), kRetryBackoffMax);
+}
+
+TEST(Scheduler, RetryWaitsForItsPhoneToComeBackWithoutSpendingAttempts) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  s.SetDeviceOnline("d1", true);
+  SchedRun r = R("a", "j1", "d1");
+  r.max_attempts = 2;
+  r.queue_timeout = absl::Minutes(30);
+  s.Enqueue(r);
+  ASSERT_EQ(s.Assign().size(), 1u);
+  ASSERT_EQ(s.End("a", true), EndDecision::kRetry);  // device_lost, reported by the agent
+  s.SetDeviceOnline("d1", false);
+  clock.Advance(absl::Minutes(5));
+  EXPECT_TRUE(s.Assign().empty());
+  EXPECT_TRUE(s.QueueExpired().empty());
+  s.SetDeviceOnline("d1", true);
+  auto l = s.Assign();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].attempt, 2);
+}
+
+TEST(Scheduler, QueuedRunExpiresWhenItsPhoneStaysOfflinePastTheQueueTimeout) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  s.SetDeviceOnline("d1", false);
+  s.SetDeviceOnline("d2", true);
+  clock.Advance(absl::Minutes(5));  // d1 was offline before the run was queued
+  SchedRun a = R("a", "j1", "d1");
+  a.queue_timeout = absl::Minutes(30);
+  s.Enqueue(a);
+  SchedRun b = R("b", "j1", "d2");
+  b.queue_timeout = absl::Minutes(30);
+  s.Enqueue(b);
+  SchedRun c = R("c", "j1", "d2");  // queued behind b on a busy, online phone
+  c.queue_timeout = absl::Minutes(30);
+  s.Enqueue(c);
+  ASSERT_EQ(s.Assign().size(), 1u);
+  clock.Advance(absl::Minutes(30) - absl::Seconds(1));
+  EXPECT_TRUE(s.QueueExpired().empty());
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(s.QueueExpired(), std::vector<std::string>{"a"}) << "waiting behind b on an online phone is no offline time";
+  // Back online: the wait starts over when it goes offline again.
+  s.SetDeviceOnline("d1", true);
+  EXPECT_TRUE(s.QueueExpired().empty());
+  s.SetDeviceOnline("d1", false);
+  clock.Advance(absl::Minutes(29));
+  EXPECT_TRUE(s.QueueExpired().empty());
 }
 
 }  // namespace
