@@ -776,10 +776,14 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   }
   std::vector<std::string> devices = SelectLocked(sel);
   if (devices.empty()) {
-    return absl::FailedPreconditionError(
-        sel.skip_offline() ? "the device selector matches no online device (see ListDevices; include offline "
-                             "phones to queue runs until they come back)"
-                           : "the device selector matches no known device (see ListDevices)");
+    v1::DeviceSelector any = sel;
+    any.set_skip_offline(false);
+    if (sel.skip_offline() && !SelectLocked(any).empty()) {
+      return absl::FailedPreconditionError(
+          "the device selector matches no online device, only offline ones (see ListDevices; include offline "
+          "phones to queue runs until they come back)");
+    }
+    return absl::FailedPreconditionError("the device selector matches no known device (see ListDevices)");
   }
   // The wait for an offline phone in force now is the job's.
   if (spec.queue_timeout_s() == 0 && queue_timeout_ != absl::InfiniteDuration()) {

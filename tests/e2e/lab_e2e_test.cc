@@ -438,8 +438,8 @@ TEST_F(LabE2eTest, PhoneUnpluggedAndPluggedBackShowsInTheInventory) {
 // Each round cancels a run (while its large model is still being fetched, or while the
 // app runs), then the next job's run on the same phone must finish done with metrics.
 TEST_F(LabE2eTest, CancelThenNextRunOnOnePhoneFiftyTimesEveryNextRunDone) {
-  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 1});
-  const std::string phone = lab_->DeviceId(0, 0);
+  // Runs of 2 s: long enough to cancel one while its app runs.
+  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 2});
   v1::ArtifactRef big;
   for (int round = 0; round < 50; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
