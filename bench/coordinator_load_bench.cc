@@ -85,7 +85,7 @@ class Agent : public grpc::ClientBidiReactor<v1::AgentMessage, v1::CoordinatorMe
     m.mutable_hello()->set_agent_id(absl::StrCat("host", index));
     for (int p = 0; p < phones; ++p) {
       auto* d = m.mutable_hello()->add_devices();
-      d->set_serial(absl::StrCat("SER", p));
+      d->set_serial(absl::StrCat("SER", index, "-", p));  // each phone on one host only
       d->set_adb_state("device");
       d->set_model("Pixel 7");
     }

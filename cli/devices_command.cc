@@ -49,6 +49,7 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
     std::string temp = info.has_battery_temp() ? absl::StrFormat("%.1fC", info.battery_temp_c()) : "-";
     std::string state = DeviceStateName(d.state());
     if (info.adb_state() != "device" && !info.adb_state().empty()) absl::StrAppend(&state, " (", info.adb_state(), ")");
+    if (!d.refused_reason().empty()) absl::StrAppend(&state, " (refused)");
     table.AddRow({info.device_id(), state, info.model().empty() ? "-" : info.model(),
                   info.soc().empty() ? "-" : info.soc(), info.android_version().empty() ? "-" : info.android_version(),
                   battery, temp, absl::StrCat(d.queue_length())});
@@ -58,6 +59,9 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
     return kExitOk;
   }
   *io.out << table.Render();
+  for (const auto& d : resp.devices()) {
+    if (!d.refused_reason().empty()) *io.out << d.info().device_id() << " refused: " << d.refused_reason() << "\n";
+  }
   return kExitOk;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/flags/tool_options.h"
 #include "cli/artifact_upload.h"
@@ -39,6 +40,8 @@ struct RunFlags {
   int retries = 0;
   int cooldown_s = 0;
   int priority = 0;
+  int queue_timeout_s = 0;
+  bool include_offline = false;
   std::vector<std::string> tool_flags;
   bool detach = false;
   bool json = false;
@@ -56,6 +59,7 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const RunFlags& f) {
   auto selector = ParseDeviceSelector(f.devices);
   if (!selector.ok()) return absl::InvalidArgumentError(absl::StrCat("--devices: ", selector.status().message()));
   *spec.mutable_selector() = *selector;
+  spec.mutable_selector()->set_skip_offline(!f.include_offline);
   v1::BenchmarkFlags* flags = spec.mutable_flags();
   // The short options first, so an explicit --flag of the same name wins.
   ApplyToolOptions(f.tool, flags);
@@ -67,7 +71,25 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const RunFlags& f) {
   spec.set_retries(f.retries);
   spec.set_cooldown_s(f.cooldown_s);
   spec.set_priority(f.priority);
+  spec.set_queue_timeout_s(f.queue_timeout_s);
   return spec;
+}
+
+// "30 min", "2 h", "45 s": how long runs wait for an offline phone.
+std::string FormatWait(int seconds) {
+  if (seconds >= 3600 && seconds % 3600 == 0) return absl::StrCat(seconds / 3600, " h");
+  if (seconds >= 60 && seconds % 60 == 0) return absl::StrCat(seconds / 60, " min");
+  return absl::StrCat(seconds, " s");
+}
+
+// Tells the submitter which selected phones are offline and how long their runs wait.
+void ReportOfflinePhones(const v1::SubmitJobResponse& submitted, std::ostream& err) {
+  const int offline = submitted.offline_device_ids_size();
+  if (offline == 0) return;
+  const int wait_s = submitted.job().spec().queue_timeout_s();
+  err << "benchlab run: " << offline << " of " << submitted.job().device_ids_size() << " phones are offline ("
+      << absl::StrJoin(submitted.offline_device_ids(), ", ") << "); their runs wait "
+      << (wait_s > 0 ? absl::StrCat("up to ", FormatWait(wait_s)) : std::string("until they come back")) << "\n";
 }
 
 // How long `run` keeps trying to follow a job whose coordinator went away (a restart keeps
@@ -155,6 +177,7 @@ int RunRun(const RunFlags& f, const CliIo& io) {
     if (!st.ok()) return ReportRpcError(st, "run", "submitting the job", f.lab, io);
   }
   const v1::Job& job = submitted.job();
+  ReportOfflinePhones(submitted, *io.err);
   if (f.detach) {
     if (f.json) {
       *io.out << ToJson(submitted) << "\n";
@@ -222,6 +245,14 @@ void RegisterRunCommand(CLI::App& app, const CliIo& io, int* exit_code) {
   cmd->add_option("--retries", f->retries, "extra attempts after a retryable failure (0-10)")->group(job);
   cmd->add_option("--cooldown", f->cooldown_s, "pause on a phone after each run, seconds")->group(job);
   cmd->add_option("--priority", f->priority, "-100..100; higher runs first")->group(job);
+  cmd->add_option("--queue-timeout", f->queue_timeout_s,
+                  "seconds a run waits for its phone while the phone is offline, then fails queue_timed_out "
+                  "(0 = coordinator default, 1800)")
+      ->check(CLI::Range(0, 7 * 86400))
+      ->group(job);
+  cmd->add_flag("--include-offline", f->include_offline,
+                "also select phones that are offline now; their runs wait for them (see --queue-timeout)")
+      ->group(job);
   cmd->add_flag("--detach", f->detach, "print the job id and exit after submitting");
   cmd->add_flag("--json", f->json,
                 "print only JSON: the results (GetResultsResponse), or with --detach the SubmitJobResponse");

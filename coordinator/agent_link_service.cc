@@ -24,6 +24,7 @@ class SessionReactor;
 class SessionChannel : public AgentChannel {
  public:
   void Send(const v1::CoordinatorMessage& msg) override;
+  void Close(const std::string& why) override;
   absl::Mutex mu;
   SessionReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
 };
@@ -55,6 +56,9 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
     out_.push_back(msg);
     MaybeWriteLocked();
   }
+
+  // A newer session of the same agent took over: end this one (after any write in flight).
+  void Replace(const std::string& why) { FinishNow(grpc::Status(grpc::ABORTED, why)); }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
@@ -266,6 +270,11 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
 void SessionChannel::Send(const v1::CoordinatorMessage& msg) {
   absl::MutexLock l(&mu);
   if (reactor) reactor->Enqueue(msg);
+}
+
+void SessionChannel::Close(const std::string& why) {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->Replace(why);
 }
 
 class DownloadReactor : public grpc::ServerWriteReactor<v1::ArtifactChunk> {

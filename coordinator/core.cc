@@ -143,6 +143,8 @@ SchedRun Core::SchedRunLocked(const v1::Run& run) {
   s.max_attempts = 1 + js.job.spec().retries();
   s.timeout = absl::Seconds(js.job.spec().timeout_s());
   s.cooldown = absl::Seconds(js.job.spec().cooldown_s());
+  int queue_s = js.job.spec().queue_timeout_s();
+  s.queue_timeout = queue_s > 0 ? absl::Seconds(queue_s) : queue_timeout_;
   return s;
 }
 
@@ -153,8 +155,12 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
   absl::MutexLock lock(&mu_);
   AgentState& a = agents_[agent_id];
   if (a.channel != nullptr) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "agent ", agent_id, " is already connected; a second agent with the same identity is refused"));
+    // The agent redialled while its old session is still registered (half-open after a
+    // cut the server has not noticed yet). The identity is the certificate's, so this is
+    // the same agent: the new session wins, and its hello's active_runs settle the runs.
+    spdlog::warn("event=agent_session_replaced agent={}", agent_id);
+    a.channel->Close(absl::StrCat("replaced by a newer session of agent ", agent_id));
+    a.channel.reset();
   }
   int64_t now_ms = ToUnixMs(clock_->Now());
   a.channel = std::move(channel);
@@ -179,6 +185,7 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
     d.info.set_agent_id(agent_id);
     d.info.set_device_id(absl::StrCat(agent_id, "/", info.serial()));
     d.last_seen_unix_ms = now_ms;
+    CheckDuplicateLocked(d.info.device_id());
     if (auto st = store_->PutDevice({d.info, now_ms}); !st.ok()) {
       spdlog::error("event=store_failed what=device error={}", st.ToString());
     }
@@ -211,10 +218,26 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
   std::vector<std::string> lost;
   for (auto& [id, d] : AgentDevicesLocked(agent_id)) {
     if (d.info.agent_id() != agent_id) continue;
+    // An ended attempt the agent no longer holds has wound down: its phone is free.
+    std::string held = scheduler_.HeldBy(id);
+    if (!held.empty()) {
+      auto h = active.find(held);
+      if (h == active.end() || h->second != scheduler_.HeldAttempt(id)) {
+        scheduler_.Release(id, held, scheduler_.HeldAttempt(id));
+      }
+    }
     std::string lease = scheduler_.LeaseOf(id);
     if (lease.empty()) continue;
     auto it = active.find(lease);
     if (it == active.end() || it->second != runs_[lease].attempt()) lost.push_back(lease);
+  }
+  // Attempts the agent still winds down that we ended already (e.g. cancelled before our
+  // restart): their phones stay held until the agent reports them final.
+  for (const auto& [run_id, attempt] : active) {
+    auto r = runs_.find(run_id);
+    if (r == runs_.end() || devices_[r->second.device_id()].info.agent_id() != agent_id) continue;
+    if (!IsFinal(r->second.state()) && r->second.attempt() == attempt) continue;  // its lease
+    if (scheduler_.HeldBy(r->second.device_id()).empty()) scheduler_.Hold(r->second.device_id(), run_id, attempt);
   }
   for (const auto& run_id : lost) {
     FailRunLocked(run_id, v1::ERROR_CLASS_DEVICE_LOST,
@@ -238,7 +261,7 @@ CoreStats Core::Stats() {
   for (const auto& [id, d] : devices_) {
     ++s.devices_total;
     if (scheduler_.DeviceOnline(id)) ++s.devices_online;
-    if (!scheduler_.LeaseOf(id).empty()) ++s.devices_busy;
+    if (!scheduler_.LeaseOf(id).empty() || !scheduler_.HeldBy(id).empty()) ++s.devices_busy;
   }
   for (const auto& [id, r] : runs_) ++s.runs_by_state[r.state()];
   s.events_applied_total = events_applied_;
@@ -281,10 +304,18 @@ void Core::set_agent_grace(absl::Duration grace) {
   agent_grace_ = grace;
 }
 
+void Core::set_queue_timeout(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  queue_timeout_ = timeout > absl::ZeroDuration() ? timeout : absl::InfiniteDuration();  // 0: no limit
+}
+
 void Core::FailLeasesOfAgentLocked(const std::string& agent_id, const std::string& why) {
   std::vector<std::string> lost;
   for (auto& [id, d] : AgentDevicesLocked(agent_id)) {
     if (d.info.agent_id() != agent_id) continue;
+    // The agent is gone for good: no result of a winding-down attempt will come.
+    std::string held = scheduler_.HeldBy(id);
+    if (!held.empty()) scheduler_.Release(id, held, scheduler_.HeldAttempt(id));
     std::string lease = scheduler_.LeaseOf(id);
     if (!lease.empty()) lost.push_back(lease);
   }
@@ -297,10 +328,58 @@ Core::DeviceRange Core::AgentDevicesLocked(const std::string& agent_id) {
   return {devices_.lower_bound(absl::StrCat(agent_id, "/")), devices_.lower_bound(absl::StrCat(agent_id, "0"))};
 }
 
+namespace {
+
+// What identifies the physical phone across hosts: ro.serialno, else an adb serial that
+// is not host-local (TCP "host:port" and emulator serials name different phones on
+// different hosts); "" when nothing does.
+std::string PhoneIdentity(const v1::DeviceInfo& d) {
+  auto it = d.properties().find("ro.serialno");
+  if (it != d.properties().end() && !it->second.empty()) return it->second;
+  if (d.serial().empty() || absl::StrContains(d.serial(), ":") || absl::StartsWith(d.serial(), "emulator-")) {
+    return "";
+  }
+  return d.serial();
+}
+
+}  // namespace
+
+void Core::CheckDuplicateLocked(const std::string& device_id) {
+  DeviceState& d = devices_[device_id];
+  d.refused_reason.clear();
+  const std::string identity = PhoneIdentity(d.info);
+  // The index by identity keeps this O(copies of one phone), not O(phones in the lab).
+  if (d.identity != identity) {
+    if (!d.identity.empty()) {
+      auto& ids = devices_by_identity_[d.identity];
+      ids.erase(device_id);
+      if (ids.empty()) devices_by_identity_.erase(d.identity);
+    }
+    d.identity = identity;
+    if (!identity.empty()) devices_by_identity_[identity].insert(device_id);
+  }
+  if (identity.empty() || d.info.adb_state() == "gone") return;
+  for (const std::string& id : devices_by_identity_[identity]) {
+    if (id == device_id) continue;
+    const DeviceState& other = devices_.at(id);
+    if (other.info.agent_id() == d.info.agent_id() || !other.refused_reason.empty() ||
+        other.info.adb_state() == "gone" || PhoneIdentity(other.info) != identity) {
+      continue;
+    }
+    auto a = agents_.find(other.info.agent_id());
+    if (a == agents_.end() || a->second.channel == nullptr) continue;  // its old host is away
+    d.refused_reason = absl::StrCat("the same phone (serial ", identity, ") is already registered as ", id,
+                                    "; two agents share one adb server or USB hub? Run one agent per adb server");
+    spdlog::warn("event=device_refused device={} other={} reason=\"{}\"", device_id, id, d.refused_reason);
+    return;
+  }
+}
+
 void Core::UpdateDeviceOnlineLocked(const std::string& device_id) {
   const DeviceState& d = devices_[device_id];
   auto a = agents_.find(d.info.agent_id());
-  bool online = a != agents_.end() && a->second.channel != nullptr && d.info.adb_state() == "device";
+  bool online = a != agents_.end() && a->second.channel != nullptr && d.info.adb_state() == "device" &&
+                d.refused_reason.empty();
   scheduler_.SetDeviceOnline(device_id, online);
 }
 
@@ -314,6 +393,7 @@ void Core::DeviceUpdate(const std::string& agent_id, const v1::DeviceUpdate& upd
   d.info.set_device_id(id);
   if (update.removed()) d.info.set_adb_state("gone");
   d.last_seen_unix_ms = now_ms;
+  CheckDuplicateLocked(id);
   (void)store_->PutDevice({d.info, now_ms});
   UpdateDeviceOnlineLocked(id);
   std::string lease = scheduler_.LeaseOf(id);
@@ -337,6 +417,15 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
   const v1::Run& cur = it->second;
   if (IsFinal(cur.state()) || ev.attempt() != cur.attempt() ||
       devices_[cur.device_id()].info.agent_id() != agent_id) {
+    // The last word on an attempt we ended already (cancel, timeout, lost phone): it has
+    // wound down, so its phone may take the next run.
+    if (ev.has_result() && devices_[cur.device_id()].info.agent_id() == agent_id &&
+        scheduler_.Release(cur.device_id(), ev.run_id(), ev.attempt())) {
+      spdlog::info("event=phone_released device={} run={} attempt={} state={}", cur.device_id(), ev.run_id(),
+                   ev.attempt(), v1::RunState_Name(ev.result().state()));
+      ScheduleLocked();
+      return absl::OkStatus();
+    }
     spdlog::debug("event=run_event_stale agent={} run={} attempt={} current_attempt={}", agent_id,
                   ev.run_id(), ev.attempt(), cur.attempt());
     return absl::OkStatus();
@@ -369,8 +458,8 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
                                                                              : res.error_class();
         next.set_error_class(ec);
         next.set_error_message(res.error_message());
-        int max_attempts = 1 + jobs_[next.job_id()].job.spec().retries();
-        if (res.state() != v1::RUN_STATE_CANCELLED && IsRetryable(ec) && next.attempt() < max_attempts) {
+        if (scheduler_.WouldEnd(next.run_id(), res.state() != v1::RUN_STATE_CANCELLED && IsRetryable(ec)) ==
+            EndDecision::kRetry) {
           retry = true;
           next.set_attempt(next.attempt() + 1);
           next.clear_timings();
@@ -502,7 +591,7 @@ void Core::FailRunLocked(const std::string& run_id, v1::ErrorClass error, const 
     SendToDeviceAgentLocked(run.device_id(), m);
   }
   bool retryable = IsRetryable(error);
-  EndDecision d = scheduler_.End(run_id, retryable);
+  EndDecision d = scheduler_.End(run_id, retryable, /*wound_down=*/!notify_agent);
   int64_t now_ms = ToUnixMs(clock_->Now());
   run.set_error_class(error);
   run.set_error_message(message);
@@ -576,6 +665,14 @@ void Core::Tick() {
                                " s"),
                   true);
   }
+  for (const auto& run_id : scheduler_.QueueExpired()) {
+    const v1::Run& r = runs_[run_id];
+    FailRunLocked(run_id, v1::ERROR_CLASS_QUEUE_TIMED_OUT,
+                  absl::StrCat("phone ", r.device_id(), " stayed offline longer than the job's queue timeout of ",
+                               absl::FormatDuration(SchedRunLocked(r).queue_timeout),
+                               " while this run waited; plug it back in (or check its agent) and resubmit"),
+                  false);
+  }
   ScheduleLocked();
 }
 
@@ -609,6 +706,7 @@ std::vector<v1::Device> Core::ListDevices(const v1::ListDevicesRequest& req) {
     v1::Device dev;
     *dev.mutable_info() = d.info;
     std::string lease = scheduler_.LeaseOf(id);
+    if (lease.empty()) lease = scheduler_.HeldBy(id);  // an ended run still winding down
     dev.set_state(!scheduler_.DeviceOnline(id) ? v1::DEVICE_STATE_OFFLINE
                   : lease.empty()              ? v1::DEVICE_STATE_IDLE
                                                : v1::DEVICE_STATE_BUSY);
@@ -617,6 +715,7 @@ std::vector<v1::Device> Core::ListDevices(const v1::ListDevicesRequest& req) {
     for (auto& q : scheduler_.QueuedFor(id, max_queue, &total)) dev.add_queued_run_ids(q);
     dev.set_queue_length(static_cast<int>(total));
     dev.set_last_seen_unix_ms(d.last_seen_unix_ms);
+    dev.set_refused_reason(d.refused_reason);
     if (req.states_size() > 0 &&
         std::find(req.states().begin(), req.states().end(), dev.state()) == req.states().end()) {
       continue;
@@ -666,12 +765,14 @@ std::vector<std::string> Core::SelectLocked(const v1::DeviceSelector& sel) {
     }
     if (!PropertiesMatch(d.info, sel.properties())) continue;
     if (d.info.adb_state() == "gone" && sel.devices_size() == 0) continue;
+    if (sel.skip_offline() && !scheduler_.DeviceOnline(id)) continue;
     out.push_back(id);
   }
   return out;
 }
 
-absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const std::string& submitter) {
+absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const std::string& submitter,
+                                        google::protobuf::RepeatedPtrField<std::string>* offline_devices) {
   v1::JobSpec spec = req.spec();
   if (spec.repeats() == 0) spec.set_repeats(1);
   if (spec.timeout_s() == 0) spec.set_timeout_s(600);
@@ -680,6 +781,9 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   if (spec.retries() < 0 || spec.retries() > 10) return absl::InvalidArgumentError("retries must be 0..10");
   if (spec.cooldown_s() < 0 || spec.cooldown_s() > 3600) return absl::InvalidArgumentError("cooldown_s must be 0..3600");
   if (spec.priority() < -100 || spec.priority() > 100) return absl::InvalidArgumentError("priority must be -100..100");
+  if (spec.queue_timeout_s() < 0 || spec.queue_timeout_s() > 7 * 86400) {
+    return absl::InvalidArgumentError("queue_timeout_s must be 0 (the lab's default)..604800");
+  }
   if (auto args = RenderFlags(spec.flags()); !args.ok()) return args.status();
   for (const auto& [sha, kind] : {std::pair{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL},
                                   std::pair{spec.apk_sha256(), v1::ARTIFACT_KIND_APK}}) {
@@ -702,7 +806,18 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   }
   std::vector<std::string> devices = SelectLocked(sel);
   if (devices.empty()) {
+    v1::DeviceSelector any = sel;
+    any.set_skip_offline(false);
+    if (sel.skip_offline() && !SelectLocked(any).empty()) {
+      return absl::FailedPreconditionError(
+          "the device selector matches no online device, only offline ones (see ListDevices; include offline "
+          "phones to queue runs until they come back)");
+    }
     return absl::FailedPreconditionError("the device selector matches no known device (see ListDevices)");
+  }
+  // The wait for an offline phone in force now is the job's.
+  if (spec.queue_timeout_s() == 0 && queue_timeout_ != absl::InfiniteDuration()) {
+    spec.set_queue_timeout_s(static_cast<int32_t>(absl::ToInt64Seconds(queue_timeout_)));
   }
   int64_t seq = next_job_seq_++;
   int64_t now_ms = ToUnixMs(clock_->Now());
@@ -714,7 +829,10 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   *job.mutable_spec() = spec;
   job.set_submitted_by(submitter);
   job.set_created_unix_ms(now_ms);
-  for (const auto& d : devices) job.add_device_ids(d);
+  for (const auto& d : devices) {
+    job.add_device_ids(d);
+    if (offline_devices != nullptr && !scheduler_.DeviceOnline(d)) offline_devices->Add(std::string(d));
+  }
   std::vector<v1::Run> runs;
   for (size_t di = 0; di < devices.size(); ++di) {
     for (int rep = 0; rep < spec.repeats(); ++rep) {
@@ -780,6 +898,12 @@ absl::StatusOr<v1::Job> Core::CancelJob(const std::string& job_id) {
   auto it = jobs_.find(job_id);
   if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
   JobState& js = it->second;
+  if (js.job.finished_unix_ms() != 0) {
+    v1::Job view = JobViewLocked(js);
+    return absl::FailedPreconditionError(
+        absl::StrCat("job ", job_id, " already finished (", view.runs_done(), " done, ", view.runs_failed(),
+                     " failed, ", view.runs_cancelled(), " cancelled); nothing to cancel"));
+  }
   js.job.set_cancelled(true);
   (void)store_->PutJob(js.job);
   int64_t now_ms = ToUnixMs(clock_->Now());

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ class AgentChannel {
  public:
   virtual ~AgentChannel() = default;
   virtual void Send(const benchlab::v1::CoordinatorMessage& msg) = 0;
+  // Ends the session (it was replaced by a newer one of the same agent). Must not block.
+  virtual void Close(const std::string& why) = 0;
 };
 
 // A WatchJob stream. Both calls must not block. `job` carries the current counters and
@@ -66,7 +69,8 @@ class Core {
                                                     Clock* clock);
 
   // ---- agents ----
-  // A session started. AlreadyExists when another session of agent_id is live.
+  // A session started. A session of agent_id still registered (e.g. half-open after a
+  // network cut) is closed and replaced: the new hello's active_runs settle its runs.
   absl::StatusOr<benchlab::v1::HelloAck> AgentHello(const std::string& agent_id,
                                                     const benchlab::v1::AgentHello& hello,
                                                     std::shared_ptr<AgentChannel> channel);
@@ -76,6 +80,9 @@ class Core {
   // How long a vanished agent's leased runs wait for it to redial (its hello lists the
   // runs it still holds) before they end device_lost. Zero: at once.
   void set_agent_grace(absl::Duration grace);
+  // How long a queued run waits for its phone while the phone is offline, for jobs that
+  // set no JobSpec.queue_timeout_s.
+  void set_queue_timeout(absl::Duration timeout);
   void DeviceUpdate(const std::string& agent_id, const benchlab::v1::DeviceUpdate& update);
   // Applies a run event once; the caller acknowledges event_id after an OK return.
   absl::Status RunEvent(const std::string& agent_id, const benchlab::v1::RunEvent& event);
@@ -89,10 +96,13 @@ class Core {
   absl::StatusOr<benchlab::v1::ArtifactRef> GetArtifact(const std::string& sha256);
   absl::StatusOr<benchlab::v1::UploadArtifactResponse> RecordArtifact(
       const benchlab::v1::ArtifactRef& artifact, bool deduplicated);
-  absl::StatusOr<benchlab::v1::Job> SubmitJob(const benchlab::v1::SubmitJobRequest& req,
-                                              const std::string& submitter);
+  // `offline_devices` (optional) receives the selected phones that are offline now.
+  absl::StatusOr<benchlab::v1::Job> SubmitJob(
+      const benchlab::v1::SubmitJobRequest& req, const std::string& submitter,
+      google::protobuf::RepeatedPtrField<std::string>* offline_devices = nullptr);
   absl::StatusOr<benchlab::v1::GetJobResponse> GetJob(const std::string& job_id);
   absl::StatusOr<benchlab::v1::ListJobsResponse> ListJobs(const benchlab::v1::ListJobsRequest& req);
+  // FailedPrecondition ("nothing to cancel") for a finished job, which stays as it was.
   absl::StatusOr<benchlab::v1::Job> CancelJob(const std::string& job_id);
   absl::StatusOr<benchlab::v1::GetResultsResponse> GetResults(const benchlab::v1::GetResultsRequest& req);
   absl::StatusOr<benchlab::v1::CompareJobsResponse> CompareJobs(
@@ -128,6 +138,10 @@ class Core {
   struct DeviceState {
     benchlab::v1::DeviceInfo info;
     int64_t last_seen_unix_ms = 0;
+    // Non-empty: refused (kept offline) as a phone another agent already registered.
+    std::string refused_reason;
+    // PhoneIdentity of info as last indexed in devices_by_identity_.
+    std::string identity;
   };
   struct JobState {
     benchlab::v1::Job job;
@@ -153,6 +167,9 @@ class Core {
 
   void ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends a non-final run with an error; retried when retryable and attempts remain.
+  // With notify_agent the agent is told to stop the attempt and its phone stays held until
+  // the agent reports the attempt final; otherwise the agent no longer has it (gone, or
+  // its hello did not list it) and the phone is free.
   void FailRunLocked(const std::string& run_id, benchlab::v1::ErrorClass error,
                      const std::string& message, bool notify_agent) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores and publishes a run change; finishes the job when all its runs are final.
@@ -165,6 +182,9 @@ class Core {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateDeviceOnlineLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   DeviceRange AgentDevicesLocked(const std::string& agent_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Refuses a phone that a different connected agent already registered: one phone
+  // cannot hang off two hosts (two agents on one adb server report every phone twice).
+  void CheckDuplicateLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::string> SelectLocked(const benchlab::v1::DeviceSelector& sel)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   SchedRun SchedRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -180,12 +200,15 @@ class Core {
   Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, AgentState> agents_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, DeviceState> devices_ ABSL_GUARDED_BY(mu_);
+  // Device ids by the physical phone they are (ro.serialno or a USB serial).
+  absl::flat_hash_map<std::string, std::set<std::string>> devices_by_identity_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, JobState> jobs_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, benchlab::v1::Run> runs_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> request_ids_ ABSL_GUARDED_BY(mu_);
   int64_t next_job_seq_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration agent_grace_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Duration queue_timeout_ ABSL_GUARDED_BY(mu_) = absl::Minutes(30);
   int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t runs_retried_ ABSL_GUARDED_BY(mu_) = 0;

@@ -435,7 +435,7 @@ grpc::ServerUnaryReactor* LabService::SubmitJob(grpc::CallbackServerContext* ctx
                                                 v1::SubmitJobResponse* resp) {
   return Unary(ctx, auth_, Role::kSubmit, [&](const Caller& caller) -> absl::Status {
     if (auto st = CheckSubmitJob(*req); !st.ok()) return st;
-    auto job = core_->SubmitJob(*req, caller.name);
+    auto job = core_->SubmitJob(*req, caller.name, resp->mutable_offline_device_ids());
     if (!job.ok()) return job.status();
     *resp->mutable_job() = std::move(*job);
     return absl::OkStatus();

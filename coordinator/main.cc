@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
   app.add_option("--agent-grace-s", agent_grace_s,
                  "seconds a vanished agent's runs wait for it to redial before they are retried")
       ->capture_default_str();
+  int64_t queue_timeout_s = absl::ToInt64Seconds(o.queue_timeout);
+  app.add_option("--queue-timeout-s", queue_timeout_s,
+                 "seconds a queued run waits for its offline phone when the job sets none (0 = no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   int max_message_mb = 8;
   app.add_option("--max-message-mb", max_message_mb, "largest gRPC message")->capture_default_str();
   bool verbose = false;
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
   if (verbose) spdlog::set_level(spdlog::level::debug);
   o.max_artifact_bytes = max_artifact_mb << 20;
   o.agent_grace = absl::Seconds(agent_grace_s);
+  o.queue_timeout = absl::Seconds(queue_timeout_s);
   o.max_message_bytes = max_message_mb << 20;
 
   gpr_set_log_function(GrpcLogToSpdlog);

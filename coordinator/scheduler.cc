@@ -1,15 +1,23 @@
 // Scheduler: per-device queues and leases; see scheduler.h for the policy.
 #include "coordinator/scheduler.h"
 
+#include <algorithm>
 #include <tuple>
 
 namespace benchlab::coordinator {
+
+absl::Duration RetryBackoff(int retry) {
+  absl::Duration d = kRetryBackoffFirst;
+  for (int i = 1; i < retry && d < kRetryBackoffMax; ++i) d *= 2;
+  return std::min(d, kRetryBackoffMax);
+}
 
 void Scheduler::Enqueue(const SchedRun& run) {
   if (runs_.contains(run.run_id)) return;
   Entry& e = runs_[run.run_id];
   e.run = run;
   e.seq = next_seq_++;
+  e.queued_at = clock_->Now();
   Device& d = devices_[run.device_id];
   d.queue.insert({e.seq, run.run_id});
   ++queued_total_;
@@ -33,16 +41,29 @@ void Scheduler::RestoreLease(const SchedRun& run, absl::Time deadline) {
 }
 
 void Scheduler::SetDeviceOnline(const std::string& device_id, bool online) {
-  Device& d = devices_[device_id];
+  auto [it, added] = devices_.try_emplace(device_id);
+  Device& d = it->second;
+  if (!online && (d.online || added)) d.offline_since = clock_->Now();
   d.online = online;
+  if (online) {
+    offline_.erase(device_id);
+  } else {
+    offline_.insert(device_id);
+  }
   Refresh(device_id, d);
 }
 
 void Scheduler::Refresh(const std::string& device_id, const Device& d) {
-  bool ready = d.online && d.lease.empty() && !d.queue.empty();
-  if (ready && clock_->Now() < d.cooldown_until) {
-    cooling_.insert({d.cooldown_until, device_id});
-    ready = false;
+  bool ready = d.online && d.lease.empty() && !d.hold && !d.queue.empty();
+  if (ready) {
+    // Due when its cooldown is over and at least one queued run is past its backoff.
+    absl::Time due = absl::InfiniteFuture();
+    for (const auto& [seq, run_id] : d.queue) due = std::min(due, runs_.at(run_id).not_before);
+    due = std::max(due, d.cooldown_until);
+    if (clock_->Now() < due) {
+      cooling_.insert({due, device_id});
+      ready = false;
+    }
   }
   if (ready) {
     ready_.insert(device_id);
@@ -56,7 +77,7 @@ bool Scheduler::DeviceOnline(const std::string& device_id) const {
   return it != devices_.end() && it->second.online;
 }
 
-const Scheduler::Entry* Scheduler::Best(const Device& d) const {
+const Scheduler::Entry* Scheduler::Best(const Device& d, absl::Time now) const {
   const Entry* best = nullptr;
   // Key: higher priority, fewer in flight, fewer granted, older job, earlier queued.
   auto key = [this](const Entry& e) {
@@ -67,6 +88,7 @@ const Scheduler::Entry* Scheduler::Best(const Device& d) const {
   };
   for (const auto& [seq, run_id] : d.queue) {
     const Entry& e = runs_.at(run_id);
+    if (now < e.not_before) continue;  // a retry still backing off
     if (best == nullptr || key(e) < key(*best)) best = &e;
   }
   return best;
@@ -84,11 +106,13 @@ std::vector<Lease> Scheduler::Assign() {
   ready_.clear();  // each of them gets a lease now
   for (const std::string& device_id : ready) {
     Device& d = devices_[device_id];
-    if (!d.online || !d.lease.empty() || d.queue.empty() || now < d.cooldown_until) {
+    const Entry* best = d.online && d.lease.empty() && !d.hold && now >= d.cooldown_until
+                            ? Best(d, now)
+                            : nullptr;
+    if (best == nullptr) {
       Refresh(device_id, d);  // not expected (Refresh keeps ready_ exact); re-filed
       continue;
     }
-    const Entry* best = Best(d);
     Entry& e = runs_.at(best->run.run_id);
     d.queue.erase({e.seq, e.run.run_id});
     --queued_total_;
@@ -104,41 +128,84 @@ std::vector<Lease> Scheduler::Assign() {
   return out;
 }
 
-EndDecision Scheduler::End(const std::string& run_id, bool retryable) {
+EndDecision Scheduler::End(const std::string& run_id, bool retryable, bool wound_down) {
   auto it = runs_.find(run_id);
   if (it == runs_.end()) return EndDecision::kFinal;
   Entry& e = it->second;
   Device& d = devices_[e.run.device_id];
+  const absl::Time now = clock_->Now();
   if (e.leased) {
     deadlines_.erase({e.deadline, run_id});
     d.lease.clear();
-    d.cooldown_until = clock_->Now() + e.run.cooldown;
+    if (wound_down) {
+      d.cooldown_until = now + e.run.cooldown;
+    } else {
+      d.hold = WindDown{run_id, e.run.attempt, e.run.cooldown};
+    }
     --jobs_[e.run.job_id].in_flight;
     e.leased = false;
   } else {
     if (d.queue.erase({e.seq, run_id}) > 0) --queued_total_;
   }
-  if (retryable && e.run.attempt < e.run.max_attempts) {
+  if (WouldEnd(run_id, retryable) == EndDecision::kRetry) {
     ++e.run.attempt;
     e.seq = next_seq_++;
+    e.queued_at = now;
+    e.not_before = now + RetryBackoff(e.run.attempt - 1);
     d.queue.insert({e.seq, run_id});
     ++queued_total_;
     Refresh(e.run.device_id, d);
     return EndDecision::kRetry;
   }
-  Refresh(e.run.device_id, d);
+  const std::string device_id = e.run.device_id;
   runs_.erase(it);
+  Refresh(device_id, d);
   return EndDecision::kFinal;
+}
+
+EndDecision Scheduler::WouldEnd(const std::string& run_id, bool retryable) const {
+  auto it = runs_.find(run_id);
+  return it != runs_.end() && retryable && it->second.run.attempt < it->second.run.max_attempts ? EndDecision::kRetry
+                                                                                               : EndDecision::kFinal;
 }
 
 bool Scheduler::Remove(const std::string& run_id) {
   auto it = runs_.find(run_id);
   if (it == runs_.end()) return false;
   bool leased = it->second.leased;
-  // Not retryable: End() frees the phone (with cooldown) or dequeues, then forgets it.
+  // Not retryable: End() holds the phone until the attempt wound down, or dequeues, then
+  // forgets the run.
   it->second.run.max_attempts = 0;
-  (void)End(run_id, false);
+  (void)End(run_id, false, /*wound_down=*/false);
   return leased;
+}
+
+void Scheduler::Hold(const std::string& device_id, const std::string& run_id, int attempt) {
+  Device& d = devices_[device_id];
+  d.hold = WindDown{run_id, attempt, absl::ZeroDuration()};
+  Refresh(device_id, d);
+}
+
+bool Scheduler::Release(const std::string& device_id, const std::string& run_id, int attempt) {
+  auto it = devices_.find(device_id);
+  if (it == devices_.end() || !it->second.hold || it->second.hold->run_id != run_id ||
+      it->second.hold->attempt != attempt) {
+    return false;
+  }
+  it->second.cooldown_until = clock_->Now() + it->second.hold->cooldown;
+  it->second.hold.reset();
+  Refresh(device_id, it->second);
+  return true;
+}
+
+std::string Scheduler::HeldBy(const std::string& device_id) const {
+  auto it = devices_.find(device_id);
+  return it == devices_.end() || !it->second.hold ? "" : it->second.hold->run_id;
+}
+
+int Scheduler::HeldAttempt(const std::string& device_id) const {
+  auto it = devices_.find(device_id);
+  return it == devices_.end() || !it->second.hold ? 0 : it->second.hold->attempt;
 }
 
 std::vector<std::string> Scheduler::Expired() const {
@@ -147,6 +214,20 @@ std::vector<std::string> Scheduler::Expired() const {
   for (const auto& [deadline, id] : deadlines_) {
     if (now < deadline) break;
     out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<std::string> Scheduler::QueueExpired() const {
+  std::vector<std::string> out;
+  absl::Time now = clock_->Now();
+  for (const std::string& device_id : offline_) {
+    const Device& d = devices_.at(device_id);
+    if (d.queue.empty()) continue;
+    for (const auto& [seq, run_id] : d.queue) {
+      const Entry& e = runs_.at(run_id);
+      if (now >= std::max(d.offline_since, e.queued_at) + e.run.queue_timeout) out.push_back(run_id);
+    }
   }
   return out;
 }

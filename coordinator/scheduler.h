@@ -3,11 +3,16 @@
 // Policy: a phone serves one run at a time; higher job priority first; among equal
 // priority the job with the fewest runs in flight, then the fewest leases granted so far
 // (round robin between jobs), then the older job; within a job, the earliest queued run.
+// A phone's lease outlives a run the coordinator ended itself (cancel, timeout, phone
+// lost): the phone stays held until the agent reports that attempt wound down (Release),
+// so no next run starts beside it. A retry waits out a backoff; a queued run whose phone
+// stays offline longer than its queue timeout is reported (QueueExpired).
 #ifndef BENCHLAB_COORDINATOR_SCHEDULER_H_
 #define BENCHLAB_COORDINATOR_SCHEDULER_H_
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,7 +35,17 @@ struct SchedRun {
   int max_attempts = 1;
   absl::Duration timeout = absl::Minutes(10);
   absl::Duration cooldown = absl::ZeroDuration();
+  // How long the run may wait for its phone while the phone is offline (counted from
+  // when the phone went offline or the run was queued, whichever is later).
+  absl::Duration queue_timeout = absl::InfiniteDuration();
 };
+
+// The pause before retry n (n = the new attempt - 1): kRetryBackoffFirst, doubling up to
+// kRetryBackoffMax. It outlasts the agent's 1 s debounce of a lost phone, so a retry does
+// not run (and fail) on a phone the coordinator still believes online.
+inline constexpr absl::Duration kRetryBackoffFirst = absl::Seconds(2);
+inline constexpr absl::Duration kRetryBackoffMax = absl::Seconds(30);
+absl::Duration RetryBackoff(int retry);
 
 struct Lease {
   std::string run_id;
@@ -60,14 +75,30 @@ class Scheduler {
   // Leases every idle, online phone past its cooldown to its best queued run.
   std::vector<Lease> Assign();
 
-  // Ends a leased or queued run. The phone is freed (cooling down for the run's
-  // cooldown). `retryable` failures with attempts left are re-queued (kRetry).
-  EndDecision End(const std::string& run_id, bool retryable);
-  // Removes a run (cancelled) wherever it is. Returns true when it held a lease.
+  // Ends a leased or queued run. `retryable` failures with attempts left are re-queued
+  // (kRetry) behind a RetryBackoff. A leased phone is freed (cooling down for the run's
+  // cooldown) when `wound_down` (the agent reported the attempt final, or the agent is
+  // gone); otherwise it stays held by that attempt until Release.
+  EndDecision End(const std::string& run_id, bool retryable, bool wound_down = true);
+  // What End(run_id, retryable) would decide; the one place of the retry policy.
+  EndDecision WouldEnd(const std::string& run_id, bool retryable) const;
+  // Removes a run (cancelled) wherever it is; a leased phone stays held until Release.
+  // Returns true when it held a lease.
   bool Remove(const std::string& run_id);
+  // Holds a phone for an attempt still winding down (e.g. listed by a reconnecting agent).
+  void Hold(const std::string& device_id, const std::string& run_id, int attempt);
+  // The attempt holding the phone wound down: the phone is free (after its cooldown).
+  // False when the phone is not held by exactly that attempt.
+  bool Release(const std::string& device_id, const std::string& run_id, int attempt);
+  // The run whose ended attempt still holds this phone, or "".
+  std::string HeldBy(const std::string& device_id) const;
+  int HeldAttempt(const std::string& device_id) const;
 
   // Leased runs past their deadline (the caller ends them as timed_out).
   std::vector<std::string> Expired() const;
+  // Queued runs whose phone has been offline longer than their queue timeout (the caller
+  // ends them).
+  std::vector<std::string> QueueExpired() const;
   // The run holding this phone's lease, or "".
   std::string LeaseOf(const std::string& device_id) const;
   // Runs queued for this phone, in the order they would be served (up to max).
@@ -82,10 +113,20 @@ class Scheduler {
     bool leased = false;
     absl::Time deadline;
     int64_t seq = 0;  // enqueue order
+    absl::Time queued_at;
+    absl::Time not_before = absl::InfinitePast();  // retry backoff
+  };
+  // An ended attempt the agent is still winding down on the phone.
+  struct WindDown {
+    std::string run_id;
+    int attempt = 0;
+    absl::Duration cooldown;
   };
   struct Device {
     bool online = false;
+    absl::Time offline_since = absl::InfinitePast();
     std::string lease;  // run id
+    std::optional<WindDown> hold;
     absl::Time cooldown_until = absl::InfinitePast();
     std::set<std::pair<int64_t, std::string>> queue;  // (seq, run_id)
   };
@@ -94,9 +135,9 @@ class Scheduler {
     int64_t granted = 0;
   };
 
-  const Entry* Best(const Device& d) const;
+  const Entry* Best(const Device& d, absl::Time now) const;
   // Puts the phone in ready_ or cooling_ (or neither) per its state; call after any
-  // change to its online flag, lease, queue or cooldown.
+  // change to its online flag, lease, hold, queue or cooldown.
   void Refresh(const std::string& device_id, const Device& d);
 
   Clock* clock_;
@@ -106,13 +147,15 @@ class Scheduler {
   std::map<std::string, Device> devices_;
   absl::flat_hash_map<std::string, JobStats> jobs_;
   // Indexes so that Assign and Expired cost O(what changed), not O(phones) or O(runs):
-  // phones online, idle, with a queue and past their cooldown;
+  // phones online, idle, not held, with a queue and past their cooldown;
   std::set<std::string> ready_;
-  // phones that were waiting for their cooldown (cooldown_until, device); an entry may be
-  // stale (Refresh re-checks the phone when it comes due);
+  // phones waiting for their cooldown or for a retry's backoff (when, device); an entry
+  // may be stale (Refresh re-checks the phone when it comes due);
   std::set<std::pair<absl::Time, std::string>> cooling_;
-  // leased runs by deadline.
+  // leased runs by deadline;
   std::set<std::pair<absl::Time, std::string>> deadlines_;
+  // phones offline (QueueExpired looks only at these).
+  std::set<std::string> offline_;
 };
 
 }  // namespace benchlab::coordinator

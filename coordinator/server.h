@@ -37,6 +37,9 @@ struct ServerOptions {
   absl::Duration tick = absl::Milliseconds(500);
   // How long a vanished agent's runs wait for it to redial before they end device_lost.
   absl::Duration agent_grace = absl::Seconds(10);
+  // How long a queued run waits for its offline phone when its job sets no
+  // queue_timeout_s; zero = no limit.
+  absl::Duration queue_timeout = absl::Minutes(30);
   // HOST:PORT for Prometheus /metrics (plain HTTP: keep it on loopback or a private
   // network); empty = off.
   std::string metrics_listen;

@@ -14,7 +14,7 @@ namespace v1 = benchlab::v1;
 constexpr absl::string_view kKeptProperties[] = {
     "ro.hardware", "ro.product.board", "ro.product.device", "ro.product.brand",
     "ro.product.name", "ro.build.fingerprint", "ro.board.platform", "ro.soc.manufacturer",
-    "ro.build.id"};
+    "ro.build.id", "ro.serialno"};
 
 }  // namespace
 

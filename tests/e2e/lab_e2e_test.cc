@@ -433,6 +433,79 @@ TEST_F(LabE2eTest, PhoneUnpluggedAndPluggedBackShowsInTheInventory) {
   EXPECT_EQ(runs.begin()->second.state(), v1::RUN_STATE_DONE);
 }
 
+// Seen: a cancel freed the phone while the agent was still winding the old attempt down
+// (stopping the app, or still fetching a large model), so the next run started beside it.
+// Each round cancels a run (while its large model is still being fetched, or while the
+// app runs), then the next job's run on the same phone must finish done with metrics.
+TEST_F(LabE2eTest, CancelThenNextRunOnOnePhoneFiftyTimesEveryNextRunDone) {
+  // Runs of 2 s: long enough to cancel one while its app runs.
+  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 2});
+  v1::ArtifactRef big;
+  for (int round = 0; round < 50; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    v1::JobSpec cancelled_spec = Spec(1);
+    cancelled_spec.set_retries(0);
+    const bool while_fetching = round % 10 == 0;
+    if (while_fetching) {
+      // A model the agent has not cached: it is still downloading it when the cancel comes.
+      const std::string path = absl::StrCat(lab_->dir(), "/big", round, ".tflite");
+      testing::RunResult made = testing::Run({testing::BinPath("benchlab-devsim"), "--make-model", path, "--model-mb", "48",
+                            "--seed", absl::StrCat(100 + round)});
+      ASSERT_EQ(made.exit_code, 0) << made.output;
+      big = Upload(*stub_, path, v1::ARTIFACT_KIND_MODEL);
+      cancelled_spec.set_model_sha256(big.sha256());
+    }
+    auto cancelled = Submit(cancelled_spec);
+    ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+    const v1::RunState cancel_at = while_fetching ? v1::RUN_STATE_ASSIGNED : v1::RUN_STATE_RUNNING;
+    for (absl::Time end = absl::Now() + absl::Seconds(30);
+         GetJob(cancelled->job_id()).runs(0).state() < cancel_at && absl::Now() < end;) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    {
+      grpc::ClientContext ctx;
+      Deadline(&ctx);
+      v1::CancelJobRequest req;
+      req.set_job_id(cancelled->job_id());
+      v1::CancelJobResponse resp;
+      ASSERT_TRUE(stub_->CancelJob(&ctx, req, &resp).ok());
+    }
+    auto next = Submit(Spec(1));
+    ASSERT_TRUE(next.ok()) << next.status();
+    auto runs = WatchUntilDone(next->job_id(), absl::Seconds(60));
+    ASSERT_EQ(runs.size(), 1u);
+    const v1::Run& r = runs.begin()->second;
+    ASSERT_EQ(r.state(), v1::RUN_STATE_DONE) << v1::ErrorClass_Name(r.error_class()) << ": " << r.error_message();
+    EXPECT_EQ(r.attempt(), 1) << "disturbed: " << r.error_message();
+    EXPECT_GT(r.metrics().avg_us(), 0);
+    EXPECT_EQ(GetJob(cancelled->job_id()).runs(0).state(), v1::RUN_STATE_CANCELLED);
+  }
+}
+
+// Seen: a run that failed device_lost was retried at once on the phone the coordinator
+// still believed online, so an unplug spent every retry in milliseconds.
+TEST_F(LabE2eTest, PhoneUnpluggedForFiveSecondsMidRunIsRetriedAfterItReturnsAndEndsDone) {
+  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 3});
+  auto job = Submit(Spec(1));  // 2 retries
+  ASSERT_TRUE(job.ok()) << job.status();
+  for (absl::Time end = absl::Now() + absl::Seconds(30);
+       GetJob(job->job_id()).runs(0).state() != v1::RUN_STATE_RUNNING && absl::Now() < end;) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(lab_->host(0).Control("unplug 0").ok());
+  absl::SleepFor(absl::Seconds(5));  // the outage itself, not synchronisation
+  const int64_t plugged_ms = absl::ToUnixMillis(absl::Now());
+  ASSERT_TRUE(lab_->host(0).Control("plug 0").ok());
+  ASSERT_TRUE(lab_->host(0).Reconnect(0).ok());
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(90));
+  ASSERT_EQ(runs.size(), 1u);
+  const v1::Run& r = runs.begin()->second;
+  EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << v1::ErrorClass_Name(r.error_class()) << ": " << r.error_message();
+  EXPECT_GE(r.attempt(), 2);
+  EXPECT_GE(r.timings().assigned_unix_ms(), plugged_ms) << "the last attempt started before the phone was back";
+  EXPECT_GT(r.metrics().avg_us(), 0);
+}
+
 TEST_F(LabE2eTest, PythonClientSubmitsAndWatchesAJob) {
   StartLab({.hosts = 1, .phones_per_host = 2});
   const std::string stubs = std::string(BENCHLAB_BIN_DIR) + "/../python";

@@ -26,7 +26,7 @@ std::unique_ptr<CliFakeAgent> CliFakeAgent::Connect(const std::string& address, 
   for (const auto& serial : agent->options_.serials) {
     auto* d = h->add_devices();
     d->set_serial(serial);
-    d->set_adb_state("device");
+    d->set_adb_state(agent->options_.offline_serials.contains(serial) ? "offline" : "device");
     d->set_model("Pixel 7" + hostile);
     d->set_manufacturer("Google");
     d->set_soc("Tensor G2" + hostile);

@@ -31,6 +31,8 @@ struct CliFakeAgentOptions {
   std::string hostile_text;
   // Results report metrics that cannot be true (avg_us NaN, min_us below zero).
   bool impossible_metrics = false;
+  // These serials are reported offline (adb state "offline").
+  std::set<std::string> offline_serials;
 };
 
 // Threads: a reader thread answers coordinator messages; a log thread sends a batch every

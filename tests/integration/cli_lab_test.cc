@@ -487,6 +487,48 @@ TEST_F(CliLabTest, CancelMarksTheJobCancelled) {
   EXPECT_EQ(CountLines(table.output, "cancelled"), 5) << table.output;  // summary + 4 runs
 }
 
+// Seen: runs queued on an offline phone waited forever, and --devices picked offline
+// phones without a word.
+TEST_F(CliLabTest, RunSkipsOfflinePhonesUnlessIncludedAndSaysHowLongTheirRunsWait) {
+  StartCoordinator();
+  StartAgent({.serials = {"SER1", "SER2", "SER3", "SER4"}, .offline_serials = {"SER3", "SER4"}});
+  RunResult skipped = Cli({"run", model_, "--apk", apk_});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.output;
+  EXPECT_TRUE(absl::StrContains(skipped.output, "submitted job j000001: 2 runs on 2 devices")) << skipped.output;
+  EXPECT_FALSE(absl::StrContains(skipped.output, "offline")) << skipped.output;
+
+  RunResult kept = Cli({"run", model_, "--apk", apk_, "--include-offline", "--detach"});
+  ASSERT_EQ(kept.exit_code, 0) << kept.output;
+  EXPECT_TRUE(absl::StrContains(kept.output, "2 of 4 phones are offline (host1/SER3, host1/SER4); their runs "
+                                             "wait up to 30 min"))
+      << kept.output;
+  RunResult short_wait =
+      Cli({"run", model_, "--apk", apk_, "--include-offline", "--queue-timeout", "1", "--devices", "SER3"});
+  EXPECT_EQ(short_wait.exit_code, 4) << short_wait.output;
+  EXPECT_TRUE(absl::StrContains(short_wait.output, "their runs wait up to 1 s")) << short_wait.output;
+  EXPECT_TRUE(absl::StrContains(short_wait.output, "queue_timed_out")) << short_wait.output;
+
+  RunResult none = Cli({"run", model_, "--apk", apk_, "--devices", "SER3,SER4"});
+  EXPECT_EQ(none.exit_code, 1) << none.output;
+  EXPECT_TRUE(absl::StrContains(none.output, "no online device")) << none.output;
+}
+
+// Seen: cancelling a finished job marked it cancelled.
+TEST_F(CliLabTest, CancellingAFinishedJobSaysNothingToCancel) {
+  StartCoordinator();
+  StartAgent();
+  RunResult r = Cli({"run", model_, "--apk", apk_});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  RunResult cancel = Cli({"cancel", "j000001"});
+  EXPECT_EQ(cancel.exit_code, 1) << cancel.output;
+  EXPECT_TRUE(absl::StrContains(cancel.output, "nothing to cancel")) << cancel.output;
+  RunResult job = Cli({"job", "j000001", "--json"});
+  json j = json::parse(job.output, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << job.output;
+  EXPECT_EQ(j["job"]["cancelled"], false);
+  EXPECT_EQ(j["job"]["runs_done"], 2);
+}
+
 TEST_F(CliLabTest, RunKeepsFollowingAcrossACoordinatorRestart) {
   StartCoordinator();
   StartAgent({.hold_runs = true});

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "benchlab/v1/agent_link.grpc.pb.h"
 #include "benchlab/v1/lab.grpc.pb.h"
+#include "coordinator/scheduler.h"
 #include "coordinator/server.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -273,6 +275,29 @@ class CoordinatorTest : public ::testing::Test {
     } while (!token.empty() && *pages < 10);
     return ids;
   }
+  // The agent's last word on an attempt (after it wound down on the phone).
+  void Result(FakeAgent& agent, const std::string& run_id, int attempt, v1::RunState state,
+              v1::ErrorClass error = v1::ERROR_CLASS_UNSPECIFIED) {
+    std::string id = absl::StrCat(run_id, "/", attempt, "/result");
+    ASSERT_TRUE(agent.Event(id, run_id, attempt, [&](auto* e) {
+      e->mutable_result()->set_state(state);
+      e->mutable_result()->set_error_class(error);
+    }));
+    ASSERT_GE(agent.WaitFor(IsAckOf(id)), 0);
+  }
+  void SetAdbState(FakeAgent& agent, const std::string& serial, const std::string& state) {
+    v1::AgentMessage m;
+    m.mutable_device_update()->mutable_device()->set_serial(serial);
+    m.mutable_device_update()->mutable_device()->set_adb_state(state);
+    ASSERT_TRUE(agent.Send(m));
+  }
+  grpc::Status Cancel(const std::string& job_id, v1::CancelJobResponse* resp) {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::CancelJobRequest req;
+    req.set_job_id(job_id);
+    return lab_->CancelJob(&ctx, req, resp);
+  }
   v1::GetJobResponse GetJob(const std::string& id) {
     grpc::ClientContext ctx;
     Auth(&ctx);
@@ -378,18 +403,36 @@ TEST_F(CoordinatorTest, ReplayedEventsAreAcknowledgedButAppliedOnce) {
   EXPECT_EQ(res.runs(0).raw_log_size(), 1);  // not doubled
 }
 
-TEST_F(CoordinatorTest, SecondLiveAgentWithSameIdentityIsRefused) {
+// Seen end to end: the agent redialled while its old half-open session was still
+// registered, was refused as a duplicate, and its run (finished on the phone) was lost
+// to the grace and then discarded as a stale attempt.
+TEST_F(CoordinatorTest, AgentRedialingWhileItsOldSessionIsStillRegisteredReplacesIt) {
   FakeAgent first(channel_, "host1");
   ASSERT_TRUE(first.Hello({"SER1"}));
   ASSERT_GE(first.WaitFor(IsHelloAck), 0);
+  v1::Job job = Submit(1, /*retries=*/1);
+  int ai = first.WaitFor(IsAssign);
+  ASSERT_GE(ai, 0);
+  v1::RunAssignment a = first.At(ai).assign();
+  // The old stream is still open (half-open, as after a cut the server has not noticed).
   FakeAgent second(channel_, "host1");
-  (void)second.Hello({"SER9"});
-  ASSERT_TRUE(second.WaitClosed());
-  grpc::Status st = second.FinishStatus();
-  EXPECT_EQ(st.error_code(), grpc::ALREADY_EXISTS) << st.error_message();
-  // The first session is untouched: it still gets work.
-  Submit();
-  EXPECT_GE(first.WaitFor(IsAssign), 0);
+  v1::ActiveRun held;
+  held.set_run_id(a.run_id());
+  held.set_attempt(a.attempt());
+  ASSERT_TRUE(second.Hello({"SER1"}, {held}));
+  ASSERT_GE(second.WaitFor(IsHelloAck), 0) << "the redial must not be refused as a duplicate";
+  ASSERT_TRUE(first.WaitClosed());
+  EXPECT_EQ(first.FinishStatus().error_code(), grpc::ABORTED);
+  Complete(second, a, 1300);
+  v1::GetJobResponse got = GetJob(job.job_id());
+  EXPECT_EQ(got.runs(0).state(), v1::RUN_STATE_DONE);
+  EXPECT_EQ(got.runs(0).attempt(), 1);
+  EXPECT_EQ(got.runs(0).metrics().avg_us(), 1300);
+  // The replaced session ending later costs the new one nothing.
+  absl::SleepFor(absl::Milliseconds(1500));  // past the 1 s agent grace
+  v1::Job next = Submit();
+  EXPECT_GE(second.WaitFor(IsAssign), 0);
+  (void)next;
 }
 
 TEST_F(CoordinatorTest, MissingBadOrTooWeakTokensAreRefused) {
@@ -731,20 +774,208 @@ TEST_F(CoordinatorTest, CancelJobStopsTheRunOnThePhoneAndCancelsTheRest) {
   v1::Job job = Submit(/*repeats=*/2);
   int ai = agent.WaitFor(IsAssign);
   ASSERT_GE(ai, 0);
-  grpc::ClientContext ctx;
-  Auth(&ctx);
-  v1::CancelJobRequest req;
-  req.set_job_id(job.job_id());
   v1::CancelJobResponse resp;
-  ASSERT_TRUE(lab_->CancelJob(&ctx, req, &resp).ok());
+  ASSERT_TRUE(Cancel(job.job_id(), &resp).ok());
   EXPECT_EQ(resp.job().runs_cancelled(), 2);
   EXPECT_NE(resp.job().finished_unix_ms(), 0);
   int ci = agent.WaitFor([](const auto& m) { return m.has_cancel(); });
   ASSERT_GE(ci, 0);
   EXPECT_EQ(agent.At(ci).cancel().run_id(), agent.At(ai).assign().run_id());
-  // The phone is free again: a new job gets it at once.
+  // The phone is free again once the agent reports the cancelled attempt final.
   Submit();
+  Result(agent, agent.At(ai).assign().run_id(), 1, v1::RUN_STATE_CANCELLED);
   EXPECT_GE(agent.WaitFor(IsAssign, ai + 1), 0);
+}
+
+// Seen: a cancel freed the phone at once, while the agent was still winding the old
+// attempt down, so the next run started beside it. Loops cancel-then-next-run.
+TEST_F(CoordinatorTest, CancelledRunHoldsThePhoneUntilTheAgentReportsItFinal) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  int from = 0;
+  for (int i = 0; i < 5; ++i) {
+    SCOPED_TRACE(absl::StrCat("round ", i));
+    v1::Job long_job = Submit();
+    int ai = agent.WaitFor(IsAssign, from);
+    ASSERT_GE(ai, 0);
+    v1::RunAssignment cancelled = agent.At(ai).assign();
+    v1::CancelJobResponse resp;
+    ASSERT_TRUE(Cancel(long_job.job_id(), &resp).ok());
+    EXPECT_EQ(GetJob(long_job.job_id()).runs(0).state(), v1::RUN_STATE_CANCELLED) << "users see it at once";
+    v1::Job next = Submit();
+    // The old attempt is still winding down on the phone: nothing may start beside it.
+    EXPECT_LT(agent.WaitFor(IsAssign, ai + 1, absl::Milliseconds(300)), 0) << "phone re-leased before the result";
+    grpc::ClientContext dctx;
+    Auth(&dctx, "t-read");
+    v1::ListDevicesResponse devices;
+    ASSERT_TRUE(lab_->ListDevices(&dctx, v1::ListDevicesRequest(), &devices).ok());
+    EXPECT_EQ(devices.devices(0).state(), v1::DEVICE_STATE_BUSY);
+    EXPECT_EQ(devices.devices(0).current_run_id(), cancelled.run_id());
+    Result(agent, cancelled.run_id(), cancelled.attempt(), v1::RUN_STATE_CANCELLED);
+    int ni = agent.WaitFor(IsAssign, ai + 1);
+    ASSERT_GE(ni, 0);
+    EXPECT_EQ(agent.At(ni).assign().job_id(), next.job_id());
+    Complete(agent, agent.At(ni).assign(), 900 + i);
+    v1::GetJobResponse got = GetJob(next.job_id());
+    EXPECT_EQ(got.runs(0).state(), v1::RUN_STATE_DONE);
+    EXPECT_EQ(got.runs(0).metrics().avg_us(), 900 + i);
+    from = ni + 1;
+  }
+}
+
+// Seen: cancelling a finished job marked it cancelled.
+TEST_F(CoordinatorTest, CancellingAFinishedJobChangesNothing) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  v1::Job job = Submit();
+  int ai = agent.WaitFor(IsAssign);
+  ASSERT_GE(ai, 0);
+  Complete(agent, agent.At(ai).assign(), 700);
+  v1::CancelJobResponse resp;
+  grpc::Status st = Cancel(job.job_id(), &resp);
+  EXPECT_EQ(st.error_code(), grpc::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(st.error_message(), "nothing to cancel")) << st.error_message();
+  v1::GetJobResponse got = GetJob(job.job_id());
+  EXPECT_FALSE(got.job().cancelled());
+  EXPECT_EQ(got.job().runs_done(), 1);
+  EXPECT_EQ(got.runs(0).state(), v1::RUN_STATE_DONE);
+}
+
+// Seen: a device_lost retry ran at once on the phone the coordinator still believed
+// online (the agent debounces the loss), spending every retry in milliseconds.
+TEST_F(CoordinatorTest, DeviceLostRetryWaitsForThePhoneToComeBack) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  v1::Job job = Submit(1, /*retries=*/2);
+  int ai = agent.WaitFor(IsAssign);
+  ASSERT_GE(ai, 0);
+  v1::RunAssignment a = agent.At(ai).assign();
+  Result(agent, a.run_id(), a.attempt(), v1::RUN_STATE_FAILED, v1::ERROR_CLASS_DEVICE_LOST);
+  EXPECT_LT(agent.WaitFor(IsAssign, ai + 1, absl::Milliseconds(500)), 0) << "retried at once";
+  SetAdbState(agent, "SER1", "offline");  // the agent's debounce ends
+  EXPECT_LT(agent.WaitFor(IsAssign, ai + 1, kRetryBackoffFirst + absl::Seconds(1)), 0)
+      << "retried on an offline phone";
+  SetAdbState(agent, "SER1", "device");
+  int ri = agent.WaitFor(IsAssign, ai + 1);
+  ASSERT_GE(ri, 0);
+  EXPECT_EQ(agent.At(ri).assign().attempt(), 2);
+  Complete(agent, agent.At(ri).assign(), 800);
+  EXPECT_EQ(GetJob(job.job_id()).runs(0).state(), v1::RUN_STATE_DONE);
+}
+
+// Seen: two agents on one adb server registered the same phones twice.
+TEST_F(CoordinatorTest, APhoneAlreadyRegisteredByAnotherAgentIsRefused) {
+  FakeAgent first(channel_, "host1");
+  ASSERT_TRUE(first.Hello({"R58M123ABC", "127.0.0.1:7001"}));
+  ASSERT_GE(first.WaitFor(IsHelloAck), 0);
+  FakeAgent second(channel_, "host2");  // the same adb server: the same USB phone
+  ASSERT_TRUE(second.Hello({"R58M123ABC", "127.0.0.1:7001"}));
+  ASSERT_GE(second.WaitFor(IsHelloAck), 0);
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::ListDevicesResponse resp;
+  ASSERT_TRUE(lab_->ListDevices(&ctx, v1::ListDevicesRequest(), &resp).ok());
+  std::map<std::string, v1::Device> by_id;
+  for (const auto& d : resp.devices()) by_id[d.info().device_id()] = d;
+  ASSERT_EQ(by_id.size(), 4u);
+  EXPECT_EQ(by_id["host1/R58M123ABC"].state(), v1::DEVICE_STATE_IDLE);
+  EXPECT_EQ(by_id["host2/R58M123ABC"].state(), v1::DEVICE_STATE_OFFLINE);
+  EXPECT_TRUE(absl::StrContains(by_id["host2/R58M123ABC"].refused_reason(), "host1/R58M123ABC"))
+      << by_id["host2/R58M123ABC"].refused_reason();
+  EXPECT_EQ(by_id["host2/R58M123ABC"].info().adb_state(), "device") << "what the agent said is kept";
+  // A TCP serial names a different phone on each host: both stay.
+  EXPECT_EQ(by_id["host2/127.0.0.1:7001"].state(), v1::DEVICE_STATE_IDLE);
+  EXPECT_TRUE(by_id["host2/127.0.0.1:7001"].refused_reason().empty());
+  // ro.serialno says it is one phone even behind TCP serials.
+  v1::AgentMessage m;
+  auto* d = m.mutable_device_update()->mutable_device();
+  d->set_serial("127.0.0.1:7002");
+  d->set_adb_state("device");
+  (*d->mutable_properties())["ro.serialno"] = "2A1ABCDEF01";
+  ASSERT_TRUE(first.Send(m));
+  d->set_serial("127.0.0.1:7003");
+  ASSERT_TRUE(second.Send(m));
+  v1::Device refused;
+  for (absl::Time end = absl::Now() + absl::Seconds(5); absl::Now() < end;) {
+    grpc::ClientContext c;
+    Auth(&c, "t-read");
+    v1::ListDevicesRequest req;
+    req.add_agents("host2");
+    v1::ListDevicesResponse r;
+    ASSERT_TRUE(lab_->ListDevices(&c, req, &r).ok());
+    for (const auto& dev : r.devices()) {
+      if (dev.info().device_id() == "host2/127.0.0.1:7003") refused = dev;
+    }
+    if (!refused.refused_reason().empty()) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(absl::StrContains(refused.refused_reason(), "host1/127.0.0.1:7002")) << refused.refused_reason();
+  EXPECT_EQ(refused.state(), v1::DEVICE_STATE_OFFLINE);
+}
+
+// Seen: runs queued on an offline phone waited forever.
+TEST_F(CoordinatorTest, RunsOnOfflinePhonesWaitUpToTheQueueTimeoutOrAreSkipped) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1", "SER2"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  SetAdbState(agent, "SER2", "offline");
+  v1::UploadArtifactResponse m, ap;
+  ASSERT_TRUE(Upload("model bytes", v1::ARTIFACT_KIND_MODEL, &m).ok());
+  ASSERT_TRUE(Upload("apk bytes", v1::ARTIFACT_KIND_APK, &ap).ok());
+  auto submit = [&](bool skip_offline, int queue_timeout_s, v1::SubmitJobResponse* resp) {
+    grpc::ClientContext ctx;
+    Auth(&ctx);
+    v1::SubmitJobRequest req;
+    req.mutable_spec()->set_model_sha256(m.artifact().sha256());
+    req.mutable_spec()->set_apk_sha256(ap.artifact().sha256());
+    req.mutable_spec()->mutable_selector()->set_all(true);
+    req.mutable_spec()->mutable_selector()->set_skip_offline(skip_offline);
+    req.mutable_spec()->set_queue_timeout_s(queue_timeout_s);
+    return lab_->SubmitJob(&ctx, req, resp);
+  };
+  // Poll until the coordinator has applied the update (it arrives on the agent stream).
+  v1::SubmitJobResponse skipped;
+  for (absl::Time end = absl::Now() + absl::Seconds(5); absl::Now() < end;) {
+    skipped = v1::SubmitJobResponse();
+    ASSERT_TRUE(submit(true, 0, &skipped).ok());
+    if (skipped.job().device_ids_size() == 1) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(skipped.job().device_ids_size(), 1);
+  EXPECT_EQ(skipped.job().device_ids(0), "host1/SER1");
+  EXPECT_EQ(skipped.offline_device_ids_size(), 0);
+  EXPECT_EQ(skipped.job().spec().queue_timeout_s(), 1800) << "the lab default is written into the job";
+
+  v1::SubmitJobResponse kept;
+  ASSERT_TRUE(submit(false, 1, &kept).ok());
+  ASSERT_EQ(kept.job().device_ids_size(), 2);
+  ASSERT_EQ(kept.offline_device_ids_size(), 1);
+  EXPECT_EQ(kept.offline_device_ids(0), "host1/SER2");
+  const std::string waiting = kept.job().job_id() + ".1.0";
+  v1::GetJobResponse got;
+  for (absl::Time end = absl::Now() + absl::Seconds(10); absl::Now() < end;) {
+    got = GetJob(kept.job().job_id());
+    if (got.runs(1).state() != v1::RUN_STATE_QUEUED) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(got.runs(1).run_id(), waiting);
+  EXPECT_EQ(got.runs(1).state(), v1::RUN_STATE_FAILED);
+  EXPECT_EQ(got.runs(1).error_class(), v1::ERROR_CLASS_QUEUE_TIMED_OUT);
+  EXPECT_TRUE(absl::StrContains(got.runs(1).error_message(), "host1/SER2")) << got.runs(1).error_message();
+
+  SetAdbState(agent, "SER1", "offline");
+  v1::SubmitJobResponse none;
+  for (absl::Time end = absl::Now() + absl::Seconds(5); absl::Now() < end;) {
+    grpc::Status st = submit(true, 0, &none);
+    if (!st.ok()) {
+      EXPECT_EQ(st.error_code(), grpc::FAILED_PRECONDITION);
+      EXPECT_TRUE(absl::StrContains(st.error_message(), "no online device")) << st.error_message();
+      return;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ADD_FAILURE() << "a selector of offline phones only was accepted with skip_offline";
 }
 
 TEST_F(CoordinatorTest, RunWithoutResultTimesOutAndIsRetried) {
@@ -754,6 +985,10 @@ TEST_F(CoordinatorTest, RunWithoutResultTimesOutAndIsRetried) {
   int first = agent.WaitFor(IsAssign);
   ASSERT_GE(first, 0);
   ASSERT_GE(agent.WaitFor([](const auto& m) { return m.has_cancel(); }, 0, absl::Seconds(5)), 0);
+  EXPECT_EQ(GetJob(job.job_id()).runs(0).attempt(), 2) << "users see the timeout at once";
+  // Attempt 1 is still winding down on the phone: its retry waits for its result.
+  EXPECT_LT(agent.WaitFor(IsAssign, first + 1, kRetryBackoffFirst + absl::Milliseconds(500)), 0);
+  Result(agent, agent.At(first).assign().run_id(), 1, v1::RUN_STATE_CANCELLED);
   int second = agent.WaitFor(IsAssign, first + 1, absl::Seconds(5));
   ASSERT_GE(second, 0);
   EXPECT_EQ(agent.At(second).assign().attempt(), 2);

@@ -25,7 +25,9 @@ absl::StatusOr<std::unique_ptr<LabCluster>> LabCluster::Start(const LabClusterOp
   for (int h = 0; h < options.hosts; ++h) {
     auto host = DevsimLab::Start({.phones = options.phones_per_host,
                                   .run_seconds = options.run_seconds,
-                                  .extra = {},
+                                  // Distinct hosts hold distinct phones (ro.serialno); one
+                                  // seed everywhere would be one phone on every host.
+                                  .extra = {"--seed", absl::StrCat(h + 1)},
                                   .log_path = absl::StrCat(lab->dir(), "/devsim", h, ".log")});
     if (!host.ok()) return host.status();
     lab->hosts_.push_back(std::move(*host));

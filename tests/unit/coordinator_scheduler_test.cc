@@ -1,5 +1,5 @@
 // Scheduler with a fake clock: one run per phone, fairness, priority, retries, timeouts,
-// cooldown.
+// cooldown, phones held while an ended attempt winds down, retry backoff, queue timeouts.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -90,6 +90,8 @@ TEST(Scheduler, RetryableFailureRequeuesWithNextAttemptUntilExhausted) {
   s.Enqueue(r);
   ASSERT_EQ(s.Assign().size(), 1u);
   EXPECT_EQ(s.End("a", true), EndDecision::kRetry);
+  EXPECT_TRUE(s.Assign().empty()) << "the retry backs off first";
+  clock.Advance(kRetryBackoffFirst);
   auto l = s.Assign();
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].attempt, 2);
@@ -124,22 +126,114 @@ TEST(Scheduler, CooldownDelaysTheNextRunOnThatPhone) {
   EXPECT_EQ(s.Assign().size(), 1u);
 }
 
-TEST(Scheduler, RemoveFreesThePhoneAndReportsTheLease) {
+TEST(Scheduler, RemoveHoldsThePhoneUntilTheAttemptWoundDown) {
   FakeClock clock;
   Scheduler s(&clock);
   s.SetDeviceOnline("d1", true);
   s.Enqueue(R("a", "j1", "d1"));
   s.Enqueue(R("b", "j1", "d1"));
+  s.Enqueue(R("c", "j2", "d1"));
   ASSERT_EQ(s.Assign().size(), 1u);
   EXPECT_FALSE(s.Remove("b"));
   EXPECT_TRUE(s.Remove("a"));
   EXPECT_EQ(s.LeaseOf("d1"), "");
-  EXPECT_EQ(s.queued_count(), 0u);
+  EXPECT_EQ(s.HeldBy("d1"), "a");
+  EXPECT_EQ(s.queued_count(), 1u);
+  // The cancelled attempt is still winding down on the phone: nothing starts beside it.
+  clock.Advance(absl::Minutes(10));
+  EXPECT_TRUE(s.Assign().empty());
+  EXPECT_FALSE(s.Release("d1", "a", 2)) << "another attempt's result frees nothing";
+  EXPECT_TRUE(s.Assign().empty());
+  EXPECT_TRUE(s.Release("d1", "a", 1));
+  auto l = s.Assign();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].run_id, "c");
+}
+
+TEST(Scheduler, TimedOutAttemptHoldsThePhoneAndItsRetryBacksOff) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  s.SetDeviceOnline("d1", true);
+  SchedRun r = R("a", "j1", "d1");
+  r.max_attempts = 3;
+  s.Enqueue(r);
+  ASSERT_EQ(s.Assign().size(), 1u);
+  EXPECT_EQ(s.End("a", true, /*wound_down=*/false), EndDecision::kRetry);
+  clock.Advance(absl::Seconds(5));
+  EXPECT_TRUE(s.Assign().empty()) << "attempt 1 still winds down";
+  ASSERT_TRUE(s.Release("d1", "a", 1));
+  auto l = s.Assign();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].attempt, 2);
+  // The second retry waits twice as long.
+  EXPECT_EQ(s.End("a", true), EndDecision::kRetry);
+  clock.Advance(2 * kRetryBackoffFirst - absl::Milliseconds(1));
+  EXPECT_TRUE(s.Assign().empty());
+  clock.Advance(absl::Milliseconds(1));
+  ASSERT_EQ(s.Assign().size(), 1u);
+}
+
+TEST(Scheduler, RetryBackoffDoublesUpToItsCap) {
+  EXPECT_EQ(RetryBackoff(1), absl::Seconds(2));
+  EXPECT_EQ(RetryBackoff(2), absl::Seconds(4));
+  EXPECT_EQ(RetryBackoff(4), absl::Seconds(16));
+  EXPECT_EQ(RetryBackoff(5), kRetryBackoffMax);
+  EXPECT_EQ(RetryBackoff(10), kRetryBackoffMax);
+}
+
+TEST(Scheduler, RetryWaitsForItsPhoneToComeBackWithoutSpendingAttempts) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  s.SetDeviceOnline("d1", true);
+  SchedRun r = R("a", "j1", "d1");
+  r.max_attempts = 2;
+  r.queue_timeout = absl::Minutes(30);
+  s.Enqueue(r);
+  ASSERT_EQ(s.Assign().size(), 1u);
+  ASSERT_EQ(s.End("a", true), EndDecision::kRetry);  // device_lost, reported by the agent
+  s.SetDeviceOnline("d1", false);
+  clock.Advance(absl::Minutes(5));
+  EXPECT_TRUE(s.Assign().empty());
+  EXPECT_TRUE(s.QueueExpired().empty());
+  s.SetDeviceOnline("d1", true);
+  auto l = s.Assign();
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].attempt, 2);
+}
+
+TEST(Scheduler, QueuedRunExpiresWhenItsPhoneStaysOfflinePastTheQueueTimeout) {
+  FakeClock clock;
+  Scheduler s(&clock);
+  s.SetDeviceOnline("d1", false);
+  s.SetDeviceOnline("d2", true);
+  clock.Advance(absl::Minutes(5));  // d1 was offline before the run was queued
+  SchedRun a = R("a", "j1", "d1");
+  a.queue_timeout = absl::Minutes(30);
+  s.Enqueue(a);
+  SchedRun b = R("b", "j1", "d2");
+  b.queue_timeout = absl::Minutes(30);
+  s.Enqueue(b);
+  SchedRun c = R("c", "j1", "d2");  // queued behind b on a busy, online phone
+  c.queue_timeout = absl::Minutes(30);
+  s.Enqueue(c);
+  ASSERT_EQ(s.Assign().size(), 1u);
+  clock.Advance(absl::Minutes(30) - absl::Seconds(1));
+  EXPECT_TRUE(s.QueueExpired().empty());
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(s.QueueExpired(), std::vector<std::string>{"a"}) << "waiting behind b on an online phone is no offline time";
+  // Back online: the wait starts over when it goes offline again.
+  s.SetDeviceOnline("d1", true);
+  EXPECT_TRUE(s.QueueExpired().empty());
+  s.SetDeviceOnline("d1", false);
+  clock.Advance(absl::Minutes(29));
+  EXPECT_TRUE(s.QueueExpired().empty());
 }
 
 // The ready-phone index against the rule it stands for: after any mix of enqueues,
-// phones going on- and offline, ends (with cooldowns), removals and time passing, Assign
-// leases exactly the phones that are online, idle, past their cooldown and have a queue.
+// phones going on- and offline, ends (with cooldowns and retry backoffs), removals (the
+// phone held until the attempt wound down), releases and time passing, Assign leases
+// exactly the phones that are online, idle, not held, past their cooldown and have a
+// queued run past its backoff.
 TEST(Scheduler, AssignLeasesExactlyTheReadyPhonesThroughRandomChanges) {
   FakeClock clock;
   Scheduler s(&clock);
@@ -148,6 +242,13 @@ TEST(Scheduler, AssignLeasesExactlyTheReadyPhonesThroughRandomChanges) {
   const int kPhones = 12;
   std::map<std::string, absl::Time> cooldown_until;  // the test's own record
   std::map<std::string, SchedRun> known;            // runs enqueued and not final
+  std::map<std::string, absl::Time> not_before;      // retries backing off
+  struct Held {
+    std::string run_id;
+    int attempt;
+    absl::Duration cooldown;
+  };
+  std::map<std::string, Held> held;  // phones whose removed attempt is winding down
   int next_run = 0;
   for (int step = 0; step < 3000; ++step) {
     std::string dev = absl::StrCat("d", pick(kPhones));
@@ -164,15 +265,22 @@ TEST(Scheduler, AssignLeasesExactlyTheReadyPhonesThroughRandomChanges) {
       std::string lease = s.LeaseOf(dev);
       if (!lease.empty()) {
         cooldown_until[dev] = clock.Now() + known[lease].cooldown;
-        if (s.End(lease, pick(2) == 0) == EndDecision::kFinal) known.erase(lease);
+        if (s.End(lease, pick(2) == 0) == EndDecision::kFinal) {
+          known.erase(lease);
+        } else {
+          not_before[lease] = clock.Now() + RetryBackoff(s.Attempt(lease) - 1);
+        }
       }
     } else if (action < 80 && !known.empty()) {
       auto it = std::next(known.begin(), pick(static_cast<int>(known.size())));
-      if (s.LeaseOf(it->second.device_id) == it->first) {
-        cooldown_until[it->second.device_id] = clock.Now() + it->second.cooldown;
-      }
+      const std::string d = it->second.device_id;
+      if (s.LeaseOf(d) == it->first) held[d] = {it->first, s.Attempt(it->first), it->second.cooldown};
       s.Remove(it->first);
       known.erase(it);
+    } else if (action < 85 && held.contains(dev)) {
+      ASSERT_TRUE(s.Release(dev, held[dev].run_id, held[dev].attempt));
+      cooldown_until[dev] = clock.Now() + held[dev].cooldown;
+      held.erase(dev);
     } else {
       clock.Advance(absl::Seconds(pick(15)));
     }
@@ -180,10 +288,16 @@ TEST(Scheduler, AssignLeasesExactlyTheReadyPhonesThroughRandomChanges) {
     for (int p = 0; p < kPhones; ++p) {
       std::string id = absl::StrCat("d", p);
       size_t queued = 0;
-      s.QueuedFor(id, 0, &queued);
+      bool due = false;
+      for (const std::string& r : s.QueuedFor(id, SIZE_MAX, &queued)) {
+        auto nb = not_before.find(r);
+        due = due || nb == not_before.end() || clock.Now() >= nb->second;
+      }
       auto cd = cooldown_until.find(id);
       bool cooling = cd != cooldown_until.end() && clock.Now() < cd->second;
-      if (s.DeviceOnline(id) && s.LeaseOf(id).empty() && queued > 0 && !cooling) want.insert(id);
+      if (s.DeviceOnline(id) && s.LeaseOf(id).empty() && !held.contains(id) && due && !cooling) {
+        want.insert(id);
+      }
     }
     std::set<std::string> got;
     for (const Lease& l : s.Assign()) got.insert(l.device_id);
