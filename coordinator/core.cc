@@ -507,7 +507,9 @@ void Core::RunChangedLocked(const v1::Run& run) {
   v1::Job view = JobViewLocked(js);
   for (auto& w : js.watchers) w->RunChanged(view, run);
   bool all_final = std::all_of(js.run_ids.begin(), js.run_ids.end(),
-                               [&](const std::string& id) { return IsFinal(runs_[id].state()); });
+                               [&](const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                                 return IsFinal(runs_[id].state());
+                               });
   if (all_final && js.job.finished_unix_ms() == 0) {
     js.job.set_finished_unix_ms(ToUnixMs(clock_->Now()));
     (void)store_->PutJob(js.job);
