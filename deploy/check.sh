@@ -50,7 +50,7 @@ timed() {  # timed NAME command...: runs a stage, records its wall time
 # the CLI) go to files here, so a report in a child that its test does not notice still
 # fails the run. Emptied before each stage.
 REPORTS=$OUT/reports
-fail_on_reports() {
+fail_on_reports() {  # also when tests failed: a report is often why
   shopt -s nullglob
   local files=("$REPORTS"/*)
   shopt -u nullglob
@@ -92,11 +92,13 @@ tsa_stage() {
 }
 
 asan_stage() {
+  local rc=0
   reset_reports
   ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:log_path=$REPORTS/asan" \
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan" \
-    ctest --test-dir "$ASAN_TREE" --output-on-failure -j "$JOBS" --timeout 300 -LE fuzz
+    ctest --test-dir "$ASAN_TREE" --output-on-failure -j "$JOBS" --timeout 300 -LE fuzz || rc=$?
   fail_on_reports asan
+  return "$rc"
 }
 
 fuzz_stage() {
@@ -162,13 +164,15 @@ tsan_stage() {
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" \
     -DBENCHLAB_STATIC_AGENT=OFF >/dev/null
   cmake --build "$TSAN_TREE" --target "${TSAN_TARGETS[@]}" -- -j"$JOBS"
+  local rc=0
   reset_reports
   # Targets not built here show up in ctest as <target>_NOT_BUILT; the fuzz targets are
   # ASan-only.
   LD_LIBRARY_PATH="$ABSL_TSAN/install/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$REPORTS/tsan" \
-    ctest --test-dir "$TSAN_TREE" --output-on-failure -j "$JOBS" --timeout 300 -LE fuzz -E '_NOT_BUILT$'
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$REPORTS/tsan:suppressions=$SRC/deploy/tsan.supp" \
+    ctest --test-dir "$TSAN_TREE" --output-on-failure -j "$JOBS" --timeout 300 -LE fuzz -E '_NOT_BUILT$' || rc=$?
   fail_on_reports tsan
+  return "$rc"
 }
 
 STAGES=("$@")
