@@ -82,7 +82,7 @@ configure_asan() {
 # The test binaries, fuzz targets, the programs the e2e tests start and the Python stubs
 # (not the benchmarks under bench/: they are measured with the normal build).
 test_targets() {
-  ninja -C "$1" -t targets all | sed -n 's/^\([a-z_-]*_\(test\|fuzz\)\): phony$/\1/p'
+  ninja -C "$1" -t targets all | sed -n 's/^\([a-z0-9_-]*_\(test\|fuzz\)\): phony$/\1/p'
 }
 tsa_stage() {
   configure_asan
