@@ -138,7 +138,7 @@ class SqliteStore : public Store {
   absl::Status CreateJob(const StoredJob& job, const std::vector<benchlab::v1::Run>& runs) override {
     absl::MutexLock lock(&mu_);
     if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
-    absl::Status st = [&]() -> absl::Status {
+    absl::Status st = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
       Stmt s(db_, "INSERT INTO jobs VALUES (?1, ?2, ?3, ?4, ?5)");
       s.Text(1, job.job.job_id()).Int(2, job.seq).Text(3, job.request_id)
           .Int(4, job.job.created_unix_ms()).Blob(5, job.job.SerializeAsString());
@@ -211,7 +211,7 @@ class SqliteStore : public Store {
                                   const std::vector<std::string>& raw_lines) override {
     absl::MutexLock lock(&mu_);
     if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
-    absl::StatusOr<bool> result = [&]() -> absl::StatusOr<bool> {
+    absl::StatusOr<bool> result = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::StatusOr<bool> {
       Stmt s(db_, "INSERT OR IGNORE INTO run_events VALUES (?1, ?2)");
       s.Text(1, agent_id).Text(2, event_id);
       if (auto st = Done(s.Step(), "record event"); !st.ok()) return st;

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages benchlab builds and runs with, only those that are missing.
+# `setup.sh check` adds what deploy/check.sh needs (clang, its sanitizer runtimes and
+# libFuzzer, and dpkg-dev to unpack Debian's abseil source for the TSAN build).
 # Safe to run again; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -15,7 +17,13 @@ PACKAGES=(
   libsqlite3-dev libssl-dev openssl libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   # aapt: tests check that devsim's APK manifest is binary XML the Android tools read.
   adb aapt python3 python3-grpcio python3-protobuf python3-grpc-tools python3-pkg-resources procps
+  # ccache: deploy/build.sh and deploy/check.sh compile through it when present, so a
+  # rerun (or the sanitizer trees after a small change) recompiles only what changed.
+  ccache
 )
+if [ "${1:-}" = check ]; then
+  PACKAGES+=(clang-14 libclang-rt-14-dev dpkg-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -22,6 +22,9 @@ namespace {
 constexpr size_t kMaxSyncData = 64 * 1024;  // adbd rejects larger DATA records
 constexpr size_t kChunksPerWrite = 32;     // 2 MiB per write(): few syscalls, full pipe
 constexpr size_t kMaxSyncPath = 1024;
+// adbd's FAIL reasons are one line ("open failed: No such file or directory"). The length
+// comes from the wire: trusting it let a 9-byte reply make us allocate up to 4 GiB.
+constexpr uint32_t kMaxSyncFailMessage = 64 * 1024;
 
 // One open sync: stream. Not thread-safe.
 class SyncStream {
@@ -46,13 +49,24 @@ class SyncStream {
     return Annotate(s, absl::StrCat(what_, ": ", step));
   }
 
+  // Reads the `length` bytes of a FAIL's message, refusing a length no adbd sends.
+  absl::StatusOr<std::string> ReadFailMessage(uint32_t length, absl::Time deadline) {
+    if (length > kMaxSyncFailMessage) {
+      return absl::InternalError(absl::StrCat(what_, ": sync protocol fault: FAIL message of ",
+                                              length, " bytes (adbd sends one line)"));
+    }
+    absl::StatusOr<std::string> msg = reader_.ReadString(length, deadline);
+    if (!msg.ok()) return Err(msg.status(), "reading a FAIL");
+    return msg;
+  }
+
   // Reads a FAIL's message (after its 4-byte id) and maps it to a status.
   absl::Status ReadFail(absl::Time deadline) {
     char len[4];
     absl::Status s = reader_.ReadExact(len, 4, deadline);
     if (!s.ok()) return Err(s, "reading a FAIL");
-    absl::StatusOr<std::string> msg = reader_.ReadString(GetU32(len), deadline);
-    if (!msg.ok()) return Err(msg.status(), "reading a FAIL");
+    absl::StatusOr<std::string> msg = ReadFailMessage(GetU32(len), deadline);
+    if (!msg.ok()) return msg.status();
     if (absl::StrContains(*msg, "No such file")) return absl::NotFoundError(absl::StrCat(what_, ": ", *msg));
     if (absl::StrContains(*msg, "Permission denied") || absl::StrContains(*msg, "Read-only")) {
       return absl::PermissionDeniedError(absl::StrCat(what_, ": ", *msg));
@@ -257,8 +271,8 @@ absl::Status AdbClient::PullTo(const std::string& serial, const std::string& rem
     if (!s.ok()) return sync.Err(s, "receiving");
     if (std::memcmp(hdr, "DONE", 4) == 0) return absl::OkStatus();
     if (std::memcmp(hdr, "FAIL", 4) == 0) {
-      absl::StatusOr<std::string> msg = sync.reader().ReadString(GetU32(hdr + 4), deadline);
-      if (!msg.ok()) return sync.Err(msg.status(), "reading a FAIL");
+      absl::StatusOr<std::string> msg = sync.ReadFailMessage(GetU32(hdr + 4), deadline);
+      if (!msg.ok()) return msg.status();
       if (absl::StrContains(*msg, "No such file")) return absl::NotFoundError(absl::StrCat(what, ": ", *msg));
       return absl::InternalError(absl::StrCat(what, ": device said: ", *msg));
     }

@@ -68,7 +68,8 @@ void DeviceTracker::OnSnapshot(const std::vector<adb::AdbDevice>& snapshot) {
       settled_ = seen;
       for (const auto& [serial, d] : seen) first.push_back(d);
     } else {
-      auto want = [&](const std::string& serial, const adb::AdbDevice* d) {
+      auto want = [&](const std::string& serial,
+                      const adb::AdbDevice* d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         auto settled = settled_.find(serial);
         bool same = d == nullptr ? settled == settled_.end()
                                  : settled != settled_.end() && settled->second == *d;

@@ -45,8 +45,9 @@ constexpr NoiseLine kLines[] = {
 constexpr const char* kGmsTflite[] = {
     "Initialized TensorFlow Lite runtime.",
     "Created TensorFlow Lite XNNPACK delegate for CPU.",
-    "Replacing 12 out of 12 node(s) with delegate (TfLiteXNNPackDelegate) node, yielding 1 "
-    "partitions for subgraph 0.",
+    // One message; the parentheses tell clang's -Wstring-concatenation it is meant.
+    ("Replacing 12 out of 12 node(s) with delegate (TfLiteXNNPackDelegate) node, yielding 1 "
+     "partitions for subgraph 0."),
 };
 
 }  // namespace

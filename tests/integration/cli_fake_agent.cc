@@ -41,7 +41,11 @@ std::unique_ptr<CliFakeAgent> CliFakeAgent::Connect(const std::string& address, 
   agent->logger_ = std::thread([a = agent.get()] { a->LogLoop(); });
   if (!agent->Write(hello)) return nullptr;
   absl::MutexLock l(&agent->mu_);
-  auto acked_or_closed = [a = agent.get()]() ABSL_SHARED_LOCKS_REQUIRED(a->mu_) { return a->hello_acked_ || a->closed_; };
+  // Runs under agent->mu_ (Await holds it); the assert tells the analysis so.
+  auto acked_or_closed = [a = agent.get()] {
+    a->mu_.AssertReaderHeld();
+    return a->hello_acked_ || a->closed_;
+  };
   agent->mu_.AwaitWithTimeout(absl::Condition(&acked_or_closed), absl::Seconds(10));
   if (!agent->hello_acked_) return nullptr;
   return agent;

@@ -1,6 +1,7 @@
 // agent/adb against an in-process fake adb server: framing, FAIL mapping, devices-l,
 // track-devices snapshots and re-attach, shell v2 packets and v1 exit markers split across
 // reads, sync records straddling reads, early FAIL on push, install paths, deadlines.
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -632,6 +633,35 @@ TEST(AdbClient, PullMissingFileIsNotFound) {
   };
   AdbClient client(server.Connector());
   EXPECT_EQ(client.PullBytes(kSerial, "/nope", Soon()).status().code(), absl::StatusCode::kNotFound);
+}
+
+// Found by agent_adb_fuzz: a FAIL record's length came from the wire unchecked, so a
+// 9-byte reply (FAIL + 1.8 GB) made the client allocate and zero 1.8 GB before reading.
+TEST(AdbClient, SyncFailWithAHugeLengthIsAProtocolFaultNotAnAllocation) {
+  FakeAdbServer server;
+  server.service_handler = [&](FakeConn& c, const std::string&) {
+    c.Okay();
+    for (;;) {
+      std::optional<std::string> hdr = c.Read(8);
+      if (!hdr || hdr->substr(0, 4) == "QUIT") return;
+      (void)c.Read(GetU32(hdr->data() + 4));
+      c.Write(SyncU32("FAIL", 0x70000000) + "open failed");
+    }
+  };
+  auto peak_rss_kb = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+  };
+  const long before = peak_rss_kb();
+  AdbClient client(server.Connector());
+  absl::Status pull = client.PullBytes(kSerial, "/sdcard/out.txt", Soon()).status();
+  EXPECT_EQ(pull.code(), absl::StatusCode::kInternal) << pull;
+  EXPECT_THAT(pull.message(), HasSubstr("FAIL message of 1879048192 bytes"));
+  absl::Status stat = client.Stat(kSerial, "/sdcard/out.txt", Soon()).status();
+  EXPECT_EQ(stat.code(), absl::StatusCode::kInternal) << stat;
+  EXPECT_THAT(stat.message(), HasSubstr("FAIL message of 1879048192 bytes"));
+  EXPECT_LT(peak_rss_kb() - before, 256 * 1024) << "peak RSS grew by that many KiB";
 }
 
 TEST(AdbClient, StatV1ReportsMissingAsAllZeros) {

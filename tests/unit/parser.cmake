@@ -3,7 +3,5 @@ benchlab_test(NAME logcat_line_test SOURCES unit/logcat_line_test.cc
   LIBS benchlab_common LABELS unit)
 benchlab_test(NAME benchmark_parser_test SOURCES unit/benchmark_parser_test.cc
   LIBS benchlab_common benchlab_testsupport LABELS unit)
-# Fuzz targets (clang only) live in tests/fuzz/.
-include(${CMAKE_CURRENT_SOURCE_DIR}/fuzz/parser_fuzz.cmake)
 benchlab_test(NAME benchmark_capture_test SOURCES unit/benchmark_capture_test.cc
   LIBS benchlab_common LABELS unit)
