@@ -122,15 +122,18 @@ build_tsan_abseil() {
     return
   fi
   rm -rf "$ABSL_TSAN" && mkdir -p "$ABSL_TSAN/apt/lists/partial" "$ABSL_TSAN/apt/cache/archives/partial"
-  # A private apt configuration with deb-src entries: the machine's sources stay as they are.
-  local codename
-  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-  cat >"$ABSL_TSAN/apt/sources.list" <<EOF
-deb-src http://deb.debian.org/debian $codename main
-deb-src http://deb.debian.org/debian $codename-updates main
-deb-src http://deb.debian.org/debian-security $codename-security main
-EOF
-  local apt=(-o "Dir::Etc::SourceList=$ABSL_TSAN/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  # A private apt configuration: the machine's own package sources, as deb-src entries
+  # (its sources files stay as they are).
+  local src_dir=$ABSL_TSAN/apt/sources.list.d
+  mkdir -p "$src_dir"
+  sed -n 's/^deb \(.*\)$/deb-src \1/p' /etc/apt/sources.list >"$ABSL_TSAN/apt/sources.list" 2>/dev/null || true
+  for f in /etc/apt/sources.list.d/*.list; do
+    if [ -f "$f" ]; then sed -n 's/^deb \(.*\)$/deb-src \1/p' "$f" >"$src_dir/$(basename "$f")"; fi
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    if [ -f "$f" ]; then sed 's/^Types:.*/Types: deb-src/' "$f" >"$src_dir/$(basename "$f")"; fi
+  done
+  local apt=(-o "Dir::Etc::SourceList=$ABSL_TSAN/apt/sources.list" -o "Dir::Etc::SourceParts=$src_dir"
     -o "Dir::State::Lists=$ABSL_TSAN/apt/lists" -o "Dir::Cache=$ABSL_TSAN/apt/cache"
     -o APT::Sandbox::User=root)
   apt-get "${apt[@]}" -qq update
