@@ -185,6 +185,18 @@ void CoordinatorLink::SessionLoop() {
             "event=link_refused_duplicate target={} agent={} error=\"{}\" retry_in_s={:.1f} hint=\"another "
             "benchlab-agent with this identity is connected; stop it or give this host its own certificate\"",
             options_.target, options_.agent_id, st.ToString(), absl::ToDoubleSeconds(wait));
+      } else if (st.code() == absl::StatusCode::kAborted) {
+        // The coordinator ends a session with ABORTED only when a newer session of the same
+        // identity replaced it. Our own redial never sees this (the replaced session is the
+        // one we already gave up on), so another live agent has our identity: waiting the
+        // longest backoff keeps the two from taking the session from each other every
+        // few milliseconds.
+        ++stats_.replaced;
+        wait = backoff.NextAtMax();
+        spdlog::error(
+            "event=link_session_replaced target={} agent={} error=\"{}\" retry_in_s={:.1f} hint=\"another "
+            "benchlab-agent with this identity connected; stop it or give this host its own certificate\"",
+            options_.target, options_.agent_id, st.ToString(), absl::ToDoubleSeconds(wait));
       } else {
         wait = backoff.Next();
         spdlog::warn("event=link_down target={} error=\"{}\" retry_in_s={:.1f}", options_.target, st.ToString(),

@@ -80,6 +80,7 @@ struct LinkOptions {
 struct LinkStats {
   uint64_t sessions = 0;            // hello acknowledged
   uint64_t refused_duplicate = 0;   // ALREADY_EXISTS: another live agent with our identity
+  uint64_t replaced = 0;            // ABORTED: a newer session of our identity replaced ours
   uint64_t events_sent = 0;         // RunEvents written (replays included)
   uint64_t acks_received = 0;       // event ids acknowledged
   uint64_t log_batches_dropped = 0;

@@ -381,6 +381,13 @@ TEST_F(AgentLinkTest, SecondLinkWithTheSameIdentityReplacesTheFirst) {
   ASSERT_TRUE(WaitUntil([&] { return first.last_session_status().code() == absl::StatusCode::kAborted; }))
       << first.last_session_status();
   EXPECT_EQ(second.stats().refused_duplicate, 0u);
+  EXPECT_EQ(first.stats().replaced, 1u);
+  // Replaced means another live agent has our identity: the first waits its longest
+  // backoff (1 s here; jittered to at least half) before taking the session back, instead
+  // of the two swapping it every few milliseconds.
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ(first.stats().sessions, 1u);
+  EXPECT_TRUE(second.connected());
 
   first.Stop();
   const absl::Time before = absl::Now();
