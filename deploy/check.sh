@@ -95,7 +95,7 @@ asan_stage() {
   local rc=0
   reset_reports
   ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:log_path=$REPORTS/asan" \
-  LSAN_OPTIONS="suppressions=$SRC/deploy/lsan.supp" \
+  LSAN_OPTIONS="suppressions=$SRC/deploy/lsan.supp:print_suppressions=0" \
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan" \
     ctest --test-dir "$ASAN_TREE" --output-on-failure -j "$JOBS" --timeout 300 -LE fuzz || rc=$?
   fail_on_reports asan
