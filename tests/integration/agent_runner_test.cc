@@ -182,7 +182,10 @@ TEST_F(AgentRunnerTest, LinkFaultsEndAsDeviceLostWithinTheDeadline) {
     ASSERT_TRUE(lab_->Control("plug 1").ok());
     ASSERT_TRUE(lab_->Reconnect(1).ok()) << fault;
   }
-  EXPECT_EQ(RunOnce(Request(1)).state, v1::RUN_STATE_DONE) << "the phone is back";
+  RunOutcome back = RunOnce(Request(1));
+  EXPECT_EQ(back.state, v1::RUN_STATE_DONE)
+      << "the phone is back: " << v1::ErrorClass_Name(back.error_class) << " " << back.error_message << " | "
+      << (back.evidence.empty() ? "" : back.evidence[0]);
 }
 
 TEST_F(AgentRunnerTest, CooldownWaitsWhileThePhoneIsHotAndNotWhenItIsCool) {
