@@ -1,6 +1,6 @@
 // Incremental parser of the TFLite benchmark tool's output (APK logcat in any layout, or
 // the native benchmark_model's stdout) into a plain result struct. Feed lines as they
-// arrive and look at result() at any time; see ../shared/tflite-benchmark.md for the
+// arrive and look at result() at any time; see the folder README for the
 // formats and §6 for the pid, completion and failure rules implemented here.
 #ifndef BENCHLAB_COMMON_BENCHMARK_PARSER_H_
 #define BENCHLAB_COMMON_BENCHMARK_PARSER_H_

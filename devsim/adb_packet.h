@@ -1,5 +1,5 @@
 // adb's transport messages (the 24-byte header plus payload) as the device side sees them.
-// Wire facts: ../shared/adb-protocol.md §3.1. Little-endian throughout.
+// Wire facts: AOSP adb protocol.txt and SYNC.TXT Little-endian throughout.
 #ifndef BENCHLAB_DEVSIM_ADB_PACKET_H_
 #define BENCHLAB_DEVSIM_ADB_PACKET_H_
 

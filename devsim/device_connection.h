@@ -1,6 +1,6 @@
 // One adb link from the adb server to one simulated phone: the CNXN handshake, then
 // OPEN/OKAY/WRTE/CLSE for any number of concurrent streams, each served by the Phone on
-// its own thread. Wire facts: ../shared/adb-protocol.md §3.
+// its own thread. Wire facts: AOSP adb protocol.txt and SYNC.TXT
 //
 // Threading: Serve() runs on the connection's thread and reads the socket; every stream
 // has a service thread; Send() is called from all of them (write_mu_ serialises whole

@@ -1,5 +1,5 @@
 // adbd's device services on top of a Phone: shell (v1 and the v2 packet protocol),
-// exec, abb/abb_exec and sync. Wire facts: ../shared/adb-protocol.md §2.
+// exec, abb/abb_exec and sync. Wire facts: AOSP adb protocol.txt and SYNC.TXT
 //
 // Threading: each RunService call runs on the stream's own service thread.
 #ifndef BENCHLAB_DEVSIM_SERVICES_H_

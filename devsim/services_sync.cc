@@ -1,6 +1,6 @@
 // The sync: service (adb push/pull/ls/stat) on the phone's Vfs. The stream is a byte
 // stream: records straddle WRTEs, so everything is read with ReadExact.
-// Wire facts: ../shared/adb-protocol.md §2.7.
+// Wire facts: AOSP adb protocol.txt and SYNC.TXT
 #include <cerrno>
 #include <string>
 
