@@ -178,25 +178,20 @@ void CoordinatorLink::SessionLoop() {
       last_status_ = st;
       if (stopping_) return;
       if (acked) backoff.Reset();
-      if (st.code() == absl::StatusCode::kAlreadyExists) {
-        ++stats_.refused_duplicate;
+      // ALREADY_EXISTS (an older coordinator's duplicate refusal) and ABORTED (a newer
+      // session of our identity replaced ours; our own redial never sees that, as the
+      // replaced session is the one we gave up on) both mean another live agent has our
+      // identity: the longest backoff keeps the two from taking the session from each
+      // other every few milliseconds.
+      const bool duplicate = st.code() == absl::StatusCode::kAlreadyExists;
+      if (duplicate || st.code() == absl::StatusCode::kAborted) {
+        ++(duplicate ? stats_.refused_duplicate : stats_.replaced);
         wait = backoff.NextAtMax();
         spdlog::error(
-            "event=link_refused_duplicate target={} agent={} error=\"{}\" retry_in_s={:.1f} hint=\"another "
-            "benchlab-agent with this identity is connected; stop it or give this host its own certificate\"",
-            options_.target, options_.agent_id, st.ToString(), absl::ToDoubleSeconds(wait));
-      } else if (st.code() == absl::StatusCode::kAborted) {
-        // The coordinator ends a session with ABORTED only when a newer session of the same
-        // identity replaced it. Our own redial never sees this (the replaced session is the
-        // one we already gave up on), so another live agent has our identity: waiting the
-        // longest backoff keeps the two from taking the session from each other every
-        // few milliseconds.
-        ++stats_.replaced;
-        wait = backoff.NextAtMax();
-        spdlog::error(
-            "event=link_session_replaced target={} agent={} error=\"{}\" retry_in_s={:.1f} hint=\"another "
-            "benchlab-agent with this identity connected; stop it or give this host its own certificate\"",
-            options_.target, options_.agent_id, st.ToString(), absl::ToDoubleSeconds(wait));
+            "event={} target={} agent={} error=\"{}\" retry_in_s={:.1f} hint=\"another benchlab-agent with "
+            "this identity is connected; stop it or give this host its own certificate\"",
+            duplicate ? "link_refused_duplicate" : "link_session_replaced", options_.target, options_.agent_id,
+            st.ToString(), absl::ToDoubleSeconds(wait));
       } else {
         wait = backoff.Next();
         spdlog::warn("event=link_down target={} error=\"{}\" retry_in_s={:.1f}", options_.target, st.ToString(),
