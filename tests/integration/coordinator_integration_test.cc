@@ -894,6 +894,22 @@ TEST_F(CoordinatorTest, APhoneAlreadyRegisteredByAnotherAgentIsRefused) {
   d->set_adb_state("device");
   (*d->mutable_properties())["ro.serialno"] = "2A1ABCDEF01";
   ASSERT_TRUE(first.Send(m));
+  // The two agents' streams are independent: the coordinator may apply them in
+  // either order (seen in CI). Send the second only once the first is known.
+  bool first_known = false;
+  for (absl::Time end = absl::Now() + absl::Seconds(5); absl::Now() < end && !first_known;) {
+    grpc::ClientContext c;
+    Auth(&c, "t-read");
+    v1::ListDevicesRequest req;
+    req.add_agents("host1");
+    v1::ListDevicesResponse r;
+    ASSERT_TRUE(lab_->ListDevices(&c, req, &r).ok());
+    for (const auto& dev : r.devices()) {
+      if (dev.info().device_id() == "host1/127.0.0.1:7002") first_known = true;
+    }
+    if (!first_known) absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(first_known);
   d->set_serial("127.0.0.1:7003");
   ASSERT_TRUE(second.Send(m));
   v1::Device refused;
