@@ -3,15 +3,11 @@
 // all agents connected, and after one job that runs once on every phone; and the job's
 // wall time from SubmitJob to WatchJob's end. The fake agents answer each assignment at
 // once, so the figure is the coordinator's own overhead per run.
-#include <openssl/evp.h>
-
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <cstring>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,12 +15,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "benchlab/v1/agent_link.grpc.pb.h"
 #include "benchlab/v1/lab.grpc.pb.h"
+#include "common/sha256.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/support/fake_agent_fleet.h"
 #include "tests/support/paths.h"
 #include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
@@ -62,105 +57,6 @@ ProcStats Stats(pid_t pid) {
   return s;
 }
 
-std::string Sha(const std::string& d) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(d.data(), d.size(), md, &n, EVP_sha256(), nullptr);
-  std::string h;
-  for (unsigned i = 0; i < n; ++i) absl::StrAppendFormat(&h, "%02x", md[i]);
-  return h;
-}
-
-// A fake agent on gRPC's callback API: no thread of its own, so 2,000 of them do not
-// starve each other of CPU (a thread per agent made the bench, not the coordinator, late
-// to answer its keepalive pings on a loaded machine).
-class Agent : public grpc::ClientBidiReactor<v1::AgentMessage, v1::CoordinatorMessage> {
- public:
-  Agent(const std::string& target, int index, int phones) {
-    grpc::ChannelArguments args;
-    args.SetInt("benchlab.bench.agent", index);  // a distinct arg: a connection of its own
-    stub_ = v1::AgentLink::NewStub(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
-    stub_->async()->Connect(&ctx_, this);
-    v1::AgentMessage m;
-    m.mutable_hello()->set_agent_id(absl::StrCat("host", index));
-    for (int p = 0; p < phones; ++p) {
-      auto* d = m.mutable_hello()->add_devices();
-      d->set_serial(absl::StrCat("SER", index, "-", p));  // each phone on one host only
-      d->set_adb_state("device");
-      d->set_model("Pixel 7");
-    }
-    Send(std::move(m));
-    StartRead(&in_);
-    StartCall();
-  }
-  ~Agent() {
-    ctx_.TryCancel();
-    done_.WaitForNotification();
-  }
-  static std::atomic<int> connected;
-  // Assignments received by all agents, and when the latest arrived (dispatch time).
-  static std::atomic<int> assigned;
-  static std::atomic<int64_t> last_assign_ns;
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;
-    if (in_.has_hello_ack()) ++connected;
-    if (in_.has_assign()) {
-      const auto& a = in_.assign();
-      ++assigned;
-      int64_t now_ns = absl::GetCurrentTimeNanos();
-      for (int64_t prev = last_assign_ns.load(); prev < now_ns && !last_assign_ns.compare_exchange_weak(prev, now_ns);) {
-      }
-      auto send = [&](auto fill) {
-        v1::AgentMessage out;
-        auto* e = out.mutable_run_event();
-        e->set_event_id(absl::StrCat(a.run_id(), "/", ++seq_));
-        e->set_run_id(a.run_id());
-        e->set_attempt(a.attempt());
-        fill(e);
-        Send(std::move(out));
-      };
-      send([](v1::RunEvent* e) { e->set_state(v1::RUN_STATE_RUNNING); });
-      send([](v1::RunEvent* e) {
-        e->mutable_result()->set_state(v1::RUN_STATE_DONE);
-        e->mutable_result()->mutable_metrics()->set_avg_us(1234);
-      });
-    }
-    StartRead(&in_);
-  }
-  void OnWriteDone(bool ok) override {
-    const v1::AgentMessage* next = nullptr;
-    {
-      absl::MutexLock l(&mu_);
-      out_.pop_front();
-      if (ok && !out_.empty()) next = &out_.front();
-    }
-    if (next) StartWrite(next);  // not under mu_: a reaction may run inline
-  }
-  void OnDone(const grpc::Status&) override { done_.Notify(); }
-
- private:
-  // One write in flight at a time; the rest wait in out_ (front = in flight).
-  void Send(v1::AgentMessage m) {
-    const v1::AgentMessage* first = nullptr;
-    {
-      absl::MutexLock l(&mu_);
-      out_.push_back(std::move(m));  // a deque: the in-flight front does not move
-      if (out_.size() == 1) first = &out_.front();
-    }
-    if (first) StartWrite(first);
-  }
-  std::unique_ptr<v1::AgentLink::Stub> stub_;
-  grpc::ClientContext ctx_;
-  v1::CoordinatorMessage in_;
-  int seq_ = 0;  // read path only
-  absl::Mutex mu_;
-  std::deque<v1::AgentMessage> out_ ABSL_GUARDED_BY(mu_);
-  absl::Notification done_;
-};
-std::atomic<int> Agent::connected{0};
-std::atomic<int> Agent::assigned{0};
-std::atomic<int64_t> Agent::last_assign_ns{0};
 
 void Print(const char* phase, pid_t pid) {
   ProcStats s = Stats(pid);
@@ -188,15 +84,10 @@ int main(int argc, char** argv) {
   absl::SleepFor(absl::Milliseconds(300));
   Print("idle", pid);
 
-  std::vector<std::unique_ptr<Agent>> fleet;
   absl::Time t0 = absl::Now();
-  // At most 100 hellos outstanding: all at once, some dials wait out gRPC's connect backoff.
-  for (int i = 0; i < agents; ++i) {
-    while (Agent::connected < i - 100 && absl::Now() - t0 < absl::Seconds(120)) absl::SleepFor(absl::Milliseconds(5));
-    fleet.push_back(std::make_unique<Agent>(target, i, phones));
-  }
-  while (Agent::connected < agents && absl::Now() - t0 < absl::Seconds(120)) absl::SleepFor(absl::Milliseconds(10));
-  std::printf("%d agents x %d phones connected in %.2f s\n", Agent::connected.load(), phones,
+  auto fleet = std::make_unique<bt::FakeAgentFleet>(target);
+  int connected = fleet->Connect(agents, phones, absl::Seconds(120));
+  std::printf("%d agents x %d phones connected in %.2f s\n", connected, phones,
               absl::ToDoubleSeconds(absl::Now() - t0));
   absl::SleepFor(absl::Milliseconds(500));
   Print("agents connected", pid);
@@ -210,7 +101,7 @@ int main(int argc, char** argv) {
     auto w = lab->UploadArtifact(&ctx, &resp);
     v1::UploadArtifactRequest h;
     h.mutable_header()->set_kind(k == 0 ? v1::ARTIFACT_KIND_MODEL : v1::ARTIFACT_KIND_APK);
-    h.mutable_header()->set_sha256(shas[k] = Sha(contents[k]));
+    h.mutable_header()->set_sha256(shas[k] = benchlab::Sha256Hex(contents[k]));
     h.mutable_header()->set_size_bytes(std::strlen(contents[k]));
     (void)w->Write(h);
     v1::UploadArtifactRequest c;
@@ -249,7 +140,7 @@ int main(int argc, char** argv) {
   // Dispatch: SubmitJob's start to the last assignment received (lost runs may be
   // assigned again later, which this then includes: see assignments vs runs).
   std::printf("dispatch: %d assignments, the last %.2f s after submit (SubmitJob returned after %.2f s); failed=%d (lost)\n",
-              Agent::assigned.load(), absl::ToDoubleSeconds(absl::FromUnixNanos(Agent::last_assign_ns.load()) - start),
+              fleet->assigned(), absl::ToDoubleSeconds(absl::FromUnixNanos(fleet->last_assign_ns()) - start),
               submit_s, last.runs_failed());
   Print("after job", pid);
   // Sessions the coordinator lost while the fake agents were all alive.
@@ -260,11 +151,12 @@ int main(int argc, char** argv) {
     if (line.find("event=agent_disconnected") == std::string::npos) continue;
     if (++dropped == 1) first_drop = line;
   }
-  std::printf("agent sessions dropped: %d %s\n", dropped, first_drop.c_str());
+  std::printf("agent sessions dropped: %d (fake agents whose session ended: %d) %s\n", dropped, fleet->ended(),
+              first_drop.c_str());
   if (const char* keep = std::getenv("BENCHLAB_BENCH_KEEP_LOG")) {
     std::filesystem::copy_file(spawn.log_path, keep, std::filesystem::copy_options::overwrite_existing);
   }
-  fleet.clear();
+  fleet.reset();
   (*proc)->Signal(SIGTERM);
   (void)(*proc)->Wait(absl::Seconds(10));
   return 0;

@@ -3,11 +3,14 @@
 // Python). Faults are real: agents and the coordinator are killed with SIGKILL.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -24,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "common/sha256.h"
 #include "grpcpp/grpcpp.h"
+#include "tests/support/fake_agent_fleet.h"
 #include "tests/support/lab_cluster.h"
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
@@ -504,6 +508,58 @@ TEST_F(LabE2eTest, PhoneUnpluggedForFiveSecondsMidRunIsRetriedAfterItReturnsAndE
   EXPECT_GE(r.attempt(), 2);
   EXPECT_GE(r.timings().assigned_unix_ms(), plugged_ms) << "the last attempt started before the phone was back";
   EXPECT_GT(r.metrics().avg_us(), 0);
+}
+
+// Seen: a saturated coordinator missed keepalives and dropped hundreds of healthy agents,
+// whose runs then ended device_lost. Here 300 fake agents (1,200 phones answering every
+// assignment at once) and callers listing the whole inventory every 20 ms keep it busy while a real
+// agent runs on two devsim phones: no session may end and every run must end done.
+TEST_F(LabE2eTest, BusyCoordinatorKeepsEveryHealthyAgentAndLosesNoRun) {
+  StartLab({.hosts = 1, .phones_per_host = 2, .run_seconds = 1});
+  testing::FakeAgentFleet fleet(lab_->address(), "busy");
+  ASSERT_EQ(fleet.Connect(300, 4, absl::Seconds(120)), 300);
+  ASSERT_TRUE(lab_->WaitForIdleDevices(1202, absl::Seconds(60)).ok());
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0}, read_errors{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      auto stub = lab_->Lab();
+      while (!stop) {
+        grpc::ClientContext ctx;
+        Deadline(&ctx);
+        v1::ListDevicesResponse resp;
+        if (stub->ListDevices(&ctx, v1::ListDevicesRequest(), &resp).ok()) {
+          ++reads;
+        } else {
+          ++read_errors;
+        }
+        absl::SleepFor(absl::Milliseconds(20));  // dashboards polling, not a tight loop
+      }
+    });
+  }
+  auto job = Submit(Spec(3));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->runs_total(), 3 * 1202);
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(300));
+  stop = true;
+  for (auto& t : readers) t.join();
+
+  v1::Job final_job = GetJob(job->job_id()).job();
+  EXPECT_EQ(final_job.runs_done(), 3 * 1202) << "failed=" << final_job.runs_failed();
+  for (int p = 0; p < 2; ++p) {
+    int done = 0;
+    for (const auto& [id, r] : runs) done += r.device_id() == lab_->DeviceId(0, p) && r.state() == v1::RUN_STATE_DONE;
+    EXPECT_EQ(done, 3) << "real phone " << p;
+  }
+  EXPECT_EQ(fleet.ended(), 0) << "fake agents dropped by the coordinator";
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(read_errors.load(), 0);
+  std::ifstream log(lab_->dir() + "/coordinator.log");
+  for (std::string line; std::getline(log, line);) {
+    EXPECT_FALSE(absl::StrContains(line, "event=agent_disconnected")) << line;
+  }
 }
 
 TEST_F(LabE2eTest, PythonClientSubmitsAndWatchesAJob) {
