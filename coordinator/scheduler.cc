@@ -21,6 +21,7 @@ void Scheduler::Enqueue(const SchedRun& run) {
   Device& d = devices_[run.device_id];
   d.queue.insert({e.seq, run.run_id});
   ++queued_total_;
+  d.gate_reason.clear();  // the new run may be the better one, with a gate it passes
   Refresh(run.device_id, d);
 }
 
@@ -54,7 +55,7 @@ void Scheduler::SetDeviceOnline(const std::string& device_id, bool online) {
 }
 
 void Scheduler::Refresh(const std::string& device_id, const Device& d) {
-  bool ready = d.online && d.lease.empty() && !d.hold && !d.queue.empty();
+  bool ready = d.online && d.lease.empty() && !d.hold && !d.queue.empty() && d.gate_reason.empty();
   if (ready) {
     // Due when its cooldown is over and at least one queued run is past its backoff.
     absl::Time due = absl::InfiniteFuture();
@@ -100,10 +101,12 @@ std::vector<Lease> Scheduler::Assign() {
   while (!cooling_.empty() && cooling_.begin()->first <= now) {
     std::string id = cooling_.begin()->second;
     cooling_.erase(cooling_.begin());
-    Refresh(id, devices_[id]);
+    Device& d = devices_[id];
+    d.gate_reason.clear();  // its recheck time came: look at the gate again
+    Refresh(id, d);
   }
   std::vector<std::string> ready(ready_.begin(), ready_.end());
-  ready_.clear();  // each of them gets a lease now
+  ready_.clear();  // each of them gets a lease now, or waits at its gate
   for (const std::string& device_id : ready) {
     Device& d = devices_[device_id];
     const Entry* best = d.online && d.lease.empty() && !d.hold && now >= d.cooldown_until
@@ -114,17 +117,68 @@ std::vector<Lease> Scheduler::Assign() {
       continue;
     }
     Entry& e = runs_.at(best->run.run_id);
-    d.queue.erase({e.seq, e.run.run_id});
-    --queued_total_;
-    e.leased = true;
-    e.deadline = now + e.run.timeout;
-    deadlines_.insert({e.deadline, e.run.run_id});
-    d.lease = e.run.run_id;
-    JobStats& js = jobs_[e.run.job_id];
-    ++js.in_flight;
-    ++js.granted;
-    out.push_back({e.run.run_id, device_id, e.run.attempt});
+    GateDecision gate = EvaluateGate(e.run.gate, d.conditions, now);
+    if (gate.pass) {
+      e.gated_since = absl::InfiniteFuture();
+      out.push_back(Grant(device_id, d, e, now));
+      continue;
+    }
+    if (e.gated_since == absl::InfiniteFuture()) e.gated_since = now;
+    const absl::Time give_up = e.gated_since + e.run.gate.timeout;
+    if (now >= give_up) {
+      if (e.run.gate.fail_on_timeout) {
+        gate_failures_.push_back({e.run.run_id, gate.reason});
+        d.queue.erase({e.seq, e.run.run_id});
+        --queued_total_;
+        runs_.erase(e.run.run_id);
+        Refresh(device_id, d);  // its next run may pass
+      } else {
+        Lease lease = Grant(device_id, d, e, now);
+        lease.conditions_not_met = gate.reason;
+        out.push_back(std::move(lease));
+      }
+      continue;
+    }
+    d.gate_reason = gate.reason;
+    const absl::Time recheck = std::min(gate.recheck_at, give_up);
+    if (recheck != absl::InfiniteFuture()) cooling_.insert({recheck, device_id});
   }
+  return out;
+}
+
+Lease Scheduler::Grant(const std::string& device_id, Device& d, Entry& e, absl::Time now) {
+  d.gate_reason.clear();
+  d.queue.erase({e.seq, e.run.run_id});
+  --queued_total_;
+  e.leased = true;
+  e.deadline = now + e.run.timeout;
+  deadlines_.insert({e.deadline, e.run.run_id});
+  d.lease = e.run.run_id;
+  JobStats& js = jobs_[e.run.job_id];
+  ++js.in_flight;
+  ++js.granted;
+  return {e.run.run_id, device_id, e.run.attempt};
+}
+
+void Scheduler::SetDeviceConditions(const std::string& device_id, const PhoneConditions& conditions) {
+  Device& d = devices_[device_id];
+  const absl::Time last_run_end = d.conditions.last_run_end;
+  d.conditions = conditions;
+  d.conditions.last_run_end = last_run_end;  // the scheduler's own record
+  if (!d.gate_reason.empty()) {
+    d.gate_reason.clear();
+    Refresh(device_id, d);
+  }
+}
+
+std::string Scheduler::GateReason(const std::string& device_id) const {
+  auto it = devices_.find(device_id);
+  return it == devices_.end() ? "" : it->second.gate_reason;
+}
+
+std::vector<GateFailure> Scheduler::TakeGateFailures() {
+  std::vector<GateFailure> out;
+  out.swap(gate_failures_);
   return out;
 }
 
@@ -139,6 +193,7 @@ EndDecision Scheduler::End(const std::string& run_id, bool retryable, bool wound
     d.lease.clear();
     if (wound_down) {
       d.cooldown_until = now + e.run.cooldown;
+      d.conditions.last_run_end = now;
     } else {
       d.hold = WindDown{run_id, e.run.attempt, e.run.cooldown};
     }
@@ -146,6 +201,7 @@ EndDecision Scheduler::End(const std::string& run_id, bool retryable, bool wound
     e.leased = false;
   } else {
     if (d.queue.erase({e.seq, run_id}) > 0) --queued_total_;
+    d.gate_reason.clear();  // it may have been the run waiting at the gate
   }
   if (WouldEnd(run_id, retryable) == EndDecision::kRetry) {
     ++e.run.attempt;
@@ -193,6 +249,7 @@ bool Scheduler::Release(const std::string& device_id, const std::string& run_id,
     return false;
   }
   it->second.cooldown_until = clock_->Now() + it->second.hold->cooldown;
+  it->second.conditions.last_run_end = clock_->Now();
   it->second.hold.reset();
   Refresh(device_id, it->second);
   return true;

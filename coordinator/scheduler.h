@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "coordinator/clock.h"
+#include "coordinator/run_gate.h"
 
 namespace benchlab::coordinator {
 
@@ -38,6 +39,8 @@ struct SchedRun {
   // How long the run may wait for its phone while the phone is offline (counted from
   // when the phone went offline or the run was queued, whichever is later).
   absl::Duration queue_timeout = absl::InfiniteDuration();
+  // What the phone must show before this run starts on it (its job's gate).
+  GateRequirements gate;
 };
 
 // The pause before retry n (n = the new attempt - 1): kRetryBackoffFirst, doubling up to
@@ -51,6 +54,15 @@ struct Lease {
   std::string run_id;
   std::string device_id;
   int attempt = 1;
+  // Set when the run starts although the phone failed its gate for the gate's timeout
+  // (policy PROCEED): the requirement it failed.
+  std::string conditions_not_met;
+};
+
+// A queued run whose phone failed its gate for the gate's timeout under policy FAIL.
+struct GateFailure {
+  std::string run_id;
+  std::string reason;
 };
 
 // What became of a run that ended.
@@ -72,8 +84,20 @@ class Scheduler {
   void SetDeviceOnline(const std::string& device_id, bool online);
   bool DeviceOnline(const std::string& device_id) const;
 
-  // Leases every idle, online phone past its cooldown to its best queued run.
+  // Leases every idle, online phone past its cooldown to its best queued run, when the
+  // phone passes that run's gate. A phone that fails it waits (it cools, nothing else
+  // starts on it: head-of-line, so the phone gets the rest it needs) and shows the reason
+  // in GateReason until a new report (SetDeviceConditions), the time the gate named
+  // (min idle), or the gate's timeout: then the run starts marked conditions_not_met, or
+  // is reported by TakeGateFailures (policy FAIL).
   std::vector<Lease> Assign();
+  // The phone's latest conditions, as its agent reported them; re-checks a waiting gate.
+  void SetDeviceConditions(const std::string& device_id, const PhoneConditions& conditions);
+  // Why the phone's next run waits at its gate ("battery 41.5 C > 38 C"), or "".
+  std::string GateReason(const std::string& device_id) const;
+  // Runs whose gate timed out under policy FAIL since the last call (the caller ends them
+  // with ERROR_CLASS_CONDITIONS_NOT_MET; they are no longer in the scheduler).
+  std::vector<GateFailure> TakeGateFailures();
 
   // Ends a leased or queued run. `retryable` failures with attempts left are re-queued
   // (kRetry) behind a RetryBackoff. A leased phone is freed (cooling down for the run's
@@ -115,6 +139,8 @@ class Scheduler {
     int64_t seq = 0;  // enqueue order
     absl::Time queued_at;
     absl::Time not_before = absl::InfinitePast();  // retry backoff
+    // When it first waited at its phone's gate; InfiniteFuture when not waiting.
+    absl::Time gated_since = absl::InfiniteFuture();
   };
   // An ended attempt the agent is still winding down on the phone.
   struct WindDown {
@@ -129,6 +155,10 @@ class Scheduler {
     std::optional<WindDown> hold;
     absl::Time cooldown_until = absl::InfinitePast();
     std::set<std::pair<int64_t, std::string>> queue;  // (seq, run_id)
+    PhoneConditions conditions;  // last_run_end kept here too
+    // Non-empty while its best run waits at the gate; it is then out of ready_ until a
+    // report, a queue change or its recheck time (in cooling_).
+    std::string gate_reason;
   };
   struct JobStats {
     int in_flight = 0;
@@ -136,6 +166,8 @@ class Scheduler {
   };
 
   const Entry* Best(const Device& d, absl::Time now) const;
+  // Leases `e` on the phone (the caller checked it may).
+  Lease Grant(const std::string& device_id, Device& d, Entry& e, absl::Time now);
   // Puts the phone in ready_ or cooling_ (or neither) per its state; call after any
   // change to its online flag, lease, hold, queue or cooldown.
   void Refresh(const std::string& device_id, const Device& d);
@@ -156,6 +188,7 @@ class Scheduler {
   std::set<std::pair<absl::Time, std::string>> deadlines_;
   // phones offline (QueueExpired looks only at these).
   std::set<std::string> offline_;
+  std::vector<GateFailure> gate_failures_;
 };
 
 }  // namespace benchlab::coordinator
