@@ -2,6 +2,7 @@
 // job, follows it (WatchJob) printing one line per run state change, then prints the
 // results. With --detach it stops after the submit. Exit 4 when runs failed.
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <string>
@@ -41,6 +42,13 @@ struct RunFlags {
   int cooldown_s = 0;
   int priority = 0;
   int queue_timeout_s = 0;
+  // Gate (unset: the lab's defaults); see JobSpec.
+  std::optional<double> max_battery_temp_c;
+  std::optional<int> min_battery_pct;
+  std::optional<int> min_idle_s;
+  std::optional<int> max_thermal_status;
+  std::optional<int> gate_timeout_s;
+  std::string gate_policy;
   bool include_offline = false;
   std::vector<std::string> tool_flags;
   bool detach = false;
@@ -72,6 +80,13 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const RunFlags& f) {
   spec.set_cooldown_s(f.cooldown_s);
   spec.set_priority(f.priority);
   spec.set_queue_timeout_s(f.queue_timeout_s);
+  if (f.max_battery_temp_c) spec.set_max_battery_temp_c(*f.max_battery_temp_c);
+  if (f.min_battery_pct) spec.set_min_battery_pct(*f.min_battery_pct);
+  if (f.min_idle_s) spec.set_min_idle_s(*f.min_idle_s);
+  if (f.max_thermal_status) spec.set_max_thermal_status(*f.max_thermal_status);
+  if (f.gate_timeout_s) spec.set_gate_timeout_s(*f.gate_timeout_s);
+  if (f.gate_policy == "proceed") spec.set_gate_policy(v1::GATE_POLICY_PROCEED);
+  if (f.gate_policy == "fail") spec.set_gate_policy(v1::GATE_POLICY_FAIL);
   return spec;
 }
 
@@ -250,6 +265,27 @@ void RegisterRunCommand(CLI::App& app, const CliIo& io, int* exit_code) {
                   "(0 = coordinator default, 1800)")
       ->check(CLI::Range(0, 7 * 86400))
       ->group(job);
+  const char* gate = "Run conditions (a phone waits, shown as cooling, until it meets them; unset: the lab's defaults, 0: off)";
+  cmd->add_option("--max-battery-temp", f->max_battery_temp_c, "battery temperature at most C degrees Celsius")
+      ->check(CLI::Range(0.0, 100.0))
+      ->group(gate);
+  cmd->add_option("--min-battery", f->min_battery_pct, "battery at least PCT percent, unless charging")
+      ->check(CLI::Range(0, 100))
+      ->group(gate);
+  cmd->add_option("--min-idle", f->min_idle_s, "seconds since the phone's last run (any job)")
+      ->check(CLI::Range(0, 86400))
+      ->group(gate);
+  cmd->add_option("--max-thermal-status", f->max_thermal_status,
+                  "Android thermal status at most N (1 light, 2 moderate, 3 severe, ...; Android 10+)")
+      ->check(CLI::Range(0, 6))
+      ->group(gate);
+  cmd->add_option("--gate-timeout", f->gate_timeout_s, "seconds a run waits at the gate, then --gate-policy")
+      ->check(CLI::Range(0, 86400))
+      ->group(gate);
+  cmd->add_option("--gate-policy", f->gate_policy,
+                  "past --gate-timeout: proceed (the run starts, marked conditions_not_met) or fail")
+      ->check(CLI::IsMember({"proceed", "fail"}))
+      ->group(gate);
   cmd->add_flag("--include-offline", f->include_offline,
                 "also select phones that are offline now; their runs wait for them (see --queue-timeout)")
       ->group(job);

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "grpc/support/log.h"
 
@@ -56,6 +58,23 @@ int main(int argc, char** argv) {
                  "seconds a queued run waits for its offline phone when the job sets none (0 = no limit)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  // The lab's run-conditions gate: the same names as `benchlab run`'s, for jobs that set none.
+  std::optional<double> max_battery_temp_c;
+  std::optional<int> min_battery_pct, min_idle_s, max_thermal_status, gate_timeout_s;
+  std::string gate_policy = "proceed";
+  app.add_option("--max-battery-temp", max_battery_temp_c, "default gate: battery at most C degrees Celsius")
+      ->check(CLI::Range(0.0, 100.0));
+  app.add_option("--min-battery", min_battery_pct, "default gate: battery at least PCT percent unless charging")
+      ->check(CLI::Range(0, 100));
+  app.add_option("--min-idle", min_idle_s, "default gate: seconds since the phone's last run")
+      ->check(CLI::Range(0, 86400));
+  app.add_option("--max-thermal-status", max_thermal_status, "default gate: Android thermal status at most N")
+      ->check(CLI::Range(0, 6));
+  app.add_option("--gate-timeout-s", gate_timeout_s, "default: seconds a run waits at its gate (0 = no limit)")
+      ->check(CLI::Range(0, 86400));
+  app.add_option("--gate-policy", gate_policy, "default past the gate timeout: proceed or fail")
+      ->check(CLI::IsMember({"proceed", "fail"}))
+      ->capture_default_str();
   int max_message_mb = 8;
   app.add_option("--max-message-mb", max_message_mb, "largest gRPC message")->capture_default_str();
   bool verbose = false;
@@ -72,6 +91,13 @@ int main(int argc, char** argv) {
   o.agent_grace = absl::Seconds(agent_grace_s);
   o.queue_timeout = absl::Seconds(queue_timeout_s);
   o.max_message_bytes = max_message_mb << 20;
+  if (max_battery_temp_c) o.gate_defaults.set_max_battery_temp_c(*max_battery_temp_c);
+  if (min_battery_pct) o.gate_defaults.set_min_battery_pct(*min_battery_pct);
+  if (min_idle_s) o.gate_defaults.set_min_idle_s(*min_idle_s);
+  if (max_thermal_status) o.gate_defaults.set_max_thermal_status(*max_thermal_status);
+  if (gate_timeout_s) o.gate_defaults.set_gate_timeout_s(*gate_timeout_s);
+  o.gate_defaults.set_gate_policy(gate_policy == "fail" ? benchlab::v1::GATE_POLICY_FAIL
+                                                        : benchlab::v1::GATE_POLICY_PROCEED);
 
   gpr_set_log_function(GrpcLogToSpdlog);
   auto server = benchlab::coordinator::CoordinatorServer::Start(o);

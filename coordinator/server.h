@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "benchlab/v1/lab.pb.h"
 #include "coordinator/clock.h"
 
 namespace grpc {
@@ -40,6 +41,9 @@ struct ServerOptions {
   // How long a queued run waits for its offline phone when its job sets no
   // queue_timeout_s; zero = no limit.
   absl::Duration queue_timeout = absl::Minutes(30);
+  // The lab's run-conditions gate for jobs that set none (JobSpec's gate fields; unset =
+  // no requirement).
+  benchlab::v1::JobSpec gate_defaults;
   // HOST:PORT for Prometheus /metrics (plain HTTP: keep it on loopback or a private
   // network); empty = off.
   std::string metrics_listen;
