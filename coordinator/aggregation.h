@@ -23,6 +23,9 @@ benchlab::v1::Aggregate Aggregate(const std::string& metric, std::vector<double>
 // The scalar metrics of a BenchmarkMetrics by name (only those present).
 std::map<std::string, double> MetricValues(const benchlab::v1::BenchmarkMetrics& m);
 
+// The names MetricValues can return, in BenchmarkMetrics order.
+const std::vector<std::string>& MetricNames();
+
 // Aggregates of every metric over the given runs' metrics.
 std::vector<benchlab::v1::Aggregate> AggregateRuns(
     const std::vector<const benchlab::v1::BenchmarkMetrics*>& runs);
