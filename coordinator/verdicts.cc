@@ -107,7 +107,10 @@ absl::StatusOr<v1::CompareJobsResponse> CompareResults(const v1::GetResultsRespo
 
   std::vector<stats::SampleComparison> family;
   std::vector<v1::MetricComparison*> rows;
-  for (const auto& [id, bm] : bs) {
+  for (const auto& device : bs) {
+    // Named members, not a structured binding: older clang cannot capture one in a lambda.
+    const std::string& id = device.first;
+    const auto& bm = device.second;
     auto c = cs.find(id);
     if (c == cs.end()) {
       resp.add_baseline_only(id);
