@@ -1,4 +1,6 @@
-// Statistics across a device's repeats, and the comparison of two jobs.
+// Statistics across a device's repeats, and the old comparison of two aggregates.
+// CompareJobs' verdict (faster/slower/same/inconclusive) is in verdicts.h; this rule only
+// fills MetricComparison.significant for existing clients.
 // Noise test (documented in lab.proto MetricComparison): a change of the medians counts
 // as real when |change_pct| > max(1%, 2 * pooled relative stddev), where the pooled
 // relative stddev is sqrt((s_b^2 + s_c^2) / 2) / baseline median * 100, and both sides
