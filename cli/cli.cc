@@ -34,7 +34,8 @@ constexpr const char* kFooter =
     "  4  parse: no benchmark output in the input; run: the job finished with failed or\n"
     "     cancelled runs\n"
     "  5  refused by the coordinator: bad or missing token, role too low, invalid request\n"
-    "     (e.g. a hostile --flag value)\n";
+    "     (e.g. a hostile --flag value)\n"
+    "  6  compare --fail-on VERDICT: a phone's verdict was VERDICT (e.g. slower)\n";
 
 // `--flag --num_threads=4`: CLI11 would read the second word as an option of its own, so
 // the pair is joined into `--flag=--num_threads=4` before parsing.

@@ -20,6 +20,7 @@ enum ExitCode : int {
   kExitRunsFailed = 4,   // lab `run`: the job finished with failed or cancelled runs
   kExitRefused = 5,      // lab: the coordinator refused the request (bad or missing token,
                          // role too low, invalid argument such as a hostile flag)
+  kExitVerdict = 6,      // lab `compare --fail-on V`: a phone's verdict was V
 };
 
 // Where a command reads and writes; main() passes std::cin/cout/cerr.

@@ -1,15 +1,14 @@
-// `benchlab compare BASELINE CANDIDATE [--metric M ...] [--json]`: CompareJobs as one row
-// per device and metric, with the coordinator's noise verdict (coordinator/aggregation.h).
+// `benchlab compare BASELINE CANDIDATE [--metric M ...] [--threshold PCT] [--fail-on V]
+// [--json]`: CompareJobs as one row per device and metric with the coordinator's verdict
+// (common/stats/verdict.h); exit 6 when --fail-on names a verdict some phone got.
 #include <memory>
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "cli/compare_view.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
-#include "cli/table.h"
 #include "common/terminal_text.h"
 
 namespace benchlab::cli {
@@ -22,49 +21,35 @@ struct CompareFlags {
   std::string baseline;
   std::string candidate;
   std::vector<std::string> metrics;
+  double threshold_pct = 0;  // 0 = the coordinator's default (2 %)
+  std::string fail_on;
   bool json = false;
 };
 
-std::string Verdict(const v1::MetricComparison& m) {
-  if (m.baseline().n() < 2 || m.candidate().n() < 2) return "too few repeats to judge";
-  if (!m.significant()) return "within noise";
-  return m.change_pct() < 0 ? "lower, beyond noise" : "higher, beyond noise";
-}
-
 int RunCompare(const CompareFlags& flags, const CliIo& io) {
-  auto conn = LabConnection::Open(flags.lab);
-  if (!conn.ok()) return ReportUsageError("compare", conn.status().message(), io);
-  grpc::ClientContext ctx;
-  (*conn)->PrepareUnary(&ctx);
   v1::CompareJobsRequest req;
   req.set_baseline_job_id(flags.baseline);
   req.set_candidate_job_id(flags.candidate);
   for (const auto& m : flags.metrics) req.add_metrics(m);
+  req.set_threshold_pct(flags.threshold_pct);
   v1::CompareJobsResponse resp;
-  grpc::Status st = (*conn)->lab()->CompareJobs(&ctx, req, &resp);
-  if (!st.ok()) {
-    return ReportRpcError(st, "compare", absl::StrCat("comparing ", flags.baseline, " with ", flags.candidate),
-                          flags.lab, io);
+  if (int rc = CallLab(flags.lab, "compare", absl::StrCat("comparing ", flags.baseline, " with ", flags.candidate),
+                       &v1::Lab::Stub::CompareJobs, req, &resp, io);
+      rc != kExitOk) {
+    return rc;
   }
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
-    return kExitOk;
-  }
-  *io.out << "baseline " << EscapeForTerminal(flags.baseline) << ", candidate " << EscapeForTerminal(flags.candidate) << " (medians across repeats)\n";
-  Table table({"DEVICE", "METRIC", "BASELINE", "CANDIDATE", "CHANGE", "NOISE", "VERDICT"});
-  for (const auto& d : resp.devices()) {
-    for (const auto& m : d.metrics()) {
-      table.AddRow({d.device_id(), m.metric(), FormatNumber(m.baseline().median()), FormatNumber(m.candidate().median()),
-                    absl::StrFormat("%+.1f%%", m.change_pct()), absl::StrFormat("%.1f%%", m.noise_pct()), Verdict(m)});
-    }
-  }
-  if (table.empty()) {
-    *io.out << "no device has results in both jobs\n";
   } else {
-    *io.out << table.Render();
+    *io.out << "baseline " << EscapeForTerminal(flags.baseline) << ", candidate "
+            << EscapeForTerminal(flags.candidate) << " (medians across repeats; change = candidate vs baseline)\n"
+            << RenderComparison(resp);
   }
-  if (!resp.baseline_only().empty()) *io.out << "only in the baseline: " << EscapeForTerminal(absl::StrJoin(resp.baseline_only(), ", ")) << "\n";
-  if (!resp.candidate_only().empty()) *io.out << "only in the candidate: " << EscapeForTerminal(absl::StrJoin(resp.candidate_only(), ", ")) << "\n";
+  if (!flags.fail_on.empty() && AnyVerdict(resp, flags.fail_on)) {
+    *io.err << "benchlab compare: a phone's verdict is " << flags.fail_on << " (--fail-on " << flags.fail_on
+            << "): exit " << kExitVerdict << "\n";
+    return kExitVerdict;
+  }
   return kExitOk;
 }
 
@@ -72,15 +57,24 @@ int RunCompare(const CompareFlags& flags, const CliIo& io) {
 
 void RegisterCompareCommand(CLI::App& app, const CliIo& io, int* exit_code) {
   auto flags = std::make_shared<CompareFlags>();
-  CLI::App* cmd = app.add_subcommand("compare", "Compare two jobs device by device (change and noise)");
+  CLI::App* cmd = app.add_subcommand("compare", "Compare two jobs device by device: faster, slower, same or inconclusive");
   cmd->add_option("baseline", flags->baseline, "the reference job")->required();
   cmd->add_option("candidate", flags->candidate, "the job to judge against it")->required();
   cmd->add_option("--metric", flags->metrics,
-                  "metric to compare (repeatable; default avg_us, init_us, inference_avg_us, peak_memory_mb)");
+                  "metric to compare (repeatable; default inference_avg_us; avg_us is the same measurement)");
+  cmd->add_option("--threshold", flags->threshold_pct,
+                  "PCT: a change whose confidence interval lies inside +-PCT is `same` (default 2)")
+      ->check(CLI::Range(0.01, 50.0));
+  cmd->add_option("--fail-on", flags->fail_on, "exit 6 when any phone's verdict is this (e.g. slower)")
+      ->check(CLI::IsMember({"slower", "faster", "inconclusive", "same"}));
   cmd->add_flag("--json", flags->json, "print the CompareJobsResponse as JSON");
   AddLabOptions(cmd, &flags->lab);
-  cmd->footer("A change counts (\"beyond noise\") when |change| > noise, the larger of 1% and twice the pooled\n"
-              "relative standard deviation of both jobs' repeats, and both sides have at least 2 repeats.");
+  cmd->footer(
+      "Per device: Mann-Whitney U test of the repeats and the Hodges-Lehmann change with its 95% interval,\n"
+      "p-values Holm-corrected over every row. same: the interval lies inside +-threshold (needs >= 4\n"
+      "repeats a side); slower/faster: corrected p < 0.01 and the interval above/below 0; otherwise\n"
+      "inconclusive, with about how many more repeats per side would decide. Warnings say when the\n"
+      "jobs differ in more than the model (flags, APK, cooldown).");
   cmd->callback([flags, io, exit_code] { *exit_code = RunCompare(*flags, io); });
 }
 

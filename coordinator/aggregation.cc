@@ -26,29 +26,26 @@ benchlab::v1::Aggregate Aggregate(const std::string& metric, std::vector<double>
   return a;
 }
 
+// Every scalar of BenchmarkMetrics, once: MetricValues and MetricNames both expand it.
+#define BL_FOR_EACH_METRIC(X) \
+  X(count) X(first_us) X(curr_us) X(min_us) X(max_us) X(avg_us) X(std_us) X(init_us) \
+  X(first_inference_us) X(warmup_avg_us) X(inference_avg_us) X(memory_init_mb) \
+  X(memory_overall_mb) X(peak_memory_mb) X(p5_us) X(median_us) X(p95_us)
+
 std::map<std::string, double> MetricValues(const benchlab::v1::BenchmarkMetrics& m) {
   std::map<std::string, double> out;
 #define BL_METRIC(name) \
   if (m.has_##name()) out[#name] = static_cast<double>(m.name());
-  BL_METRIC(count)
-  BL_METRIC(first_us)
-  BL_METRIC(curr_us)
-  BL_METRIC(min_us)
-  BL_METRIC(max_us)
-  BL_METRIC(avg_us)
-  BL_METRIC(std_us)
-  BL_METRIC(init_us)
-  BL_METRIC(first_inference_us)
-  BL_METRIC(warmup_avg_us)
-  BL_METRIC(inference_avg_us)
-  BL_METRIC(memory_init_mb)
-  BL_METRIC(memory_overall_mb)
-  BL_METRIC(peak_memory_mb)
-  BL_METRIC(p5_us)
-  BL_METRIC(median_us)
-  BL_METRIC(p95_us)
+  BL_FOR_EACH_METRIC(BL_METRIC)
 #undef BL_METRIC
   return out;
+}
+
+const std::vector<std::string>& MetricNames() {
+#define BL_METRIC_NAME(name) #name,
+  static const std::vector<std::string> names = {BL_FOR_EACH_METRIC(BL_METRIC_NAME)};
+#undef BL_METRIC_NAME
+  return names;
 }
 
 std::vector<benchlab::v1::Aggregate> AggregateRuns(

@@ -1,4 +1,6 @@
-// Statistics across a device's repeats, and the comparison of two jobs.
+// Statistics across a device's repeats, and the old comparison of two aggregates.
+// CompareJobs' verdict (faster/slower/same/inconclusive) is in verdicts.h; this rule only
+// fills MetricComparison.significant for existing clients.
 // Noise test (documented in lab.proto MetricComparison): a change of the medians counts
 // as real when |change_pct| > max(1%, 2 * pooled relative stddev), where the pooled
 // relative stddev is sqrt((s_b^2 + s_c^2) / 2) / baseline median * 100, and both sides
@@ -22,6 +24,9 @@ benchlab::v1::Aggregate Aggregate(const std::string& metric, std::vector<double>
 
 // The scalar metrics of a BenchmarkMetrics by name (only those present).
 std::map<std::string, double> MetricValues(const benchlab::v1::BenchmarkMetrics& m);
+
+// The names MetricValues can return, in BenchmarkMetrics order.
+const std::vector<std::string>& MetricNames();
 
 // Aggregates of every metric over the given runs' metrics.
 std::vector<benchlab::v1::Aggregate> AggregateRuns(

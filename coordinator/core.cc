@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "coordinator/aggregation.h"
+#include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
 #include "spdlog/spdlog.h"
 
@@ -964,6 +965,7 @@ absl::StatusOr<v1::GetResultsResponse> Core::GetResults(const v1::GetResultsRequ
 }
 
 absl::StatusOr<v1::CompareJobsResponse> Core::CompareJobs(const v1::CompareJobsRequest& req) {
+  if (auto metrics = CompareMetrics(req); !metrics.ok()) return metrics.status();
   v1::GetResultsRequest rb, rc;
   rb.set_job_id(req.baseline_job_id());
   rc.set_job_id(req.candidate_job_id());
@@ -971,37 +973,7 @@ absl::StatusOr<v1::CompareJobsResponse> Core::CompareJobs(const v1::CompareJobsR
   if (!base.ok()) return base.status();
   auto cand = GetResults(rc);
   if (!cand.ok()) return cand.status();
-  std::vector<std::string> metrics(req.metrics().begin(), req.metrics().end());
-  if (metrics.empty()) metrics = {"avg_us", "init_us", "inference_avg_us", "peak_memory_mb"};
-  auto index = [](const v1::GetResultsResponse& r) {
-    std::map<std::string, const v1::DeviceResults*> m;
-    for (const auto& d : r.devices()) {
-      if (d.runs_done() > 0) m[d.device_id()] = &d;
-    }
-    return m;
-  };
-  auto bi = index(*base), ci = index(*cand);
-  v1::CompareJobsResponse resp;
-  for (const auto& [id, bd] : bi) {
-    auto c = ci.find(id);
-    if (c == ci.end()) {
-      resp.add_baseline_only(id);
-      continue;
-    }
-    v1::DeviceComparison* dc = resp.add_devices();
-    dc->set_device_id(id);
-    for (const auto& m : metrics) {
-      const v1::Aggregate* ba = nullptr;
-      const v1::Aggregate* ca = nullptr;
-      for (const auto& a : bd->aggregates()) if (a.metric() == m) ba = &a;
-      for (const auto& a : c->second->aggregates()) if (a.metric() == m) ca = &a;
-      if (ba && ca) *dc->add_metrics() = Compare(*ba, *ca);
-    }
-  }
-  for (const auto& [id, cd] : ci) {
-    if (!bi.contains(id)) resp.add_candidate_only(id);
-  }
-  return resp;
+  return CompareResults(*base, *cand, req);  // coordinator/verdicts.h
 }
 
 absl::StatusOr<v1::WatchJobResponse> Core::Watch(const std::string& job_id, std::shared_ptr<JobWatcher> w) {

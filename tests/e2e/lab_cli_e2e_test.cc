@@ -114,6 +114,56 @@ TEST_F(LabCliE2eTest, CompareTwoJobsShowsTheChangePerDevice) {
   EXPECT_TRUE(absl::StrContains(cmp.output, "%")) << cmp.output;
 }
 
+// Short runs (a few timed iterations) so the phones barely heat: back-to-back jobs then
+// differ only by devsim's run-to-run noise, and a hot phone is the only slowdown.
+std::vector<std::string> QuietRun(LabCluster& lab, int repeats) {
+  return {"run", lab.model_path(), "--apk", lab.apk_path(), "--repeat", absl::StrCat(repeats),
+          "--flag", "--num_runs=5", "--flag", "--min_secs=0.01", "--flag", "--warmup_runs=1",
+          "--flag", "--warmup_min_secs=0.01", "--json"};
+}
+
+TEST_F(LabCliE2eTest, CompareVerdictsAnAPairAndFailsOnAHotPhone) {
+  // A/A: the same model, APK and flags twice. Never `slower` (or `faster`), so
+  // --fail-on slower passes; each phone is `same` or `inconclusive`.
+  for (int job = 0; job < 2; ++job) {
+    RunResult r = Run(QuietRun(*lab_, 6));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  RunResult aa = Run({"compare", "j000001", "j000002", "--fail-on", "slower"});
+  EXPECT_EQ(aa.exit_code, 0) << aa.output;
+  for (int h = 0; h < 2; ++h) EXPECT_TRUE(absl::StrContains(aa.output, lab_->DeviceId(h, 0))) << aa.output;
+  EXPECT_FALSE(absl::StrContains(aa.output, "slower") || absl::StrContains(aa.output, "faster")) << aa.output;
+  EXPECT_TRUE(absl::StrContains(aa.output, "inference_avg_us")) << aa.output;
+  EXPECT_FALSE(absl::StrContains(aa.output, " avg_us")) << "avg_us duplicates it: " << aa.output;
+  EXPECT_FALSE(absl::StrContains(aa.output, "warning:")) << "same spec: " << aa.output;
+  RunResult aa_json = Run({"compare", "j000001", "j000002", "--json"});
+  ASSERT_EQ(aa_json.exit_code, 0) << aa_json.output;
+  EXPECT_FALSE(absl::StrContains(aa_json.output, "\"verdict\":\"slower\"")) << aa_json.output;
+  EXPECT_FALSE(absl::StrContains(aa_json.output, "\"verdict\":\"faster\"")) << aa_json.output;
+  EXPECT_TRUE(absl::StrContains(aa_json.output, "\"verdict\":\"same\"") ||
+              absl::StrContains(aa_json.output, "\"verdict\":\"inconclusive\""))
+      << aa_json.output;
+
+  // The candidate on hot phones: 45 °C throttles devsim's CPU (3 % per °C above 35),
+  // cooling back with a 60 s time constant, so every run of the job is >= 15 % slower.
+  for (int h = 0; h < 2; ++h) ASSERT_TRUE(lab_->host(h).Control("temp 0 45").ok());
+  RunResult hot = Run(QuietRun(*lab_, 6));
+  ASSERT_EQ(hot.exit_code, 0) << hot.output;
+  RunResult cmp = Run({"compare", "j000001", "j000003", "--fail-on", "slower"});
+  EXPECT_EQ(cmp.exit_code, 6) << cmp.output;
+  EXPECT_TRUE(absl::StrContains(cmp.output, "slower")) << cmp.output;
+  EXPECT_TRUE(absl::StrContains(cmp.output, "--fail-on slower")) << cmp.output;
+  RunResult json = Run({"compare", "j000001", "j000003", "--json", "--fail-on", "slower"});
+  EXPECT_EQ(json.exit_code, 6) << json.output;
+  EXPECT_TRUE(absl::StrContains(json.output, "\"verdict\":\"slower\"")) << json.output;
+  // Without --fail-on the same comparison exits 0; an unknown metric is refused.
+  EXPECT_EQ(Run({"compare", "j000001", "j000003"}).exit_code, 0);
+  RunResult unknown = Run({"compare", "j000001", "j000003", "--metric", "latency"});
+  EXPECT_EQ(unknown.exit_code, 5) << unknown.output;
+  EXPECT_TRUE(absl::StrContains(unknown.output, "unknown metric")) << unknown.output;
+  EXPECT_TRUE(absl::StrContains(unknown.output, "inference_avg_us")) << unknown.output;
+}
+
 TEST_F(LabCliE2eTest, HostileFlagsAreRefusedWithAClearError) {
   for (std::string hostile : {"--x=$(reboot)", "--x=`id`", "--x=1;reboot", "--x='1'"}) {
     RunResult r = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--flag", hostile});

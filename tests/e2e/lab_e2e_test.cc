@@ -263,10 +263,15 @@ TEST_F(LabE2eTest, CompareTwoJobs) {
   for (const auto& d : resp.devices()) {
     ASSERT_GT(d.metrics_size(), 0);
     const auto& avg = d.metrics(0);
-    EXPECT_EQ(avg.metric(), "avg_us");
+    EXPECT_EQ(avg.metric(), "inference_avg_us") << "the primary metric; avg_us duplicates it";
+    EXPECT_EQ(d.metrics_size(), 1);
     EXPECT_GT(avg.baseline().median(), 0);
     EXPECT_NE(avg.change_pct(), 0) << "4 threads vs 2 changes the latency model";
+    EXPECT_FALSE(avg.verdict().empty());
+    EXPECT_EQ(avg.baseline().n(), 3);
   }
+  ASSERT_EQ(resp.warnings_size(), 1) << "only the flags differ besides the model";
+  EXPECT_TRUE(absl::StrContains(resp.warnings(0), "--num_threads=4")) << resp.warnings(0);
 }
 
 TEST_F(LabE2eTest, AgentKilledMidRunIsRetriedAndNothingIsLostOrDoubled) {

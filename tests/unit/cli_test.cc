@@ -176,7 +176,7 @@ TEST(RunCli, HelpListsTheLabCommandsAndExitCodes) {
   const char* argv[] = {"benchlab", "--help"};
   EXPECT_EQ(RunCli(2, argv, {&in, &out, &err}), kExitOk);
   for (const char* word : {"devices", "agents", "run", "jobs", "job", "results", "compare", "logs", "cancel",
-                           "BENCHLAB_COORDINATOR", "5  refused"}) {
+                           "BENCHLAB_COORDINATOR", "5  refused", "6  compare --fail-on"}) {
     EXPECT_NE(out.str().find(word), std::string::npos) << word;
   }
 }

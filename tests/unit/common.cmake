@@ -4,3 +4,4 @@ benchlab_test(NAME benchmark_flags_test SOURCES unit/benchmark_flags_test.cc
   LIBS benchlab_flags LABELS unit)
 benchlab_test(NAME loopback_test SOURCES unit/loopback_test.cc LIBS benchlab_common LABELS unit)
 benchlab_test(NAME terminal_text_test SOURCES unit/terminal_text_test.cc LIBS benchlab_common LABELS unit)
+benchlab_test(NAME stats_test SOURCES unit/stats_test.cc LIBS benchlab_stats LABELS unit)
