@@ -74,6 +74,9 @@ class Scheduler {
 
   // Leases every idle, online phone past its cooldown to its best queued run.
   std::vector<Lease> Assign();
+  // Takes back a lease Assign just granted (its assignment could not be stored): the run
+  // is queued again in its old place and the phone is idle, as if Assign had not run.
+  void Unassign(const Lease& lease);
 
   // Ends a leased or queued run. `retryable` failures with attempts left are re-queued
   // (kRetry) behind a RetryBackoff. A leased phone is freed (cooling down for the run's
