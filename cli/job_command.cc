@@ -1,4 +1,5 @@
-// `benchlab job ID [--json]`: GetJob, the job's counters and every run.
+// `benchlab job ID [--json]`: the job's counters and every run, read as GetResults pages
+// (bounded messages, however many runs) and shown as a GetJobResponse.
 #include <memory>
 #include <ostream>
 
@@ -22,14 +23,16 @@ struct JobFlags {
 };
 
 int RunJob(const JobFlags& flags, const CliIo& io) {
-  v1::GetJobRequest req;
+  v1::GetResultsRequest req;
   req.set_job_id(flags.job_id);
-  v1::GetJobResponse resp;
-  if (int code = CallLab(flags.lab, "job", absl::StrCat("reading job ", flags.job_id), &v1::Lab::Stub::GetJob, req,
-                         &resp, io);
+  v1::GetResultsResponse results;
+  if (int code = ReadAllResults(flags.lab, "job", absl::StrCat("reading job ", flags.job_id), req, &results, io);
       code != kExitOk) {
     return code;
   }
+  v1::GetJobResponse resp;
+  resp.mutable_job()->Swap(results.mutable_job());
+  resp.mutable_runs()->Swap(results.mutable_runs());
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
     return kExitOk;

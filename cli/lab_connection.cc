@@ -127,4 +127,37 @@ int ReportUsageError(absl::string_view command, absl::string_view message, const
   return kExitUsage;
 }
 
+namespace v1 = benchlab::v1;
+
+grpc::Status ReadAllResults(const LabConnection& conn, const v1::GetResultsRequest& req, v1::GetResultsResponse* out) {
+  out->Clear();
+  v1::GetResultsRequest page_req = req;
+  page_req.clear_page_token();
+  bool first = true;
+  do {
+    grpc::ClientContext ctx;
+    conn.PrepareUnary(&ctx);  // the deadline is per page
+    v1::GetResultsResponse page;
+    grpc::Status st = conn.lab()->GetResults(&ctx, page_req, &page);
+    if (!st.ok()) return st;
+    if (first) {
+      *out->mutable_job() = std::move(*page.mutable_job());
+      out->mutable_devices()->Swap(page.mutable_devices());
+      first = false;
+    }
+    for (auto& run : *page.mutable_runs()) *out->add_runs() = std::move(run);
+    page_req.set_page_token(page.next_page_token());
+  } while (!page_req.page_token().empty());
+  return grpc::Status::OK;
+}
+
+int ReadAllResults(const LabOptions& options, absl::string_view command, absl::string_view what,
+                   const v1::GetResultsRequest& req, v1::GetResultsResponse* out, const CliIo& io) {
+  auto conn = LabConnection::Open(options);
+  if (!conn.ok()) return ReportUsageError(command, conn.status().message(), io);
+  grpc::Status st = ReadAllResults(**conn, req, out);
+  if (!st.ok()) return ReportRpcError(st, command, what, options, io);
+  return kExitOk;
+}
+
 }  // namespace benchlab::cli

@@ -82,6 +82,18 @@ int CallLab(const LabOptions& options, absl::string_view command, absl::string_v
   return kExitOk;
 }
 
+// Every page of a job's results: GetResults from an empty page_token until
+// next_page_token is empty. The runs are appended in order; the job and the per-device
+// aggregates are the first page's; next_page_token is left empty, so *out reads as one
+// unpaged response.
+grpc::Status ReadAllResults(const LabConnection& conn, const benchlab::v1::GetResultsRequest& req,
+                            benchlab::v1::GetResultsResponse* out);
+
+// The same as a command makes it (connect, read, report a failure): kExitOk with *out
+// filled, or the exit code already reported.
+int ReadAllResults(const LabOptions& options, absl::string_view command, absl::string_view what,
+                   const benchlab::v1::GetResultsRequest& req, benchlab::v1::GetResultsResponse* out, const CliIo& io);
+
 }  // namespace benchlab::cli
 
 #endif  // BENCHLAB_CLI_LAB_CONNECTION_H_

@@ -182,6 +182,22 @@ std::vector<GateFailure> Scheduler::TakeGateFailures() {
   return out;
 }
 
+void Scheduler::Unassign(const Lease& lease) {
+  auto it = runs_.find(lease.run_id);
+  if (it == runs_.end() || !it->second.leased) return;
+  Entry& e = it->second;
+  Device& d = devices_[e.run.device_id];
+  deadlines_.erase({e.deadline, lease.run_id});
+  if (d.lease == lease.run_id) d.lease.clear();
+  e.leased = false;
+  d.queue.insert({e.seq, lease.run_id});
+  ++queued_total_;
+  JobStats& js = jobs_[e.run.job_id];
+  --js.in_flight;
+  --js.granted;
+  Refresh(e.run.device_id, d);
+}
+
 EndDecision Scheduler::End(const std::string& run_id, bool retryable, bool wound_down) {
   auto it = runs_.find(run_id);
   if (it == runs_.end()) return EndDecision::kFinal;

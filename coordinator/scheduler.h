@@ -98,6 +98,9 @@ class Scheduler {
   // Runs whose gate timed out under policy FAIL since the last call (the caller ends them
   // with ERROR_CLASS_CONDITIONS_NOT_MET; they are no longer in the scheduler).
   std::vector<GateFailure> TakeGateFailures();
+  // Takes back a lease Assign just granted (its assignment could not be stored): the run
+  // is queued again in its old place and the phone is idle, as if Assign had not run.
+  void Unassign(const Lease& lease);
 
   // Ends a leased or queued run. `retryable` failures with attempts left are re-queued
   // (kRetry) behind a RetryBackoff. A leased phone is freed (cooling down for the run's

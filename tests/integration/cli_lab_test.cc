@@ -179,6 +179,31 @@ TEST_F(CliLabTest, RunJsonIsOneDocumentWithProtoFieldNames) {
   EXPECT_TRUE(j["devices"][0].contains("aggregates"));
 }
 
+// 1,002 runs are more than one GetResults page (1,000 runs): `run --json`, `results` and
+// `job` read every page and show every run once, in order, as one document.
+TEST_F(CliLabTest, ResultsOfMoreRunsThanOnePageAreAllShownOnce) {
+  StartCoordinator();
+  StartAgent();
+  json run = RunJson(501);
+  ASSERT_FALSE(run.is_discarded());
+  ASSERT_EQ(run["runs"].size(), 1002u);
+  EXPECT_EQ(run["devices"].size(), 2u);
+  EXPECT_EQ(run.value("next_page_token", ""), "");  // read as one unpaged response
+  for (size_t i = 0; i < 1002; ++i) {
+    EXPECT_EQ(run["runs"][i]["run_id"], absl::StrCat("j000001.", i / 501, ".", i % 501)) << i;
+  }
+  RunResult csv = Cli({"results", "j000001", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  std::vector<std::string> lines = absl::StrSplit(csv.output, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 1003u);
+  RunResult job = Cli({"job", "j000001", "--json"});
+  ASSERT_EQ(job.exit_code, 0) << job.output;
+  json j = json::parse(job.output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << job.output;
+  EXPECT_EQ(j["runs"].size(), 1002u);
+  EXPECT_EQ(j["job"]["runs_done"], 1002);
+}
+
 TEST_F(CliLabTest, ResultsCsvHasTheMetricNamesAndOneRowPerRun) {
   StartCoordinator();
   StartAgent();
