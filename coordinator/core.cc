@@ -395,6 +395,14 @@ std::vector<RunChange> Core::PlanAgentLostLocked(const std::string& agent_id, co
 
 void Core::UpdateDeviceOnlineLocked(const std::string& device_id) {
   ledger_.SetDeviceOnline(device_id, inventory_.Usable(device_id));
+  if (const Inventory::Device* d = inventory_.FindDevice(device_id)) {
+    ledger_.SetDeviceConditions(device_id, GateConditionsOf(d->info));
+  }
+}
+
+void Core::set_gate_defaults(const v1::JobSpec& defaults) {
+  absl::MutexLock lock(&mu_);
+  ledger_.set_gate_defaults(defaults);
 }
 
 void Core::DeviceUpdate(const std::string& agent_id, const v1::DeviceUpdate& update) {
@@ -589,6 +597,7 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   if (spec.queue_timeout_s() < 0 || spec.queue_timeout_s() > 7 * 86400) {
     return absl::InvalidArgumentError("queue_timeout_s must be 0 (the lab's default)..604800");
   }
+  if (auto st = CheckGate(spec); !st.ok()) return st;  // coordinator/run_gate.h
   if (auto args = RenderFlags(spec.flags()); !args.ok()) return args.status();
   v1::ArtifactRef model, apk;
   for (const auto& [sha, kind, ref] : {std::tuple{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL, &model},

@@ -103,6 +103,8 @@ class Core {
   // How long a queued run waits for its phone while the phone is offline, for jobs that
   // set no JobSpec.queue_timeout_s.
   void set_queue_timeout(absl::Duration timeout);
+  // The lab's run-conditions gate for jobs that set none (JobSpec's gate fields).
+  void set_gate_defaults(const benchlab::v1::JobSpec& defaults);
   void DeviceUpdate(const std::string& agent_id, const benchlab::v1::DeviceUpdate& update);
   // Applies a run event once; the caller acknowledges event_id after an OK return.
   absl::Status RunEvent(const std::string& agent_id, const benchlab::v1::RunEvent& event);

@@ -26,9 +26,12 @@ std::vector<v1::Device> ListDevicesView(const Inventory& inventory, const Schedu
     *dev.mutable_info() = d.info;
     std::string lease = scheduler.LeaseOf(id);
     if (lease.empty()) lease = scheduler.HeldBy(id);  // an ended run still winding down
+    const std::string gate = scheduler.GateReason(id);
     dev.set_state(!scheduler.DeviceOnline(id) ? v1::DEVICE_STATE_OFFLINE
-                  : lease.empty()             ? v1::DEVICE_STATE_IDLE
-                                              : v1::DEVICE_STATE_BUSY);
+                  : !lease.empty()            ? v1::DEVICE_STATE_BUSY
+                  : !gate.empty()             ? v1::DEVICE_STATE_COOLING
+                                              : v1::DEVICE_STATE_IDLE);
+    if (dev.state() == v1::DEVICE_STATE_COOLING) dev.set_cooling_reason(gate);
     dev.set_current_run_id(lease);
     size_t total = 0;
     for (auto& q : scheduler.QueuedFor(id, max_queue, &total)) dev.add_queued_run_ids(q);

@@ -134,6 +134,7 @@ SchedRun RunLedger::ToSched(const v1::Run& run) const {
   s.cooldown = absl::Seconds(js.job.spec().cooldown_s());
   int queue_s = js.job.spec().queue_timeout_s();
   s.queue_timeout = queue_s > 0 ? absl::Seconds(queue_s) : queue_timeout_;
+  s.gate = GateOf(js.job.spec());
   return s;
 }
 
@@ -147,6 +148,8 @@ NewJob RunLedger::PlanJob(const v1::JobSpec& spec_in, const std::string& request
   if (spec.queue_timeout_s() == 0 && queue_timeout_ != absl::InfiniteDuration()) {
     spec.set_queue_timeout_s(static_cast<int32_t>(absl::ToInt64Seconds(queue_timeout_)));
   }
+  // So is the lab's gate: the spec records what its runs waited for.
+  ApplyGateDefaults(gate_defaults_, &spec);
   int64_t now_ms = ToUnixMs(clock_->Now());
   out.stored.seq = next_job_seq_;
   out.stored.request_id = request_id;
@@ -304,6 +307,15 @@ std::vector<RunChange> RunLedger::PlanTimeouts() const {
                       false);
     if (c) out.push_back(std::move(*c));
   }
+  for (const auto& [run_id, reason] : scheduler_.GateExpired()) {
+    const v1::Run& r = runs_.at(run_id);
+    auto c = PlanFail(run_id, v1::ERROR_CLASS_CONDITIONS_NOT_MET,
+                      absl::StrCat("phone ", r.device_id(), " did not meet the job's run conditions within ",
+                                   jobs_.at(r.job_id()).job.spec().gate_timeout_s(), " s (", reason,
+                                   "); let it cool or charge, or relax the gate"),
+                      false);
+    if (c) out.push_back(std::move(*c));
+  }
   return out;
 }
 
@@ -317,6 +329,7 @@ std::vector<RunChange> RunLedger::PlanAssign() {
     c.kind = RunChange::Kind::kAssigned;
     c.run = runs_.at(lease.run_id);
     c.run.set_attempt(lease.attempt);
+    c.run.set_conditions_not_met(lease.conditions_not_met);
     StampState(&c.run, v1::RUN_STATE_ASSIGNED, now_ms);
   }
   return out;

@@ -111,9 +111,15 @@ class RunLedger {
   // How long a queued run may wait for an offline phone, unless its job says.
   absl::Duration queue_timeout() const { return queue_timeout_; }
   void set_queue_timeout(absl::Duration d) { queue_timeout_ = d; }
+  // The lab's run-conditions gate for jobs that set none (JobSpec's gate fields).
+  void set_gate_defaults(const benchlab::v1::JobSpec& defaults) { gate_defaults_ = defaults; }
 
   // ---- phones (memory only: nothing of this is stored) ----
   void SetDeviceOnline(const std::string& device_id, bool online) { scheduler_.SetDeviceOnline(device_id, online); }
+  // What the phone's agent last reported of its conditions (for the jobs' gates).
+  void SetDeviceConditions(const std::string& device_id, const PhoneConditions& conditions) {
+    scheduler_.SetDeviceConditions(device_id, conditions);
+  }
   // The attempt holding the phone (ended, winding down) wound down: the phone is free.
   bool Release(const std::string& device_id, const std::string& run_id, int attempt) {
     return scheduler_.Release(device_id, run_id, attempt);
@@ -163,6 +169,7 @@ class RunLedger {
   absl::flat_hash_map<std::string, std::string> request_ids_;
   int64_t next_job_seq_ = 1;
   absl::Duration queue_timeout_ = absl::Minutes(30);
+  benchlab::v1::JobSpec gate_defaults_;
 };
 
 }  // namespace benchlab::coordinator
