@@ -206,6 +206,15 @@ TEST_F(ConditionsTest, OneShellCallReadsEverything) {
   EXPECT_THAT(parts[3], StartsWith("/sys/devices/system/cpu/cpu0/cpufreq/scaling_max_freq:1785600\n"
                                    "/sys/devices/system/cpu/cpu1/cpufreq/scaling_max_freq:1785600\n"));
 
+  // grep: several -e patterns (any matches), names with several files, -h/-H.
+  EXPECT_EQ(RunSh(*u, "grep -e MemTotal -e MemAvailable /proc/meminfo | wc -l").out, "2\n");
+  EXPECT_EQ(RunSh(*u, "grep -h . /sys/devices/system/cpu/online /sys/devices/system/cpu/cpu7/cpufreq/related_cpus").out,
+            "0-7\n7\n");
+  EXPECT_EQ(RunSh(*u, "grep -H . /sys/devices/system/cpu/online").out,
+            "/sys/devices/system/cpu/online:0-7\n");
+  EXPECT_EQ(RunSh(*u, "grep -c . /sys/devices/system/cpu/online /proc/meminfo").out,
+            "/sys/devices/system/cpu/online:1\n/proc/meminfo:31\n");
+
   // Loops: nested, `do` on its own line, the status of the last body command, && after done.
   EXPECT_EQ(RunSh(*u, "for a in 1 2; do for b in x y; do echo $a$b; done; done").out,
             "1x\n1y\n2x\n2y\n");
