@@ -225,6 +225,13 @@ TEST_F(ConditionsTest, OneShellCallReadsEverything) {
   EXPECT_EQ(open.status, 1);
   EXPECT_EQ(open.err, "/system/bin/sh: syntax error: 'for' unmatched\n");
   EXPECT_EQ(RunSh(*u, "done").err, "/system/bin/sh: syntax error: 'done' unexpected\n");
+  // A redirection after `done` applies to the whole loop.
+  EXPECT_EQ(RunSh(*u, "for f in /nope /sys/devices/system/cpu/online; do cat $f; done 2>/dev/null").out,
+            "0-7\n");
+  ShResult looped = RunSh(*u, "for a in 1 2; do echo $a; cat /nope; done >/data/local/tmp/l.txt 2>&1; "
+                              "cat /data/local/tmp/l.txt");
+  EXPECT_EQ(looped.out, "1\ncat: /nope: No such file or directory\n2\ncat: /nope: No such file or directory\n");
+  EXPECT_EQ(looped.err, "");
   // Globs in several path components.
   EXPECT_EQ(RunSh(*u, "echo /sys/devices/system/cpu/cpu*/cpufreq/related_cpus").out,
             "/sys/devices/system/cpu/cpu0/cpufreq/related_cpus /sys/devices/system/cpu/cpu1/cpufreq/"
