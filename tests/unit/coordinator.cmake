@@ -2,5 +2,5 @@ benchlab_test(NAME coordinator_test
   SOURCES unit/coordinator_store_test.cc unit/coordinator_scheduler_test.cc
           unit/coordinator_log_hub_test.cc unit/coordinator_aggregation_test.cc
           unit/coordinator_core_scale_test.cc unit/coordinator_job_counters_test.cc
-          unit/coordinator_serial_worker_test.cc
+          unit/coordinator_serial_worker_test.cc unit/coordinator_change_points_test.cc
   LIBS benchlab_coordinator benchlab_testsupport LABELS unit)
