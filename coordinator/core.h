@@ -123,6 +123,8 @@ class Core {
 
   LogHub* log_hub() { return log_hub_.get(); }
   ArtifactStore* artifacts() { return artifacts_; }
+  // For readers that need no core state (history): they query the Store without our lock.
+  Store* store() { return store_; }
 
   // Ends runs past their deadline (timed_out) and leases idle phones. Called
   // periodically (the server's tick thread) and after every change.
