@@ -1,7 +1,7 @@
 // History through the real chain: a coordinator, two hosts with one devsim phone each and
 // real agents; 16 jobs of one model through the `benchlab` CLI. From job 8 on, phone 0 is
 // made warmer before each job (devsim's thermal model: 3 % slower per °C above 35), a step
-// of about +6 %; phone 1 is left alone. `benchlab history` and `regressions` (and the API
+// of about +9 %; phone 1 is left alone. `benchlab history` and `regressions` (and the API
 // they call) must find phone 0's step at job 8 and nothing on phone 1.
 #include <gtest/gtest.h>
 
@@ -30,11 +30,11 @@ TEST(LabHistoryE2eTest, AStepOnOnePhoneIsFoundByHistoryAndRegressionsAndAFlatPho
   const std::string hot = lab->DeviceId(0, 0), flat = lab->DeviceId(1, 0);
 
   for (int j = 0; j < kJobs; ++j) {
-    // Phone 0's battery: at its ambient (below 35 °C: no throttling) before the step, 37 °C
-    // (+6 %) from job kStepAt on, set again before every job because it cools toward ambient.
-    if (j >= kStepAt) ASSERT_TRUE(lab->host(0).Control("temp 0 37").ok());
+    // Phone 0's battery: at its ambient (below 35 °C: no throttling) before the step, 38 °C
+    // (+9 %) from job kStepAt on, set again before every job because it cools toward ambient.
+    if (j >= kStepAt) ASSERT_TRUE(lab->host(0).Control("temp 0 38").ok());
     // Short timed phases: runs hardly heat the phone themselves.
-    RunResult r = lab->Cli({"run", lab->model_path(), "--apk", lab->apk_path(), "--repeat", "3", "--runs", "10",
+    RunResult r = lab->Cli({"run", lab->model_path(), "--apk", lab->apk_path(), "--repeat", "5", "--runs", "10",
                             "--warmup", "1", "--flag", "--min_secs=0.01", "--flag", "--warmup_min_secs=0.01"});
     ASSERT_EQ(r.exit_code, 0) << "job " << j << ": " << r.output;
   }
@@ -54,13 +54,13 @@ TEST(LabHistoryE2eTest, AStepOnOnePhoneIsFoundByHistoryAndRegressionsAndAFlatPho
   for (const auto& s : resp.series()) {
     ASSERT_EQ(s.points_size(), kJobs) << s.key().device_id();
     EXPECT_EQ(s.key().metric(), "inference_avg_us");
-    EXPECT_EQ(s.points(0).n(), 3);
+    EXPECT_EQ(s.points(0).n(), 5);
     if (s.key().device_id() == hot) {
       ASSERT_EQ(s.change_points_size(), 1) << s.DebugString();
       EXPECT_EQ(s.change_points(0).index(), kStepAt);
       EXPECT_EQ(s.change_points(0).direction(), "slower");
       EXPECT_GT(s.change_points(0).change_pct(), 3);
-      EXPECT_LT(s.change_points(0).change_pct(), 10);
+      EXPECT_LT(s.change_points(0).change_pct(), 15);
       EXPECT_EQ(s.change_points(0).job_after(), s.points(kStepAt).job_id());
     } else {
       EXPECT_EQ(s.key().device_id(), flat);
