@@ -7,9 +7,9 @@
 // point (false alarms), and for the step series the share where exactly that change point
 // (index within ±1) and no other was found, plus one example series.
 // `--lab`: the same figure through the real chain instead (coordinator, adb, devsim, agent,
-// `benchlab run` per job): 30 jobs of 5 runs on one devsim phone, its battery set to 36.33 °C
-// before each of the last 15 jobs (devsim's thermal model: +3 % per °C above 35, so +4 %),
-// then GetHistory's series and change points.
+// `benchlab run` per job): 30 jobs of 5 runs on two devsim phones at a run-to-run CV of 2 %
+// (devsim `noise`); from job 15 on, phone 0 runs the model 4 % slower (devsim `slowdown`);
+// then GetHistory's series and change points (phone 1 is the flat control).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -68,14 +68,17 @@ void Measure(const Setting& s, const ChangePointOptions& o, int trials, uint64_t
 
 // The figure through real processes; returns the process exit code.
 int MeasureLab(int jobs) {
-  auto started = benchlab::testing::LabCluster::Start({.hosts = 1, .phones_per_host = 1, .run_seconds = 0.2});
+  auto started = benchlab::testing::LabCluster::Start({.hosts = 2, .phones_per_host = 1, .run_seconds = 0.2});
   if (!started.ok()) {
     std::fprintf(stderr, "lab: %s\n", started.status().ToString().c_str());
     return 1;
   }
   auto& lab = **started;
+  auto digest = benchlab::Sha256File(lab.model_path());
+  if (!digest.ok()) return 1;
+  if (!lab.host(0).Control("noise 0 2").ok() || !lab.host(1).Control("noise 0 2").ok()) return 1;
   for (int j = 0; j < jobs; ++j) {
-    if (j >= jobs / 2 && !lab.host(0).Control("temp 0 36.33").ok()) return 1;
+    if (j == jobs / 2 && !lab.host(0).Control("slowdown 0 " + digest->sha256 + " 4").ok()) return 1;
     auto r = lab.Cli({"run", lab.model_path(), "--apk", lab.apk_path(), "--repeat", "5", "--runs", "10", "--warmup",
                       "1", "--flag", "--min_secs=0.01", "--flag", "--warmup_min_secs=0.01"});
     if (r.exit_code != 0) {
@@ -83,24 +86,24 @@ int MeasureLab(int jobs) {
       return 1;
     }
   }
-  auto digest = benchlab::Sha256File(lab.model_path());
-  if (!digest.ok()) return 1;
   auto stub = lab.Lab();
   grpc::ClientContext ctx;
   benchlab::v1::GetHistoryRequest req;
   req.set_model_sha256(digest->sha256);
   benchlab::v1::GetHistoryResponse resp;
-  if (!stub->GetHistory(&ctx, req, &resp).ok() || resp.series_size() != 1) return 1;
-  const auto& series = resp.series(0);
-  std::printf("lab: %d jobs x 5 runs on %s, +4 %% (36.33 C) from job %d; %s per job:\n", jobs,
-              series.key().device_id().c_str(), jobs / 2, series.key().metric().c_str());
-  for (int i = 0; i < series.points_size(); ++i) std::printf("%s%.0f", i ? " " : "", series.points(i).median());
-  std::printf("\nchange points:");
-  for (const auto& c : series.change_points()) {
-    std::printf(" index %d (%.0f -> %.0f, %+.2f %%, t %.1f)", c.index(), c.before_median(), c.after_median(),
-                c.change_pct(), c.t());
+  if (!stub->GetHistory(&ctx, req, &resp).ok()) return 1;
+  std::printf("lab: %d jobs x 5 runs per phone, run CV 2 %%, model 4 %% slower on %s from job %d\n", jobs,
+              lab.DeviceId(0, 0).c_str(), jobs / 2);
+  for (const auto& series : resp.series()) {
+    std::printf("%s, %s per job:\n", series.key().device_id().c_str(), series.key().metric().c_str());
+    for (int i = 0; i < series.points_size(); ++i) std::printf("%s%.0f", i ? " " : "", series.points(i).median());
+    std::printf("\nchange points:");
+    for (const auto& c : series.change_points()) {
+      std::printf(" index %d (%.0f -> %.0f, %+.2f %%, t %.1f)", c.index(), c.before_median(), c.after_median(),
+                  c.change_pct(), c.t());
+    }
+    std::printf("%s\n", series.change_points().empty() ? " none" : "");
   }
-  std::printf("%s\n", series.change_points().empty() ? " none" : "");
   return 0;
 }
 

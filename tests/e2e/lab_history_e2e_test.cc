@@ -1,8 +1,8 @@
 // History through the real chain: a coordinator, two hosts with one devsim phone each and
-// real agents; 16 jobs of one model through the `benchlab` CLI. From job 8 on, phone 0 is
-// made warmer before each job (devsim's thermal model: 3 % slower per °C above 35), a step
-// of about +9 %; phone 1 is left alone. `benchlab history` and `regressions` (and the API
-// they call) must find phone 0's step at job 8 and nothing on phone 1.
+// real agents; 16 jobs of one model through the `benchlab` CLI, both phones at a run-to-run
+// CV of 2 % (devsim `noise`). From job 8 on, phone 0 runs the model 6 % slower (devsim's
+// per-model `slowdown`); phone 1 is left alone. `benchlab history` and `regressions` (and
+// the API they call) must find phone 0's step at job 8 and nothing on phone 1.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -29,19 +29,18 @@ TEST(LabHistoryE2eTest, AStepOnOnePhoneIsFoundByHistoryAndRegressionsAndAFlatPho
   std::unique_ptr<LabCluster> lab = std::move(*started);
   const std::string hot = lab->DeviceId(0, 0), flat = lab->DeviceId(1, 0);
 
+  auto digest = Sha256File(lab->model_path());
+  ASSERT_TRUE(digest.ok());
+  const std::string sha = digest->sha256;
+  ASSERT_TRUE(lab->host(0).Control("noise 0 2").ok());
+  ASSERT_TRUE(lab->host(1).Control("noise 0 2").ok());
   for (int j = 0; j < kJobs; ++j) {
-    // Phone 0's battery: at its ambient (below 35 °C: no throttling) before the step, 38 °C
-    // (+9 %) from job kStepAt on, set again before every job because it cools toward ambient.
-    if (j >= kStepAt) ASSERT_TRUE(lab->host(0).Control("temp 0 38").ok());
-    // Short timed phases: runs hardly heat the phone themselves.
+    if (j == kStepAt) ASSERT_TRUE(lab->host(0).Control("slowdown 0 " + sha + " 6").ok());
+    // Short timed phases: runs hardly heat the phones (no thermal throttling).
     RunResult r = lab->Cli({"run", lab->model_path(), "--apk", lab->apk_path(), "--repeat", "5", "--runs", "10",
                             "--warmup", "1", "--flag", "--min_secs=0.01", "--flag", "--warmup_min_secs=0.01"});
     ASSERT_EQ(r.exit_code, 0) << "job " << j << ": " << r.output;
   }
-
-  auto digest = Sha256File(lab->model_path());
-  ASSERT_TRUE(digest.ok());
-  const std::string sha = digest->sha256;
 
   // The API: two series, the step on phone 0 only.
   auto stub = lab->Lab();
