@@ -1,7 +1,7 @@
 // history_bench: how well the change-point detector (coordinator/change_points.h) finds a
 // step in a benchmark history, simulated in-process with devsim's noise model.
 // A "job" is `repeats` runs whose latency is level * (1 + N(0, cv)) (devsim's run-to-run
-// noise, devsim/phone/latency_model.cc); its point is the median of its runs, as
+// noise, devsim --noise-cv); its point is the median of its runs, as
 // GetHistory computes it. Each trial is a series of `jobs` points, flat, or with one step of
 // `step` % at the middle. Prints, per setting: the share of flat series with any change
 // point (false alarms), and for the step series the share where exactly that change point
