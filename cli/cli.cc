@@ -18,6 +18,7 @@ constexpr CommandRegistrar kCommands[] = {
     RegisterParseCommand,   RegisterDevicesCommand, RegisterAgentsCommand, RegisterRunCommand,
     RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
     RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand,
+    RegisterHistoryCommand, RegisterRegressionsCommand,
 };
 
 constexpr const char* kFooter =

@@ -149,6 +149,10 @@ class Core {
 
   LogHub* log_hub() { return log_hub_.get(); }
   ArtifactStore* artifacts() { return artifacts_; }
+  // The only way to the Store, for the core and for readers that need no core state
+  // (history): calling it with mu_ held does not compile in the thread-safety build, so no
+  // SQLite call ever happens under the state's lock.
+  Store* store() ABSL_LOCKS_EXCLUDED(mu_) { return store_; }
 
   // Ends runs past their deadline (timed_out) and leases idle phones. Called
   // periodically (the server's tick thread) and after every change.
@@ -166,9 +170,6 @@ class Core {
   // phone_tail > 0: the agent starts with that many of the phone's newest lines.
   void OnLogInterest(const std::string& device_id, bool enable, size_t phone_tail);
 
-  // The only way to the Store: calling it with mu_ held does not compile in the
-  // thread-safety build, so no SQLite call ever happens under the state's lock.
-  Store* store() ABSL_LOCKS_EXCLUDED(mu_) { return store_; }
   // Stores planned run changes (one transaction), then applies and publishes them; a
   // failed write leaves memory as it was. OK for no changes.
   absl::Status CommitRuns(const std::vector<RunChange>& changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_)

@@ -6,7 +6,11 @@
 
 #include <deque>
 #include <map>
+#include <optional>
+#include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "coordinator/input_limits.h"
@@ -524,6 +528,55 @@ grpc::ServerUnaryReactor* LabService::CompareJobs(grpc::CallbackServerContext* c
 grpc::ServerWriteReactor<v1::LogBatch>* LabService::StreamLogs(grpc::CallbackServerContext* ctx,
                                                                const v1::StreamLogsRequest* req) {
   return new LogsReactor(ctx, core_, auth_, *req);
+}
+
+// ---- History: GetHistory, ListRegressions ----
+
+// The device ids a history selector names: nullopt when it names none (every phone).
+// Agents and properties match as in ListDevices; `devices` entries are ids or bare serials,
+// and an id the lab no longer lists still selects that phone's old series.
+static absl::StatusOr<std::optional<std::set<std::string>>> HistoryDevices(Core* core, const v1::DeviceSelector& sel) {
+  if (sel.devices_size() + sel.agents_size() + static_cast<int>(sel.properties().size()) > kMaxSelectorEntries) {
+    return absl::InvalidArgumentError(absl::StrCat("devices: at most ", kMaxSelectorEntries, " entries"));
+  }
+  if (sel.devices().empty() && sel.agents().empty() && sel.properties().empty()) {
+    return std::optional<std::set<std::string>>();
+  }
+  v1::ListDevicesRequest lr;
+  *lr.mutable_agents() = sel.agents();
+  *lr.mutable_properties() = sel.properties();
+  lr.set_max_queue(1);
+  std::set<std::string> out;
+  for (const auto& d : core->ListDevices(lr)) {
+    bool hit = sel.devices().empty();
+    for (const auto& want : sel.devices()) hit |= want == d.info().device_id() || want == d.info().serial();
+    if (hit) out.insert(d.info().device_id());
+  }
+  if (sel.agents().empty() && sel.properties().empty()) {
+    for (const auto& want : sel.devices()) {
+      if (absl::StrContains(want, "/")) out.insert(want);
+    }
+  }
+  return std::optional<std::set<std::string>>(std::move(out));
+}
+
+grpc::ServerUnaryReactor* LabService::GetHistory(grpc::CallbackServerContext* ctx, const v1::GetHistoryRequest* req,
+                                                 v1::GetHistoryResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto devices = HistoryDevices(core_, req->devices());
+    if (!devices.ok()) return devices.status();
+    return MoveInto(history_.GetHistory(*req, *devices), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::ListRegressions(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListRegressionsRequest* req,
+                                                      v1::ListRegressionsResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto devices = HistoryDevices(core_, req->devices());
+    if (!devices.ok()) return devices.status();
+    return MoveInto(history_.ListRegressions(*req, *devices, absl::ToUnixMillis(absl::Now())), resp);
+  });
 }
 
 }  // namespace benchlab::coordinator

@@ -1342,6 +1342,76 @@ TEST_F(CoordinatorTest, CompareJobsFlagsAChangeBeyondNoise) {
   EXPECT_EQ(m.baseline().n(), 3);
 }
 
+// GetHistory and ListRegressions through real gRPC and SQLite: read role, avg_us when a run
+// has no inference_avg_us, the step found, device selectors, and the same after a restart.
+TEST_F(CoordinatorTest, HistoryFindsAStepAndKeepsItAcrossARestart) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  int from = 0;
+  std::vector<std::string> jobs;
+  for (int j = 0; j < 12; ++j) {
+    jobs.push_back(Submit().job_id());
+    int ai = agent.WaitFor(IsAssign, from);
+    ASSERT_GE(ai, 0);
+    from = ai + 1;
+    Complete(agent, agent.At(ai).assign(), (j >= 6 ? 1100 : 1000) + (j % 3) * 5);
+  }
+  const std::string model = Sha256Hex("model bytes");
+  auto history = [&](const std::string& token, const v1::DeviceSelector& sel, v1::GetHistoryResponse* resp) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    v1::GetHistoryRequest req;
+    req.set_model_sha256(model);
+    *req.mutable_devices() = sel;
+    return lab_->GetHistory(&ctx, req, resp);
+  };
+  v1::GetHistoryResponse resp;
+  EXPECT_EQ(history("", {}, &resp).error_code(), grpc::UNAUTHENTICATED);
+  auto check = [&] {
+    v1::GetHistoryResponse r;
+    ASSERT_TRUE(history("t-read", {}, &r).ok());
+    ASSERT_EQ(r.series_size(), 1);
+    const v1::Series& s = r.series(0);
+    EXPECT_EQ(s.key().device_id(), "host1/SER1");
+    EXPECT_EQ(s.key().metric(), "avg_us");
+    EXPECT_EQ(s.key().flags(), "--num_threads=4");
+    EXPECT_EQ(s.key().model_name(), "x");
+    ASSERT_EQ(s.points_size(), 12);
+    EXPECT_EQ(s.points(0).job_id(), jobs[0]);
+    ASSERT_EQ(s.change_points_size(), 1);
+    EXPECT_EQ(s.change_points(0).index(), 6);
+    EXPECT_EQ(s.change_points(0).job_after(), jobs[6]);
+    EXPECT_EQ(s.change_points(0).direction(), "slower");
+    EXPECT_NEAR(s.change_points(0).change_pct(), 10, 0.6);
+  };
+  check();
+  v1::DeviceSelector other_host, by_serial;
+  other_host.add_agents("host2");
+  by_serial.add_devices("SER1");
+  ASSERT_TRUE(history("t-read", other_host, &resp).ok());
+  EXPECT_EQ(resp.series_size(), 0);
+  ASSERT_TRUE(history("t-read", by_serial, &resp).ok());
+  EXPECT_EQ(resp.series_size(), 1);
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "t-read");
+    v1::GetHistoryRequest bad;
+    bad.set_model_sha256("mobilenet.tflite");
+    EXPECT_EQ(lab_->GetHistory(&ctx, bad, &resp).error_code(), grpc::INVALID_ARGUMENT);
+  }
+  StopServer();
+  StartServer();
+  check();
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::ListRegressionsRequest req;
+  v1::ListRegressionsResponse regs;
+  ASSERT_TRUE(lab_->ListRegressions(&ctx, req, &regs).ok());
+  ASSERT_EQ(regs.regressions_size(), 1);
+  EXPECT_EQ(regs.regressions(0).change().job_before(), jobs[5]);
+  EXPECT_EQ(regs.regressions(0).series().device_id(), "host1/SER1");
+}
+
 // GET http://127.0.0.1:port/path; the whole response, headers included.
 std::string HttpGet(int port, const std::string& path) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -6,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "cli/device_selector.h"
+#include "cli/duration_arg.h"
+#include "cli/history_format.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
@@ -179,6 +181,39 @@ TEST(RunCli, HelpListsTheLabCommandsAndExitCodes) {
                            "BENCHLAB_COORDINATOR", "5  refused", "6  compare --fail-on"}) {
     EXPECT_NE(out.str().find(word), std::string::npos) << word;
   }
+}
+
+TEST(DurationArg, UnitsAndRefusals) {
+  EXPECT_EQ(*ParseDurationArg("--since", "7d"), absl::Hours(24 * 7));
+  EXPECT_EQ(*ParseDurationArg("--since", "12h"), absl::Hours(12));
+  EXPECT_EQ(*ParseDurationArg("--since", "90m"), absl::Minutes(90));
+  EXPECT_EQ(*ParseDurationArg("--since", "30s"), absl::Seconds(30));
+  EXPECT_EQ(*ParseDurationArg("--since", "2w"), absl::Hours(24 * 14));
+  for (const char* bad : {"", "d", "7", "7x", "-1d", "0d", "1.5h", "+3h", "7 d", "3651d", "99999999999999999999d"}) {
+    auto d = ParseDurationArg("--since", bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(d.status().message().find("--since"), std::string::npos) << bad;
+  }
+}
+
+TEST(HistoryFormat, SeriesAndChangePhrases) {
+  v1::SeriesKey k;
+  k.set_model_sha256(std::string(64, 'a'));
+  EXPECT_EQ(DescribeModel(k), "aaaaaaaaaaaa");
+  k.set_model_name("m.tflite");
+  EXPECT_EQ(DescribeModel(k), "m.tflite (aaaaaaaaaaaa)");
+  EXPECT_EQ(DescribePhone(k), "-");
+  k.set_device_model("Pixel 7");
+  k.set_device_serialno("R58");
+  EXPECT_EQ(DescribePhone(k), "Pixel 7 (serialno R58)");
+  EXPECT_EQ(DescribeFlags(k), "(tool defaults)");
+  v1::ChangePoint c;
+  c.set_direction("slower");
+  c.set_change_pct(4.06);
+  c.set_t(8.71);
+  EXPECT_EQ(DescribeChange(c), "slower +4.1% (t 8.7)");
+  EXPECT_EQ(ShortSha(""), "-");
 }
 
 }  // namespace
