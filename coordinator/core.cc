@@ -388,7 +388,10 @@ void Core::DeviceUpdate(const std::string& agent_id, const v1::DeviceUpdate& upd
   std::string id = absl::StrCat(agent_id, "/", update.device().serial());
   DeviceState& d = devices_[id];
   int64_t now_ms = ToUnixMs(clock_->Now());
+  // The phone's latest conditions survive an update that could not read them.
+  v1::RunConditions latest = d.info.conditions();
   d.info = update.device();
+  if (!d.info.has_conditions() && latest.read_unix_ms() > 0) *d.info.mutable_conditions() = std::move(latest);
   d.info.set_agent_id(agent_id);
   d.info.set_device_id(id);
   if (update.removed()) d.info.set_adb_state("gone");
@@ -448,6 +451,7 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
     case v1::RunEvent::kResult: {
       const auto& res = ev.result();
       ended = true;
+      *next.mutable_conditions() = res.conditions();
       if (res.state() == v1::RUN_STATE_DONE) {
         *next.mutable_metrics() = res.metrics();
         next.clear_error_class();
@@ -463,6 +467,7 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
           retry = true;
           next.set_attempt(next.attempt() + 1);
           next.clear_timings();
+          next.clear_conditions();  // the next attempt brings its own
           StampState(&next, v1::RUN_STATE_QUEUED, now_ms);
         } else {
           StampState(&next, res.state() == v1::RUN_STATE_CANCELLED ? v1::RUN_STATE_CANCELLED
@@ -483,6 +488,13 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
   }
   ++events_applied_;
   if (retry) ++runs_retried_;
+  // The state the run left its phone in is the phone's latest, until the agent says more.
+  if (ev.has_result() && ev.result().conditions().has_after()) {
+    v1::DeviceInfo& info = devices_[cur.device_id()].info;
+    if (ev.result().conditions().after().read_unix_ms() > info.conditions().read_unix_ms()) {
+      *info.mutable_conditions() = ev.result().conditions().after();
+    }
+  }
   if (ended) {
     EndDecision d = scheduler_.End(next.run_id(), retry);
     (void)d;
