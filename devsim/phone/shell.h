@@ -43,7 +43,8 @@ using ShellCommandTable = absl::flat_hash_map<std::string, ShellCommandFn>;
 // Each shell_*.cc registers its commands here.
 void RegisterBuiltinCommands(ShellCommandTable& table);  // shell_builtins.cc
 void RegisterFileCommands(ShellCommandTable& table);     // shell_files.cc
-void RegisterSystemCommands(ShellCommandTable& table);   // shell_system.cc (date, dumpsys, pidof)
+void RegisterSystemCommands(ShellCommandTable& table);   // shell_system.cc (date, pidof, ps ...)
+void RegisterDumpsysCommand(ShellCommandTable& table);   // shell_dumpsys.cc
 void RegisterTextCommands(ShellCommandTable& table);     // shell_text.cc (grep, head, tail, wc)
 void RegisterPackageCommands(ShellCommandTable& table);  // shell_packages.cc (pm, cmd, am ...)
 void RegisterLogcatCommand(ShellCommandTable& table);    // logcat.cc
@@ -72,10 +73,18 @@ class Shell {
   }
 
  private:
+  // Runs pipelines [begin, end) with their && || joins; a `for` pipeline runs its loop up
+  // to the matching `done`.
+  int RunPipelines(const std::vector<ShellPipeline>& pipelines, size_t begin, size_t end);
+  int RunFor(const std::vector<ShellPipeline>& pipelines, size_t for_index, size_t done_index);
   int RunPipeline(const ShellPipeline& pipeline);
+  // A word's argv entries: expanded, then globbed when unquoted (none when it expands to
+  // nothing unquoted).
+  std::vector<std::string> ExpandArgv(const ShellWord& word) const;
   int RunCommand(const ShellCommand& cmd, CommandIo& io);
   std::string Expand(const ShellWord& word) const;
-  // Vfs paths matching a wildcard pattern, sorted; empty if none (the word stays as is).
+  // Vfs paths matching a wildcard pattern (wildcards in any component), sorted; empty if
+  // none (the word stays as is).
   std::vector<std::string> Glob(const std::string& pattern) const;
 
   PhoneState& phone_;
