@@ -179,7 +179,7 @@ void ParseCpuSection(absl::string_view text, v1::RunConditions* out) {
       c->add_cpus(r);
       if (online.contains(r)) c->add_online_cpus(r);
     }
-    int64_t khz = 0;
+    int32_t khz = 0;
     if (absl::SimpleAtoi(values[at + 1], &khz)) c->set_cpu_freq_khz(khz);
     if (absl::SimpleAtoi(values[at + 2], &khz)) c->set_max_freq_khz(khz);
     if (absl::SimpleAtoi(values[at + 3], &khz)) c->set_scaling_max_freq_khz(khz);

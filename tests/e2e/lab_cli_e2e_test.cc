@@ -151,7 +151,8 @@ TEST_F(LabConditionsE2eTest, EachRunsConditionsBeforeAndAfterAreInResultsJobAndD
       EXPECT_NE(c["thermal_status"].get<std::string>(), "THERMAL_STATUS_UNSPECIFIED") << c.dump();
       ASSERT_FALSE(c["cpu_clusters"].empty()) << c.dump();
       for (const auto& cluster : c["cpu_clusters"]) {
-        EXPECT_TRUE(cluster.contains("cpu_freq_khz")) << cluster.dump();  // int64: a JSON string
+        ASSERT_TRUE(cluster.contains("cpu_freq_khz")) << cluster.dump();
+        EXPECT_GT(cluster["cpu_freq_khz"].get<int>(), 0) << cluster.dump();
       }
       EXPECT_FALSE(c["build_fingerprint"].get<std::string>().empty()) << c.dump();
       EXPECT_GT(c["read_unix_ms"].get<std::string>().size(), 10u) << c.dump();

@@ -160,7 +160,7 @@ v1::Run RunWithConditions() {
   b->set_build_fingerprint("google/panther/panther:14/UQ1A/1:user/release-keys\x1b[2J");
   b->set_apk_version_name("2.16.1");
   b->set_apk_version_code(216);
-  for (auto [khz, max] : {std::pair<int64_t, int64_t>{300000, 1785600}, {2995200, 2995200}, {2496000, 2496000}}) {
+  for (auto [khz, max] : {std::pair<int32_t, int32_t>{300000, 1785600}, {2995200, 2995200}, {2496000, 2496000}}) {
     v1::CpuCluster* c = b->add_cpu_clusters();
     c->set_cpu_freq_khz(khz);
     c->set_max_freq_khz(max);
@@ -206,7 +206,7 @@ TEST(ConditionsView, ThermalWordsAndJsonFieldNames) {
   const std::string j = ToJson(RunWithConditions());
   for (const char* name : {"\"conditions\":{\"before\":{", "\"after\":{", "\"battery_temp_c\":36.8",
                            "\"battery_level_pct\":87", "\"thermal_status\":\"THERMAL_STATUS_LIGHT\"",
-                           "\"cpu_freq_khz\":\"2054400\""}) {
+                           "\"cpu_freq_khz\":2054400"}) {
     EXPECT_NE(j.find(name), std::string::npos) << name << " in " << j;
   }
   EXPECT_EQ(j.find("screen_on"), std::string::npos) << "unknown stays absent: " << j;
