@@ -24,6 +24,8 @@ struct Sink {
   std::string path;  // kFile
 };
 
+}  // namespace
+
 // A CommandIo that routes fd 1 and 2 per redirections, feeds stdin from a string when
 // redirected, and collects file output until the command ends.
 class RedirectIo : public CommandIo {
@@ -79,8 +81,6 @@ class RedirectIo : public CommandIo {
   std::map<std::string, std::string> file_output_;
 };
 
-}  // namespace
-
 int ShellCall::Fail(absl::string_view msg, int code) {
   Err(absl::StrCat(argv.empty() ? "sh" : argv[0], ": ", msg, "\n"));
   return code;
@@ -108,7 +108,7 @@ const ShellCommandTable& ShellCommands() {
   return *table;
 }
 
-Shell::Shell(PhoneState& phone, CommandIo& io) : phone_(phone), io_(io) {
+Shell::Shell(PhoneState& phone, CommandIo& io) : phone_(phone), io_(&io) {
   vars_["PATH"] =
       "/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:"
       "/system_ext/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin";
@@ -156,7 +156,7 @@ bool StartsWithKeyword(const ShellPipeline& p, absl::string_view word) {
 int Shell::Run(absl::string_view line) {
   absl::StatusOr<ShellScript> script = ParseShell(line);
   if (!script.ok()) {
-    io_.WriteStderr(absl::StrCat(kSh, ": ", script.status().message(), "\n"));
+    io_->WriteStderr(absl::StrCat(kSh, ": ", script.status().message(), "\n"));
     return 1;
   }
   // `do CMD` opens a loop body and starts its first command: split it into `do` and `CMD`
@@ -182,12 +182,12 @@ int Shell::Run(absl::string_view line) {
   for (const ShellPipeline& p : script->pipelines) {
     if (StartsWithKeyword(p, "for")) ++depth;
     if (StartsWithKeyword(p, "done") && --depth < 0) {
-      io_.WriteStderr(absl::StrCat(kSh, ": syntax error: 'done' unexpected\n"));
+      io_->WriteStderr(absl::StrCat(kSh, ": syntax error: 'done' unexpected\n"));
       return 1;
     }
   }
   if (depth > 0) {
-    io_.WriteStderr(absl::StrCat(kSh, ": syntax error: 'for' unmatched\n"));
+    io_->WriteStderr(absl::StrCat(kSh, ": syntax error: 'for' unmatched\n"));
     return 1;
   }
   int status = RunPipelines(script->pipelines, 0, script->pipelines.size());
@@ -198,7 +198,7 @@ int Shell::Run(absl::string_view line) {
 int Shell::RunPipelines(const std::vector<ShellPipeline>& pipelines, size_t begin, size_t end) {
   int status = last_status_;
   for (size_t i = begin; i < end; ++i) {
-    if (exit_requested_ || io_.Cancelled()) break;
+    if (exit_requested_ || io_->Cancelled()) break;
     const ShellPipeline& p = pipelines[i];
     size_t done = i;
     if (StartsWithKeyword(p, "for")) {
@@ -210,7 +210,27 @@ int Shell::RunPipelines(const std::vector<ShellPipeline>& pipelines, size_t begi
     }
     const bool skip = (p.join == ShellPipeline::kIfOk && status != 0) ||
                       (p.join == ShellPipeline::kIfFailed && status == 0);
-    if (!skip) status = done > i ? RunFor(pipelines, i, done) : RunPipeline(p);
+    if (skip) {
+      // Not run.
+    } else if (done > i) {
+      // `done 2>/dev/null` redirects the whole loop, as sh does.
+      const std::vector<ShellRedirect>& redirects = pipelines[done].commands[0].redirects;
+      if (redirects.empty()) {
+        status = RunFor(pipelines, i, done);
+      } else {
+        CommandIo* outer = io_;
+        RedirectIo io(*outer);
+        if (!ApplyRedirects(redirects, *outer, io)) {
+          status = 1;
+        } else {
+          io_ = &io;
+          status = FlushFileOutput(io, RunFor(pipelines, i, done));
+          io_ = outer;
+        }
+      }
+    } else {
+      status = RunPipeline(p);
+    }
     last_status_ = status;
     i = done;
   }
@@ -221,7 +241,7 @@ int Shell::RunPipelines(const std::vector<ShellPipeline>& pipelines, size_t begi
 int Shell::RunFor(const std::vector<ShellPipeline>& pipelines, size_t for_index, size_t done_index) {
   const ShellCommand& head = pipelines[for_index].commands[0];
   auto syntax = [this](absl::string_view what) {
-    io_.WriteStderr(absl::StrCat(kSh, ": syntax error: ", what, "\n"));
+    io_->WriteStderr(absl::StrCat(kSh, ": syntax error: ", what, "\n"));
     return 1;
   };
   if (head.words.size() < 2 || head.words[1].pieces.size() != 1 || head.words[1].pieces[0].is_var) {
@@ -244,7 +264,7 @@ int Shell::RunFor(const std::vector<ShellPipeline>& pipelines, size_t for_index,
     vars_[name] = item;
     last_status_ = 0;
     status = RunPipelines(pipelines, for_index + 2, done_index);
-    if (exit_requested_ || io_.Cancelled()) break;
+    if (exit_requested_ || io_->Cancelled()) break;
   }
   return status;
 }
@@ -284,13 +304,13 @@ std::vector<std::string> Shell::Glob(const std::string& pattern) const {
 }
 
 int Shell::RunPipeline(const ShellPipeline& pipeline) {
-  if (pipeline.commands.size() == 1) return RunCommand(pipeline.commands[0], io_);
+  if (pipeline.commands.size() == 1) return RunCommand(pipeline.commands[0], *io_);
   // Commands run one after the other, each one's stdout feeding the next's stdin. Fine
   // for the short commands clients pipe (a streaming logcat in a pipe would never end).
   std::string carry;
   int status = 0;
   for (size_t i = 0; i < pipeline.commands.size(); ++i) {
-    RedirectIo io(io_);
+    RedirectIo io(*io_);
     if (i > 0) io.SetStdin(std::move(carry));
     const bool last = i + 1 == pipeline.commands.size();
     if (!last) io.sink(1).kind = Sink::kBuffer;
@@ -319,21 +339,28 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
   for (const auto& [name, value] : cmd.assignments) vars_[name] = Expand(value);
 
   RedirectIo io(outer_io);
-  for (const ShellRedirect& r : cmd.redirects) {
+  if (!ApplyRedirects(cmd.redirects, outer_io, io)) return 1;
+  int status = argv.empty() ? 0 : RunArgv(std::move(argv), io);
+  return FlushFileOutput(io, status);
+}
+
+bool Shell::ApplyRedirects(const std::vector<ShellRedirect>& redirects, CommandIo& outer_io,
+                           RedirectIo& io) {
+  for (const ShellRedirect& r : redirects) {
     std::string target = Expand(r.target);
     if (r.kind == ShellRedirect::kIn) {
       absl::StatusOr<std::shared_ptr<const std::string>> data = phone_.fs().Read(Resolve(target));
       if (!data.ok()) {
         outer_io.WriteStderr(
             absl::StrCat(kSh, ": can't open ", target, ": ", data.status().message(), "\n"));
-        return 1;
+        return false;
       }
       io.SetStdin(**data);
     } else if (r.kind == ShellRedirect::kDup) {
       int from = 0;
       if (!absl::SimpleAtoi(target, &from) || (from != 1 && from != 2)) {
         outer_io.WriteStderr(absl::StrCat(kSh, ": ", target, ": bad file descriptor\n"));
-        return 1;
+        return false;
       }
       if (r.fd == 1 || r.fd == 2) io.sink(r.fd) = io.sink(from);
     } else {
@@ -348,7 +375,7 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
         if (!st.ok()) {
           outer_io.WriteStderr(
               absl::StrCat(kSh, ": can't create ", target, ": ", st.message(), "\n"));
-          return 1;
+          return false;
         }
         s.kind = Sink::kFile;
         s.path = norm;
@@ -356,7 +383,11 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
       if (r.fd == 1 || r.fd == 2) io.sink(r.fd) = s;
     }
   }
-  int status = argv.empty() ? 0 : RunArgv(std::move(argv), io);
+  return true;
+}
+
+// Files written through redirections are appended once the command ends.
+int Shell::FlushFileOutput(RedirectIo& io, int status) {
   for (const auto& [path, data] : io.file_output()) {
     absl::Status st = phone_.fs().Append(path, data);
     if (!st.ok() && status == 0) status = 1;

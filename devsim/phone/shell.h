@@ -20,6 +20,7 @@
 namespace benchlab::devsim {
 
 class Shell;
+class RedirectIo;  // shell.cc
 
 // What a command gets: its argv (argv[0] is the name), the phone and its streams.
 struct ShellCall {
@@ -78,6 +79,11 @@ class Shell {
   int RunPipelines(const std::vector<ShellPipeline>& pipelines, size_t begin, size_t end);
   int RunFor(const std::vector<ShellPipeline>& pipelines, size_t for_index, size_t done_index);
   int RunPipeline(const ShellPipeline& pipeline);
+  // Applies [n]< [n]> [n]>> [n]>&m to `io` (which wraps `outer_io`); false after printing
+  // sh's error for a file it cannot open or create.
+  bool ApplyRedirects(const std::vector<ShellRedirect>& redirects, CommandIo& outer_io,
+                      RedirectIo& io);
+  int FlushFileOutput(RedirectIo& io, int status);
   // A word's argv entries: expanded, then globbed when unquoted (none when it expands to
   // nothing unquoted).
   std::vector<std::string> ExpandArgv(const ShellWord& word) const;
@@ -88,7 +94,7 @@ class Shell {
   std::vector<std::string> Glob(const std::string& pattern) const;
 
   PhoneState& phone_;
-  CommandIo& io_;
+  CommandIo* io_;  // the line's streams; a loop with redirections swaps in its own
   std::map<std::string, std::string> vars_;
   std::string cwd_ = "/";
   int last_status_ = 0;

@@ -206,6 +206,15 @@ TEST_F(ConditionsTest, OneShellCallReadsEverything) {
   EXPECT_THAT(parts[3], StartsWith("/sys/devices/system/cpu/cpu0/cpufreq/scaling_max_freq:1785600\n"
                                    "/sys/devices/system/cpu/cpu1/cpufreq/scaling_max_freq:1785600\n"));
 
+  // grep: several -e patterns (any matches), names with several files, -h/-H.
+  EXPECT_EQ(RunSh(*u, "grep -e MemTotal -e MemAvailable /proc/meminfo | wc -l").out, "2\n");
+  EXPECT_EQ(RunSh(*u, "grep -h . /sys/devices/system/cpu/online /sys/devices/system/cpu/cpu7/cpufreq/related_cpus").out,
+            "0-7\n7\n");
+  EXPECT_EQ(RunSh(*u, "grep -H . /sys/devices/system/cpu/online").out,
+            "/sys/devices/system/cpu/online:0-7\n");
+  EXPECT_EQ(RunSh(*u, "grep -c . /sys/devices/system/cpu/online /proc/meminfo").out,
+            "/sys/devices/system/cpu/online:1\n/proc/meminfo:31\n");
+
   // Loops: nested, `do` on its own line, the status of the last body command, && after done.
   EXPECT_EQ(RunSh(*u, "for a in 1 2; do for b in x y; do echo $a$b; done; done").out,
             "1x\n1y\n2x\n2y\n");
@@ -216,6 +225,13 @@ TEST_F(ConditionsTest, OneShellCallReadsEverything) {
   EXPECT_EQ(open.status, 1);
   EXPECT_EQ(open.err, "/system/bin/sh: syntax error: 'for' unmatched\n");
   EXPECT_EQ(RunSh(*u, "done").err, "/system/bin/sh: syntax error: 'done' unexpected\n");
+  // A redirection after `done` applies to the whole loop.
+  EXPECT_EQ(RunSh(*u, "for f in /nope /sys/devices/system/cpu/online; do cat $f; done 2>/dev/null").out,
+            "0-7\n");
+  ShResult looped = RunSh(*u, "for a in 1 2; do echo $a; cat /nope; done >/data/local/tmp/l.txt 2>&1; "
+                              "cat /data/local/tmp/l.txt");
+  EXPECT_EQ(looped.out, "1\ncat: /nope: No such file or directory\n2\ncat: /nope: No such file or directory\n");
+  EXPECT_EQ(looped.err, "");
   // Globs in several path components.
   EXPECT_EQ(RunSh(*u, "echo /sys/devices/system/cpu/cpu*/cpufreq/related_cpus").out,
             "/sys/devices/system/cpu/cpu0/cpufreq/related_cpus /sys/devices/system/cpu/cpu1/cpufreq/"
