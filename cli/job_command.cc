@@ -1,11 +1,12 @@
-// `benchlab job ID [--json]`: the job's counters and every run, read as GetResults pages
-// (bounded messages, however many runs) and shown as a GetJobResponse.
+// `benchlab job ID [--json]`: the job's counters, every run and its conditions, read as
+// GetResults pages (bounded messages, however many runs) and shown as a GetJobResponse.
 #include <memory>
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "cli/conditions_view.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
@@ -43,6 +44,9 @@ int RunJob(const JobFlags& flags, const CliIo& io) {
           << spec.repeats() << ", timeout " << spec.timeout_s() << " s, retries " << spec.retries() << ", priority "
           << spec.priority() << "\n  devices " << EscapeForTerminal(absl::StrJoin(resp.job().device_ids(), ", ")) << "\n\n"
           << FormatRunsTable(resp.runs());
+  if (std::string conditions = FormatConditionsTable(resp.runs()); !conditions.empty()) {
+    *io.out << "\nConditions (before->after):\n" << conditions;
+  }
   return kExitOk;
 }
 

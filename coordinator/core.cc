@@ -486,6 +486,12 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
       return absl::OkStatus();
     }
     ++events_applied_;
+    // The state the run left its phone in is the phone's latest, until the agent says more
+    // (and what the next run's gate reads).
+    if (ev.has_result() && ev.result().conditions().has_after() &&
+        inventory_.NewerConditions(change.run.device_id(), ev.result().conditions().after())) {
+      UpdateDeviceOnlineLocked(change.run.device_id());
+    }
     finished = ApplyLocked({change});
     if (ended) {
       const v1::Run& next = change.run;

@@ -93,7 +93,10 @@ const Inventory::Device& Inventory::Report(const std::string& agent_id, const v1
                                            int64_t now_ms) {
   std::string id = DeviceId(agent_id, info.serial());
   Device& d = devices_[id];
+  // The phone's latest conditions survive an update that could not read them.
+  v1::RunConditions latest = std::move(*d.info.mutable_conditions());
   d.info = info;
+  if (!d.info.has_conditions() && latest.read_unix_ms() > 0) *d.info.mutable_conditions() = std::move(latest);
   d.info.set_agent_id(agent_id);
   d.info.set_device_id(id);
   if (removed) d.info.set_adb_state("gone");
@@ -106,6 +109,13 @@ void Inventory::MarkAgentDevicesGone(const std::string& agent_id) {
   for (auto& [id, d] : AgentDevices(agent_id)) {
     if (d.info.agent_id() == agent_id) d.info.set_adb_state("gone");
   }
+}
+
+bool Inventory::NewerConditions(const std::string& device_id, const v1::RunConditions& conditions) {
+  auto it = devices_.find(device_id);
+  if (it == devices_.end() || conditions.read_unix_ms() <= it->second.info.conditions().read_unix_ms()) return false;
+  *it->second.info.mutable_conditions() = conditions;
+  return true;
 }
 
 bool Inventory::Usable(const std::string& device_id) const {

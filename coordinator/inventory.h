@@ -55,6 +55,9 @@ class Inventory {
   const std::map<std::string, Device>& devices() const { return devices_; }
   Agent* FindAgent(const std::string& agent_id);
   const Device* FindDevice(const std::string& device_id) const;
+  // Takes `conditions` as the phone's latest when they were read after what it has (e.g.
+  // those a run left it in); false when older or the phone is unknown.
+  bool NewerConditions(const std::string& device_id, const benchlab::v1::RunConditions& conditions);
   DeviceRange AgentDevices(const std::string& agent_id);
   // The agent a device hangs off ("" for an unknown device).
   std::string AgentOf(const std::string& device_id) const;

@@ -93,6 +93,14 @@ PhoneConditions GateConditionsOf(const v1::DeviceInfo& info) {
   PhoneConditions c;
   if (info.has_battery_temp()) c.battery_temp_c = info.battery_temp_c();
   if (info.battery_level_pct() >= 0) c.battery_level_pct = info.battery_level_pct();
+  if (info.has_conditions()) {  // the agent's latest reading wins over the probe's
+    const v1::RunConditions& rc = info.conditions();
+    if (rc.has_battery_temp_c()) c.battery_temp_c = rc.battery_temp_c();
+    if (rc.has_battery_level_pct()) c.battery_level_pct = rc.battery_level_pct();
+    c.charging = rc.charging();
+    // ThermalStatus is Android's level + 1 (0 = the phone has none: before Android 10).
+    if (rc.thermal_status() != v1::THERMAL_STATUS_UNSPECIFIED) c.thermal_status = rc.thermal_status() - 1;
+  }
   return c;
 }
 

@@ -216,6 +216,7 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
     case v1::RunEvent::kResult: {
       const auto& res = ev.result();
       c.kind = RunChange::Kind::kEnded;
+      *next.mutable_conditions() = res.conditions();
       if (res.state() == v1::RUN_STATE_DONE) {
         *next.mutable_metrics() = res.metrics();
         next.clear_error_class();
@@ -231,6 +232,7 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
           c.retry = true;
           next.set_attempt(next.attempt() + 1);
           next.clear_timings();
+          next.clear_conditions();  // the next attempt brings its own
           StampState(&next, v1::RUN_STATE_QUEUED, now_ms);
         } else {
           StampState(&next, res.state() == v1::RUN_STATE_CANCELLED ? v1::RUN_STATE_CANCELLED : v1::RUN_STATE_FAILED,

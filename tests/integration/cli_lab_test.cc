@@ -212,10 +212,14 @@ TEST_F(CliLabTest, ResultsCsvHasTheMetricNamesAndOneRowPerRun) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::vector<std::string> lines = absl::StrSplit(r.output, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 5u) << r.output;
-  EXPECT_EQ(lines[0],
-            "job_id,run_id,device_id,repeat,attempt,state,error_class,count,first_us,curr_us,min_us,max_us,avg_us,"
-            "std_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,memory_init_mb,memory_overall_mb,"
-            "peak_memory_mb");
+  // The metrics, then the run conditions' columns (empty: this fake agent reports none).
+  EXPECT_TRUE(absl::StartsWith(
+      lines[0],
+      "job_id,run_id,device_id,repeat,attempt,state,error_class,count,first_us,curr_us,min_us,max_us,avg_us,"
+      "std_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,memory_init_mb,memory_overall_mb,"
+      "peak_memory_mb,before_battery_temp_c,"))
+      << lines[0];
+  EXPECT_TRUE(absl::EndsWith(lines[1], ",,,,,,,,,,,,,,,,,")) << lines[1];
   EXPECT_TRUE(absl::StartsWith(lines[1], "j000001,j000001.0.0,host1/SER1,0,1,done,,50,1500,1000,900,1200,1000,12,"
                                          "2500,1500,1100,1000,3.5,12.25,20.5"))
       << lines[1];

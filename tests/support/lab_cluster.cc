@@ -81,11 +81,12 @@ absl::Status LabCluster::StartCoordinator() {
 absl::Status LabCluster::StartAgent(int host) {
   SpawnOptions spawn;
   spawn.log_path = absl::StrCat(dir(), "/agent", host, ".log");
-  auto p = Subprocess::Spawn(
-      {BinPath("benchlab-agent"), "--coordinator", address(), "--insecure", "--name",
-       AgentName(host), "--adb-port", std::to_string(hosts_[host]->adb_port()), "--state-dir",
-       absl::StrCat(dir(), "/agent", host), "--settle-ms", "300", "--replay-jitter-ms", "200"},
-      spawn);
+  std::vector<std::string> argv = {
+      BinPath("benchlab-agent"), "--coordinator", address(), "--insecure", "--name",
+      AgentName(host), "--adb-port", std::to_string(hosts_[host]->adb_port()), "--state-dir",
+      absl::StrCat(dir(), "/agent", host), "--settle-ms", "300", "--replay-jitter-ms", "200"};
+  argv.insert(argv.end(), options_.agent_extra.begin(), options_.agent_extra.end());
+  auto p = Subprocess::Spawn(argv, spawn);
   if (!p.ok()) return p.status();
   agents_[host] = std::move(*p);
   return absl::OkStatus();
