@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/version.h"
 #include "devsim/devsim_server.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "spdlog/spdlog.h"
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   app.add_option("--make-model", make_model, "write a fake .tflite model to this path and exit");
   app.add_option("--model-mb", model_mb, "size of --make-model in MB")->check(CLI::Range(0.001, 4096.0));
   app.add_flag("--verbose", verbose, "log protocol events");
+  app.set_version_flag("--version", std::string("benchlab-devsim ") + benchlab::kVersion);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 
