@@ -9,6 +9,9 @@
 # the built .debs.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
+# `cmake --install` and cpack install what is built and never build "all" first: a tree
+# that built only some targets (deploy/check.sh's sanitizer trees) still packs its programs.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
 
 set(BENCHLAB_DEPLOY ${PROJECT_SOURCE_DIR}/deploy)
 
@@ -16,15 +19,20 @@ install(TARGETS benchlab-coordinator RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
 install(FILES ${BENCHLAB_DEPLOY}/systemd/benchlab-coordinator.service
         DESTINATION /lib/systemd/system COMPONENT coordinator)
 install(FILES ${BENCHLAB_DEPLOY}/config/coordinator.toml DESTINATION /etc/benchlab COMPONENT coordinator)
-install(FILES ${PROJECT_SOURCE_DIR}/README.md ${BENCHLAB_DEPLOY}/README.md
-        DESTINATION ${CMAKE_INSTALL_DOCDIR}/../benchlab-coordinator COMPONENT coordinator)
+# Docs: the top README (the secure setup from zero) as README.md, which the units name.
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/benchlab-coordinator
+        COMPONENT coordinator)
+install(FILES ${BENCHLAB_DEPLOY}/README.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/benchlab-coordinator
+        RENAME deploy.md COMPONENT coordinator)
 
 install(TARGETS benchlab-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT agent)
 install(FILES ${BENCHLAB_DEPLOY}/systemd/benchlab-agent.service
         DESTINATION /lib/systemd/system COMPONENT agent)
 install(FILES ${BENCHLAB_DEPLOY}/config/agent.toml DESTINATION /etc/benchlab COMPONENT agent)
-install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/agent/README.md
-        DESTINATION ${CMAKE_INSTALL_DOCDIR}/../benchlab-agent COMPONENT agent)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/benchlab-agent
+        COMPONENT agent)
+install(FILES ${PROJECT_SOURCE_DIR}/agent/README.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/benchlab-agent
+        RENAME agent.md COMPONENT agent)
 
 install(TARGETS benchlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)
 

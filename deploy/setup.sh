@@ -20,9 +20,10 @@ PACKAGES=(
   # ccache: deploy/build.sh and deploy/check.sh compile through it when present, so a
   # rerun (or the sanitizer trees after a small change) recompiles only what changed.
   ccache
-  # The packages test: dpkg-dev (dpkg-shlibdeps finds the .debs' Depends), systemd
-  # (`systemd-analyze security --offline` scores the units; nothing is started).
-  dpkg-dev systemd
+  # The packages tests: dpkg-dev (dpkg-shlibdeps finds the .debs' Depends), systemd
+  # (`systemd-analyze security --offline` scores the units; nothing is started),
+  # debootstrap (deploy/chroot_test.sh installs the .debs in a fresh bookworm).
+  dpkg-dev systemd debootstrap
 )
 if [ "${1:-}" = check ]; then
   PACKAGES+=(clang-14 libclang-rt-14-dev)

@@ -108,8 +108,15 @@ TEST(PackagesTest, CpackMakesTheThreeDebsWithUnitsConfigsUsersAndModes) {
       EXPECT_FALSE(absl::StrContains(path, "test") || absl::StrContains(path, "devsim")) << path;
       EXPECT_TRUE(absl::EndsWith(mode, " root/root")) << path << " " << mode;
     }
-    if (!p.unit.empty()) EXPECT_EQ(files["./lib/systemd/system/" + p.unit], "-rw-r--r-- root/root");
-    if (!p.config.empty()) EXPECT_EQ(files["./etc/benchlab/" + p.config], "-rw-r--r-- root/root");
+    if (!p.unit.empty()) {
+      EXPECT_EQ(files["./lib/systemd/system/" + p.unit], "-rw-r--r-- root/root");
+    }
+    if (!p.config.empty()) {
+      EXPECT_EQ(files["./etc/benchlab/" + p.config], "-rw-r--r-- root/root");
+    }
+    if (!p.unit.empty()) {  // the units' Documentation= file
+      EXPECT_EQ(files["./usr/share/doc/" + p.name + "/README.md"], "-rw-r--r-- root/root");
+    }
 
     // Control files: conffiles, and maintainer scripts that parse and make the user.
     const std::string control = absl::StrCat(dir.path(), "/control-", p.name);
@@ -126,8 +133,8 @@ TEST(PackagesTest, CpackMakesTheThreeDebsWithUnitsConfigsUsersAndModes) {
       const std::string postinst = testing::ReadFile(control + "/postinst");
       EXPECT_TRUE(absl::StrContains(postinst, "adduser --system --group")) << postinst;
       EXPECT_TRUE(absl::StrContains(postinst, "-o benchlab -g benchlab -m 0750 /var/lib/")) << postinst;
-      if (p.name == "benchlab-agent") EXPECT_TRUE(absl::StrContains(postinst, "adduser --quiet benchlab plugdev"));
-      if (p.name == "benchlab-coordinator") EXPECT_TRUE(absl::StrContains(postinst, "chmod 0600 /etc/benchlab/tokens"));
+      const char* own = p.name == "benchlab-agent" ? "adduser --quiet benchlab plugdev" : "chmod 0600 /etc/benchlab/tokens";
+      EXPECT_TRUE(absl::StrContains(postinst, own)) << postinst;
     }
 
     // The packaged (stripped) binary runs, and its unit's ExecStart names it and its conffile.
