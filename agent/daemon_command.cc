@@ -8,11 +8,10 @@
 #include <ostream>
 
 #include "agent/daemon.h"
+#include "common/version.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::agent {
-
-constexpr char kAgentVersion[] = "0.2.0";
 
 void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
   app.add_option("--coordinator", f->coordinator, "Coordinator address HOST:PORT")
@@ -51,7 +50,7 @@ int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {
   options.link.key_file = f.tls_key;
   options.link.agent_id = f.name.empty() ? host : f.name;
   options.link.hostname = host;
-  options.link.version = kAgentVersion;
+  options.link.version = kVersion;  // common/version.h: the project's one version
   options.link.replay_jitter = absl::Milliseconds(f.replay_jitter_ms);
   options.state_dir = f.state_dir;
   options.adb_port = adb_port;

@@ -56,6 +56,10 @@ class LabConnection {
   std::unique_ptr<benchlab::v1::Lab::Stub> stub_;
 };
 
+// The name in gRPC's "Peer name NAME is not in peer certificate" (the coordinator's
+// certificate lacks the name dialled), or "" when the message is not that.
+std::string PeerNameNotInCertificate(absl::string_view grpc_message);
+
 // Writes "benchlab <command>: <what>: <why and what to do>" to io.err and returns the exit
 // code: 3 unreachable (UNAVAILABLE, DEADLINE_EXCEEDED), 5 refused (UNAUTHENTICATED,
 // PERMISSION_DENIED, INVALID_ARGUMENT), 1 anything else.

@@ -112,6 +112,16 @@ TEST(LabConnection, PlaintextOnlyToLoopback) {
   EXPECT_EQ(LabConnection::Open(o).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(LabConnection, NamesThePeerNameMissingFromTheCertificate) {
+  EXPECT_EQ(PeerNameNotInCertificate("failed to connect to all addresses; last error: UNKNOWN: "
+                                     "ipv4:127.0.0.1:7443: Peer name 127.0.0.1 is not in peer certificate"),
+            "127.0.0.1");
+  EXPECT_EQ(PeerNameNotInCertificate("failed to connect to all addresses; last error: UNAVAILABLE: "
+                                     "ipv4:127.0.0.1:7443: Connection refused"),
+            "");
+  EXPECT_EQ(PeerNameNotInCertificate("Peer name "), "");
+}
+
 TEST(Table, ShowsControlCharactersEscaped) {
   Table t({"DEVICE", "MODEL"});
   t.AddRow({"host1/SER1", "Pixel\x1b[2J\x07"});
