@@ -125,6 +125,10 @@ std::string FormatResults(const v1::GetResultsResponse& results) {
       absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": ", ErrorClassName(run.error_class()), ": ",
                       EscapeForTerminal(run.error_message()), "\n");
     }
+    if (!run.conditions_not_met().empty()) {  // started past its gate's timeout
+      absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": started without its run conditions: ",
+                      EscapeForTerminal(run.conditions_not_met()), "\n");
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/version.h"
 #include "coordinator/aggregation.h"
 #include "coordinator/input_limits.h"
 #include "coordinator/job_queries.h"
@@ -300,7 +301,7 @@ absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const
                hello.hostname(), hello.version(), hello.devices_size(), hello.active_runs_size());
   v1::HelloAck ack;
   ack.set_agent_id(agent_id);
-  ack.set_version("benchlab-coordinator 0.1.0");
+  ack.set_version(absl::StrCat("benchlab-coordinator ", kVersion));
   // No scheduling here: the session sends the ack first, then calls Tick() to lease
   // the phones that just came online.
   return ack;

@@ -164,6 +164,7 @@ TEST_F(LabCliE2eTest, CompareVerdictsAnAPairAndFailsOnAHotPhone) {
   EXPECT_EQ(unknown.exit_code, 5) << unknown.output;
   EXPECT_TRUE(absl::StrContains(unknown.output, "unknown metric")) << unknown.output;
   EXPECT_TRUE(absl::StrContains(unknown.output, "inference_avg_us")) << unknown.output;
+}
 
 // One host, one phone whose agent reads the idle phone's conditions every second.
 class LabConditionsE2eTest : public ::testing::Test {
