@@ -103,6 +103,16 @@ int main() {
     for (int p = 0; p < 2; ++p) {
       if (!lab.host(0).Control(absl::StrCat("temp ", p, " 45")).ok()) return 1;
     }
+    // The gate decides on what the agent last reported: wait for the phones to read hot.
+    for (absl::Time end = absl::Now() + absl::Seconds(20); absl::Now() < end;) {
+      grpc::ClientContext ctx;
+      v1::ListDevicesResponse resp;
+      if (!stub->ListDevices(&ctx, v1::ListDevicesRequest(), &resp).ok()) return 1;
+      bool hot = resp.devices_size() == 2;
+      for (const auto& d : resp.devices()) hot &= d.info().conditions().battery_temp_c() >= 43;
+      if (hot) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
     v1::JobSpec spec;
     spec.set_model_sha256(model->sha256());
     spec.set_apk_sha256(apk->sha256());

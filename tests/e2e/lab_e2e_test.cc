@@ -154,6 +154,22 @@ class LabE2eTest : public ::testing::Test {
     return resp;
   }
 
+  // Waits until the coordinator's view of every phone shows a battery at least `min_c`
+  // (the agent reports conditions on its next poll): the gate decides on that view.
+  void WaitForHotPhones(double min_c) {
+    for (absl::Time end = absl::Now() + absl::Seconds(20); absl::Now() < end;) {
+      grpc::ClientContext ctx;
+      Deadline(&ctx);
+      v1::ListDevicesResponse resp;
+      ASSERT_TRUE(stub_->ListDevices(&ctx, v1::ListDevicesRequest(), &resp).ok());
+      bool all_hot = resp.devices_size() > 0;
+      for (const auto& d : resp.devices()) all_hot &= d.info().conditions().battery_temp_c() >= min_c;
+      if (all_hot) return;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    FAIL() << "the coordinator never saw the phones at " << min_c << " C";
+  }
+
   std::unique_ptr<LabCluster> lab_;
   std::unique_ptr<v1::Lab::Stub> stub_;
   v1::ArtifactRef model_;
@@ -575,6 +591,7 @@ TEST_F(LabE2eTest, HotPhoneCoolsAtTheGateAndItsRunStartsCool) {
             .agent_extra = {"--conditions-interval", "0.5"},
             .devsim_extra = {"--thermal-time-scale", "4"}});  // cools with a 10 s time constant
   ASSERT_TRUE(lab_->host(0).Control("temp 0 45").ok());
+  WaitForHotPhones(40);
   v1::JobSpec spec = Spec(1);
   spec.set_max_battery_temp_c(38);
   spec.set_gate_timeout_s(300);
@@ -610,6 +627,7 @@ TEST_F(LabE2eTest, GateTimeoutFailsOrProceedsPerPolicyOnAPhoneThatStaysHot) {
   StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 1,
             .agent_extra = {"--conditions-interval", "0.5"}});
   ASSERT_TRUE(lab_->host(0).Control("temp 0 50").ok());  // cools for minutes at the default pace
+  WaitForHotPhones(45);
   for (v1::GatePolicy policy : {v1::GATE_POLICY_FAIL, v1::GATE_POLICY_PROCEED}) {
     v1::JobSpec spec = Spec(1);
     spec.set_max_battery_temp_c(38);
