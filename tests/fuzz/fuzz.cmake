@@ -3,6 +3,7 @@
 #   devsim_adb_packet_fuzz, devsim_sync_fuzz  devsim's adb transport codec and sync: service
 #   agent_adb_fuzz                            the agent's adb client: host replies, sync, shell
 #   outbox_fuzz                               the agent link's outbox file reader
+#   run_conditions_fuzz                       the agent's parser of a phone's conditions dump
 # The code under test comes from the project's libraries; for libFuzzer to see its
 # coverage they must be compiled with -fsanitize=fuzzer-no-link, as deploy/check.sh does
 # (a plain clang build still builds and runs the targets, only with coverage of the
@@ -24,7 +25,8 @@ set(_fuzz_targets
   "devsim_adb_packet_fuzz|benchlab_devsim|${_fuzz_data}/fuzz/devsim_adb_packet_fuzz/*"
   "devsim_sync_fuzz|benchlab_devsim|${_fuzz_data}/fuzz/devsim_sync_fuzz/*"
   "agent_adb_fuzz|benchlab_adb|${_fuzz_data}/fuzz/agent_adb_fuzz/*"
-  "outbox_fuzz|benchlab_agent_link|${_fuzz_data}/fuzz/outbox_fuzz/*")
+  "outbox_fuzz|benchlab_agent_link|${_fuzz_data}/fuzz/outbox_fuzz/*"
+  "run_conditions_fuzz|benchlab_agent_run|${_fuzz_data}/fuzz/run_conditions_fuzz/*")
 
 foreach(entry IN LISTS _fuzz_targets)
   string(REPLACE "|" ";" parts "${entry}")
