@@ -3,10 +3,14 @@
 #include "coordinator/verdicts.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/stats/verdict.h"
@@ -85,6 +89,71 @@ std::vector<std::string> JobDifferences(const v1::JobSpec& baseline, const v1::J
   return out;
 }
 
+namespace {
+
+// What a job's done runs on one phone started in.
+struct PhoneRunStart {
+  std::set<std::string> fingerprints;
+  std::vector<double> battery_temp_c;
+  int worst_thermal = v1::THERMAL_STATUS_UNSPECIFIED;
+};
+
+std::map<std::string, PhoneRunStart> RunStarts(const v1::GetResultsResponse& r) {
+  std::map<std::string, PhoneRunStart> out;
+  for (const auto& run : r.runs()) {
+    if (run.state() != v1::RUN_STATE_DONE || !run.conditions().has_before()) continue;
+    const v1::RunConditions& c = run.conditions().before();
+    PhoneRunStart& p = out[run.device_id()];
+    if (!c.build_fingerprint().empty()) p.fingerprints.insert(c.build_fingerprint());
+    if (c.has_battery_temp_c()) p.battery_temp_c.push_back(c.battery_temp_c());
+    p.worst_thermal = std::max<int>(p.worst_thermal, c.thermal_status());
+  }
+  return out;
+}
+
+double MedianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+std::vector<std::string> PhoneDifferences(const v1::GetResultsResponse& baseline,
+                                          const v1::GetResultsResponse& candidate) {
+  // A phone whose start temperature moved this much runs at another clock (devsim and
+  // real SoCs throttle from the low 40s), so its change is not the model's alone.
+  constexpr double kTempApartC = 5;
+  std::vector<std::string> out;
+  const auto bs = RunStarts(baseline), cs = RunStarts(candidate);
+  for (const auto& [id, b] : bs) {
+    auto it = cs.find(id);
+    if (it == cs.end()) continue;
+    const PhoneRunStart& c = it->second;
+    if (!b.fingerprints.empty() && !c.fingerprints.empty() && b.fingerprints != c.fingerprints) {
+      out.push_back(absl::StrCat(id, " ran another Android build: baseline ", absl::StrJoin(b.fingerprints, ", "),
+                                 "; candidate ", absl::StrJoin(c.fingerprints, ", ")));
+    }
+    if (!b.battery_temp_c.empty() && !c.battery_temp_c.empty()) {
+      const double bt = MedianOf(b.battery_temp_c), ct = MedianOf(c.battery_temp_c);
+      if (std::abs(ct - bt) > kTempApartC) {
+        out.push_back(absl::StrFormat("%s started its runs at another temperature: battery %.1f C (baseline) vs "
+                                      "%.1f C (candidate); gate both jobs (--max-battery-temp)",
+                                      id, bt, ct));
+      }
+    }
+    if (b.worst_thermal != c.worst_thermal && b.worst_thermal != v1::THERMAL_STATUS_UNSPECIFIED &&
+        c.worst_thermal != v1::THERMAL_STATUS_UNSPECIFIED) {
+      out.push_back(absl::StrCat(id, " was throttled differently: thermal status up to ",
+                                 absl::AsciiStrToLower(v1::ThermalStatus_Name(static_cast<v1::ThermalStatus>(b.worst_thermal)).substr(15)),
+                                 " (baseline) vs ",
+                                 absl::AsciiStrToLower(v1::ThermalStatus_Name(static_cast<v1::ThermalStatus>(c.worst_thermal)).substr(15)),
+                                 " (candidate)"));
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<v1::CompareJobsResponse> CompareResults(const v1::GetResultsResponse& baseline,
                                                        const v1::GetResultsResponse& candidate,
                                                        const v1::CompareJobsRequest& req) {
@@ -104,6 +173,7 @@ absl::StatusOr<v1::CompareJobsResponse> CompareResults(const v1::GetResultsRespo
   resp.set_ci_level(options.ci_level);
   resp.set_alpha(options.alpha);
   for (auto& w : JobDifferences(baseline.job().spec(), candidate.job().spec())) resp.add_warnings(std::move(w));
+  for (auto& w : PhoneDifferences(baseline, candidate)) resp.add_warnings(std::move(w));
 
   std::vector<stats::SampleComparison> family;
   std::vector<v1::MetricComparison*> rows;

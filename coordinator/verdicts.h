@@ -26,6 +26,13 @@ absl::StatusOr<std::vector<std::string>> CompareMetrics(const benchlab::v1::Comp
 std::vector<std::string> JobDifferences(const benchlab::v1::JobSpec& baseline,
                                         const benchlab::v1::JobSpec& candidate);
 
+// Sentences saying how each phone differed between the two jobs' done runs, from the
+// conditions recorded before each run: another Android build (fingerprint), a median start
+// battery temperature more than 5 C apart, or a worse thermal status. Empty when alike or
+// not recorded.
+std::vector<std::string> PhoneDifferences(const benchlab::v1::GetResultsResponse& baseline,
+                                          const benchlab::v1::GetResultsResponse& candidate);
+
 // The comparison of two jobs' results (GetResults of each) for `req`. InvalidArgument
 // for an unknown metric or a threshold outside 0.01-50 %.
 absl::StatusOr<benchlab::v1::CompareJobsResponse> CompareResults(

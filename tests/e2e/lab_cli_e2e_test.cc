@@ -155,6 +155,7 @@ TEST_F(LabCliE2eTest, CompareVerdictsAnAPairAndFailsOnAHotPhone) {
   EXPECT_EQ(cmp.exit_code, 6) << cmp.output;
   EXPECT_TRUE(absl::StrContains(cmp.output, "slower")) << cmp.output;
   EXPECT_TRUE(absl::StrContains(cmp.output, "--fail-on slower")) << cmp.output;
+  EXPECT_TRUE(absl::StrContains(cmp.output, "started its runs at another temperature")) << cmp.output;
   RunResult json = Run({"compare", "j000001", "j000003", "--json", "--fail-on", "slower"});
   EXPECT_EQ(json.exit_code, 6) << json.output;
   EXPECT_TRUE(absl::StrContains(json.output, "\"verdict\":\"slower\"")) << json.output;

@@ -155,5 +155,31 @@ TEST(JobDifferences, FlagsApkAndCooldownAreWarnedNotTheModel) {
   EXPECT_TRUE(absl::StrContains(w[2], "cooldown 0 s vs 30 s")) << w[2];
 }
 
+TEST(PhoneDifferences, AnotherBuildAHotterStartOrWorseThrottlingIsWarned) {
+  auto results = [](const std::string& fingerprint, double temp_c, v1::ThermalStatus status) {
+    v1::GetResultsResponse r;
+    for (int i = 0; i < 3; ++i) {
+      v1::Run* run = r.add_runs();
+      run->set_device_id("h/A");
+      run->set_state(v1::RUN_STATE_DONE);
+      v1::RunConditions* c = run->mutable_conditions()->mutable_before();
+      c->set_build_fingerprint(fingerprint);
+      c->set_battery_temp_c(temp_c + i * 0.1);
+      c->set_thermal_status(status);
+    }
+    return r;
+  };
+  const auto base = results("g/p:14/UQ1A/1:user/release-keys", 31, v1::THERMAL_STATUS_NONE);
+  EXPECT_TRUE(PhoneDifferences(base, results("g/p:14/UQ1A/1:user/release-keys", 34, v1::THERMAL_STATUS_NONE)).empty())
+      << "3 C apart is the same conditions";
+  std::vector<std::string> w =
+      PhoneDifferences(base, results("g/p:14/UQ1A/2:user/release-keys", 41.5, v1::THERMAL_STATUS_MODERATE));
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_TRUE(absl::StrContains(w[0], "another Android build") && absl::StrContains(w[0], "UQ1A/2")) << w[0];
+  EXPECT_TRUE(absl::StrContains(w[1], "31.1 C (baseline) vs 41.6 C")) << w[1];
+  EXPECT_TRUE(absl::StrContains(w[2], "none (baseline) vs moderate")) << w[2];
+  EXPECT_TRUE(PhoneDifferences(base, v1::GetResultsResponse()).empty()) << "nothing recorded, nothing said";
+}
+
 }  // namespace
 }  // namespace benchlab::coordinator
