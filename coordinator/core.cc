@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "coordinator/aggregation.h"
+#include "coordinator/variants.h"
 #include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
 #include "spdlog/spdlog.h"
@@ -541,9 +542,10 @@ void Core::ScheduleLocked() {
     v1::Run& run = runs_[lease.run_id];
     run.set_attempt(lease.attempt);
     StampState(&run, v1::RUN_STATE_ASSIGNED, now_ms);
-    auto [part, added] = job_part.try_emplace(run.job_id());
+    // [variants hook] One part per job and variant; the run's variant's model, APK, flags.
+    auto [part, added] = job_part.try_emplace(absl::StrCat(run.job_id(), "#", run.variant()));
     if (added) {
-      const auto& spec = jobs_.at(run.job_id()).job.spec();
+      const v1::JobSpec spec = RunSpec(jobs_.at(run.job_id()).job.spec(), run.variant());
       auto* a = part->second.mutable_assign();
       a->set_job_id(run.job_id());
       auto model = store_->GetArtifact(spec.model_sha256());
@@ -617,6 +619,7 @@ void Core::RunChangedLocked(const v1::Run& run) {
   // ScheduleLocked in one batch per pass).
   JobState& js = jobs_[run.job_id()];
   js.counts.Set(run.run_id(), run.state());
+  ExtendUntilDecidedLocked(js, run);  // [variants hook] until_decided: more ABBA blocks
   if (!js.watchers.empty()) {
     v1::Job view = JobSummaryLocked(js);
     for (auto& w : js.watchers) w->RunChanged(view, run);
@@ -786,6 +789,7 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
     return absl::InvalidArgumentError("queue_timeout_s must be 0 (the lab's default)..604800");
   }
   if (auto args = RenderFlags(spec.flags()); !args.ok()) return args.status();
+  if (auto st = NormalizeVariants(&spec, store_); !st.ok()) return st;  // [variants hook] A/B jobs
   for (const auto& [sha, kind] : {std::pair{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL},
                                   std::pair{spec.apk_sha256(), v1::ARTIFACT_KIND_APK}}) {
     auto a = store_->GetArtifact(sha);
@@ -836,12 +840,13 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   }
   std::vector<v1::Run> runs;
   for (size_t di = 0; di < devices.size(); ++di) {
-    for (int rep = 0; rep < spec.repeats(); ++rep) {
+    for (int rep = 0; rep < RunsPerPhone(spec); ++rep) {  // [variants hook] 2x in A/B jobs
       v1::Run& r = runs.emplace_back();
       r.set_run_id(absl::StrFormat("%s.%d.%d", job.job_id(), di, rep));
       r.set_job_id(job.job_id());
       r.set_device_id(devices[di]);
       r.set_repeat(rep);
+      r.set_variant(VariantAt(spec, rep));  // [variants hook] ABBA order
       r.set_attempt(1);
       StampState(&r, v1::RUN_STATE_QUEUED, now_ms);
     }
@@ -966,6 +971,13 @@ absl::StatusOr<v1::GetResultsResponse> Core::GetResults(const v1::GetResultsRequ
 
 absl::StatusOr<v1::CompareJobsResponse> Core::CompareJobs(const v1::CompareJobsRequest& req) {
   if (auto metrics = CompareMetrics(req); !metrics.ok()) return metrics.status();
+  if (!req.variant_job_id().empty()) {  // [variants hook] B vs A of one job
+    v1::GetResultsRequest r;
+    r.set_job_id(req.variant_job_id());
+    auto results = GetResults(r);
+    if (!results.ok()) return results.status();
+    return CompareVariants(*results, req);
+  }
   v1::GetResultsRequest rb, rc;
   rb.set_job_id(req.baseline_job_id());
   rc.set_job_id(req.candidate_job_id());

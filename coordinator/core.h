@@ -188,6 +188,9 @@ class Core {
   std::vector<std::string> SelectLocked(const benchlab::v1::DeviceSelector& sel)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   SchedRun SchedRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // [variants hook] Defined in variants.cc: after `run` became final, queues the next
+  // ABBA block on its phone when the job is until_decided and that phone is inconclusive.
+  void ExtendUntilDecidedLocked(JobState& js, const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SendToDeviceAgentLocked(const std::string& device_id, const benchlab::v1::CoordinatorMessage& m)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
