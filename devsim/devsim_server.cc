@@ -48,6 +48,12 @@ class StringIo : public CommandIo {
   std::string out;
 };
 
+// Control commands that are the phone's `devsimctl` knobs of the same name.
+bool IsConditionCommand(const std::string& cmd) {
+  return cmd == "temp" || cmd == "soc-temp" || cmd == "battery" || cmd == "charging" ||
+         cmd == "screen" || cmd == "noise" || cmd == "slowdown";
+}
+
 int ListenOn(int port, std::string* error) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -84,7 +90,17 @@ absl::Status DevsimServer::Start() {
       profile.sdk = android.sdk;
     }
     slot->phone = std::make_unique<Phone>(std::move(profile), options_.seed + i,
-                                          options_.run_duration);
+                                          options_.run_duration, options_.sim);
+    for (const DevsimOptions::Slowdown& sd : options_.slowdowns) {
+      if (sd.index < -1 || sd.index >= options_.count) {
+        return absl::InvalidArgumentError(absl::StrCat("--slowdown: no phone ", sd.index));
+      }
+      if (sd.index != -1 && sd.index != i) continue;
+      StringIo io;
+      if (slot->phone->RunShell(absl::StrCat("devsimctl slowdown ", sd.sha256, " ", sd.pct), io) != 0) {
+        return absl::InvalidArgumentError(absl::StrCat("--slowdown: ", io.out));
+      }
+    }
     slot->banner = Banner(slot->phone->profile(),
                           FeaturesFor(slot->phone->profile().sdk, options_.features));
     slots_.push_back(std::move(slot));
@@ -217,7 +233,10 @@ std::string DevsimServer::Control(absl::string_view line) {
   }
   int index = -1;
   if (words.size() < 2 || !absl::SimpleAtoi(words[1], &index)) {
-    return "error: usage: list | fault INDEX NAME | unplug INDEX | plug INDEX | temp INDEX CELSIUS";
+    return "error: usage: list | fault INDEX NAME | unplug INDEX | plug INDEX | status INDEX | "
+           "temp INDEX CELSIUS | soc-temp INDEX CELSIUS | battery INDEX LEVEL | "
+           "charging INDEX none|usb|ac|wireless | screen INDEX on|off | noise INDEX PCT | "
+           "slowdown INDEX SHA256 PCT | slowdown INDEX clear";
   }
   absl::Status st;
   if (cmd == "unplug") {
@@ -228,11 +247,19 @@ std::string DevsimServer::Control(absl::string_view line) {
     Fault fault;
     if (!ParseFault(words[2], &fault)) return absl::StrCat("error: unknown fault '", words[2], "'");
     st = SetFault(index, fault);
-  } else if (cmd == "temp" && words.size() == 3 && index >= 0 && index < static_cast<int>(slots_.size())) {
+  } else if (IsConditionCommand(cmd) && words.size() >= 3 && index >= 0 &&
+             index < static_cast<int>(slots_.size())) {
+    // The run-condition knobs are the phone's own `devsimctl` commands.
+    std::vector<std::string> args(words.begin() + 2, words.end());
     StringIo io;
-    if (slots_[index]->phone->RunShell(absl::StrCat("devsimctl temp ", words[2]), io) != 0) {
+    if (slots_[index]->phone->RunShell(
+            absl::StrCat("devsimctl ", cmd, " ", absl::StrJoin(args, " ")), io) != 0) {
       return absl::StrCat("error: ", absl::StripAsciiWhitespace(io.out));
     }
+  } else if (cmd == "status" && index >= 0 && index < static_cast<int>(slots_.size())) {
+    StringIo io;
+    slots_[index]->phone->RunShell("devsimctl status", io);
+    return absl::StrCat(absl::StripAsciiWhitespace(io.out), "\nok");
   } else {
     return absl::StrCat("error: unknown command '", line, "'");
   }

@@ -1,6 +1,7 @@
 // A devsim process: N simulated phones, each listening on its own loopback port like a
 // phone's adbd in TCP mode, plus an optional control port for tests and demos
-// (fault, unplug, plug, temp, list).
+// (fault, unplug, plug, list, and the run conditions: temp, battery, charging, screen,
+// noise, slowdown; see README.md).
 //
 // Threading: one accept thread per plugged phone, one thread per adb link (plus the
 // service threads it starts), one thread for the control port and one per control client.
@@ -34,6 +35,14 @@ struct DevsimOptions {
   // (phone index or -1 for every phone, release): the Android release a phone runs
   // instead of its catalogue entry's (its `date`, `logcat -T` and properties follow).
   std::vector<std::pair<int, AndroidRelease>> android;
+  PhoneSimOptions sim;  // thermal model, noise, drift (every phone)
+  // --slowdown [INDEX=]SHA256:PCT: (phone index or -1 for every phone, sha256, percent).
+  struct Slowdown {
+    int index = -1;
+    std::string sha256;
+    double pct = 0;
+  };
+  std::vector<Slowdown> slowdowns;
 };
 
 class DevsimServer {

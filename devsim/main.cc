@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "devsim/devsim_server.h"
 #include "devsim/phone/fake_artifacts.h"
+#include "devsim/phone/perf_knobs.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
   std::string apk_package(benchlab::devsim::kBenchmarkPackage);
   int64_t apk_bytes = 0;
   int apk_min_sdk = benchlab::devsim::kBenchmarkApkMinSdk;
+  int64_t apk_version_code = benchlab::devsim::kBenchmarkApkVersionCode;
+  std::string apk_version_name(benchlab::devsim::kBenchmarkApkVersionName);
   std::vector<std::string> fault_specs, android_specs;
   bool verbose = false;
   app.add_option("--port", port, "first TCP port; phone i listens on PORT+i (127.0.0.1)");
@@ -56,7 +59,9 @@ int main(int argc, char** argv) {
                  "7.0, 7.1, 8.0, 8.1, 9, 10, 11, 12, 12L, 13, 14; its date and logcat behave as that "
                  "release's do");
   app.add_option("--control-port", control_port,
-                 "loopback text control port: list | fault I NAME | unplug I | plug I | temp I C");
+                 "loopback text control port: list | fault I NAME | unplug I | plug I | status I | temp I C | "
+                 "soc-temp I C | battery I PCT | charging I none|usb|ac|wireless | screen I on|off | "
+                 "noise I PCT | slowdown I SHA256 PCT | slowdown I clear");
   app.add_option("--make-apk", make_apk, "write a fake benchmark APK to this path and exit");
   app.add_option("--apk-package", apk_package, "package name in --make-apk's manifest");
   app.add_option("--apk-bytes", apk_bytes, "approximate size of --make-apk (default about 8 KB)")
@@ -65,14 +70,43 @@ int main(int argc, char** argv) {
                  "minSdkVersion in --make-apk's manifest (default 23, like the real benchmark APK); a "
                  "phone of a lower SDK refuses it with INSTALL_FAILED_OLDER_SDK")
       ->check(CLI::Range(1, 99));
+  app.add_option("--apk-version-code", apk_version_code,
+                 "android:versionCode in --make-apk's manifest (default 1; `dumpsys package` shows it)")
+      ->check(CLI::Range(int64_t{0}, int64_t{2147483647}));
+  app.add_option("--apk-version-name", apk_version_name,
+                 "android:versionName in --make-apk's manifest (default devsim)");
   app.add_option("--make-model", make_model, "write a fake .tflite model to this path and exit");
   app.add_option("--model-mb", model_mb, "size of --make-model in MB")->check(CLI::Range(0.001, 4096.0));
+  benchlab::devsim::PhoneSimOptions sim;
+  std::vector<std::string> slowdown_specs;
+  app.add_option("--thermal-tau", sim.thermal_tau_s,
+                 "cooling time constant of a phone's SoC in simulated seconds (default 40)")
+      ->check(CLI::Range(0.1, 36000.0));
+  app.add_option("--thermal-time-scale", sim.thermal_time_scale,
+                 "simulated seconds per wall second for heat and charge (default 1; tests use "
+                 "10-40 so a phone cools in a second)")
+      ->check(CLI::Range(0.01, 10000.0));
+  app.add_option("--throttle-c", sim.throttle_c,
+                 "SoC temperature (°C) above which the big clusters' frequency drops and thermal "
+                 "status rises (default 42)")
+      ->check(CLI::Range(20.0, 100.0));
+  app.add_option("--noise-cv", sim.noise_cv_pct,
+                 "run-to-run coefficient of variation of a run's mean latency, % (default 1.5)")
+      ->check(CLI::Range(0.0, 50.0));
+  app.add_option("--drift-pct", sim.drift_pct,
+                 "amplitude of the slow drift of a phone's speed, % (default 0.5; period 30 "
+                 "simulated minutes)")
+      ->check(CLI::Range(0.0, 50.0));
+  app.add_option("--slowdown", slowdown_specs,
+                 "[INDEX=]SHA256:PCT, repeatable: the model with this sha256 runs PCT % slower on "
+                 "phone INDEX (or on every phone)");
   app.add_flag("--verbose", verbose, "log protocol events");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 
   if (!make_apk.empty() || !make_model.empty()) {
-    if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk(apk_bytes, apk_package, apk_min_sdk))) {
+    if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk(apk_bytes, apk_package, apk_min_sdk,
+                                                                      apk_version_code, apk_version_name))) {
       std::cerr << "benchlab-devsim: cannot write " << make_apk << "\n";
       return 1;
     }
@@ -110,6 +144,17 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.faults.emplace_back(index, fault);
+  }
+
+  options.sim = sim;
+  for (const std::string& spec : slowdown_specs) {
+    benchlab::devsim::DevsimOptions::Slowdown sd;
+    if (absl::Status st = benchlab::devsim::ParseSlowdownSpec(spec, &sd.index, &sd.sha256, &sd.pct);
+        !st.ok()) {
+      std::cerr << "benchlab-devsim: " << st.message() << "\n";
+      return 2;
+    }
+    options.slowdowns.push_back(sd);
   }
 
   for (const std::string& spec : android_specs) {

@@ -1,5 +1,4 @@
-// Newton cooling toward ambient (time constant 60 s) plus heat per second of load, capped
-// where a phone would throttle hard.
+// Charge level over simulated time: a charger adds a fixed rate, load takes charge away.
 #include "devsim/phone/battery.h"
 
 #include <algorithm>
@@ -7,43 +6,90 @@
 
 namespace benchlab::devsim {
 namespace {
-constexpr double kCoolTauSec = 60.0;
-constexpr double kHeatPerLoadSecC = 1.0;  // °C per second of benchmark at full load
-constexpr double kMaxTempC = 48.0;
+// % per simulated second while idle on a charger: USB 500 mA fills a 4500 mAh battery in
+// about 9 h; AC and wireless about 2 h.
+double ChargeRate(Charger c) {
+  switch (c) {
+    case Charger::kNone:
+      return 0;
+    case Charger::kUsb:
+      return 100.0 / (9 * 3600);
+    case Charger::kAc:
+    case Charger::kWireless:
+      return 100.0 / (2 * 3600);
+  }
+  return 0;
+}
+constexpr double kDrainPctPerLoadS = 1.0 / 40;
 }  // namespace
 
-Battery::Battery(int level, double temp_c)
-    : ambient_c_(temp_c), level_(level), temp_c_(temp_c), time_(absl::Now()) {}
+bool ParseCharger(absl::string_view name, Charger* out) {
+  if (name == "none") *out = Charger::kNone;
+  else if (name == "usb") *out = Charger::kUsb;
+  else if (name == "ac") *out = Charger::kAc;
+  else if (name == "wireless") *out = Charger::kWireless;
+  else return false;
+  return true;
+}
+
+const char* ChargerName(Charger charger) {
+  switch (charger) {
+    case Charger::kNone:
+      return "none";
+    case Charger::kUsb:
+      return "usb";
+    case Charger::kAc:
+      return "ac";
+    case Charger::kWireless:
+      return "wireless";
+  }
+  return "none";
+}
+
+Battery::Battery(int level, const Thermal& thermal)
+    : thermal_(thermal), level_(std::clamp(level, 0, 100)), time_(thermal.Now()) {}
+
+double Battery::LevelAtLocked(absl::Time now) const {
+  return std::min(100.0, level_ + ChargeRate(charger_) * thermal_.SimSeconds(time_, now));
+}
 
 int Battery::level() const {
   absl::ReaderMutexLock lock(&mu_);
-  return level_;
+  return static_cast<int>(std::floor(LevelAtLocked(thermal_.Now())));
 }
 
-double Battery::TempAtLocked(absl::Time now) const {
-  const double dt = std::max(0.0, absl::ToDoubleSeconds(now - time_));
-  return ambient_c_ + (temp_c_ - ambient_c_) * std::exp(-dt / kCoolTauSec);
-}
-
-double Battery::temp_c() const {
+Charger Battery::charger() const {
   absl::ReaderMutexLock lock(&mu_);
-  return TempAtLocked(absl::Now());
+  return charger_;
 }
 
-void Battery::Heat(absl::Duration busy, double load) {
+int Battery::status() const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (charger_ == Charger::kNone) return kBatteryStatusDischarging;
+  return LevelAtLocked(thermal_.Now()) >= 100.0 ? kBatteryStatusFull : kBatteryStatusCharging;
+}
+
+void Battery::Drain(double busy_s, double load) {
   absl::MutexLock lock(&mu_);
-  const absl::Time now = absl::Now();
-  const double t = TempAtLocked(now);
-  temp_c_ = std::min(kMaxTempC, t + kHeatPerLoadSecC * load * absl::ToDoubleSeconds(busy));
+  const absl::Time now = thermal_.Now();
+  level_ = LevelAtLocked(now);
   time_ = now;
-  // A run costs a little charge now and then; never below 5%.
-  if (busy > absl::Seconds(2) && level_ > 5) --level_;
+  if (charger_ != Charger::kNone) return;
+  level_ = std::max(1.0, level_ - kDrainPctPerLoadS * std::max(0.0, load) * std::max(0.0, busy_s));
 }
 
-void Battery::SetTemp(double temp_c) {
+void Battery::SetLevel(int level) {
   absl::MutexLock lock(&mu_);
-  temp_c_ = temp_c;
-  time_ = absl::Now();
+  level_ = std::clamp(level, 0, 100);
+  time_ = thermal_.Now();
+}
+
+void Battery::SetCharger(Charger charger) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = thermal_.Now();
+  level_ = LevelAtLocked(now);
+  time_ = now;
+  charger_ = charger;
 }
 
 }  // namespace benchlab::devsim

@@ -15,6 +15,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "devsim/phone/battery.h"
+#include "devsim/phone/digest.h"
+#include "devsim/phone/perf_knobs.h"
+#include "devsim/phone/thermal.h"
 #include "devsim/phone/benchmark_flags.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/latency_model.h"
@@ -300,9 +303,15 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
           cfg.warmup_runs = flags.Int("warmup_runs", 1);
           cfg.warmup_min_secs = flags.Float("warmup_min_secs", 0.5);
           cfg.run_delay_secs = flags.Float("run_delay", -1);
-          const double temp_c = phone_.battery().temp_c();
+          RunPerf perf;
+          perf.big_freq_factor = phone_.thermal().big_freq_factor();
+          perf.noise_cv = phone_.knobs().noise_cv();
+          perf.drift_factor = phone_.knobs().DriftFactor(phone_.SimUptimeS());
+          if (phone_.knobs().HasSlowdowns()) {
+            perf.slowdown_factor = phone_.knobs().SlowdownFactor(HexDigest(EVP_sha256(), **model));
+          }
           const RunNumbers n = ComputeRun(
-              phone_.profile(), RunSeed(phone_.seed(), phone_.profile(), run_number), temp_c, cfg);
+              phone_.profile(), RunSeed(phone_.seed(), phone_.profile(), run_number), perf, cfg);
           if (flags.Bool("list_signatures", false)) {
             // The tool lists the keys and then stops with an error status on purpose.
             PlannedBatch& sig = plan.At(t_load);
@@ -453,12 +462,16 @@ int32_t BenchmarkApp::Launch(const std::optional<std::string>& args, bool has_ex
               }
             }
             Battery* battery = &phone_.battery();
+            Thermal* thermal = &phone_.thermal();
             const double load = cfg.use_gpu ? 0.6
                                 : cfg.use_nnapi
                                     ? 0.5
                                     : std::min(1.0, std::max(1, cfg.num_threads) / 4.0 + 0.2);
-            const absl::Duration busy = absl::Seconds(n.busy_secs);
-            end.action = [battery, busy, load] { battery->Heat(busy, load); };
+            const double busy = n.busy_secs;
+            end.action = [battery, thermal, busy, load] {
+              thermal->Heat(busy, load);
+              battery->Drain(busy, load);
+            };
             PlannedBatch& after = plan.At(t_end + absl::Milliseconds(5));
             after.epilogue = true;
             after.lines.push_back(PlannedLine{

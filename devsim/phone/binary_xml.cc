@@ -333,8 +333,21 @@ absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml) {
         if (attr_size < 20 || a + 20 > pos + size) return Malformed("attribute past the element");
         auto attr = pool.Get(b, b.U32(a + 4));
         if (!attr.ok()) return attr.status();
+        if (is_manifest && b.U32(a) != kNoIndex) {
+          // android:versionCode (an integer) and android:versionName (a string).
+          if (*attr == "versionCode" && b.U8(a + 15) == kTypeIntDec) {
+            out.version_code = b.U32(a + 16);
+          } else if (*attr == "versionName" &&
+                     (b.U32(a + 8) != kNoIndex || b.U8(a + 15) == kTypeString)) {
+            auto v = pool.Get(b, b.U32(a + 8) != kNoIndex ? b.U32(a + 8) : b.U32(a + 16));
+            if (!v.ok()) return v.status();
+            out.version_name = *v;
+            out.has_version_name = true;
+          }
+          continue;
+        }
         if (is_manifest) {
-          if (b.U32(a) != kNoIndex || *attr != "package") continue;  // `package` has no namespace
+          if (*attr != "package") continue;  // `package` has no namespace
           if (b.U32(a + 8) != kNoIndex) {
             auto v = pool.Get(b, b.U32(a + 8));
             if (!v.ok()) return v.status();
@@ -347,6 +360,9 @@ absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml) {
             return Malformed("<manifest> package is not a string");
           }
           have_package = true;
+        } else if (b.U32(a) != kNoIndex && *attr == "targetSdkVersion" &&
+                   b.U8(a + 15) == kTypeIntDec) {
+          out.target_sdk = static_cast<int>(b.U32(a + 16));
         } else if (b.U32(a) != kNoIndex && *attr == "minSdkVersion") {
           // android:minSdkVersion: an integer, or a codename string (a preview SDK).
           if (b.U8(a + 15) == kTypeIntDec) {

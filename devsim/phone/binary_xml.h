@@ -41,10 +41,15 @@ struct BinaryManifest {
   std::string package;           // <manifest package=...>
   int min_sdk = 1;               // <uses-sdk android:minSdkVersion>; 1 when absent, as the platform
   std::string min_sdk_codename;  // a preview codename given instead of a number ("" if none)
+  int target_sdk = 0;            // android:targetSdkVersion; 0 when absent (then it is min_sdk)
+  int64_t version_code = 0;      // <manifest android:versionCode>; 0 when absent, as the platform
+  bool has_version_name = false;  // `dumpsys package` prints versionName=null without one
+  std::string version_name;       // <manifest android:versionName>
 };
 
 // The `package` attribute (no namespace) of the first element, which must be <manifest>,
-// and the later <uses-sdk>'s android:minSdkVersion. InvalidArgument says what is wrong
+// its android:versionCode and android:versionName, and the later <uses-sdk>'s
+// android:minSdkVersion and android:targetSdkVersion. InvalidArgument says what is wrong
 // with the bytes.
 absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml);
 absl::StatusOr<std::string> BinaryManifestPackage(absl::string_view axml);

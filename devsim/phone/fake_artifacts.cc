@@ -103,7 +103,8 @@ std::string BuildZip(const std::vector<ZipEntry>& entries) {
 
 // The benchmark APK's manifest as aapt compiles it (android.R.attr ids from the SDK's
 // public.xml): package, versions, uses-sdk and the activity the agent starts.
-BinaryXmlElement BenchmarkManifest(absl::string_view package, int min_sdk) {
+BinaryXmlElement BenchmarkManifest(absl::string_view package, int min_sdk, int64_t version_code,
+                                   absl::string_view version_name) {
   using Attr = BinaryXmlAttribute;
   auto android_int = [](const char* name, uint32_t id, uint32_t v) {
     return Attr{true, name, id, Attr::Type::kIntDec, "", v};
@@ -122,8 +123,8 @@ BinaryXmlElement BenchmarkManifest(absl::string_view package, int min_sdk) {
                              android_int("targetSdkVersion", 0x01010270, 31)},
                             {}};
   return BinaryXmlElement{"manifest",
-                          {android_int("versionCode", 0x0101021b, 1),
-                           android_str("versionName", 0x0101021c, "devsim"),
+                          {android_int("versionCode", 0x0101021b, static_cast<uint32_t>(version_code)),
+                           android_str("versionName", 0x0101021c, std::string(version_name)),
                            Attr{false, "package", 0, Attr::Type::kString, std::string(package), 0}},
                           {uses_sdk, application}};
 }
@@ -140,10 +141,11 @@ std::string SeededBytes(size_t n, uint64_t seed) {
 
 }  // namespace
 
-std::string MakeFakeApk(int64_t size_bytes, absl::string_view package, int min_sdk) {
+std::string MakeFakeApk(int64_t size_bytes, absl::string_view package, int min_sdk,
+                        int64_t version_code, absl::string_view version_name) {
   if (size_bytes <= 0) size_bytes = 8192;
   std::vector<ZipEntry> entries;
-  entries.push_back({"AndroidManifest.xml", WriteBinaryXml(BenchmarkManifest(package, min_sdk), false), true});
+  entries.push_back({"AndroidManifest.xml", WriteBinaryXml(BenchmarkManifest(package, min_sdk, version_code, version_name), false), true});
   entries.push_back({"classes.dex", "dex\n035\0fake"});
   const std::string lib = "lib/arm64-v8a/libtensorflowlite_benchmark.so";
   std::string probe = BuildZip(entries);

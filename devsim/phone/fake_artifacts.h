@@ -15,14 +15,20 @@ namespace benchlab::devsim {
 inline constexpr absl::string_view kBenchmarkPackage = "org.tensorflow.lite.benchmark";
 
 // A valid zip file: a deflated AndroidManifest.xml in compiled binary XML (UTF-16 string
-// pool, as aapt writes it) declaring `package`, versionCode 1, `min_sdk` (23 like the
+// pool, as aapt writes it) declaring `package`, `version_code`, `min_sdk` (23 like the
 // real benchmark APK) and
 // .BenchmarkModelActivity, a stub classes.dex and a stored native-library entry padded so
 // the whole file is about `size_bytes` (0 = about 8 KB; at least the minimum that fits).
 // Deterministic for the same arguments.
 inline constexpr int kBenchmarkApkMinSdk = 23;
+// `version_code` and `version_name` are the manifest's android:versionCode/versionName
+// (`dumpsys package` shows them).
+inline constexpr int64_t kBenchmarkApkVersionCode = 1;
+inline constexpr absl::string_view kBenchmarkApkVersionName = "devsim";
 std::string MakeFakeApk(int64_t size_bytes = 0, absl::string_view package = kBenchmarkPackage,
-                        int min_sdk = kBenchmarkApkMinSdk);
+                        int min_sdk = kBenchmarkApkMinSdk,
+                        int64_t version_code = kBenchmarkApkVersionCode,
+                        absl::string_view version_name = kBenchmarkApkVersionName);
 
 // `size_bytes` (at least 16) bytes that look like a TFLite flatbuffer: a root offset at
 // 0..4 and "TFL3" at offset 4, then seeded pseudo-random bytes.

@@ -1,7 +1,8 @@
 // The numbers model. Single-thread CPU cost grows with the model's size and shrinks with
 // the phone's speed; threads help with diminishing returns past the big cores; GPU and
 // NNAPI divide the cost but pay a longer init; each iteration gets log-normal noise and
-// now and then an outlier; heat above 35 °C slows everything down.
+// now and then an outlier; the run as a whole gets run-to-run noise, drift, an injected
+// slowdown and the thermal frequency cap (RunPerf).
 #include "devsim/phone/latency_model.h"
 
 #include <algorithm>
@@ -55,10 +56,14 @@ uint64_t RunSeed(uint64_t phone_seed, const PhoneProfile& profile, int run_numbe
   return Mix(h ^ static_cast<uint64_t>(run_number));
 }
 
-RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, double temp_c,
+RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, const RunPerf& perf,
                       const RunConfig& c) {
   std::mt19937_64 rng(run_seed);
-  std::normal_distribution<double> run_noise(0.0, 0.02);
+  // A throttled phone also varies more: the cap moves during the run.
+  const double freq = std::clamp(perf.big_freq_factor, 0.05, 1.0);
+  const double cv = std::max(0.0, perf.noise_cv) + 0.04 * (1.0 - freq);
+  std::normal_distribution<double> run_noise(0.0, cv);
+  std::normal_distribution<double> init_noise(0.0, 0.02);
   RunNumbers n;
   const double size_mb = std::max(0.001, static_cast<double>(c.model_size_bytes) / 1e6);
   const double speed = std::max(0.05, profile.cpu_speed);
@@ -91,10 +96,11 @@ RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, double tem
     n.delegated_nodes = std::max(1, n.total_nodes - 8);
     n.partitions = 2;
   }
-  // Thermal throttling: 3% slower per °C above 35.
-  const double thermal = 1.0 + 0.03 * std::max(0.0, temp_c - 35.0);
-  mean_us *= thermal * (1.0 + run_noise(rng));
-  init_us *= 1.0 + std::abs(run_noise(rng)) * 3;
+  // Thermal throttling: CPU work scales with the big cores' clock; delegates less so.
+  const double thermal = (c.use_gpu || c.use_nnapi) ? 1.0 / std::sqrt(freq) : 1.0 / freq;
+  mean_us *= thermal * perf.drift_factor * perf.slowdown_factor *
+             std::max(0.5, 1.0 + run_noise(rng));
+  init_us *= 1.0 + std::abs(init_noise(rng)) * 3;
 
   n.init_us = std::llround(init_us);
   n.warmup_us = SamplePhase(rng, mean_us * 1.04, first_factor, c.warmup_runs, c.warmup_min_secs,

@@ -1,6 +1,6 @@
 // LatencyModel: the numbers a simulated benchmark run prints, from the phone (cpu_speed,
-// cores), the model size, the flags (threads, delegates, run counts) and the battery
-// temperature. Deterministic for the same inputs: noise comes from a seed mixed from
+// cores), the model size, the flags (threads, delegates, run counts), the thermal
+// frequency cap, run-to-run noise, drift and injected slowdowns (RunPerf). Deterministic for the same inputs: noise comes from a seed mixed from
 // (phone seed, serial, run number).
 //
 // Also the tool's statistics formatting (count= line, %g averages), done exactly like
@@ -44,11 +44,20 @@ struct RunNumbers {
   double busy_secs = 0;
 };
 
+// The phone's state and the lab's knobs at the start of a run (thermal.h, perf_knobs.h).
+struct RunPerf {
+  double big_freq_factor = 1.0;  // the big clusters' thermal frequency cap (1 = unthrottled)
+  double noise_cv = 0.015;       // run-to-run coefficient of variation of the mean latency
+  double drift_factor = 1.0;     // slow drift of the phone's speed
+  double slowdown_factor = 1.0;  // an injected slowdown of this model on this phone (1.05 = 5 %)
+};
+
 // Seed of one run: mixes the phone's seed, its serial and the run number.
 uint64_t RunSeed(uint64_t phone_seed, const PhoneProfile& profile, int run_number);
 
-// Computes one run. `temp_c` is the battery temperature at the start (hot = slower).
-RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, double temp_c,
+// Computes one run. A throttled phone (perf.big_freq_factor < 1) is slower in proportion
+// to the lost frequency on CPU (less on GPU/NNAPI, whose clocks throttle less) and noisier.
+RunNumbers ComputeRun(const PhoneProfile& profile, uint64_t run_seed, const RunPerf& perf,
                       const RunConfig& config);
 
 // The tool's stats line for these samples: "count=0", "count=1 curr=X",

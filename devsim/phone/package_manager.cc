@@ -46,7 +46,9 @@ PackageManager::PackageManager(uint64_t seed, int sdk, Vfs& fs, LogBuffer& logs)
   absl::MutexLock lock(&mu_);
   int uid = 1000;
   for (const char* name : kSystemPackages) {
-    packages_[name] = InstalledPackage{name, "", 0, uid++};
+    // System packages carry the platform's SDK as their version (versionName: the release
+    // is not known here; "1.0" like many platform APKs).
+    packages_[name] = InstalledPackage{name, "", 0, uid++, sdk, "1.0", sdk, sdk};
   }
 }
 
@@ -122,7 +124,15 @@ std::string PackageManager::Install(const std::vector<std::string>& args, std::s
   } else {
     uid = 10000 + next_app_id_++;
   }
-  packages_[name] = InstalledPackage{name, path, size, uid};
+  packages_[name] = InstalledPackage{
+      name,
+      path,
+      size,
+      uid,
+      parsed->version_code,
+      parsed->has_version_name ? parsed->version_name : "null",
+      parsed->min_sdk,
+      parsed->target_sdk > 0 ? parsed->target_sdk : parsed->min_sdk};
   logs_.Write(LogId::kSystem, kPidSystemServer, kPidSystemServer + 77, 'I', "PackageManager",
               absl::StrCat("installPackageLI: ", name, " (", size, " bytes) ",
                            old != packages_.end() ? "replaced" : "installed"));

@@ -26,6 +26,11 @@ struct InstalledPackage {
   std::string apk_path;  // "" for system packages (no base.apk in our Vfs)
   int64_t size_bytes = 0;
   int uid = 0;  // 10000 + app id
+  // From the manifest (system packages: the platform's own numbers).
+  int64_t version_code = 0;
+  std::string version_name;  // "null" when the manifest has none, as `dumpsys package` prints
+  int min_sdk = 1;
+  int target_sdk = 1;
 };
 
 class PackageManager {

@@ -15,16 +15,17 @@ namespace benchlab::devsim {
 class Phone::Impl {
  public:
   Impl(const PhoneProfile& profile, uint64_t seed, absl::Duration run_duration, Vfs& fs,
-       LogBuffer& logs)
-      : state(profile, seed, run_duration, fs, logs) {}
+       LogBuffer& logs, const PhoneSimOptions& sim)
+      : state(profile, seed, run_duration, fs, logs, sim) {}
   PhoneState state;
 };
 
-Phone::Phone(PhoneProfile profile, uint64_t seed, absl::Duration run_duration)
+Phone::Phone(PhoneProfile profile, uint64_t seed, absl::Duration run_duration,
+             PhoneSimOptions sim)
     : profile_(std::move(profile)),
       fs_(std::make_unique<Vfs>()),
       logs_(std::make_unique<LogBuffer>()),
-      impl_(std::make_unique<Impl>(profile_, seed, run_duration, *fs_, *logs_)) {}
+      impl_(std::make_unique<Impl>(profile_, seed, run_duration, *fs_, *logs_, sim)) {}
 
 Phone::~Phone() = default;
 

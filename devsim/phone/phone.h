@@ -26,6 +26,14 @@ namespace benchlab::devsim {
 class Vfs;
 class LogBuffer;
 
+// One CPU cluster (a cpufreq policy): cores first_cpu .. first_cpu+count-1 share a clock.
+struct CpuCluster {
+  int first_cpu = 0;
+  int count = 4;
+  int64_t min_khz = 300000;   // cpuinfo_min_freq
+  int64_t max_khz = 1800000;  // cpuinfo_max_freq
+};
+
 // What a phone is: fixed at start from --seed and the phone's index.
 struct PhoneProfile {
   std::string serialno;         // ro.serialno
@@ -40,7 +48,20 @@ struct PhoneProfile {
   double cpu_speed = 1.0;  // relative speed; 1.0 = a 2023 flagship's big core
   int cores = 8;
   int battery_level = 87;
-  double battery_temp_c = 31.5;
+  double battery_temp_c = 31.5;  // at start: the room (ambient) temperature
+  // Little cluster first, the biggest last; cores = the sum of their counts.
+  std::vector<CpuCluster> clusters = {{0, 4, 300000, 1800000}, {4, 4, 300000, 2400000}};
+  int64_t mem_total_kb = 7838048;  // /proc/meminfo MemTotal
+};
+
+// How the simulated physics behave (devsim flags; the defaults are a realistic phone).
+struct PhoneSimOptions {
+  double thermal_tau_s = 40;       // --thermal-tau: cooling time constant (simulated s)
+  double thermal_time_scale = 1;   // --thermal-time-scale: simulated s per wall s
+  double throttle_c = 42;          // --throttle-c: SoC °C where the big cores slow down
+  double noise_cv_pct = 1.5;       // --noise-cv: run-to-run coefficient of variation, %
+  double drift_pct = 0.5;          // --drift-pct: amplitude of the slow drift, %
+  double drift_period_s = 1800;    // period of the drift (simulated s)
 };
 
 // Faults a phone can be told to show, from --fault or at run time through the
@@ -78,7 +99,8 @@ class CommandIo {
 
 class Phone {
  public:
-  Phone(PhoneProfile profile, uint64_t seed, absl::Duration run_duration);
+  Phone(PhoneProfile profile, uint64_t seed, absl::Duration run_duration,
+        PhoneSimOptions sim = PhoneSimOptions());
   ~Phone();
   Phone(const Phone&) = delete;
   Phone& operator=(const Phone&) = delete;

@@ -10,14 +10,36 @@
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/log_noise.h"
 #include "devsim/phone/package_manager.h"
+#include "devsim/phone/perf_knobs.h"
+#include "devsim/phone/thermal.h"
 #include "devsim/phone/process_table.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::devsim {
 namespace {
 
+// ro.build.id of a late security release of each SDK level (AOSP's build numbers).
+std::string BuildId(int sdk) {
+  switch (sdk) {
+    case 21: return "LRX22G";
+    case 22: return "LMY48M";
+    case 23: return "MMB29M";
+    case 24: return "NRD90M";
+    case 25: return "NMF26F";
+    case 26: return "OPR1.170623.027";
+    case 27: return "OPM1.171019.011";
+    case 28: return "PQ3A.190801.002";
+    case 29: return "QQ3A.200805.001";
+    case 30: return "RQ3A.211001.001";
+    case 31: return "SQ3A.220705.003";
+    case 32: return "SQ3A.220705.004";
+    case 33: return "TQ3A.230901.001";
+    default: return "UQ1A.240205.004";
+  }
+}
+
 std::map<std::string, std::string> MakeProperties(const PhoneProfile& p) {
-  const std::string build_id = p.sdk >= 34 ? "UQ1A.240205.004" : "TQ3A.230901.001";
+  const std::string build_id = BuildId(p.sdk);
   const std::string fingerprint =
       absl::StrCat(p.manufacturer, "/", p.product_name, "/", p.device, ":", p.android_release, "/",
                    build_id, "/11223344:user/release-keys");
@@ -66,7 +88,7 @@ bool IsLinkFault(Fault fault) {
 }
 
 PhoneState::PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duration run_duration,
-                       Vfs& fs, LogBuffer& logs)
+                       Vfs& fs, LogBuffer& logs, const PhoneSimOptions& sim)
     : profile_(profile),
       seed_(seed),
       run_duration_(run_duration),
@@ -74,10 +96,29 @@ PhoneState::PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duratio
       logs_(logs),
       properties_(MakeProperties(profile)),
       procs_(std::make_unique<ProcessTable>(seed)),
-      battery_(std::make_unique<Battery>(profile.battery_level, profile.battery_temp_c)),
+      thermal_(std::make_unique<Thermal>(
+          profile.battery_temp_c,
+          ThermalOptions{sim.thermal_tau_s, sim.thermal_time_scale, sim.throttle_c})),
+      battery_(std::make_unique<Battery>(profile.battery_level, *thermal_)),
+      knobs_(std::make_unique<PerfKnobs>(sim.noise_cv_pct, sim.drift_pct, sim.drift_period_s, seed)),
+      start_(absl::Now()),
       packages_(std::make_unique<PackageManager>(seed, profile.sdk, fs, logs)),
       app_(std::make_unique<BenchmarkApp>(*this)),
-      noise_(std::make_unique<LogNoise>(seed, profile.serialno, logs)) {}
+      noise_(std::make_unique<LogNoise>(seed, profile.serialno, logs)) {
+  AddKernelFiles(*this);
+}
+
+bool PhoneState::screen_on() const {
+  absl::MutexLock lock(&mu_);
+  return screen_on_;
+}
+
+void PhoneState::SetScreenOn(bool on) {
+  absl::MutexLock lock(&mu_);
+  screen_on_ = on;
+}
+
+double PhoneState::SimUptimeS() const { return thermal_->SimSeconds(start_, absl::Now()); }
 
 PhoneState::~PhoneState() {
   // Stop the timed writers before the parts they write to go away.

@@ -26,11 +26,13 @@ class BenchmarkApp;
 class ProcessTable;
 class Battery;
 class LogNoise;
+class Thermal;
+class PerfKnobs;
 
 class PhoneState {
  public:
   PhoneState(const PhoneProfile& profile, uint64_t seed, absl::Duration run_duration, Vfs& fs,
-             LogBuffer& logs);
+             LogBuffer& logs, const PhoneSimOptions& sim = PhoneSimOptions());
   ~PhoneState();
 
   const PhoneProfile& profile() const { return profile_; }
@@ -40,6 +42,13 @@ class PhoneState {
   LogBuffer& logs() { return logs_; }
   ProcessTable& procs() { return *procs_; }
   Battery& battery() { return *battery_; }
+  Thermal& thermal() { return *thermal_; }
+  PerfKnobs& knobs() { return *knobs_; }
+  // Screen on (Awake, display ON) or off (Asleep, display OFF): `devsimctl screen`.
+  bool screen_on() const;
+  void SetScreenOn(bool on);
+  // Simulated seconds since the phone started (the drift's clock).
+  double SimUptimeS() const;
   PackageManager& packages() { return *packages_; }
   BenchmarkApp& app() { return *app_; }
   // Installs APK bytes (pm install, streamed install) and stops the old app process when
@@ -65,7 +74,10 @@ class PhoneState {
   LogBuffer& logs_;
   const std::map<std::string, std::string> properties_;
   std::unique_ptr<ProcessTable> procs_;
+  std::unique_ptr<Thermal> thermal_;
   std::unique_ptr<Battery> battery_;
+  std::unique_ptr<PerfKnobs> knobs_;
+  const absl::Time start_;
   std::unique_ptr<PackageManager> packages_;
   std::unique_ptr<BenchmarkApp> app_;  // after the parts it uses: destroyed first
   std::unique_ptr<LogNoise> noise_;
@@ -73,7 +85,13 @@ class PhoneState {
   mutable absl::Mutex mu_;
   Fault fault_ ABSL_GUARDED_BY(mu_) = Fault::kNone;
   std::function<void(Fault)> listener_ ABSL_GUARDED_BY(mu_);
+  bool screen_on_ ABSL_GUARDED_BY(mu_) = true;
 };
+
+// Adds the phone's generated kernel files to its Vfs: /proc/meminfo,
+// /sys/class/thermal/thermal_zoneN/{type,temp}, /sys/devices/system/cpu/{online,
+// cpuN/cpufreq/...} (kernel_files.cc).
+void AddKernelFiles(PhoneState& phone);
 
 bool IsLinkFault(Fault fault);
 

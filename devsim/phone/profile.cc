@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <random>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "devsim/phone/phone.h"
@@ -19,18 +20,29 @@ struct CatalogEntry {
   const char* release;
   int sdk;
   double cpu_speed;
-  int cores;
+  int64_t mem_total_kb;
+  // Clusters little first: {count, max kHz}; 3 at most (little, mid, prime).
+  std::array<std::pair<int, int64_t>, 3> clusters;
 };
 
+// Cluster layouts and top frequencies of each SoC (vendors' spec sheets).
 constexpr std::array<CatalogEntry, 8> kCatalog = {{
-    {"Google", "Pixel 8 Pro", "husky", "husky", "Tensor G3", "14", 34, 0.95, 9},
-    {"samsung", "SM-S918B", "dm3qxxx", "dm3q", "SM8550", "14", 34, 1.00, 8},
-    {"Google", "Pixel 6a", "bluejay", "bluejay", "Tensor", "13", 33, 0.70, 8},
-    {"Xiaomi", "2201123G", "cupid_global", "cupid", "SM8450", "13", 33, 0.85, 8},
-    {"samsung", "SM-A536B", "a53xnsxx", "a53x", "s5e8825", "13", 33, 0.45, 8},
-    {"OnePlus", "CPH2449", "CPH2449EEA", "OP5929L1", "SM8550", "14", 34, 1.02, 8},
-    {"motorola", "moto g54 5G", "cancunf_g", "cancunf", "MT6855", "14", 34, 0.40, 8},
-    {"Google", "Pixel 4a", "sunfish", "sunfish", "SM7150", "13", 33, 0.38, 8},
+    {"Google", "Pixel 8 Pro", "husky", "husky", "Tensor G3", "14", 34, 0.95, 11798000,
+     {{{4, 1704000}, {4, 2367000}, {1, 2914000}}}},
+    {"samsung", "SM-S918B", "dm3qxxx", "dm3q", "SM8550", "14", 34, 1.00, 7602000,
+     {{{3, 2016000}, {4, 2803200}, {1, 3360000}}}},
+    {"Google", "Pixel 6a", "bluejay", "bluejay", "Tensor", "13", 33, 0.70, 5728000,
+     {{{4, 1803000}, {2, 2253000}, {2, 2802000}}}},
+    {"Xiaomi", "2201123G", "cupid_global", "cupid", "SM8450", "13", 33, 0.85, 7602000,
+     {{{4, 1785600}, {3, 2496000}, {1, 2995200}}}},
+    {"samsung", "SM-A536B", "a53xnsxx", "a53x", "s5e8825", "13", 33, 0.45, 5632000,
+     {{{6, 2002000}, {2, 2400000}, {0, 0}}}},
+    {"OnePlus", "CPH2449", "CPH2449EEA", "OP5929L1", "SM8550", "14", 34, 1.02, 15543000,
+     {{{3, 2016000}, {4, 2803200}, {1, 3187200}}}},
+    {"motorola", "moto g54 5G", "cancunf_g", "cancunf", "MT6855", "14", 34, 0.40, 7669000,
+     {{{6, 2000000}, {2, 2200000}, {0, 0}}}},
+    {"Google", "Pixel 4a", "sunfish", "sunfish", "SM7150", "13", 33, 0.38, 5659000,
+     {{{6, 1804800}, {2, 2208000}, {0, 0}}}},
 }};
 
 uint64_t Mix(uint64_t x) {  // splitmix64: cheap, good enough to spread seeds
@@ -59,7 +71,14 @@ PhoneProfile MakeProfile(uint64_t seed, int index) {
   p.abi = "arm64-v8a";
   // +-4% unit-to-unit variation of the same model.
   p.cpu_speed = e.cpu_speed * (0.96 + 0.08 * static_cast<double>(h % 1000) / 1000.0);
-  p.cores = e.cores;
+  p.clusters.clear();
+  p.cores = 0;
+  for (const auto& [count, max_khz] : e.clusters) {
+    if (count == 0) continue;
+    p.clusters.push_back(CpuCluster{p.cores, count, p.clusters.empty() ? 300000 : 500000, max_khz});
+    p.cores += count;
+  }
+  p.mem_total_kb = e.mem_total_kb;
   p.battery_level = 40 + static_cast<int>((h >> 8) % 60);
   p.battery_temp_c = 27.0 + static_cast<double>((h >> 20) % 60) / 10.0;
   return p;

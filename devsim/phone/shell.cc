@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "devsim/phone/android_version.h"
 
 namespace benchlab::devsim {
@@ -22,6 +23,8 @@ struct Sink {
   enum Kind { kStdout, kStderr, kNull, kFile, kBuffer } kind = kStdout;
   std::string path;  // kFile
 };
+
+}  // namespace
 
 // A CommandIo that routes fd 1 and 2 per redirections, feeds stdin from a string when
 // redirected, and collects file output until the command ends.
@@ -78,8 +81,6 @@ class RedirectIo : public CommandIo {
   std::map<std::string, std::string> file_output_;
 };
 
-}  // namespace
-
 int ShellCall::Fail(absl::string_view msg, int code) {
   Err(absl::StrCat(argv.empty() ? "sh" : argv[0], ": ", msg, "\n"));
   return code;
@@ -98,6 +99,7 @@ const ShellCommandTable& ShellCommands() {
     RegisterBuiltinCommands(*t);
     RegisterFileCommands(*t);
     RegisterSystemCommands(*t);
+    RegisterDumpsysCommand(*t);
     RegisterTextCommands(*t);
     RegisterPackageCommands(*t);
     RegisterLogcatCommand(*t);
@@ -106,7 +108,7 @@ const ShellCommandTable& ShellCommands() {
   return *table;
 }
 
-Shell::Shell(PhoneState& phone, CommandIo& io) : phone_(phone), io_(io) {
+Shell::Shell(PhoneState& phone, CommandIo& io) : phone_(phone), io_(&io) {
   vars_["PATH"] =
       "/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:"
       "/system_ext/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin";
@@ -140,52 +142,175 @@ std::string Shell::Expand(const ShellWord& word) const {
   return out;
 }
 
+namespace {
+
+// A pipeline that is one command whose first word is the unquoted keyword `word`.
+bool StartsWithKeyword(const ShellPipeline& p, absl::string_view word) {
+  if (p.commands.size() != 1 || p.commands[0].words.empty()) return false;
+  const ShellWord& w = p.commands[0].words[0];
+  return !w.quoted && w.pieces.size() == 1 && !w.pieces[0].is_var && w.pieces[0].text == word;
+}
+
+}  // namespace
+
 int Shell::Run(absl::string_view line) {
   absl::StatusOr<ShellScript> script = ParseShell(line);
   if (!script.ok()) {
-    io_.WriteStderr(absl::StrCat(kSh, ": ", script.status().message(), "\n"));
+    io_->WriteStderr(absl::StrCat(kSh, ": ", script.status().message(), "\n"));
     return 1;
   }
-  int status = 0;
-  for (const ShellPipeline& p : script->pipelines) {
-    if (exit_requested_) break;
-    if (p.join == ShellPipeline::kIfOk && status != 0) continue;
-    if (p.join == ShellPipeline::kIfFailed && status == 0) continue;
-    status = RunPipeline(p);
-    last_status_ = status;
-    if (io_.Cancelled()) break;
+  // `do CMD` opens a loop body and starts its first command: split it into `do` and `CMD`
+  // so keywords always start a pipeline of their own.
+  std::vector<ShellPipeline> pipelines;
+  for (ShellPipeline& p : script->pipelines) {
+    if (!p.commands.empty() && p.commands[0].words.size() > 1 && p.commands[0].assignments.empty()) {
+      ShellPipeline probe;
+      probe.commands.push_back(ShellCommand());
+      probe.commands[0].words.push_back(p.commands[0].words[0]);
+      if (StartsWithKeyword(probe, "do")) {
+        probe.join = p.join;
+        pipelines.push_back(std::move(probe));
+        p.commands[0].words.erase(p.commands[0].words.begin());
+        p.join = ShellPipeline::kAlways;
+      }
+    }
+    pipelines.push_back(std::move(p));
   }
+  script->pipelines = std::move(pipelines);
+  // Check the loops' shape before running anything, as sh parses the whole line first.
+  int depth = 0;
+  for (const ShellPipeline& p : script->pipelines) {
+    if (StartsWithKeyword(p, "for")) ++depth;
+    if (StartsWithKeyword(p, "done") && --depth < 0) {
+      io_->WriteStderr(absl::StrCat(kSh, ": syntax error: 'done' unexpected\n"));
+      return 1;
+    }
+  }
+  if (depth > 0) {
+    io_->WriteStderr(absl::StrCat(kSh, ": syntax error: 'for' unmatched\n"));
+    return 1;
+  }
+  int status = RunPipelines(script->pipelines, 0, script->pipelines.size());
   if (exit_requested_) return exit_status_ & 0xff;
   return status & 0xff;
 }
 
-std::vector<std::string> Shell::Glob(const std::string& pattern) const {
-  // Only the last path component may hold wildcards (what clients send: rm -rf dir/*).
-  const size_t slash = pattern.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : pattern.substr(0, slash + 1);
-  const std::string name_pattern = slash == std::string::npos ? pattern : pattern.substr(slash + 1);
-  if (dir.find_first_of("*?[") != std::string::npos) return {};
-  absl::StatusOr<std::vector<VfsEntry>> entries =
-      phone_.fs().List(Resolve(dir.empty() ? "." : dir));
-  if (!entries.ok()) return {};
-  std::vector<std::string> out;
-  for (const VfsEntry& e : *entries) {
-    if (e.name[0] == '.' && name_pattern[0] != '.') continue;
-    if (fnmatch(name_pattern.c_str(), e.name.c_str(), 0) == 0) {
-      out.push_back(slash == std::string::npos ? e.name : dir + e.name);
+int Shell::RunPipelines(const std::vector<ShellPipeline>& pipelines, size_t begin, size_t end) {
+  int status = last_status_;
+  for (size_t i = begin; i < end; ++i) {
+    if (exit_requested_ || io_->Cancelled()) break;
+    const ShellPipeline& p = pipelines[i];
+    size_t done = i;
+    if (StartsWithKeyword(p, "for")) {
+      // The matching `done` (loops nest).
+      for (int depth = 0; done < end; ++done) {
+        if (StartsWithKeyword(pipelines[done], "for")) ++depth;
+        if (StartsWithKeyword(pipelines[done], "done") && --depth == 0) break;
+      }
+    }
+    const bool skip = (p.join == ShellPipeline::kIfOk && status != 0) ||
+                      (p.join == ShellPipeline::kIfFailed && status == 0);
+    if (skip) {
+      // Not run.
+    } else if (done > i) {
+      // `done 2>/dev/null` redirects the whole loop, as sh does.
+      const std::vector<ShellRedirect>& redirects = pipelines[done].commands[0].redirects;
+      if (redirects.empty()) {
+        status = RunFor(pipelines, i, done);
+      } else {
+        CommandIo* outer = io_;
+        RedirectIo io(*outer);
+        if (!ApplyRedirects(redirects, *outer, io)) {
+          status = 1;
+        } else {
+          io_ = &io;
+          status = FlushFileOutput(io, RunFor(pipelines, i, done));
+          io_ = outer;
+        }
+      }
+    } else {
+      status = RunPipeline(p);
+    }
+    last_status_ = status;
+    i = done;
+  }
+  return status;
+}
+
+// for NAME in WORDS; do LIST; done (mksh): WORDS are expanded and globbed once.
+int Shell::RunFor(const std::vector<ShellPipeline>& pipelines, size_t for_index, size_t done_index) {
+  const ShellCommand& head = pipelines[for_index].commands[0];
+  auto syntax = [this](absl::string_view what) {
+    io_->WriteStderr(absl::StrCat(kSh, ": syntax error: ", what, "\n"));
+    return 1;
+  };
+  if (head.words.size() < 2 || head.words[1].pieces.size() != 1 || head.words[1].pieces[0].is_var) {
+    return syntax("'for' needs a variable name");
+  }
+  const std::string name = head.words[1].pieces[0].text;
+  std::vector<std::string> items;
+  if (head.words.size() >= 3) {
+    if (Expand(head.words[2]) != "in") return syntax(absl::StrCat("'", Expand(head.words[2]), "' unexpected"));
+    for (size_t k = 3; k < head.words.size(); ++k) {
+      for (std::string& item : ExpandArgv(head.words[k])) items.push_back(std::move(item));
     }
   }
-  return out;  // List() is sorted, as sh sorts matches
+  if (for_index + 1 >= done_index || !StartsWithKeyword(pipelines[for_index + 1], "do")) {
+    return syntax("'do' expected");
+  }
+  // The body: after `do` (Run split it off its first command) up to `done`.
+  int status = 0;
+  for (const std::string& item : items) {
+    vars_[name] = item;
+    last_status_ = 0;
+    status = RunPipelines(pipelines, for_index + 2, done_index);
+    if (exit_requested_ || io_->Cancelled()) break;
+  }
+  return status;
+}
+
+std::vector<std::string> Shell::Glob(const std::string& pattern) const {
+  // Component by component, as mksh does: a component with wildcards matches the entries
+  // of each directory found so far (dot files only for a pattern starting with '.'); a
+  // plain component must exist. Only directories lead further.
+  std::vector<std::string> parts = absl::StrSplit(pattern, '/', absl::SkipEmpty());
+  std::vector<std::string> found = {!pattern.empty() && pattern[0] == '/' ? "/" : ""};
+  auto join = [](const std::string& base, absl::string_view name) {
+    return base.empty() ? std::string(name)
+                        : base == "/" ? absl::StrCat("/", name) : absl::StrCat(base, "/", name);
+  };
+  for (size_t i = 0; i < parts.size() && !found.empty(); ++i) {
+    const std::string& part = parts[i];
+    const bool last = i + 1 == parts.size();
+    std::vector<std::string> next;
+    for (const std::string& base : found) {
+      if (part.find_first_of("*?[") == std::string::npos) {
+        absl::StatusOr<VfsStat> st = phone_.fs().Stat(Resolve(join(base, part)));
+        if (st.ok() && (last || st->is_dir)) next.push_back(join(base, part));
+        continue;
+      }
+      absl::StatusOr<std::vector<VfsEntry>> entries =
+          phone_.fs().List(Resolve(base.empty() ? "." : base));
+      if (!entries.ok()) continue;
+      for (const VfsEntry& e : *entries) {  // sorted, as sh sorts matches
+        if (e.name[0] == '.' && part[0] != '.') continue;
+        if (!last && !e.stat.is_dir) continue;
+        if (fnmatch(part.c_str(), e.name.c_str(), 0) == 0) next.push_back(join(base, e.name));
+      }
+    }
+    found = std::move(next);
+  }
+  return found;
 }
 
 int Shell::RunPipeline(const ShellPipeline& pipeline) {
-  if (pipeline.commands.size() == 1) return RunCommand(pipeline.commands[0], io_);
+  if (pipeline.commands.size() == 1) return RunCommand(pipeline.commands[0], *io_);
   // Commands run one after the other, each one's stdout feeding the next's stdin. Fine
   // for the short commands clients pipe (a streaming logcat in a pipe would never end).
   std::string carry;
   int status = 0;
   for (size_t i = 0; i < pipeline.commands.size(); ++i) {
-    RedirectIo io(io_);
+    RedirectIo io(*io_);
     if (i > 0) io.SetStdin(std::move(carry));
     const bool last = i + 1 == pipeline.commands.size();
     if (!last) io.sink(1).kind = Sink::kBuffer;
@@ -196,38 +321,46 @@ int Shell::RunPipeline(const ShellPipeline& pipeline) {
   return status;
 }
 
+std::vector<std::string> Shell::ExpandArgv(const ShellWord& w) const {
+  std::string s = Expand(w);
+  if (s.empty() && !w.quoted) return {};  // an unquoted empty expansion vanishes
+  if (!w.quoted && s.find_first_of("*?[") != std::string::npos) {
+    std::vector<std::string> matches = Glob(s);
+    if (!matches.empty()) return matches;
+  }
+  return {std::move(s)};
+}
+
 int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
   std::vector<std::string> argv;
   for (const ShellWord& w : cmd.words) {
-    std::string s = Expand(w);
-    if (s.empty() && !w.quoted) continue;  // an unquoted empty expansion vanishes
-    if (!w.quoted && s.find_first_of("*?[") != std::string::npos) {
-      std::vector<std::string> matches = Glob(s);
-      if (!matches.empty()) {
-        for (std::string& m : matches) argv.push_back(std::move(m));
-        continue;
-      }
-    }
-    argv.push_back(std::move(s));
+    for (std::string& a : ExpandArgv(w)) argv.push_back(std::move(a));
   }
   for (const auto& [name, value] : cmd.assignments) vars_[name] = Expand(value);
 
   RedirectIo io(outer_io);
-  for (const ShellRedirect& r : cmd.redirects) {
+  if (!ApplyRedirects(cmd.redirects, outer_io, io)) return 1;
+  int status = argv.empty() ? 0 : RunArgv(std::move(argv), io);
+  return FlushFileOutput(io, status);
+}
+
+bool Shell::ApplyRedirects(const std::vector<ShellRedirect>& redirects, CommandIo& outer_io,
+                           RedirectIo& io) {
+  for (const ShellRedirect& r : redirects) {
     std::string target = Expand(r.target);
     if (r.kind == ShellRedirect::kIn) {
       absl::StatusOr<std::shared_ptr<const std::string>> data = phone_.fs().Read(Resolve(target));
       if (!data.ok()) {
         outer_io.WriteStderr(
             absl::StrCat(kSh, ": can't open ", target, ": ", data.status().message(), "\n"));
-        return 1;
+        return false;
       }
       io.SetStdin(**data);
     } else if (r.kind == ShellRedirect::kDup) {
       int from = 0;
       if (!absl::SimpleAtoi(target, &from) || (from != 1 && from != 2)) {
         outer_io.WriteStderr(absl::StrCat(kSh, ": ", target, ": bad file descriptor\n"));
-        return 1;
+        return false;
       }
       if (r.fd == 1 || r.fd == 2) io.sink(r.fd) = io.sink(from);
     } else {
@@ -242,7 +375,7 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
         if (!st.ok()) {
           outer_io.WriteStderr(
               absl::StrCat(kSh, ": can't create ", target, ": ", st.message(), "\n"));
-          return 1;
+          return false;
         }
         s.kind = Sink::kFile;
         s.path = norm;
@@ -250,7 +383,11 @@ int Shell::RunCommand(const ShellCommand& cmd, CommandIo& outer_io) {
       if (r.fd == 1 || r.fd == 2) io.sink(r.fd) = s;
     }
   }
-  int status = argv.empty() ? 0 : RunArgv(std::move(argv), io);
+  return true;
+}
+
+// Files written through redirections are appended once the command ends.
+int Shell::FlushFileOutput(RedirectIo& io, int status) {
   for (const auto& [path, data] : io.file_output()) {
     absl::Status st = phone_.fs().Append(path, data);
     if (!st.ok() && status == 0) status = 1;

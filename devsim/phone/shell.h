@@ -20,6 +20,7 @@
 namespace benchlab::devsim {
 
 class Shell;
+class RedirectIo;  // shell.cc
 
 // What a command gets: its argv (argv[0] is the name), the phone and its streams.
 struct ShellCall {
@@ -43,7 +44,8 @@ using ShellCommandTable = absl::flat_hash_map<std::string, ShellCommandFn>;
 // Each shell_*.cc registers its commands here.
 void RegisterBuiltinCommands(ShellCommandTable& table);  // shell_builtins.cc
 void RegisterFileCommands(ShellCommandTable& table);     // shell_files.cc
-void RegisterSystemCommands(ShellCommandTable& table);   // shell_system.cc (date, dumpsys, pidof)
+void RegisterSystemCommands(ShellCommandTable& table);   // shell_system.cc (date, pidof, ps ...)
+void RegisterDumpsysCommand(ShellCommandTable& table);   // shell_dumpsys.cc
 void RegisterTextCommands(ShellCommandTable& table);     // shell_text.cc (grep, head, tail, wc)
 void RegisterPackageCommands(ShellCommandTable& table);  // shell_packages.cc (pm, cmd, am ...)
 void RegisterLogcatCommand(ShellCommandTable& table);    // logcat.cc
@@ -72,14 +74,27 @@ class Shell {
   }
 
  private:
+  // Runs pipelines [begin, end) with their && || joins; a `for` pipeline runs its loop up
+  // to the matching `done`.
+  int RunPipelines(const std::vector<ShellPipeline>& pipelines, size_t begin, size_t end);
+  int RunFor(const std::vector<ShellPipeline>& pipelines, size_t for_index, size_t done_index);
   int RunPipeline(const ShellPipeline& pipeline);
+  // Applies [n]< [n]> [n]>> [n]>&m to `io` (which wraps `outer_io`); false after printing
+  // sh's error for a file it cannot open or create.
+  bool ApplyRedirects(const std::vector<ShellRedirect>& redirects, CommandIo& outer_io,
+                      RedirectIo& io);
+  int FlushFileOutput(RedirectIo& io, int status);
+  // A word's argv entries: expanded, then globbed when unquoted (none when it expands to
+  // nothing unquoted).
+  std::vector<std::string> ExpandArgv(const ShellWord& word) const;
   int RunCommand(const ShellCommand& cmd, CommandIo& io);
   std::string Expand(const ShellWord& word) const;
-  // Vfs paths matching a wildcard pattern, sorted; empty if none (the word stays as is).
+  // Vfs paths matching a wildcard pattern (wildcards in any component), sorted; empty if
+  // none (the word stays as is).
   std::vector<std::string> Glob(const std::string& pattern) const;
 
   PhoneState& phone_;
-  CommandIo& io_;
+  CommandIo* io_;  // the line's streams; a loop with redirections swaps in its own
   std::map<std::string, std::string> vars_;
   std::string cwd_ = "/";
   int last_status_ = 0;

@@ -10,6 +10,8 @@
 #include "absl/time/clock.h"
 #include "devsim/phone/battery.h"
 #include "devsim/phone/log_buffer.h"
+#include "devsim/phone/perf_knobs.h"
+#include "devsim/phone/thermal.h"
 #include "devsim/phone/shell.h"
 
 namespace benchlab::devsim {
@@ -71,6 +73,8 @@ std::string EchoEscapes(absl::string_view s, bool* stop) {
   }
   return out;
 }
+
+std::string FormatPct(double pct) { return absl::StrFormat("%g", pct); }
 
 int Echo(ShellCall& c) {
   bool newline = true, escapes = false;
@@ -192,32 +196,99 @@ int LogFlood(ShellCall& c) {
   return 0;
 }
 
+constexpr char kDevsimctlUsage[] =
+    "usage: devsimctl fault NAME|none | devsimctl status |\n"
+    "       devsimctl temp CELSIUS (battery) | devsimctl soc-temp CELSIUS |\n"
+    "       devsimctl battery LEVEL | devsimctl charging none|usb|ac|wireless |\n"
+    "       devsimctl screen on|off | devsimctl noise PCT |\n"
+    "       devsimctl slowdown SHA256 PCT | devsimctl slowdown clear |\n"
+    "       devsimctl logflood N [LINES_PER_S] | devsimctl logbuffer ENTRIES\n"
+    "faults: none graph-missing invalid-flag crash hang bad-model disconnect "
+    "unauthorized slow-link\n";
+
+// The run-condition knobs: heat, charge, screen, noise and injected slowdowns.
+// Returns -1 when argv is none of them.
+int DevsimctlConditions(ShellCall& c) {
+  const std::vector<std::string>& a = c.argv;
+  auto bad = [&c](const std::string& what) {
+    c.Err(absl::StrCat("devsimctl: ", what, "\n"));
+    return 2;
+  };
+  if (a.size() == 3 && (a[1] == "temp" || a[1] == "soc-temp")) {
+    double t = 0;
+    if (!absl::SimpleAtod(a[2], &t) || t < -20 || t > 90) {
+      return bad(absl::StrCat("bad temperature '", a[2], "' (-20..90 °C)"));
+    }
+    if (a[1] == "temp") {
+      c.phone.thermal().SetBatteryTemp(t);
+    } else {
+      c.phone.thermal().SetSocTemp(t);
+    }
+    c.Out(absl::StrFormat("%s=%.1f\n", a[1], t));
+    return 0;
+  }
+  if (a.size() == 3 && a[1] == "battery") {
+    int level = 0;
+    if (!absl::SimpleAtoi(a[2], &level) || level < 0 || level > 100) {
+      return bad(absl::StrCat("bad battery level '", a[2], "' (0..100)"));
+    }
+    c.phone.battery().SetLevel(level);
+    c.Out(absl::StrCat("battery=", level, "\n"));
+    return 0;
+  }
+  if (a.size() == 3 && a[1] == "charging") {
+    Charger charger;
+    if (!ParseCharger(a[2], &charger)) {
+      return bad(absl::StrCat("bad charger '", a[2], "' (none, usb, ac, wireless)"));
+    }
+    c.phone.battery().SetCharger(charger);
+    c.Out(absl::StrCat("charging=", ChargerName(charger), "\n"));
+    return 0;
+  }
+  if (a.size() == 3 && a[1] == "screen") {
+    if (a[2] != "on" && a[2] != "off") return bad(absl::StrCat("bad screen state '", a[2], "' (on, off)"));
+    c.phone.SetScreenOn(a[2] == "on");
+    c.Out(absl::StrCat("screen=", a[2], "\n"));
+    return 0;
+  }
+  if (a.size() == 3 && a[1] == "noise") {
+    double pct = 0;
+    if (!absl::SimpleAtod(a[2], &pct) || pct < 0 || pct > 50) {
+      return bad(absl::StrCat("bad noise '", a[2], "' (0..50 %)"));
+    }
+    c.phone.knobs().SetNoiseCvPct(pct);
+    c.Out(absl::StrCat("noise=", FormatPct(pct), "\n"));
+    return 0;
+  }
+  if (a.size() == 3 && a[1] == "slowdown" && a[2] == "clear") {
+    c.phone.knobs().ClearSlowdowns();
+    c.Out("slowdown=none\n");
+    return 0;
+  }
+  if (a.size() == 4 && a[1] == "slowdown") {
+    double pct = 0;
+    if (!absl::SimpleAtod(a[3], &pct)) return bad(absl::StrCat("bad percentage '", a[3], "'"));
+    if (absl::Status st = c.phone.knobs().SetSlowdown(a[2], pct); !st.ok()) {
+      return bad(std::string(st.message()));
+    }
+    c.Out(absl::StrCat("slowdown=", c.phone.knobs().SlowdownsText(), "\n"));
+    return 0;
+  }
+  return -1;
+}
+
 int Devsimctl(ShellCall& c) {
-  const std::string usage =
-      "usage: devsimctl fault NAME|none | devsimctl temp CELSIUS | devsimctl status |\n"
-      "       devsimctl logflood N [LINES_PER_S] | devsimctl logbuffer ENTRIES\n"
-      "faults: none graph-missing invalid-flag crash hang bad-model disconnect "
-      "unauthorized slow-link\n";
   if (c.argv.size() == 3 && c.argv[1] == "fault") {
     Fault f;
     if (!ParseFault(c.argv[2], &f)) {
-      c.Err(absl::StrCat("devsimctl: unknown fault '", c.argv[2], "'\n", usage));
+      c.Err(absl::StrCat("devsimctl: unknown fault '", c.argv[2], "'\n", kDevsimctlUsage));
       return 2;
     }
     c.Out(absl::StrCat("fault=", FaultName(f), "\n"));
     c.phone.SetFault(f);
     return 0;
   }
-  if (c.argv.size() == 3 && c.argv[1] == "temp") {
-    double t = 0;
-    if (!absl::SimpleAtod(c.argv[2], &t) || t < -20 || t > 90) {
-      c.Err(absl::StrCat("devsimctl: bad temperature '", c.argv[2], "'\n"));
-      return 2;
-    }
-    c.phone.battery().SetTemp(t);
-    c.Out(absl::StrFormat("temp=%.1f\n", t));
-    return 0;
-  }
+  if (const int status = DevsimctlConditions(c); status >= 0) return status;
   if (c.argv.size() >= 2 && c.argv[1] == "logflood") return LogFlood(c);
   if (c.argv.size() == 3 && c.argv[1] == "logbuffer") {
     // The main ring's size in entries (system gets half): a big ring lets a benchmark
@@ -232,11 +303,18 @@ int Devsimctl(ShellCall& c) {
     return 0;
   }
   if (c.argv.size() == 2 && c.argv[1] == "status") {
-    c.Out(absl::StrFormat("serial=%s fault=%s temp=%.1f\n", c.phone.profile().serialno,
-                          FaultName(c.phone.fault()), c.phone.battery().temp_c()));
+    const Thermal& t = c.phone.thermal();
+    const Battery& b = c.phone.battery();
+    c.Out(absl::StrFormat(
+        "serial=%s fault=%s temp=%.1f soc_temp=%.1f thermal_status=%s big_freq_pct=%.0f "
+        "battery=%d charging=%s screen=%s noise_cv_pct=%s slowdown=%s\n",
+        c.phone.profile().serialno, FaultName(c.phone.fault()), b.temp_c(), t.soc_c(),
+        ThermalStatusName(t.status()), t.big_freq_factor() * 100, b.level(),
+        ChargerName(b.charger()), c.phone.screen_on() ? "on" : "off",
+        FormatPct(c.phone.knobs().noise_cv() * 100), c.phone.knobs().SlowdownsText()));
     return 0;
   }
-  c.Err(usage);
+  c.Err(kDevsimctlUsage);
   return 2;
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "devsim/phone/digest.h"
 #include "devsim/phone/shell.h"
 
 namespace benchlab::devsim {
@@ -271,21 +272,12 @@ int Cat(ShellCall& c) {
   return status;
 }
 
-std::string Digest(const EVP_MD* md, absl::string_view data) {
-  unsigned char buf[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), buf, &len, md, nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) absl::StrAppendFormat(&hex, "%02x", buf[i]);
-  return hex;
-}
-
 int HashSum(ShellCall& c, const EVP_MD* md) {
   Args a = SplitArgs(c.argv);
   if (a.operands.empty()) {
     std::string all;
     for (std::string chunk; !(chunk = c.io.ReadStdin(65536)).empty();) all += chunk;
-    return c.Out(Digest(md, all) + "  -\n") ? 0 : 1;
+    return c.Out(HexDigest(md, all) + "  -\n") ? 0 : 1;
   }
   int status = 0;
   for (const std::string& p : a.operands) {
@@ -295,7 +287,7 @@ int HashSum(ShellCall& c, const EVP_MD* md) {
       status = 1;
       continue;
     }
-    if (!c.Out(absl::StrCat(Digest(md, **data), "  ", p, "\n"))) return 1;
+    if (!c.Out(absl::StrCat(HexDigest(md, **data), "  ", p, "\n"))) return 1;
   }
   return status;
 }
@@ -316,7 +308,7 @@ int ToolboxMd5(ShellCall& c) {
       status = -1;
       continue;
     }
-    if (!c.Out(absl::StrCat(Digest(EVP_md5(), **data), "  ", p, "\n"))) return 1;
+    if (!c.Out(absl::StrCat(HexDigest(EVP_md5(), **data), "  ", p, "\n"))) return 1;
   }
   return status;
 }

@@ -301,14 +301,24 @@ int Cmd(ShellCall& c) {
 }  // namespace
 
 // dumpsys package PKG: the few fields scripts grep for.
+// `dumpsys package NAME`: the package's block as PackageManagerService's dumpPackageLPr
+// prints it (frameworks/base services/core/java/com/android/server/pm/Settings.java,
+// later ComputerEngine/PackageSetting dumps): "versionCode=N targetSdk=T" before 7.0,
+// "versionCode=N minSdk=M targetSdk=T" from 7.0, then "minExtensionVersions=[]" from 12,
+// then "versionName=X".
 int DumpsysPackage(ShellCall& c, const std::string& name) {
   std::optional<InstalledPackage> p = c.phone.packages().Find(name);
   if (!p) return c.Out(absl::StrCat("Unable to find package: ", name, "\n")) ? 0 : 1;
+  const int sdk = c.phone.profile().sdk;
   const std::string code_path = p->apk_path.empty() ? absl::StrCat("/system/app/", name)
                                                     : Vfs::Normalize(p->apk_path + "/..");
+  std::string versions = absl::StrCat("    versionCode=", p->version_code);
+  if (sdk >= 24) absl::StrAppend(&versions, " minSdk=", p->min_sdk);
+  absl::StrAppend(&versions, " targetSdk=", p->target_sdk, "\n");
+  if (sdk >= 31) versions += "    minExtensionVersions=[]\n";
   return c.Out(absl::StrCat("Packages:\n  Package [", name, "] (8c1f2a0):\n    userId=", p->uid,
                             "\n    pkg=Package{3f5e1c2 ", name, "}\n    codePath=", code_path,
-                            "\n    versionCode=1 minSdk=23 targetSdk=31\n    versionName=devsim"
+                            "\n", versions, "    versionName=", p->version_name,
                             "\n    flags=[ DEBUGGABLE HAS_CODE ALLOW_CLEAR_USER_DATA ]\n"))
              ? 0
              : 1;

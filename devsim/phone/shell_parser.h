@@ -1,7 +1,8 @@
 // Parses one `sh -c` command line the way Android's mksh would for the commands adb
 // clients send: words with '...' "..." and \ quoting, $VAR expansion (done later, at run
 // time, so `export K=V; echo $K` works), `;` `&&` `||` `|` `&` and newlines, and the
-// redirections [n]< [n]> [n]>> [n]>&m. No globbing, no $(...), no functions or control flow.
+// redirections [n]< [n]> [n]>> [n]>&m. No globbing, no $(...), no functions; the executor
+// (shell.cc) finds `for NAME in ...; do ...; done` among the parsed pipelines.
 #ifndef BENCHLAB_DEVSIM_PHONE_SHELL_PARSER_H_
 #define BENCHLAB_DEVSIM_PHONE_SHELL_PARSER_H_
 

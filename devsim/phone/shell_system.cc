@@ -1,4 +1,4 @@
-// System commands: date, dumpsys (battery), pidof, ps, kill, input/settings stubs.
+// System commands: date, pidof, ps, kill, df, input/settings stubs (dumpsys: shell_dumpsys.cc).
 #include <cmath>
 
 #include "absl/strings/ascii.h"
@@ -8,7 +8,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "devsim/phone/android_version.h"
-#include "devsim/phone/battery.h"
 #include "devsim/phone/process_table.h"
 #include "devsim/phone/shell.h"
 
@@ -97,61 +96,6 @@ int Date(ShellCall& c) {
   return c.Out(FormatDate(fmt, now, tool) + "\n") ? 0 : 1;
 }
 
-std::string BatteryDump(PhoneState& p) {
-  const int level = p.battery().level();
-  const int temp_tenths = static_cast<int>(std::lround(p.battery().temp_c() * 10));
-  return absl::StrCat(
-      "Current Battery Service state:\n"
-      "  AC powered: false\n"
-      "  USB powered: true\n"
-      "  Wireless powered: false\n"
-      "  Dock powered: false\n"
-      "  Max charging current: 500000\n"
-      "  Max charging voltage: 5000000\n"
-      "  Charge counter: ",
-      level * 45000,
-      "\n"
-      "  status: 2\n"
-      "  health: 2\n"
-      "  present: true\n"
-      "  level: ",
-      level,
-      "\n"
-      "  scale: 100\n"
-      "  voltage: ",
-      3700 + level * 5,
-      "\n"
-      "  temperature: ",
-      temp_tenths,
-      "\n"
-      "  technology: Li-ion\n"
-      "  Charging state: 1\n"
-      "  Charging policy: 1\n"
-      "  Capacity level: 3\n");
-}
-
-int Dumpsys(ShellCall& c) {
-  if (c.argv.size() >= 2 && c.argv[1] == "battery") return c.Out(BatteryDump(c.phone)) ? 0 : 1;
-  if (c.argv.size() >= 3 && c.argv[1] == "package") return DumpsysPackage(c, c.argv[2]);
-  if (c.argv.size() >= 2 && c.argv[1] == "thermalservice") {
-    return c.Out(
-               absl::StrFormat("IsStatusOverride: false\nThermal Status: %d\nCached temperatures:\n"
-                               "\tTemperature{mValue=%.1f, mType=2, mName=battery, mStatus=0}\n",
-                               c.phone.battery().temp_c() > 42 ? 2 : 0, c.phone.battery().temp_c()))
-               ? 0
-               : 1;
-  }
-  if (c.argv.size() >= 2) {
-    c.Err(absl::StrCat("Can't find service: ", c.argv[1], "\n"));
-    return 0;  // real dumpsys says so and still exits 0
-  }
-  return c.Out(
-             "Currently running services:\n  activity\n  battery\n  package\n"
-             "  thermalservice\n")
-             ? 0
-             : 1;
-}
-
 int Pidof(ShellCall& c) {
   std::vector<int32_t> pids;
   for (size_t i = 1; i < c.argv.size(); ++i) {
@@ -236,7 +180,6 @@ int Df(ShellCall& c) {
 void RegisterSystemCommands(ShellCommandTable& t) {
   t["df"] = Df;
   t["date"] = Date;
-  t["dumpsys"] = Dumpsys;
   t["pidof"] = Pidof;
   t["ps"] = Ps;
   t["kill"] = Kill;

@@ -46,15 +46,18 @@ std::vector<absl::string_view> SplitLines(absl::string_view text) {
 
 int Grep(ShellCall& c) {
   bool invert = false, icase = false, count = false, quiet = false, fixed = false;
-  std::string pattern;
-  bool have_pattern = false;
+  int names = -1;  // -H 1, -h 0; by default only with several files
+  std::vector<std::string> patterns;
+  bool have_pattern = false, have_e = false;
   std::vector<std::string> files;
   for (size_t i = 1; i < c.argv.size(); ++i) {
     const std::string& a = c.argv[i];
     if (a == "-e" && i + 1 < c.argv.size()) {
-      pattern = c.argv[++i];
+      // Each -e adds a pattern; a line matching any of them matches (toybox grep).
+      patterns.push_back(c.argv[++i]);
       have_pattern = true;
-    } else if (a.size() > 1 && a[0] == '-' && !have_pattern) {
+      have_e = true;
+    } else if (a.size() > 1 && a[0] == '-' && !have_e && !have_pattern) {
       for (char f : a.substr(1)) {
         if (f == 'v')
           invert = true;
@@ -66,43 +69,70 @@ int Grep(ShellCall& c) {
           quiet = true;
         else if (f == 'F')
           fixed = true;
+        else if (f == 'H')
+          names = 1;
+        else if (f == 'h')
+          names = 0;
       }
     } else if (!have_pattern) {
-      pattern = a;
+      patterns.push_back(a);
       have_pattern = true;
     } else {
       files.push_back(a);
     }
   }
   if (!have_pattern) return c.Fail("Needs 1 argument", 2);
-  std::optional<std::regex> re;
-  if (!fixed) {
+  std::vector<std::regex> res;
+  std::vector<std::string> lower_patterns;
+  for (const std::string& pattern : patterns) {
+    lower_patterns.push_back(absl::AsciiStrToLower(pattern));
+    if (fixed) continue;
     try {
       auto flags = std::regex::extended;
       if (icase) flags |= std::regex::icase;
-      re.emplace(pattern, flags);
+      res.emplace_back(pattern, flags);
     } catch (const std::regex_error&) {
       return c.Fail(absl::StrCat("bad regex '", pattern, "'"), 2);
     }
   }
-  std::string text;
-  const bool read_ok = Input(c, files, &text);
+  // toybox grep: each file on its own, its lines prefixed "NAME:" when several files are
+  // searched (or -H), so `grep . a b c` reads many one-line sysfs files in one call.
+  const bool prefix = names == 1 || (names == -1 && files.size() > 1);
+  bool read_ok = true;
+  std::vector<std::pair<std::string, std::string>> sources;  // (name, text)
+  if (files.empty()) {
+    sources.emplace_back("(standard input)", ReadAllStdin(c.io));
+  } else {
+    for (const std::string& f : files) {
+      std::string text;
+      if (Input(c, {f}, &text)) {
+        sources.emplace_back(f, std::move(text));
+      } else {
+        read_ok = false;
+      }
+    }
+  }
   std::string out;
   int matches = 0;
-  const std::string lower_pattern = absl::AsciiStrToLower(pattern);
-  for (absl::string_view line : SplitLines(text)) {
-    bool hit;
-    if (fixed) {
-      hit = icase ? absl::StrContains(absl::AsciiStrToLower(line), lower_pattern)
-                  : absl::StrContains(line, pattern);
-    } else {
-      hit = std::regex_search(line.begin(), line.end(), *re);
+  for (const auto& [name, text] : sources) {
+    int file_matches = 0;
+    for (absl::string_view line : SplitLines(text)) {
+      bool hit = false;
+      for (size_t k = 0; k < patterns.size() && !hit; ++k) {
+        if (fixed) {
+          hit = icase ? absl::StrContains(absl::AsciiStrToLower(line), lower_patterns[k])
+                      : absl::StrContains(line, patterns[k]);
+        } else {
+          hit = std::regex_search(line.begin(), line.end(), res[k]);
+        }
+      }
+      if (hit == invert) continue;
+      ++file_matches;
+      if (!count && !quiet) absl::StrAppend(&out, prefix ? name + ":" : "", line, "\n");
     }
-    if (hit == invert) continue;
-    ++matches;
-    if (!count && !quiet) absl::StrAppend(&out, line, "\n");
+    if (count) absl::StrAppend(&out, prefix ? name + ":" : "", file_matches, "\n");
+    matches += file_matches;
   }
-  if (count) out = absl::StrCat(matches, "\n");
   if (!quiet && !c.Out(out)) return 1;
   if (!read_ok) return 2;
   return matches > 0 ? 0 : 1;

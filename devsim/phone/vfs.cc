@@ -16,6 +16,7 @@ namespace {
 constexpr absl::string_view kNotDir = "Not a directory";
 constexpr absl::string_view kIsDir = "Is a directory";
 constexpr absl::string_view kNotEmpty = "Directory not empty";
+constexpr absl::string_view kDenied = "Permission denied";
 
 std::string ParentOf(const std::string& norm) {
   size_t slash = norm.rfind('/');
@@ -117,7 +118,9 @@ VfsStat Vfs::StatOf(const Node& n) {
   VfsStat s;
   s.is_dir = n.is_dir;
   s.mode = (n.is_dir ? kModeTypeDir : kModeTypeFile) | (n.perm & 07777);
-  s.size_bytes = n.is_dir ? 4096 : static_cast<int64_t>(n.data ? n.data->size() : 0);
+  s.size_bytes = n.is_dir       ? 4096
+                 : n.generate ? n.stat_size
+                              : static_cast<int64_t>(n.data ? n.data->size() : 0);
   s.mtime = n.mtime;
   return s;
 }
@@ -157,11 +160,14 @@ absl::StatusOr<std::vector<VfsEntry>> Vfs::List(absl::string_view path) const {
 
 absl::StatusOr<std::shared_ptr<const std::string>> Vfs::Read(absl::string_view path) const {
   const std::string norm = Normalize(path);
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   auto it = nodes_.find(norm);
   if (it == nodes_.end()) return absl::NotFoundError("No such file or directory");
   if (it->second.is_dir) return absl::FailedPreconditionError(kIsDir);
-  return it->second.data;
+  if (!it->second.generate) return it->second.data;
+  std::function<std::string()> generate = it->second.generate;
+  lock.Release();
+  return std::make_shared<const std::string>(generate());
 }
 
 absl::Status Vfs::CheckParentLocked(const std::string& norm) const {
@@ -196,6 +202,7 @@ absl::Status Vfs::Write(absl::string_view path, std::string data, uint32_t perm,
   if (norm == "/dev/null") return absl::OkStatus();
   auto it = nodes_.find(norm);
   if (it != nodes_.end() && it->second.is_dir) return absl::FailedPreconditionError(kIsDir);
+  if (it != nodes_.end() && it->second.generate) return absl::PermissionDeniedError(kDenied);
   absl::Status parent = CheckParentLocked(norm);
   if (!parent.ok()) {
     if (!make_parents || !absl::IsNotFound(parent)) return parent;
@@ -217,6 +224,7 @@ absl::Status Vfs::Append(absl::string_view path, absl::string_view data) {
     return absl::OkStatus();
   }
   if (it->second.is_dir) return absl::FailedPreconditionError(kIsDir);
+  if (it->second.generate) return absl::PermissionDeniedError(kDenied);
   it->second.data = std::make_shared<const std::string>(absl::StrCat(*it->second.data, data));
   it->second.mtime = absl::Now();
   return absl::OkStatus();
@@ -247,9 +255,14 @@ absl::Status Vfs::Remove(absl::string_view path, bool recursive) {
   if (norm == "/") return absl::PermissionDeniedError("Permission denied");
   auto it = nodes_.find(norm);
   if (it == nodes_.end()) return absl::NotFoundError("No such file or directory");
+  if (it->second.generate) return absl::PermissionDeniedError(kDenied);
   if (it->second.is_dir) {
     const std::string prefix = norm + "/";
     if (!recursive) return absl::FailedPreconditionError(kIsDir);
+    for (auto c = nodes_.lower_bound(prefix); c != nodes_.end() && absl::StartsWith(c->first, prefix);
+         ++c) {
+      if (c->second.generate) return absl::PermissionDeniedError(kDenied);
+    }
     auto child = nodes_.lower_bound(prefix);
     while (child != nodes_.end() && absl::StartsWith(child->first, prefix)) {
       child = nodes_.erase(child);
@@ -264,7 +277,23 @@ absl::Status Vfs::Chmod(absl::string_view path, uint32_t perm) {
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(norm);
   if (it == nodes_.end()) return absl::NotFoundError("No such file or directory");
+  if (it->second.generate) return absl::PermissionDeniedError(kDenied);
   it->second.perm = perm & 07777;
+  return absl::OkStatus();
+}
+
+absl::Status Vfs::AddGenerated(absl::string_view path, uint32_t perm,
+                               std::function<std::string()> generate, int64_t stat_size) {
+  const std::string norm = Normalize(path);
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(norm);
+  if (it != nodes_.end() && it->second.is_dir) return absl::FailedPreconditionError(kIsDir);
+  const absl::Time now = absl::Now();
+  MkdirPLocked(ParentOf(norm), 0755, now);
+  Node node{false, perm & 07777, now, nullptr};
+  node.generate = std::move(generate);
+  node.stat_size = stat_size;
+  nodes_[norm] = std::move(node);
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #define BENCHLAB_DEVSIM_PHONE_VFS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -72,12 +73,22 @@ class Vfs {
 
   int64_t total_file_bytes() const;
 
+  // A file whose bytes are made at each read (procfs and sysfs: /proc/meminfo,
+  // /sys/class/thermal/...): `generate` is called outside the lock, so it may take other
+  // locks. Parents are created (0755). Writing, appending, chmod or removing it is refused
+  // with PermissionDenied, as for the shell user on a phone. Stat reports `stat_size`
+  // (sysfs says 4096, procfs 0) whatever the content.
+  absl::Status AddGenerated(absl::string_view path, uint32_t perm,
+                            std::function<std::string()> generate, int64_t stat_size);
+
  private:
   struct Node {
     bool is_dir = false;
     uint32_t perm = 0;
     absl::Time mtime;
     std::shared_ptr<const std::string> data;  // files only
+    std::function<std::string()> generate;    // generated files only
+    int64_t stat_size = 0;                    // generated files only
   };
   absl::Status CheckParentLocked(const std::string& norm) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MkdirPLocked(const std::string& norm, uint32_t perm, absl::Time now)

@@ -82,6 +82,19 @@ TEST(DevsimApkTest, AaptReadsTheFakeManifestBack) {
   EXPECT_THAT(tree, HasSubstr("A: android:versionCode(0x0101021b)=(type 0x10)0x1"));
   EXPECT_THAT(tree, HasSubstr("A: android:minSdkVersion(0x0101020c)=(type 0x10)0x17"));
   EXPECT_THAT(tree, HasSubstr("A: android:name(0x01010003)=\".BenchmarkModelActivity\""));
+  // Versions as given, read by aapt and by devsim's own manifest reader alike.
+  const std::string apk = MakeFakeApk(0, kBenchmarkPackage, 21, 4217, "2.16.1 beta");
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << apk;
+  EXPECT_THAT(Capture(absl::StrCat("aapt dump badging ", path, " 2>&1")),
+              HasSubstr("package: name='org.tensorflow.lite.benchmark' versionCode='4217' "
+                        "versionName='2.16.1 beta'"));
+  auto manifest = ReadBinaryManifest(*ReadZipEntry(apk, "AndroidManifest.xml"));
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  EXPECT_EQ(manifest->version_code, 4217);
+  EXPECT_EQ(manifest->version_name, "2.16.1 beta");
+  EXPECT_TRUE(manifest->has_version_name);
+  EXPECT_EQ(manifest->min_sdk, 21);
+  EXPECT_EQ(manifest->target_sdk, 31);
   std::remove(path.c_str());
 }
 
@@ -95,6 +108,13 @@ TEST(DevsimApkTest, PackageFromUtf8AndUtf16Pools) {
     auto pkg = BinaryManifestPackage(WriteBinaryXml(manifest, utf8));
     ASSERT_TRUE(pkg.ok()) << pkg.status();
     EXPECT_EQ(*pkg, "com.example.app");
+    // No versionName, no <uses-sdk>: `dumpsys package` says versionName=null, minSdk 1.
+    auto full = ReadBinaryManifest(WriteBinaryXml(manifest, utf8));
+    ASSERT_TRUE(full.ok()) << full.status();
+    EXPECT_EQ(full->version_code, 7);
+    EXPECT_FALSE(full->has_version_name);
+    EXPECT_EQ(full->min_sdk, 1);
+    EXPECT_EQ(full->target_sdk, 0);
   }
   manifest.name = "application";
   EXPECT_THAT(BinaryManifestPackage(WriteBinaryXml(manifest, false)).status().message(),

@@ -433,10 +433,10 @@ TEST(LatencyModelTest, DeterministicAndConsistent) {
   c.model_size_bytes = 14000000;
   c.num_threads = 4;
   const PhoneProfile p = FlagshipProfile();
-  RunNumbers a = ComputeRun(p, 42, 30.0, c), b = ComputeRun(p, 42, 30.0, c);
+  RunNumbers a = ComputeRun(p, 42, RunPerf{}, c), b = ComputeRun(p, 42, RunPerf{}, c);
   EXPECT_EQ(a.timed_us, b.timed_us);
   EXPECT_EQ(a.init_us, b.init_us);
-  EXPECT_NE(ComputeRun(p, 43, 30.0, c).timed_us, a.timed_us);
+  EXPECT_NE(ComputeRun(p, 43, RunPerf{}, c).timed_us, a.timed_us);
   Stats s = ParseStats(FormatStatsLine(a.timed_us));
   EXPECT_EQ(s.count, static_cast<int64_t>(a.timed_us.size()));
   EXPECT_EQ(s.first, a.timed_us.front());
@@ -453,7 +453,7 @@ TEST(LatencyModelTest, CountsFollowTheToolsLoopRule) {
   RunConfig c;
   c.model_size_bytes = 14000000;
   c.num_threads = 4;
-  RunNumbers fast = ComputeRun(FlagshipProfile(), 1, 30.0, c);
+  RunNumbers fast = ComputeRun(FlagshipProfile(), 1, RunPerf{}, c);
   // ~15 ms per run: 1 s minimum wins over 50 runs; warm-up fills 0.5 s.
   double timed_sum = 0;
   for (int64_t v : fast.timed_us) timed_sum += static_cast<double>(v);
@@ -462,12 +462,12 @@ TEST(LatencyModelTest, CountsFollowTheToolsLoopRule) {
   EXPECT_GT(fast.warmup_us.size(), 10u);
 
   c.model_size_bytes = 400000000;  // ~400 ms per run: 50 runs win
-  RunNumbers slow = ComputeRun(FlagshipProfile(), 1, 30.0, c);
+  RunNumbers slow = ComputeRun(FlagshipProfile(), 1, RunPerf{}, c);
   EXPECT_EQ(slow.timed_us.size(), 50u);
   EXPECT_LE(slow.warmup_us.size(), 3u);
 
   c.max_secs = 2;  // capped: stops once past 2 s
-  RunNumbers capped = ComputeRun(FlagshipProfile(), 1, 30.0, c);
+  RunNumbers capped = ComputeRun(FlagshipProfile(), 1, RunPerf{}, c);
   EXPECT_LT(capped.timed_us.size(), 50u);
 }
 
@@ -484,18 +484,18 @@ TEST(LatencyModelTest, ThreadsDelegatesSpeedAndHeat) {
   PhoneProfile slow = fast;
   slow.cpu_speed = 0.4;
   c.num_threads = 1;
-  const double one = Avg(ComputeRun(fast, 7, 30, c).timed_us);
+  const double one = Avg(ComputeRun(fast, 7, RunPerf{}, c).timed_us);
   c.num_threads = 4;
-  const double four = Avg(ComputeRun(fast, 7, 30, c).timed_us);
+  const double four = Avg(ComputeRun(fast, 7, RunPerf{}, c).timed_us);
   c.num_threads = 8;
-  const double eight = Avg(ComputeRun(fast, 7, 30, c).timed_us);
+  const double eight = Avg(ComputeRun(fast, 7, RunPerf{}, c).timed_us);
   EXPECT_LT(four, one / 2);
   EXPECT_LT(eight, four);
   EXPECT_GT(eight, four * 0.6);  // diminishing returns past the big cores
-  EXPECT_GT(Avg(ComputeRun(slow, 7, 30, c).timed_us), four * 2);
-  EXPECT_GT(Avg(ComputeRun(fast, 7, 45, c).timed_us), eight * 1.15);  // throttled
+  EXPECT_GT(Avg(ComputeRun(slow, 7, RunPerf{}, c).timed_us), four * 2);
+  EXPECT_GT(Avg(ComputeRun(fast, 7, RunPerf{0.85}, c).timed_us), eight * 1.15);  // throttled
   c.use_gpu = true;
-  RunNumbers gpu = ComputeRun(fast, 7, 30, c);
+  RunNumbers gpu = ComputeRun(fast, 7, RunPerf{}, c);
   EXPECT_LT(Avg(gpu.timed_us), four);
   EXPECT_GT(gpu.init_us, 500000);
 }

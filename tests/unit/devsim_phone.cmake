@@ -2,6 +2,7 @@
 benchlab_test(NAME devsim_phone_test
   SOURCES unit/devsim_phone_test.cc unit/devsim_phone_shell_test.cc
     unit/devsim_logcat_test.cc unit/devsim_app_test.cc unit/devsim_apk_test.cc
+    unit/devsim_conditions_test.cc unit/devsim_thermal_test.cc
   LIBS benchlab_devsim_phone LABELS unit)
 
 # devsim's output read by the project's parser (common/): catches format drift between them.
