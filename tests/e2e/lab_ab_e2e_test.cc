@@ -112,7 +112,8 @@ TEST_F(LabAbE2eTest, InjectedSlowdownOfBIsSlowerOnEachPhone) {
                        {"--repeat", "2", "--until-decided", "--max-repeats", "30", "--fail-on", "slower"}));
   EXPECT_EQ(r.exit_code, 6) << r.output;
   std::map<std::string, int> runs;
-  for (const auto& run : Job("j000001").runs()) ++runs[run.device_id()];
+  const v1::GetJobResponse job = Job("j000001");
+  for (const auto& run : job.runs()) ++runs[run.device_id()];
   for (const auto& [device, n] : runs) {
     std::printf("figure: %s needed %d repeats per model to call a 5 %% slowdown\n", device.c_str(), n / 2);
     EXPECT_LT(n, 60) << device << ": decided before the cap";
