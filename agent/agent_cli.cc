@@ -10,6 +10,7 @@
 
 #include "agent/commands.h"
 #include "agent/daemon_command.h"
+#include "common/version.h"
 
 namespace benchlab::agent {
 namespace {
@@ -46,6 +47,7 @@ int RunAgentCli(int argc, const char* const* argv, const AgentIo& io) {
       "Without a command it is the daemon: it dials the coordinator and runs what it assigns.",
       "benchlab-agent"};
   app.footer(kFooter);
+  app.set_version_flag("--version", std::string("benchlab-agent ") + kVersion);
   app.require_subcommand(0, 1);
   app.fallthrough();  // `benchlab-agent bench ... --adb-port P` works as well as before the command
   CommonOptions common;

@@ -3,13 +3,16 @@
 #include "agent/daemon.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/run/device_info.h"
 #include "agent/run/phone_lock.h"
+#include "agent/run/run_conditions.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::agent {
@@ -22,6 +25,17 @@ namespace v1 = benchlab::v1;
 constexpr absl::Duration kInfoDeadline = absl::Seconds(10);
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+// What a gate on the phone looks at; CPU clocks move with every idle tick and alone are
+// not worth a message.
+bool GateConditionsDiffer(const v1::RunConditions& a, const v1::RunConditions& b) {
+  auto key = [](const v1::RunConditions& c) {
+    return std::make_tuple(c.has_battery_level_pct(), c.battery_level_pct(), c.has_battery_temp_c(),
+                           std::lround(c.battery_temp_c() * 10), static_cast<int>(c.thermal_status()),
+                           c.has_charging(), c.charging(), c.plugged(), c.has_screen_on(), c.screen_on());
+  };
+  return key(a) != key(b);
+}
 
 }  // namespace
 
@@ -156,18 +170,58 @@ void AgentDaemon::OnConnectionChange(bool connected) {
 }
 
 void AgentDaemon::InventoryLoop() {
+  const bool poll = options_.conditions_interval > absl::ZeroDuration();
+  absl::Time next_poll = poll ? absl::Now() + options_.conditions_interval : absl::InfiniteFuture();
   absl::MutexLock lock(&mu_);
   while (true) {
     auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stopping_ || !inventory_queue_.empty();
     };
-    mu_.Await(absl::Condition(&ready));
+    mu_.AwaitWithDeadline(absl::Condition(&ready), next_poll);
     if (stopping_) return;
     std::vector<std::pair<adb::AdbDevice, bool>> batch;
     batch.swap(inventory_queue_);
     mu_.Unlock();
     for (const auto& [device, removed] : batch) RefreshDevice(device, removed);
+    if (absl::Now() >= next_poll) {
+      PollConditions();
+      next_poll = absl::Now() + options_.conditions_interval;
+    }
     mu_.Lock();
+  }
+}
+
+bool AgentDaemon::PhoneBusyLocked(const std::string& serial) {
+  for (const auto& [key, attempt] : attempts_) {
+    if (attempt->assignment.serial() == serial) return true;
+  }
+  return false;
+}
+
+void AgentDaemon::PollConditions() {
+  // A phone with an attempt queued or running is left alone: its run reads them itself,
+  // and a dumpsys beside a benchmark would disturb it.
+  std::vector<std::pair<std::string, v1::RunConditions>> idle;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [serial, info] : devices_) {
+      if (info.adb_state() == "device" && !PhoneBusyLocked(serial)) idle.emplace_back(serial, info.conditions());
+    }
+  }
+  for (const auto& [serial, previous] : idle) {
+    auto read = ReadRunConditions(*adb_, serial, kBenchmarkPackage, absl::Now() + kInfoDeadline);
+    if (!read.ok() || !GateConditionsDiffer(previous, *read)) continue;
+    v1::DeviceUpdate update;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = devices_.find(serial);
+      if (it == devices_.end() || PhoneBusyLocked(serial)) continue;  // gone, or a run took it meanwhile
+      SetLatestConditions(*read, &it->second);
+      *update.mutable_device() = it->second;
+    }
+    spdlog::info("event=conditions_changed serial={} battery_temp_c={:.1f} thermal_status={}", serial,
+                 read->battery_temp_c(), v1::ThermalStatus_Name(read->thermal_status()));
+    if (link_) link_->SendDeviceUpdate(update);
   }
 }
 
@@ -465,6 +519,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
 
   v1::RunResult r;
   r.set_state(outcome.state);
+  *r.mutable_conditions() = outcome.conditions;
   if (outcome.state == v1::RUN_STATE_DONE) {
     *r.mutable_metrics() = outcome.metrics;
   } else {

@@ -17,6 +17,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "agent/adb/adb_client.h"
 #include "agent/link/artifact_cache.h"
 #include "agent/link/coordinator_link.h"
@@ -33,10 +34,15 @@ struct DaemonOptions {
   int adb_port = 0;            // 0: $ANDROID_ADB_SERVER_PORT, else 5037
   DeviceTrackerOptions tracker;
   uint64_t outbox_max_bytes = 64ull << 20;
+  // How often an idle phone's run conditions are read (one shell call, run_conditions.h);
+  // they go to the coordinator only when they changed. Zero: only with inventory changes
+  // and after runs.
+  absl::Duration conditions_interval = absl::Seconds(30);
 };
 
 // Threads: Start() brings up the tracker, an inventory thread (reads a changed phone's
-// properties and tells the coordinator), the link, then one worker thread per phone that
+// properties and tells the coordinator, and every conditions_interval reads idle phones'
+// conditions), the link, then one worker thread per phone that
 // was ever assigned a run, and two per log subscription. A phone's worker runs one attempt
 // (run_id, attempt) at a time: fetch, take the phone's lock (phone_lock.h), run, report
 // the RunResult once the app is stopped, pause cooldown_s, release; assignments for a busy
@@ -80,6 +86,10 @@ class AgentDaemon : public link::LinkHandler {
   void CloseRunsLostInARestart();
   void InventoryLoop();
   void RefreshDevice(const adb::AdbDevice& device, bool removed);
+  // Reads the conditions of every online phone that holds no attempt and sends those that
+  // changed (battery level or temperature, thermal status, charging, screen).
+  void PollConditions();
+  bool PhoneBusyLocked(const std::string& serial) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WorkerLoop(PhoneWorker* worker);
   // The whole attempt on the worker's thread; returns once its RunResult is out and the
   // phone has cooled for cooldown_s.

@@ -8,11 +8,10 @@
 #include <ostream>
 
 #include "agent/daemon.h"
+#include "common/version.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::agent {
-
-constexpr char kAgentVersion[] = "0.2.0";
 
 void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
   app.add_option("--coordinator", f->coordinator, "Coordinator address HOST:PORT")
@@ -26,6 +25,10 @@ void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
   app.add_option("--tls-cert", f->tls_cert, "This agent's client certificate (PEM)");
   app.add_option("--tls-key", f->tls_key, "This agent's client key (PEM)");
   app.add_option("--settle-ms", f->settle_ms, "How long a phone's change must hold before it is reported");
+  app.add_option("--conditions-interval", f->conditions_interval_s,
+                 "Seconds between reads of an idle phone's run conditions (battery, thermal "
+                 "status, clocks); sent to the coordinator when they change. 0: only after runs")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--replay-jitter-ms", f->replay_jitter_ms,
                  "Random delay before replaying the outbox after a reconnect");
   app.set_config("--config", "", "TOML/INI file with the same options (flags win)");
@@ -47,11 +50,12 @@ int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {
   options.link.key_file = f.tls_key;
   options.link.agent_id = f.name.empty() ? host : f.name;
   options.link.hostname = host;
-  options.link.version = kAgentVersion;
+  options.link.version = kVersion;  // common/version.h: the project's one version
   options.link.replay_jitter = absl::Milliseconds(f.replay_jitter_ms);
   options.state_dir = f.state_dir;
   options.adb_port = adb_port;
   options.tracker.settle = absl::Milliseconds(f.settle_ms);
+  options.conditions_interval = absl::Seconds(f.conditions_interval_s);
 
   // Every thread inherits the blocked mask; this one waits for the signal.
   sigset_t signals;

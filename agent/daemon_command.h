@@ -19,6 +19,7 @@ struct DaemonFlags {
   std::string tls_cert;
   std::string tls_key;
   int settle_ms = 1000;
+  double conditions_interval_s = 30;
   int replay_jitter_ms = 2000;
 };
 

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "common/version.h"
 
 namespace benchlab::cli {
 namespace {
@@ -18,6 +19,7 @@ constexpr CommandRegistrar kCommands[] = {
     RegisterParseCommand,   RegisterDevicesCommand, RegisterAgentsCommand, RegisterRunCommand,
     RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
     RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand, RegisterAbCommand,
+    RegisterHistoryCommand, RegisterRegressionsCommand,
 };
 
 constexpr const char* kFooter =
@@ -58,6 +60,7 @@ std::vector<std::string> JoinFlagValues(int argc, const char* const* argv) {
 int RunCli(int argc, const char* const* argv, const CliIo& io) {
   CLI::App app{"benchlab: TensorFlow Lite benchmarks on a lab of Android phones", "benchlab"};
   app.footer(kFooter);
+  app.set_version_flag("--version", std::string("benchlab ") + kVersion);
   app.require_subcommand(1);
   int exit_code = kExitOk;
   for (CommandRegistrar add : kCommands) add(app, io, &exit_code);

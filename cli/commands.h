@@ -36,6 +36,10 @@ void RegisterAbCommand(CLI::App& app, const CliIo& io, int* exit_code);
 void RegisterLogsCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab cancel JOB`.
 void RegisterCancelCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab history --model FILE|SHA`: per-job medians of each series, change points marked.
+void RegisterHistoryCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab regressions [--since 7d]`: change points of every series, slower first.
+void RegisterRegressionsCommand(CLI::App& app, const CliIo& io, int* exit_code);
 
 }  // namespace benchlab::cli
 

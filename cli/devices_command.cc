@@ -7,9 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/conditions_view.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/table.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -33,6 +35,7 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
     if (state == "idle") req.add_states(v1::DEVICE_STATE_IDLE);
     else if (state == "busy") req.add_states(v1::DEVICE_STATE_BUSY);
     else if (state == "offline") req.add_states(v1::DEVICE_STATE_OFFLINE);
+    else if (state == "cooling") req.add_states(v1::DEVICE_STATE_COOLING);
   }
   for (const auto& agent : flags.agents) req.add_agents(agent);
   v1::ListDevicesResponse resp;
@@ -42,17 +45,19 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
     *io.out << ToJson(resp) << "\n";
     return kExitOk;
   }
-  Table table({"DEVICE", "STATE", "MODEL", "SOC", "ANDROID", "BATTERY", "TEMP", "QUEUE"});
+  Table table({"DEVICE", "STATE", "MODEL", "SOC", "ANDROID", "BATTERY", "TEMP", "THERMAL", "QUEUE"});
   for (const auto& d : resp.devices()) {
     const v1::DeviceInfo& info = d.info();
     std::string battery = info.battery_level_pct() < 0 ? "-" : absl::StrCat(info.battery_level_pct(), "%");
     std::string temp = info.has_battery_temp() ? absl::StrFormat("%.1fC", info.battery_temp_c()) : "-";
+    // The phone's latest conditions (the agent reads them while it idles and after runs).
+    const std::string thermal = ThermalStatusWord(info.conditions().thermal_status());
     std::string state = DeviceStateName(d.state());
     if (info.adb_state() != "device" && !info.adb_state().empty()) absl::StrAppend(&state, " (", info.adb_state(), ")");
     if (!d.refused_reason().empty()) absl::StrAppend(&state, " (refused)");
     table.AddRow({info.device_id(), state, info.model().empty() ? "-" : info.model(),
                   info.soc().empty() ? "-" : info.soc(), info.android_version().empty() ? "-" : info.android_version(),
-                  battery, temp, absl::StrCat(d.queue_length())});
+                  battery, temp, thermal.empty() ? "-" : thermal, absl::StrCat(d.queue_length())});
   }
   if (table.empty()) {
     *io.out << "no devices (no agent has reported a phone yet)\n";
@@ -60,7 +65,13 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
   }
   *io.out << table.Render();
   for (const auto& d : resp.devices()) {
-    if (!d.refused_reason().empty()) *io.out << d.info().device_id() << " refused: " << d.refused_reason() << "\n";
+    if (!d.refused_reason().empty()) {
+      *io.out << EscapeForTerminal(d.info().device_id()) << " refused: " << EscapeForTerminal(d.refused_reason()) << "\n";
+    }
+    // A phone waiting at a job's run-conditions gate: which requirement it fails.
+    if (!d.cooling_reason().empty()) {
+      *io.out << EscapeForTerminal(d.info().device_id()) << " cooling: " << EscapeForTerminal(d.cooling_reason()) << "\n";
+    }
   }
   return kExitOk;
 }
@@ -69,9 +80,9 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
 
 void RegisterDevicesCommand(CLI::App& app, const CliIo& io, int* exit_code) {
   auto flags = std::make_shared<DevicesFlags>();
-  CLI::App* cmd = app.add_subcommand("devices", "List the lab's phones: state, model, SoC, battery, queue");
+  CLI::App* cmd = app.add_subcommand("devices", "List the lab's phones: state, model, SoC, battery, thermal status, queue");
   cmd->add_option("--state", flags->states, "only phones in this state (repeatable)")
-      ->check(CLI::IsMember({"idle", "busy", "offline"}))
+      ->check(CLI::IsMember({"idle", "busy", "cooling", "offline"}))
       ->allow_extra_args(false);
   cmd->add_option("--agent", flags->agents, "only phones on this agent (repeatable)")->allow_extra_args(false);
   cmd->add_flag("--json", flags->json, "print the ListDevices response as JSON");

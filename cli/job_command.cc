@@ -1,10 +1,12 @@
-// `benchlab job ID [--json]`: GetJob, the job's counters and every run.
+// `benchlab job ID [--json]`: the job's counters, every run and its conditions, read as
+// GetResults pages (bounded messages, however many runs) and shown as a GetJobResponse.
 #include <memory>
 #include <ostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "cli/conditions_view.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
@@ -22,14 +24,16 @@ struct JobFlags {
 };
 
 int RunJob(const JobFlags& flags, const CliIo& io) {
-  v1::GetJobRequest req;
+  v1::GetResultsRequest req;
   req.set_job_id(flags.job_id);
-  v1::GetJobResponse resp;
-  if (int code = CallLab(flags.lab, "job", absl::StrCat("reading job ", flags.job_id), &v1::Lab::Stub::GetJob, req,
-                         &resp, io);
+  v1::GetResultsResponse results;
+  if (int code = ReadAllResults(flags.lab, "job", absl::StrCat("reading job ", flags.job_id), req, &results, io);
       code != kExitOk) {
     return code;
   }
+  v1::GetJobResponse resp;
+  resp.mutable_job()->Swap(results.mutable_job());
+  resp.mutable_runs()->Swap(results.mutable_runs());
   if (flags.json) {
     *io.out << ToJson(resp) << "\n";
     return kExitOk;
@@ -40,6 +44,9 @@ int RunJob(const JobFlags& flags, const CliIo& io) {
           << spec.repeats() << ", timeout " << spec.timeout_s() << " s, retries " << spec.retries() << ", priority "
           << spec.priority() << "\n  devices " << EscapeForTerminal(absl::StrJoin(resp.job().device_ids(), ", ")) << "\n\n"
           << FormatRunsTable(resp.runs());
+  if (std::string conditions = FormatConditionsTable(resp.runs()); !conditions.empty()) {
+    *io.out << "\nConditions (before->after):\n" << conditions;
+  }
   return kExitOk;
 }
 

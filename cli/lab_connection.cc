@@ -90,6 +90,17 @@ void LabConnection::PrepareStream(grpc::ClientContext* ctx, absl::Time deadline)
   if (deadline != absl::InfiniteFuture()) ctx->set_deadline(absl::ToChronoTime(deadline));
 }
 
+std::string PeerNameNotInCertificate(absl::string_view grpc_message) {
+  // gRPC 1.51's words (src/core/lib/security/security_connector/ssl_utils.cc):
+  // "Peer name <name> is not in peer certificate".
+  constexpr absl::string_view kPrefix = "Peer name ", kSuffix = " is not in peer certificate";
+  const size_t start = grpc_message.find(kPrefix);
+  if (start == absl::string_view::npos) return "";
+  const size_t end = grpc_message.find(kSuffix, start + kPrefix.size());
+  if (end == absl::string_view::npos) return "";
+  return std::string(grpc_message.substr(start + kPrefix.size(), end - start - kPrefix.size()));
+}
+
 int ReportRpcError(const grpc::Status& status, absl::string_view command, absl::string_view what,
                    const LabOptions& options, const CliIo& io) {
   std::ostream& err = *io.err;
@@ -98,6 +109,14 @@ int ReportRpcError(const grpc::Status& status, absl::string_view command, absl::
   err << "benchlab " << command << ": " << EscapeForTerminal(what) << ": ";
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
+      if (std::string name = PeerNameNotInCertificate(status.error_message()); !name.empty()) {
+        // The TLS handshake, not the network: say which name is missing and how to fix it.
+        name = EscapeForTerminal(name);
+        err << "the coordinator at " << options.coordinator << " answered with a certificate that does not carry the name "
+            << name << " (" << message << ")\n  Dial a name it carries (--coordinator HOST:PORT, or --tls-server-name NAME), "
+            << "or remake it with that name: benchlab-coordinator pki init --name " << name << " ...\n";
+        return kExitUnreachable;
+      }
       err << "cannot reach the coordinator at " << options.coordinator << " (" << message
           << ")\n  Is benchlab-coordinator running there? Set --coordinator or BENCHLAB_COORDINATOR.\n";
       return kExitUnreachable;
@@ -125,6 +144,39 @@ int ReportRpcError(const grpc::Status& status, absl::string_view command, absl::
 int ReportUsageError(absl::string_view command, absl::string_view message, const CliIo& io) {
   *io.err << "benchlab " << command << ": " << EscapeForTerminal(message) << "\n";
   return kExitUsage;
+}
+
+namespace v1 = benchlab::v1;
+
+grpc::Status ReadAllResults(const LabConnection& conn, const v1::GetResultsRequest& req, v1::GetResultsResponse* out) {
+  out->Clear();
+  v1::GetResultsRequest page_req = req;
+  page_req.clear_page_token();
+  bool first = true;
+  do {
+    grpc::ClientContext ctx;
+    conn.PrepareUnary(&ctx);  // the deadline is per page
+    v1::GetResultsResponse page;
+    grpc::Status st = conn.lab()->GetResults(&ctx, page_req, &page);
+    if (!st.ok()) return st;
+    if (first) {
+      *out->mutable_job() = std::move(*page.mutable_job());
+      out->mutable_devices()->Swap(page.mutable_devices());
+      first = false;
+    }
+    for (auto& run : *page.mutable_runs()) *out->add_runs() = std::move(run);
+    page_req.set_page_token(page.next_page_token());
+  } while (!page_req.page_token().empty());
+  return grpc::Status::OK;
+}
+
+int ReadAllResults(const LabOptions& options, absl::string_view command, absl::string_view what,
+                   const v1::GetResultsRequest& req, v1::GetResultsResponse* out, const CliIo& io) {
+  auto conn = LabConnection::Open(options);
+  if (!conn.ok()) return ReportUsageError(command, conn.status().message(), io);
+  grpc::Status st = ReadAllResults(**conn, req, out);
+  if (!st.ok()) return ReportRpcError(st, command, what, options, io);
+  return kExitOk;
 }
 
 }  // namespace benchlab::cli

@@ -56,6 +56,10 @@ class LabConnection {
   std::unique_ptr<benchlab::v1::Lab::Stub> stub_;
 };
 
+// The name in gRPC's "Peer name NAME is not in peer certificate" (the coordinator's
+// certificate lacks the name dialled), or "" when the message is not that.
+std::string PeerNameNotInCertificate(absl::string_view grpc_message);
+
 // Writes "benchlab <command>: <what>: <why and what to do>" to io.err and returns the exit
 // code: 3 unreachable (UNAVAILABLE, DEADLINE_EXCEEDED), 5 refused (UNAUTHENTICATED,
 // PERMISSION_DENIED, INVALID_ARGUMENT), 1 anything else.
@@ -81,6 +85,18 @@ int CallLab(const LabOptions& options, absl::string_view command, absl::string_v
   if (!st.ok()) return ReportRpcError(st, command, what, options, io);
   return kExitOk;
 }
+
+// Every page of a job's results: GetResults from an empty page_token until
+// next_page_token is empty. The runs are appended in order; the job and the per-device
+// aggregates are the first page's; next_page_token is left empty, so *out reads as one
+// unpaged response.
+grpc::Status ReadAllResults(const LabConnection& conn, const benchlab::v1::GetResultsRequest& req,
+                            benchlab::v1::GetResultsResponse* out);
+
+// The same as a command makes it (connect, read, report a failure): kExitOk with *out
+// filled, or the exit code already reported.
+int ReadAllResults(const LabOptions& options, absl::string_view command, absl::string_view what,
+                   const benchlab::v1::GetResultsRequest& req, benchlab::v1::GetResultsResponse* out, const CliIo& io);
 
 }  // namespace benchlab::cli
 

@@ -1,4 +1,4 @@
-// `benchlab results JOB [--json|--csv] [--raw-log]`: GetResults as per-device aggregates
+// `benchlab results JOB [--json|--csv] [--raw-log]`: GetResults (every page) as per-device aggregates
 // and per-run metrics (table), the API's message (JSON) or one CSV row per run.
 #include <memory>
 #include <ostream>
@@ -28,8 +28,8 @@ int RunResults(const ResultsFlags& flags, const CliIo& io) {
   req.set_job_id(flags.job_id);
   req.set_include_raw_log(flags.raw_log);
   v1::GetResultsResponse resp;
-  if (int code = CallLab(flags.lab, "results", absl::StrCat("reading results of ", flags.job_id),
-                         &v1::Lab::Stub::GetResults, req, &resp, io);
+  if (int code = ReadAllResults(flags.lab, "results", absl::StrCat("reading results of ", flags.job_id), req,
+                                &resp, io);
       code != kExitOk) {
     return code;
   }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/conditions_view.h"
 #include "cli/lab_format.h"
 #include "cli/table.h"
 #include "common/terminal_text.h"
@@ -115,11 +116,18 @@ std::string FormatResults(const v1::GetResultsResponse& results) {
     absl::StrAppend(&out, "\nPer device (across its done repeats):\n", FormatDeviceAggregates(results.devices()));
   }
   absl::StrAppend(&out, "\nRuns:\n", FormatRunsTable(results.runs()));
-  absl::StrAppend(&out, "(every metric: --csv or --json)\n");
+  if (std::string conditions = FormatConditionsTable(results.runs()); !conditions.empty()) {
+    absl::StrAppend(&out, "\nConditions (before->after):\n", conditions);
+  }
+  absl::StrAppend(&out, "(every metric and condition: --csv or --json)\n");
   for (const auto& run : results.runs()) {
     if (run.state() == v1::RUN_STATE_FAILED && !run.error_message().empty()) {
       absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": ", ErrorClassName(run.error_class()), ": ",
                       EscapeForTerminal(run.error_message()), "\n");
+    }
+    if (!run.conditions_not_met().empty()) {  // started past its gate's timeout
+      absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": started without its run conditions: ",
+                      EscapeForTerminal(run.conditions_not_met()), "\n");
     }
   }
   return out;
@@ -128,6 +136,7 @@ std::string FormatResults(const v1::GetResultsResponse& results) {
 std::string FormatResultsCsv(const v1::GetResultsResponse& results) {
   std::vector<std::string> header = {"job_id", "run_id", "device_id", "repeat", "attempt", "state", "error_class"};
   header.insert(header.end(), MetricNames().begin(), MetricNames().end());
+  header.insert(header.end(), ConditionsCsvHeader().begin(), ConditionsCsvHeader().end());
   std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
   for (const auto& run : results.runs()) {
     std::vector<std::string> row = {CsvCell(run.job_id()), CsvCell(run.run_id()), CsvCell(run.device_id()),
@@ -138,6 +147,7 @@ std::string FormatResultsCsv(const v1::GetResultsResponse& results) {
       auto v = MetricValue(run.metrics(), name);
       row.push_back(v ? FormatNumber(*v) : "");
     }
+    for (const std::string& value : ConditionsCsvValues(run)) row.push_back(CsvCell(value));
     absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
   }
   return out;

@@ -21,11 +21,12 @@ std::string FormatRunsTable(const google::protobuf::RepeatedPtrField<benchlab::v
 // One row per device and key metric: runs done/failed, n, median, mean, stddev, min, max.
 std::string FormatDeviceAggregates(const google::protobuf::RepeatedPtrField<benchlab::v1::DeviceResults>& devices);
 
-// Summary, per-device aggregates and per-run metrics, as `results` prints them.
+// Summary, per-device aggregates, per-run metrics and conditions, as `results` prints them.
 std::string FormatResults(const benchlab::v1::GetResultsResponse& results);
 
 // Header "job_id,run_id,device_id,repeat,attempt,state,error_class,count,...,peak_memory_mb"
-// and one row per run; absent metrics are empty cells. Ends with a newline.
+// then the conditions' columns (conditions_view.h: before_battery_temp_c, ...), and one
+// row per run; absent metrics and conditions are empty cells. Ends with a newline.
 std::string FormatResultsCsv(const benchlab::v1::GetResultsResponse& results);
 
 }  // namespace benchlab::cli

@@ -111,9 +111,7 @@ int RunRun(const RunFlags& f, const CliIo& io) {
   v1::GetResultsRequest req;
   req.set_job_id(job.job_id());
   v1::GetResultsResponse results;
-  grpc::ClientContext ctx;
-  (*conn)->PrepareUnary(&ctx);
-  grpc::Status st = (*conn)->lab()->GetResults(&ctx, req, &results);
+  grpc::Status st = ReadAllResults(**conn, req, &results);
   if (!st.ok()) return ReportRpcError(st, "run", absl::StrCat("reading results of ", job.job_id()), f.job.lab, io);
   if (f.json) {
     *io.out << ToJson(results) << "\n";

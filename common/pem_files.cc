@@ -12,20 +12,10 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/openssl_ptr.h"
 
 namespace benchlab {
 namespace {
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct KeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using Bio = std::unique_ptr<BIO, BioFree>;
 
 absl::StatusOr<std::string> ReadWhole(const std::string& path, absl::string_view flag) {
   std::ifstream in(path, std::ios::binary);
@@ -35,16 +25,14 @@ absl::StatusOr<std::string> ReadWhole(const std::string& path, absl::string_view
   return ss.str();
 }
 
-Bio MemBio(const std::string& pem) { return Bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))); }
-
 }  // namespace
 
 absl::StatusOr<std::string> ReadCertificatePem(const std::string& path, absl::string_view flag) {
   auto pem = ReadWhole(path, flag);
   if (!pem.ok()) return pem.status();
-  Bio bio = MemBio(*pem);
+  BioPtr bio = MemBio(*pem);
   int certs = 0;
-  while (std::unique_ptr<X509, X509Free> x{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) ++certs;
+  while (X509Ptr x{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) ++certs;
   // The loop ends on "no start line" after the last certificate; anything else is damage.
   unsigned long err = ERR_peek_last_error();
   bool clean_end = ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
@@ -59,8 +47,8 @@ absl::StatusOr<std::string> ReadCertificatePem(const std::string& path, absl::st
 absl::StatusOr<std::string> ReadPrivateKeyPem(const std::string& path, absl::string_view flag) {
   auto pem = ReadWhole(path, flag);
   if (!pem.ok()) return pem.status();
-  Bio bio = MemBio(*pem);
-  std::unique_ptr<EVP_PKEY, KeyFree> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  BioPtr bio = MemBio(*pem);
+  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();
   if (!key) {
     return absl::InvalidArgumentError(
@@ -71,10 +59,10 @@ absl::StatusOr<std::string> ReadPrivateKeyPem(const std::string& path, absl::str
 
 absl::Status CheckKeyMatchesCertificate(const std::string& cert_pem, const std::string& key_pem,
                                         absl::string_view cert_flag, absl::string_view key_flag) {
-  Bio cb = MemBio(cert_pem);
-  Bio kb = MemBio(key_pem);
-  std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
-  std::unique_ptr<EVP_PKEY, KeyFree> key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
+  BioPtr cb = MemBio(cert_pem);
+  BioPtr kb = MemBio(key_pem);
+  X509Ptr cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
+  KeyPtr key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
   bool match = cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
   ERR_clear_error();
   if (!match) {

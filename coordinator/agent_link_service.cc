@@ -123,7 +123,7 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
             spdlog::warn("event=run_event_corrected agent={} id={} reason=\"impossible metrics\"", agent_id_,
                          ev->event_id());
           }
-          // Applied (and stored: a disk sync under the core's lock) on the worker; this
+          // Applied (and stored: a disk sync, one change at a time in the core) on the worker; this
           // gRPC thread goes back to the transports. The next read starts once it is done.
           {
             absl::MutexLock l(&mu_);

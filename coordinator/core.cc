@@ -1,80 +1,26 @@
-// Core: inventory, jobs, runs and their events; see core.h.
+// Core: the inventory, the run ledger and the store, coordinated; see core.h.
 #include "coordinator/core.h"
 
 #include <algorithm>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "coordinator/aggregation.h"
-#include "coordinator/variants.h"
 #include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/version.h"
+#include "coordinator/aggregation.h"
+#include "coordinator/input_limits.h"
+#include "coordinator/job_queries.h"
+#include "coordinator/variants.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::coordinator {
 
 namespace v1 = benchlab::v1;
 
-bool IsFinal(v1::RunState s) {
-  return s == v1::RUN_STATE_DONE || s == v1::RUN_STATE_FAILED || s == v1::RUN_STATE_CANCELLED;
-}
-
-bool IsRetryable(v1::ErrorClass e) {
-  switch (e) {
-    case v1::ERROR_CLASS_DEVICE_LOST:
-    case v1::ERROR_CLASS_TIMED_OUT:
-    case v1::ERROR_CLASS_ADB_UNAVAILABLE:
-    case v1::ERROR_CLASS_ARTIFACT_UNAVAILABLE:
-    case v1::ERROR_CLASS_INSTALL_FAILED:
-    case v1::ERROR_CLASS_PUSH_FAILED:
-      return true;
-    default:
-      return false;
-  }
-}
-
-namespace {
-
-void StampState(v1::Run* run, v1::RunState state, int64_t now_ms) {
-  run->set_state(state);
-  auto* t = run->mutable_timings();
-  switch (state) {
-    case v1::RUN_STATE_QUEUED: t->set_queued_unix_ms(now_ms); break;
-    case v1::RUN_STATE_ASSIGNED: t->set_assigned_unix_ms(now_ms); break;
-    case v1::RUN_STATE_INSTALLING: t->set_installing_unix_ms(now_ms); break;
-    case v1::RUN_STATE_PUSHING: t->set_pushing_unix_ms(now_ms); break;
-    case v1::RUN_STATE_RUNNING: t->set_running_unix_ms(now_ms); break;
-    default: t->set_finished_unix_ms(now_ms); break;
-  }
-}
-
-// A device field or property by selector key.
-std::string DeviceField(const v1::DeviceInfo& d, const std::string& key) {
-  if (key == "model") return d.model();
-  if (key == "soc") return d.soc();
-  if (key == "manufacturer") return d.manufacturer();
-  if (key == "abi") return d.abi();
-  if (key == "android_version") return d.android_version();
-  if (key == "sdk_level") return absl::StrCat(d.sdk_level());
-  if (key == "serial") return d.serial();
-  auto it = d.properties().find(key);
-  return it == d.properties().end() ? std::string() : it->second;
-}
-
-bool PropertiesMatch(const v1::DeviceInfo& d,
-                     const google::protobuf::Map<std::string, std::string>& props) {
-  for (const auto& [k, v] : props) {
-    if (DeviceField(d, k) != v) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 Core::Core(Store* store, ArtifactStore* artifacts, Clock* clock)
-    : store_(store), artifacts_(artifacts), clock_(clock), scheduler_(clock) {
+    : store_(store), artifacts_(artifacts), clock_(clock), ledger_(clock) {
   log_hub_ = std::make_unique<LogHub>(LogHub::Options{},
                                       [this](const std::string& d, bool on, size_t phone_tail) {
                                         OnLogInterest(d, on, phone_tail);
@@ -88,168 +34,304 @@ absl::StatusOr<std::unique_ptr<Core>> Core::Open(Store* store, ArtifactStore* ar
 }
 
 absl::Status Core::Load() {
-  absl::MutexLock lock(&mu_);
-  auto agents = store_->ListAgents();
+  absl::MutexLock commit(&commit_mu_);
+  // Everything is read first, then built under the lock.
+  auto agents = store()->ListAgents();
   if (!agents.ok()) return agents.status();
-  for (auto& a : *agents) {
-    a.set_connected(false);
-    agents_[a.agent_id()].info = a;
-  }
-  auto devices = store_->ListDevices();
+  auto devices = store()->ListDevices();
   if (!devices.ok()) return devices.status();
-  for (auto& d : *devices) {
-    devices_[d.info.device_id()] = {d.info, d.last_seen_unix_ms};
-    scheduler_.SetDeviceOnline(d.info.device_id(), false);
-  }
-  auto jobs = store_->LoadJobs();
+  auto jobs = store()->LoadJobs();
   if (!jobs.ok()) return jobs.status();
-  for (auto& j : *jobs) {
-    JobState& js = jobs_[j.job.job_id()];
-    js.job = j.job;
-    js.seq = j.seq;
-    next_job_seq_ = std::max(next_job_seq_, j.seq + 1);
-    if (!j.request_id.empty()) request_ids_[j.request_id] = j.job.job_id();
-  }
-  auto runs = store_->LoadRuns();
+  auto runs = store()->LoadRuns();
   if (!runs.ok()) return runs.status();
-  absl::Time now = clock_->Now();
-  int resumed = 0;
-  for (auto& r : *runs) {
-    auto jit = jobs_.find(r.job_id());
-    if (jit == jobs_.end()) continue;
-    jit->second.run_ids.push_back(r.run_id());
-    jit->second.counts.Set(r.run_id(), r.state());
-    runs_[r.run_id()] = r;
-    if (r.state() == v1::RUN_STATE_QUEUED) {
-      scheduler_.Enqueue(SchedRunLocked(r));
-    } else if (!IsFinal(r.state())) {
-      // In flight when we stopped: keep the lease; the agent's hello decides its fate.
-      scheduler_.RestoreLease(SchedRunLocked(r), now + absl::Seconds(jit->second.job.spec().timeout_s()));
-      ++resumed;
+  // What assignments carry, resolved once per artifact.
+  absl::flat_hash_map<std::string, v1::ArtifactRef> artifacts;
+  for (const auto& j : *jobs) {
+    std::vector<std::string> shas = {j.job.spec().model_sha256(), j.job.spec().apk_sha256()};
+    for (const auto& v : j.job.spec().variants()) {
+      shas.push_back(v.model_sha256());
+      shas.push_back(v.apk_sha256());
+    }
+    for (const std::string& sha : shas) {
+      if (sha.empty() || artifacts.contains(sha)) continue;
+      auto a = store()->GetArtifact(sha);
+      if (!a.ok()) return a.status();
+      artifacts[sha] = a->value_or(v1::ArtifactRef());
     }
   }
-  spdlog::info("event=store_loaded agents={} devices={} jobs={} runs={} in_flight={}", agents_.size(),
-               devices_.size(), jobs_.size(), runs_.size(), resumed);
+  std::vector<v1::Job> restamped;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& a : *agents) inventory_.Load(std::move(a));
+    for (const auto& d : *devices) {
+      inventory_.Load(d);
+      ledger_.SetDeviceOnline(d.info.device_id(), false);
+    }
+    for (const auto& j : *jobs) {
+      VariantArtifacts variant_artifacts;
+      for (const auto& v : j.job.spec().variants()) {
+        variant_artifacts.models.push_back(artifacts[v.model_sha256()]);
+        variant_artifacts.apks.push_back(v.apk_sha256().empty() ? v1::ArtifactRef() : artifacts[v.apk_sha256()]);
+      }
+      ledger_.LoadJob(j, artifacts[j.job.spec().model_sha256()], artifacts[j.job.spec().apk_sha256()],
+                      variant_artifacts);
+    }
+    int resumed = 0;
+    for (const auto& r : *runs) ledger_.LoadRun(r, &resumed);
+    for (const auto& id : ledger_.StampFinishedAfterLoad()) restamped.push_back(ledger_.FindJob(id)->job);
+    spdlog::info("event=store_loaded agents={} devices={} jobs={} runs={} in_flight={}", inventory_.agents().size(),
+                 inventory_.devices().size(), ledger_.jobs().size(), ledger_.runs().size(), resumed);
+  }
+  StoreFinishedJobs(restamped);
   return absl::OkStatus();
 }
 
-SchedRun Core::SchedRunLocked(const v1::Run& run) {
-  const JobState& js = jobs_.at(run.job_id());
-  SchedRun s;
-  s.run_id = run.run_id();
-  s.job_id = run.job_id();
-  s.device_id = run.device_id();
-  s.priority = js.job.spec().priority();
-  s.job_seq = js.seq;
-  s.attempt = std::max(1, run.attempt());
-  s.max_attempts = 1 + js.job.spec().retries();
-  s.timeout = absl::Seconds(js.job.spec().timeout_s());
-  s.cooldown = absl::Seconds(js.job.spec().cooldown_s());
-  int queue_s = js.job.spec().queue_timeout_s();
-  s.queue_timeout = queue_s > 0 ? absl::Seconds(queue_s) : queue_timeout_;
-  return s;
+// ---------------- commit steps ----------------
+
+absl::Status Core::StoreRuns(const std::vector<RunChange>& changes) {
+  std::vector<v1::Run> runs;
+  runs.reserve(changes.size());
+  for (const auto& c : changes) runs.push_back(c.run);
+  // One transaction for the whole batch: each change is durable before it is sent,
+  // without one disk sync per run (8,000 of them when a big job is assigned).
+  absl::Status st = runs.size() == 1 ? store()->PutRun(runs[0]) : store()->PutRuns(runs);
+  if (!st.ok()) spdlog::error("event=store_failed what=runs count={} error={}", runs.size(), st.ToString());
+  return st;
+}
+
+void Core::StoreFinishedJobs(const std::vector<v1::Job>& jobs) {
+  for (const auto& job : jobs) {
+    if (auto st = store()->PutJob(job); !st.ok()) {
+      spdlog::error("event=store_failed what=job job={} error={}", job.job_id(), st.ToString());
+    }
+  }
+}
+
+absl::Status Core::CommitRuns(const std::vector<RunChange>& changes) {
+  if (changes.empty()) return absl::OkStatus();
+  if (auto st = StoreRuns(changes); !st.ok()) return st;
+  std::vector<v1::Job> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    finished = ApplyLocked(changes);
+  }
+  StoreFinishedJobs(finished);
+  return absl::OkStatus();
+}
+
+std::vector<v1::Job> Core::ApplyLocked(const std::vector<RunChange>& changes) {
+  LedgerEffects fx = ledger_.Apply(changes);
+  runs_retried_ += fx.retried;
+  for (const auto& c : changes) {
+    if (c.kind == RunChange::Kind::kFailed) {
+      spdlog::info("event=run_failed run={} error={} retry={} message=\"{}\"", c.run.run_id(),
+                   v1::ErrorClass_Name(c.run.error_class()), c.retry, c.reason);
+    }
+  }
+  for (const auto& cmd : fx.cancels) SendToDeviceAgentLocked(cmd.device_id, cmd.message);
+  // One job summary per job and pass: watchers see the counters after the pass.
+  absl::flat_hash_map<std::string, v1::Job> summaries;
+  for (const auto& run_id : fx.published) {
+    const v1::Run& run = *ledger_.FindRun(run_id);
+    auto w = watchers_.find(run.job_id());
+    if (w == watchers_.end() || w->second.empty()) continue;
+    auto [s, added] = summaries.try_emplace(run.job_id());
+    if (added) s->second = ledger_.JobSummary(run.job_id());
+    for (auto& watcher : w->second) watcher->RunChanged(s->second, run);
+  }
+  return FinishJobsLocked(fx.finished_jobs);
+}
+
+std::vector<v1::Job> Core::FinishJobsLocked(const std::vector<std::string>& job_ids) {
+  std::vector<v1::Job> finished;
+  for (const auto& job_id : job_ids) {
+    v1::Job view = ledger_.JobSummary(job_id);
+    if (auto w = watchers_.find(job_id); w != watchers_.end()) {
+      for (auto& watcher : w->second) watcher->JobFinished(view);
+      watchers_total_ -= w->second.size();
+      watchers_.erase(w);
+    }
+    spdlog::info("event=job_finished job={} done={} failed={} cancelled={}", job_id, view.runs_done(),
+                 view.runs_failed(), view.runs_cancelled());
+    finished.push_back(ledger_.FindJob(job_id)->job);
+  }
+  return finished;
+}
+
+void Core::Schedule() {
+  // until_decided blocks planned when a phone's last run of their job ended (ledger
+  // Apply) are stored, then added, before phones are leased; after a failed write they
+  // stay pending (their job open) and the next pass (Tick) tries again.
+  std::vector<RunChange> added;
+  {
+    absl::MutexLock lock(&mu_);
+    added = ledger_.PlanExtensions();
+  }
+  (void)CommitRuns(added);
+  std::vector<RunChange> assigned;
+  {
+    absl::MutexLock lock(&mu_);
+    assigned = ledger_.PlanAssign();
+  }
+  if (assigned.empty()) return;
+  absl::Status st = StoreRuns(assigned);
+  absl::MutexLock lock(&mu_);
+  if (!st.ok()) {
+    ledger_.UndoAssign(assigned);  // queued again, as on disk; the next pass tries again
+    return;
+  }
+  (void)ApplyLocked(assigned);  // an assignment finishes no job
+  // What an assignment carries from its job (artifacts, flags), built once per job and
+  // variant: a variant job's run gets its variant's model, APK and flags.
+  absl::flat_hash_map<std::string, v1::CoordinatorMessage> job_part;
+  for (const RunChange& c : assigned) {
+    const v1::Run& run = c.run;
+    auto [part, new_part] = job_part.try_emplace(absl::StrCat(run.job_id(), "#", run.variant()));
+    if (new_part) {
+      const LedgerJob& js = *ledger_.FindJob(run.job_id());
+      const v1::JobSpec spec = RunSpec(js.job.spec(), run.variant());
+      const size_t v = static_cast<size_t>(run.variant());
+      const VariantArtifacts& va = js.variant_artifacts;
+      const v1::ArtifactRef& model = v < va.models.size() && !va.models[v].sha256().empty() ? va.models[v] : js.model;
+      const v1::ArtifactRef& apk = v < va.apks.size() && !va.apks[v].sha256().empty() ? va.apks[v] : js.apk;
+      auto* a = part->second.mutable_assign();
+      a->set_job_id(run.job_id());
+      if (!model.sha256().empty()) *a->mutable_model() = model;
+      if (!apk.sha256().empty()) *a->mutable_apk() = apk;
+      *a->mutable_flags() = spec.flags();
+      auto args = RenderFlags(spec.flags());  // validated at submit
+      if (args.ok()) {
+        for (auto& s : *args) a->add_args(s);
+      }
+      a->set_timeout_s(spec.timeout_s());
+      a->set_cooldown_s(spec.cooldown_s());
+    }
+    v1::CoordinatorMessage m = part->second;
+    auto* a = m.mutable_assign();
+    a->set_run_id(run.run_id());
+    a->set_attempt(run.attempt());
+    const Inventory::Device* d = inventory_.FindDevice(run.device_id());
+    a->set_serial(d == nullptr ? "" : d->info.serial());
+    SendToDeviceAgentLocked(run.device_id(), m);
+    spdlog::info("event=run_assigned run={} device={} attempt={}", run.run_id(), run.device_id(), run.attempt());
+  }
 }
 
 // ---------------- agents ----------------
 
 absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const v1::AgentHello& hello,
                                               std::shared_ptr<AgentChannel> channel) {
-  absl::MutexLock lock(&mu_);
-  AgentState& a = agents_[agent_id];
-  if (a.channel != nullptr) {
-    // The agent redialled while its old session is still registered (half-open after a
-    // cut the server has not noticed yet). The identity is the certificate's, so this is
-    // the same agent: the new session wins, and its hello's active_runs settle the runs.
-    spdlog::warn("event=agent_session_replaced agent={}", agent_id);
-    a.channel->Close(absl::StrCat("replaced by a newer session of agent ", agent_id));
-    a.channel.reset();
-  }
-  int64_t now_ms = ToUnixMs(clock_->Now());
-  a.channel = std::move(channel);
-  a.info.set_agent_id(agent_id);
-  a.info.set_hostname(hello.hostname());
-  a.info.set_version(hello.version());
-  a.info.set_connected(true);
-  a.info.set_last_seen_unix_ms(now_ms);
-  a.gone_at = absl::InfinitePast();  // back within its grace: the hello settles its runs
-
-  // The hello replaces what we knew about this agent's phones.
-  std::vector<std::string> mine;
-  for (auto& [id, d] : AgentDevicesLocked(agent_id)) {
-    if (d.info.agent_id() == agent_id) mine.push_back(id);
-  }
-  for (const auto& id : mine) {
-    devices_[id].info.set_adb_state("gone");
-  }
+  absl::MutexLock commit(&commit_mu_);
+  const int64_t now_ms = ToUnixMs(clock_->Now());
+  // The rows this hello stores: its phones and the agent (counting its phones after it).
+  std::vector<StoredDevice> device_rows;
   for (const auto& info : hello.devices()) {
-    DeviceState& d = devices_[absl::StrCat(agent_id, "/", info.serial())];
-    d.info = info;
-    d.info.set_agent_id(agent_id);
-    d.info.set_device_id(absl::StrCat(agent_id, "/", info.serial()));
-    d.last_seen_unix_ms = now_ms;
-    CheckDuplicateLocked(d.info.device_id());
-    if (auto st = store_->PutDevice({d.info, now_ms}); !st.ok()) {
-      spdlog::error("event=store_failed what=device error={}", st.ToString());
+    StoredDevice& row = device_rows.emplace_back();
+    row.info = info;
+    row.info.set_agent_id(agent_id);
+    row.info.set_device_id(Inventory::DeviceId(agent_id, info.serial()));
+    row.last_seen_unix_ms = now_ms;
+  }
+  v1::Agent agent_row;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::flat_hash_set<std::string> phones;
+    for (auto& [id, d] : inventory_.AgentDevices(agent_id)) {
+      if (d.info.agent_id() == agent_id) phones.insert(id);
+    }
+    for (const auto& row : device_rows) phones.insert(row.info.device_id());
+    if (const Inventory::Agent* a = inventory_.FindAgent(agent_id)) agent_row = a->info;
+    agent_row.set_agent_id(agent_id);
+    agent_row.set_hostname(hello.hostname());
+    agent_row.set_version(hello.version());
+    agent_row.set_connected(true);
+    agent_row.set_last_seen_unix_ms(now_ms);
+    agent_row.set_device_count(static_cast<int>(phones.size()));
+  }
+  // A hello that cannot be stored is refused: the agent redials and says it again.
+  for (const auto& row : device_rows) {
+    if (auto st = store()->PutDevice(row); !st.ok()) {
+      spdlog::error("event=store_failed what=device device={} error={}", row.info.device_id(), st.ToString());
+      return st;
     }
   }
-  int count = 0;
-  std::vector<std::string> agent_devices;
-  for (auto& [id, d] : AgentDevicesLocked(agent_id)) {
-    if (d.info.agent_id() == agent_id) {
-      ++count;
-      agent_devices.push_back(id);
-      UpdateDeviceOnlineLocked(id);
-    }
-  }
-  // Readers that subscribed while the agent was away: ask it to stream those phones.
-  // (Lock order core -> hub is the only one; the hub calls back without its lock.)
-  for (const auto& id : log_hub_->WithSubscribers(agent_devices)) {
-    v1::CoordinatorMessage m;
-    m.mutable_log_subscription()->set_serial(devices_[id].info.serial());
-    m.mutable_log_subscription()->set_enable(true);
-    a.channel->Send(m);
-  }
-  a.info.set_device_count(count);
-  if (auto st = store_->PutAgent(a.info); !st.ok()) {
-    spdlog::error("event=store_failed what=agent error={}", st.ToString());
+  if (auto st = store()->PutAgent(agent_row); !st.ok()) {
+    spdlog::error("event=store_failed what=agent agent={} error={}", agent_id, st.ToString());
+    return st;
   }
 
-  // Runs leased to this agent's phones that it no longer holds were lost with it.
-  absl::flat_hash_map<std::string, int> active;
-  for (const auto& r : hello.active_runs()) active[r.run_id()] = r.attempt();
-  std::vector<std::string> lost;
-  for (auto& [id, d] : AgentDevicesLocked(agent_id)) {
-    if (d.info.agent_id() != agent_id) continue;
-    // An ended attempt the agent no longer holds has wound down: its phone is free.
-    std::string held = scheduler_.HeldBy(id);
-    if (!held.empty()) {
-      auto h = active.find(held);
-      if (h == active.end() || h->second != scheduler_.HeldAttempt(id)) {
-        scheduler_.Release(id, held, scheduler_.HeldAttempt(id));
+  std::vector<RunChange> lost_changes;
+  {
+    absl::MutexLock lock(&mu_);
+    Inventory::Agent& a = inventory_.agents()[agent_id];
+    if (a.channel != nullptr) {
+      // The agent redialled while its old session is still registered (half-open after a
+      // cut the server has not noticed yet). The identity is the certificate's, so this is
+      // the same agent: the new session wins, and its hello's active_runs settle the runs.
+      spdlog::warn("event=agent_session_replaced agent={}", agent_id);
+      a.channel->Close(absl::StrCat("replaced by a newer session of agent ", agent_id));
+      a.channel.reset();
+    }
+    a.channel = std::move(channel);
+    a.info = agent_row;
+    a.gone_at = absl::InfinitePast();  // back within its grace: the hello settles its runs
+    // The hello replaces what we knew about this agent's phones.
+    inventory_.MarkAgentDevicesGone(agent_id);
+    for (const auto& info : hello.devices()) inventory_.Report(agent_id, info, false, now_ms);
+    std::vector<std::string> agent_devices;
+    for (auto& [id, d] : inventory_.AgentDevices(agent_id)) {
+      if (d.info.agent_id() == agent_id) {
+        agent_devices.push_back(id);
+        UpdateDeviceOnlineLocked(id);
       }
     }
-    std::string lease = scheduler_.LeaseOf(id);
-    if (lease.empty()) continue;
-    auto it = active.find(lease);
-    if (it == active.end() || it->second != runs_[lease].attempt()) lost.push_back(lease);
+    // Readers that subscribed while the agent was away: ask it to stream those phones.
+    // (Lock order core -> hub is the only one; the hub calls back without its lock.)
+    for (const auto& id : log_hub_->WithSubscribers(agent_devices)) {
+      v1::CoordinatorMessage m;
+      m.mutable_log_subscription()->set_serial(inventory_.FindDevice(id)->info.serial());
+      m.mutable_log_subscription()->set_enable(true);
+      a.channel->Send(m);
+    }
+
+    // Runs leased to this agent's phones that it no longer holds were lost with it.
+    absl::flat_hash_map<std::string, int> active;
+    for (const auto& r : hello.active_runs()) active[r.run_id()] = r.attempt();
+    const Scheduler& sched = ledger_.scheduler();
+    std::vector<std::string> lost;
+    for (const auto& id : agent_devices) {
+      // An ended attempt the agent no longer holds has wound down: its phone is free.
+      std::string held = sched.HeldBy(id);
+      if (!held.empty()) {
+        auto h = active.find(held);
+        if (h == active.end() || h->second != sched.HeldAttempt(id)) ledger_.Release(id, held, sched.HeldAttempt(id));
+      }
+      std::string lease = sched.LeaseOf(id);
+      if (lease.empty()) continue;
+      auto it = active.find(lease);
+      if (it == active.end() || it->second != ledger_.FindRun(lease)->attempt()) lost.push_back(lease);
+    }
+    // Attempts the agent still winds down that we ended already (e.g. cancelled before our
+    // restart): their phones stay held until the agent reports them final.
+    for (const auto& [run_id, attempt] : active) {
+      const v1::Run* r = ledger_.FindRun(run_id);
+      if (r == nullptr || inventory_.AgentOf(r->device_id()) != agent_id) continue;
+      if (!IsFinal(r->state()) && r->attempt() == attempt) continue;  // its lease
+      if (sched.HeldBy(r->device_id()).empty()) ledger_.Hold(r->device_id(), run_id, attempt);
+    }
+    for (const auto& run_id : lost) {
+      auto c = ledger_.PlanFail(run_id, v1::ERROR_CLASS_DEVICE_LOST,
+                                "the agent reconnected without this run (agent restarted?)", false);
+      if (c) lost_changes.push_back(std::move(*c));
+    }
   }
-  // Attempts the agent still winds down that we ended already (e.g. cancelled before our
-  // restart): their phones stay held until the agent reports them final.
-  for (const auto& [run_id, attempt] : active) {
-    auto r = runs_.find(run_id);
-    if (r == runs_.end() || devices_[r->second.device_id()].info.agent_id() != agent_id) continue;
-    if (!IsFinal(r->second.state()) && r->second.attempt() == attempt) continue;  // its lease
-    if (scheduler_.HeldBy(r->second.device_id()).empty()) scheduler_.Hold(r->second.device_id(), run_id, attempt);
-  }
-  for (const auto& run_id : lost) {
-    FailRunLocked(run_id, v1::ERROR_CLASS_DEVICE_LOST,
-                  "the agent reconnected without this run (agent restarted?)", false);
-  }
+  // Not applied when it cannot be stored: the runs keep their leases until their deadline.
+  (void)CommitRuns(lost_changes);
   spdlog::info("event=agent_connected agent={} host={} version={} devices={} active_runs={}", agent_id,
                hello.hostname(), hello.version(), hello.devices_size(), hello.active_runs_size());
   v1::HelloAck ack;
   ack.set_agent_id(agent_id);
-  ack.set_version("benchlab-coordinator 0.1.0");
+  ack.set_version(absl::StrCat("benchlab-coordinator ", kVersion));
   // No scheduling here: the session sends the ack first, then calls Tick() to lease
   // the phones that just came online.
   return ack;
@@ -259,13 +341,14 @@ CoreStats Core::Stats() {
   CoreStats s;
   s.log_lines_dropped_total = static_cast<int64_t>(log_hub_->dropped_lines_total());
   absl::MutexLock lock(&mu_);
-  for (const auto& [id, a] : agents_) s.agents_connected += a.channel != nullptr;
-  for (const auto& [id, d] : devices_) {
+  s.agents_connected = inventory_.connected_agents();
+  const Scheduler& sched = ledger_.scheduler();
+  for (const auto& [id, d] : inventory_.devices()) {
     ++s.devices_total;
-    if (scheduler_.DeviceOnline(id)) ++s.devices_online;
-    if (!scheduler_.LeaseOf(id).empty() || !scheduler_.HeldBy(id).empty()) ++s.devices_busy;
+    if (sched.DeviceOnline(id)) ++s.devices_online;
+    if (!sched.LeaseOf(id).empty() || !sched.HeldBy(id).empty()) ++s.devices_busy;
   }
-  for (const auto& [id, r] : runs_) ++s.runs_by_state[r.state()];
+  for (const auto& [id, r] : ledger_.runs()) ++s.runs_by_state[r.state()];
   s.events_applied_total = events_applied_;
   s.events_duplicate_total = events_duplicate_;
   s.runs_retried_total = runs_retried_;
@@ -278,27 +361,41 @@ void Core::BeginShutdown() {
 }
 
 void Core::AgentGone(const std::string& agent_id, AgentChannel* channel) {
-  absl::MutexLock lock(&mu_);
-  if (shutting_down_) return;
-  auto it = agents_.find(agent_id);
-  if (it == agents_.end() || it->second.channel.get() != channel) return;
-  it->second.channel.reset();
-  it->second.info.set_connected(false);
-  it->second.info.set_last_seen_unix_ms(ToUnixMs(clock_->Now()));
-  (void)store_->PutAgent(it->second.info);
-  for (auto& [id, d] : AgentDevicesLocked(agent_id)) {
-    if (d.info.agent_id() == agent_id) UpdateDeviceOnlineLocked(id);
+  absl::MutexLock commit(&commit_mu_);
+  v1::Agent row;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutting_down_) return;
+    Inventory::Agent* a = inventory_.FindAgent(agent_id);
+    if (a == nullptr || a->channel.get() != channel) return;
+    row = a->info;
   }
-  if (agent_grace_ > absl::ZeroDuration()) {
-    // A network blip should not cost the runs: they keep their leases until the agent
-    // redials (its hello settles them) or the grace ends (Tick).
-    it->second.gone_at = clock_->Now();
-    spdlog::info("event=agent_disconnected agent={} grace_s={}", agent_id,
-                 absl::ToDoubleSeconds(agent_grace_));
-  } else {
-    FailLeasesOfAgentLocked(agent_id, "the agent disconnected during the run");
+  row.set_connected(false);
+  row.set_last_seen_unix_ms(ToUnixMs(clock_->Now()));
+  // A fact, not a request: followed even when it cannot be stored.
+  if (auto st = store()->PutAgent(row); !st.ok()) {
+    spdlog::error("event=store_failed what=agent agent={} error={}", agent_id, st.ToString());
   }
-  ScheduleLocked();
+  std::vector<RunChange> lost;
+  {
+    absl::MutexLock lock(&mu_);
+    Inventory::Agent& a = *inventory_.FindAgent(agent_id);
+    a.channel.reset();
+    a.info = row;
+    for (auto& [id, d] : inventory_.AgentDevices(agent_id)) {
+      if (d.info.agent_id() == agent_id) UpdateDeviceOnlineLocked(id);
+    }
+    if (agent_grace_ > absl::ZeroDuration()) {
+      // A network blip should not cost the runs: they keep their leases until the agent
+      // redials (its hello settles them) or the grace ends (Tick).
+      a.gone_at = clock_->Now();
+      spdlog::info("event=agent_disconnected agent={} grace_s={}", agent_id, absl::ToDoubleSeconds(agent_grace_));
+    } else {
+      lost = PlanAgentLostLocked(agent_id, "the agent disconnected during the run");
+    }
+  }
+  (void)CommitRuns(lost);
+  Schedule();
 }
 
 void Core::set_agent_grace(absl::Duration grace) {
@@ -308,429 +405,198 @@ void Core::set_agent_grace(absl::Duration grace) {
 
 void Core::set_queue_timeout(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  queue_timeout_ = timeout > absl::ZeroDuration() ? timeout : absl::InfiniteDuration();  // 0: no limit
+  ledger_.set_queue_timeout(timeout > absl::ZeroDuration() ? timeout : absl::InfiniteDuration());  // 0: no limit
 }
 
-void Core::FailLeasesOfAgentLocked(const std::string& agent_id, const std::string& why) {
-  std::vector<std::string> lost;
-  for (auto& [id, d] : AgentDevicesLocked(agent_id)) {
+std::vector<RunChange> Core::PlanAgentLostLocked(const std::string& agent_id, const std::string& why) {
+  std::vector<RunChange> out;
+  const Scheduler& sched = ledger_.scheduler();
+  for (auto& [id, d] : inventory_.AgentDevices(agent_id)) {
     if (d.info.agent_id() != agent_id) continue;
     // The agent is gone for good: no result of a winding-down attempt will come.
-    std::string held = scheduler_.HeldBy(id);
-    if (!held.empty()) scheduler_.Release(id, held, scheduler_.HeldAttempt(id));
-    std::string lease = scheduler_.LeaseOf(id);
-    if (!lease.empty()) lost.push_back(lease);
+    std::string held = sched.HeldBy(id);
+    if (!held.empty()) ledger_.Release(id, held, sched.HeldAttempt(id));
+    std::string lease = sched.LeaseOf(id);
+    if (lease.empty()) continue;
+    if (auto c = ledger_.PlanFail(lease, v1::ERROR_CLASS_DEVICE_LOST, why, false)) out.push_back(std::move(*c));
   }
-  for (const auto& run_id : lost) FailRunLocked(run_id, v1::ERROR_CLASS_DEVICE_LOST, why, false);
-  spdlog::info("event=agent_runs_lost agent={} runs_lost={}", agent_id, lost.size());
-}
-
-Core::DeviceRange Core::AgentDevicesLocked(const std::string& agent_id) {
-  // '0' follows '/' in ASCII: [agent/, agent0) holds exactly the ids "agent/...".
-  return {devices_.lower_bound(absl::StrCat(agent_id, "/")), devices_.lower_bound(absl::StrCat(agent_id, "0"))};
-}
-
-namespace {
-
-// What identifies the physical phone across hosts: ro.serialno, else an adb serial that
-// is not host-local (TCP "host:port" and emulator serials name different phones on
-// different hosts); "" when nothing does.
-std::string PhoneIdentity(const v1::DeviceInfo& d) {
-  auto it = d.properties().find("ro.serialno");
-  if (it != d.properties().end() && !it->second.empty()) return it->second;
-  if (d.serial().empty() || absl::StrContains(d.serial(), ":") || absl::StartsWith(d.serial(), "emulator-")) {
-    return "";
-  }
-  return d.serial();
-}
-
-}  // namespace
-
-void Core::CheckDuplicateLocked(const std::string& device_id) {
-  DeviceState& d = devices_[device_id];
-  d.refused_reason.clear();
-  const std::string identity = PhoneIdentity(d.info);
-  // The index by identity keeps this O(copies of one phone), not O(phones in the lab).
-  if (d.identity != identity) {
-    if (!d.identity.empty()) {
-      auto& ids = devices_by_identity_[d.identity];
-      ids.erase(device_id);
-      if (ids.empty()) devices_by_identity_.erase(d.identity);
-    }
-    d.identity = identity;
-    if (!identity.empty()) devices_by_identity_[identity].insert(device_id);
-  }
-  if (identity.empty() || d.info.adb_state() == "gone") return;
-  for (const std::string& id : devices_by_identity_[identity]) {
-    if (id == device_id) continue;
-    const DeviceState& other = devices_.at(id);
-    if (other.info.agent_id() == d.info.agent_id() || !other.refused_reason.empty() ||
-        other.info.adb_state() == "gone" || PhoneIdentity(other.info) != identity) {
-      continue;
-    }
-    auto a = agents_.find(other.info.agent_id());
-    if (a == agents_.end() || a->second.channel == nullptr) continue;  // its old host is away
-    d.refused_reason = absl::StrCat("the same phone (serial ", identity, ") is already registered as ", id,
-                                    "; two agents share one adb server or USB hub? Run one agent per adb server");
-    spdlog::warn("event=device_refused device={} other={} reason=\"{}\"", device_id, id, d.refused_reason);
-    return;
-  }
+  spdlog::info("event=agent_runs_lost agent={} runs_lost={}", agent_id, out.size());
+  return out;
 }
 
 void Core::UpdateDeviceOnlineLocked(const std::string& device_id) {
-  const DeviceState& d = devices_[device_id];
-  auto a = agents_.find(d.info.agent_id());
-  bool online = a != agents_.end() && a->second.channel != nullptr && d.info.adb_state() == "device" &&
-                d.refused_reason.empty();
-  scheduler_.SetDeviceOnline(device_id, online);
+  ledger_.SetDeviceOnline(device_id, inventory_.Usable(device_id));
+  if (const Inventory::Device* d = inventory_.FindDevice(device_id)) {
+    ledger_.SetDeviceConditions(device_id, GateConditionsOf(d->info));
+  }
+}
+
+void Core::set_gate_defaults(const v1::JobSpec& defaults) {
+  absl::MutexLock lock(&mu_);
+  ledger_.set_gate_defaults(defaults);
 }
 
 void Core::DeviceUpdate(const std::string& agent_id, const v1::DeviceUpdate& update) {
-  absl::MutexLock lock(&mu_);
-  std::string id = absl::StrCat(agent_id, "/", update.device().serial());
-  DeviceState& d = devices_[id];
-  int64_t now_ms = ToUnixMs(clock_->Now());
-  d.info = update.device();
-  d.info.set_agent_id(agent_id);
-  d.info.set_device_id(id);
-  if (update.removed()) d.info.set_adb_state("gone");
-  d.last_seen_unix_ms = now_ms;
-  CheckDuplicateLocked(id);
-  (void)store_->PutDevice({d.info, now_ms});
-  UpdateDeviceOnlineLocked(id);
-  std::string lease = scheduler_.LeaseOf(id);
-  if (!lease.empty() && !scheduler_.DeviceOnline(id)) {
-    FailRunLocked(lease, v1::ERROR_CLASS_DEVICE_LOST,
-                  absl::StrCat("device ", id, " went ", d.info.adb_state(), " during the run"), true);
+  absl::MutexLock commit(&commit_mu_);
+  const int64_t now_ms = ToUnixMs(clock_->Now());
+  StoredDevice row{update.device(), now_ms};
+  row.info.set_agent_id(agent_id);
+  row.info.set_device_id(Inventory::DeviceId(agent_id, update.device().serial()));
+  if (update.removed()) row.info.set_adb_state("gone");
+  // A fact, not a request: followed even when it cannot be stored.
+  if (auto st = store()->PutDevice(row); !st.ok()) {
+    spdlog::error("event=store_failed what=device device={} error={}", row.info.device_id(), st.ToString());
   }
-  spdlog::info("event=device_update device={} adb_state={} removed={}", id, d.info.adb_state(),
-               update.removed());
-  ScheduleLocked();
+  std::vector<RunChange> lost;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::string& id = row.info.device_id();
+    const Inventory::Device& d = inventory_.Report(agent_id, update.device(), update.removed(), now_ms);
+    UpdateDeviceOnlineLocked(id);
+    std::string lease = ledger_.scheduler().LeaseOf(id);
+    if (!lease.empty() && !ledger_.scheduler().DeviceOnline(id)) {
+      auto c = ledger_.PlanFail(lease, v1::ERROR_CLASS_DEVICE_LOST,
+                                absl::StrCat("device ", id, " went ", d.info.adb_state(), " during the run"), true);
+      if (c) lost.push_back(std::move(*c));
+    }
+    spdlog::info("event=device_update device={} adb_state={} removed={}", id, d.info.adb_state(), update.removed());
+  }
+  (void)CommitRuns(lost);
+  Schedule();
 }
 
 absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev) {
-  absl::MutexLock lock(&mu_);
   if (ev.event_id().empty()) return absl::InvalidArgumentError("run event without event_id");
-  auto it = runs_.find(ev.run_id());
-  if (it == runs_.end()) {
-    spdlog::warn("event=run_event_ignored agent={} run={} reason=unknown_run", agent_id, ev.run_id());
-    return absl::OkStatus();
-  }
-  const v1::Run& cur = it->second;
-  if (IsFinal(cur.state()) || ev.attempt() != cur.attempt() ||
-      devices_[cur.device_id()].info.agent_id() != agent_id) {
-    // The last word on an attempt we ended already (cancel, timeout, lost phone): it has
-    // wound down, so its phone may take the next run.
-    if (ev.has_result() && devices_[cur.device_id()].info.agent_id() == agent_id &&
-        scheduler_.Release(cur.device_id(), ev.run_id(), ev.attempt())) {
-      spdlog::info("event=phone_released device={} run={} attempt={} state={}", cur.device_id(), ev.run_id(),
-                   ev.attempt(), v1::RunState_Name(ev.result().state()));
-      ScheduleLocked();
+  absl::MutexLock commit(&commit_mu_);
+  RunChange change;
+  std::vector<std::string> lines;
+  bool released = false;  // the event freed a phone held by an ended attempt; nothing to store
+  {
+    absl::MutexLock lock(&mu_);
+    const v1::Run* cur = ledger_.FindRun(ev.run_id());
+    if (cur == nullptr) {
+      spdlog::warn("event=run_event_ignored agent={} run={} reason=unknown_run", agent_id, ev.run_id());
       return absl::OkStatus();
     }
-    spdlog::debug("event=run_event_stale agent={} run={} attempt={} current_attempt={}", agent_id,
-                  ev.run_id(), ev.attempt(), cur.attempt());
-    return absl::OkStatus();
-  }
-  v1::Run next = cur;
-  int64_t now_ms = ev.time_unix_ms() > 0 ? ev.time_unix_ms() : ToUnixMs(clock_->Now());
-  std::vector<std::string> lines;
-  bool ended = false, retry = false;
-  switch (ev.event_case()) {
-    case v1::RunEvent::kState:
-      // States only move forward; a replayed older state changes nothing.
-      if (ev.state() > next.state() && ev.state() <= v1::RUN_STATE_RUNNING) StampState(&next, ev.state(), now_ms);
-      break;
-    case v1::RunEvent::kPartialMetrics:
-      *next.mutable_metrics() = ev.partial_metrics();
-      break;
-    case v1::RunEvent::kRawLog:
-      lines.assign(ev.raw_log().lines().begin(), ev.raw_log().lines().end());
-      break;
-    case v1::RunEvent::kResult: {
-      const auto& res = ev.result();
-      ended = true;
-      if (res.state() == v1::RUN_STATE_DONE) {
-        *next.mutable_metrics() = res.metrics();
-        next.clear_error_class();
-        next.clear_error_message();
-        StampState(&next, v1::RUN_STATE_DONE, now_ms);
-      } else {
-        v1::ErrorClass ec = res.error_class() == v1::ERROR_CLASS_UNSPECIFIED ? v1::ERROR_CLASS_INTERNAL
-                                                                             : res.error_class();
-        next.set_error_class(ec);
-        next.set_error_message(res.error_message());
-        if (scheduler_.WouldEnd(next.run_id(), res.state() != v1::RUN_STATE_CANCELLED && IsRetryable(ec)) ==
-            EndDecision::kRetry) {
-          retry = true;
-          next.set_attempt(next.attempt() + 1);
-          next.clear_timings();
-          StampState(&next, v1::RUN_STATE_QUEUED, now_ms);
-        } else {
-          StampState(&next, res.state() == v1::RUN_STATE_CANCELLED ? v1::RUN_STATE_CANCELLED
-                                                                    : v1::RUN_STATE_FAILED, now_ms);
-        }
+    const bool from_its_agent = inventory_.AgentOf(cur->device_id()) == agent_id;
+    if (!ledger_.IsCurrent(ev) || !from_its_agent) {
+      // The last word on an attempt we ended already (cancel, timeout, lost phone): it has
+      // wound down, so its phone may take the next run.
+      if (!(ev.has_result() && from_its_agent && ledger_.Release(cur->device_id(), ev.run_id(), ev.attempt()))) {
+        spdlog::debug("event=run_event_stale agent={} run={} attempt={} current_attempt={}", agent_id, ev.run_id(),
+                      ev.attempt(), cur->attempt());
+        return absl::OkStatus();
       }
-      break;
+      spdlog::info("event=phone_released device={} run={} attempt={} state={}", cur->device_id(), ev.run_id(),
+                   ev.attempt(), v1::RunState_Name(ev.result().state()));
+      released = true;
+    } else {
+      auto planned = ledger_.PlanEvent(ev, &lines);
+      if (!planned.ok()) return planned.status();
+      change = std::move(*planned);
     }
-    default:
-      return absl::InvalidArgumentError("run event without an event");
   }
-  auto applied = store_->ApplyEvent(agent_id, ev.event_id(), &next, lines);
-  if (!applied.ok()) return applied.status();
-  if (!*applied) {
-    ++events_duplicate_;
-    spdlog::debug("event=run_event_duplicate agent={} id={}", agent_id, ev.event_id());
+  if (released) {
+    Schedule();
     return absl::OkStatus();
   }
-  ++events_applied_;
-  if (retry) ++runs_retried_;
-  if (ended) {
-    EndDecision d = scheduler_.End(next.run_id(), retry);
-    (void)d;
-    spdlog::info("event=run_ended run={} device={} state={} error={} retry={}", next.run_id(),
-                 next.device_id(), v1::RunState_Name(next.state()), v1::ErrorClass_Name(next.error_class()),
-                 retry);
+  // The event and its run change in one transaction; a failure is returned (no ack: the
+  // agent sends the event again) and memory is left as it was.
+  auto applied = store()->ApplyEvent(agent_id, ev.event_id(), &change.run, lines);
+  if (!applied.ok()) {
+    spdlog::error("event=store_failed what=run_event run={} error={}", ev.run_id(), applied.status().ToString());
+    return applied.status();
   }
-  if (ev.event_case() == v1::RunEvent::kRawLog) {
-    runs_[next.run_id()] = std::move(next);  // log lines only: nothing for watchers
-  } else {
-    runs_[next.run_id()] = next;  // stored already by ApplyEvent
-    RunChangedLocked(next);
+  const bool ended = change.kind == RunChange::Kind::kEnded;
+  std::vector<v1::Job> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!*applied) {
+      ++events_duplicate_;
+      spdlog::debug("event=run_event_duplicate agent={} id={}", agent_id, ev.event_id());
+      return absl::OkStatus();
+    }
+    ++events_applied_;
+    // The state the run left its phone in is the phone's latest, until the agent says more
+    // (and what the next run's gate reads).
+    if (ev.has_result() && ev.result().conditions().has_after() &&
+        inventory_.NewerConditions(change.run.device_id(), ev.result().conditions().after())) {
+      UpdateDeviceOnlineLocked(change.run.device_id());
+    }
+    finished = ApplyLocked({change});
+    if (ended) {
+      const v1::Run& next = change.run;
+      spdlog::info("event=run_ended run={} device={} state={} error={} retry={}", next.run_id(), next.device_id(),
+                   v1::RunState_Name(next.state()), v1::ErrorClass_Name(next.error_class()), change.retry);
+    }
   }
-  if (ended) ScheduleLocked();
+  StoreFinishedJobs(finished);
+  if (ended) Schedule();
   return absl::OkStatus();
 }
 
 void Core::AgentLogs(const std::string& agent_id, v1::LogBatch& batch) {
-  std::string id = absl::StrCat(agent_id, "/", batch.device_id());
+  std::string id = Inventory::DeviceId(agent_id, batch.device_id());
   batch.set_device_id(id);
   log_hub_->Publish(id, std::move(batch));
 }
 
 void Core::OnLogInterest(const std::string& device_id, bool enable, size_t phone_tail) {
   absl::MutexLock lock(&mu_);
-  auto it = devices_.find(device_id);
-  if (it == devices_.end()) return;
+  const Inventory::Device* d = inventory_.FindDevice(device_id);
+  if (d == nullptr) return;
   v1::CoordinatorMessage m;
-  m.mutable_log_subscription()->set_serial(it->second.info.serial());
+  m.mutable_log_subscription()->set_serial(d->info.serial());
   m.mutable_log_subscription()->set_enable(enable);
   m.mutable_log_subscription()->set_tail_lines(static_cast<int32_t>(phone_tail));
   SendToDeviceAgentLocked(device_id, m);
 }
 
 void Core::SendToDeviceAgentLocked(const std::string& device_id, const v1::CoordinatorMessage& m) {
-  auto d = devices_.find(device_id);
-  if (d == devices_.end()) return;
-  auto a = agents_.find(d->second.info.agent_id());
-  if (a != agents_.end() && a->second.channel) a->second.channel->Send(m);
-}
-
-// ---------------- runs ----------------
-
-void Core::ScheduleLocked() {
-  std::vector<Lease> leases = scheduler_.Assign();
-  if (leases.empty()) return;
-  int64_t now_ms = ToUnixMs(clock_->Now());
-  // What an assignment carries from its job (artifacts, flags), built once per job.
-  absl::flat_hash_map<std::string, v1::CoordinatorMessage> job_part;
-  std::vector<v1::Run> assigned;
-  std::vector<v1::CoordinatorMessage> messages;
-  assigned.reserve(leases.size());
-  messages.reserve(leases.size());
-  for (const Lease& lease : leases) {
-    v1::Run& run = runs_[lease.run_id];
-    run.set_attempt(lease.attempt);
-    StampState(&run, v1::RUN_STATE_ASSIGNED, now_ms);
-    // [variants hook] One part per job and variant; the run's variant's model, APK, flags.
-    auto [part, added] = job_part.try_emplace(absl::StrCat(run.job_id(), "#", run.variant()));
-    if (added) {
-      const v1::JobSpec spec = RunSpec(jobs_.at(run.job_id()).job.spec(), run.variant());
-      auto* a = part->second.mutable_assign();
-      a->set_job_id(run.job_id());
-      auto model = store_->GetArtifact(spec.model_sha256());
-      if (model.ok() && model->has_value()) *a->mutable_model() = **model;
-      auto apk = store_->GetArtifact(spec.apk_sha256());
-      if (apk.ok() && apk->has_value()) *a->mutable_apk() = **apk;
-      *a->mutable_flags() = spec.flags();
-      auto args = RenderFlags(spec.flags());  // validated at submit
-      if (args.ok()) {
-        for (auto& s : *args) a->add_args(s);
-      }
-      a->set_timeout_s(spec.timeout_s());
-      a->set_cooldown_s(spec.cooldown_s());
-    }
-    v1::CoordinatorMessage& m = messages.emplace_back(part->second);
-    auto* a = m.mutable_assign();
-    a->set_run_id(run.run_id());
-    a->set_attempt(run.attempt());
-    a->set_serial(devices_[run.device_id()].info.serial());
-    assigned.push_back(run);
-  }
-  // One transaction for the whole pass: each assignment is durable before it is sent,
-  // without one disk sync per run (8,000 of them when a big job is submitted).
-  if (auto st = store_->PutRuns(assigned); !st.ok()) {
-    spdlog::error("event=store_failed what=runs count={} error={}", assigned.size(), st.ToString());
-  }
-  for (size_t i = 0; i < assigned.size(); ++i) {
-    const v1::Run& run = assigned[i];
-    RunChangedLocked(run);
-    SendToDeviceAgentLocked(run.device_id(), messages[i]);
-    spdlog::info("event=run_assigned run={} device={} attempt={}", run.run_id(), run.device_id(),
-                 run.attempt());
-  }
-}
-
-void Core::FailRunLocked(const std::string& run_id, v1::ErrorClass error, const std::string& message,
-                         bool notify_agent) {
-  auto it = runs_.find(run_id);
-  if (it == runs_.end() || IsFinal(it->second.state())) return;
-  v1::Run& run = it->second;
-  if (notify_agent) {
-    v1::CoordinatorMessage m;
-    m.mutable_cancel()->set_run_id(run_id);
-    m.mutable_cancel()->set_attempt(run.attempt());
-    m.mutable_cancel()->set_reason(message);
-    SendToDeviceAgentLocked(run.device_id(), m);
-  }
-  bool retryable = IsRetryable(error);
-  EndDecision d = scheduler_.End(run_id, retryable, /*wound_down=*/!notify_agent);
-  int64_t now_ms = ToUnixMs(clock_->Now());
-  run.set_error_class(error);
-  run.set_error_message(message);
-  if (d == EndDecision::kRetry) {
-    ++runs_retried_;
-    run.set_attempt(run.attempt() + 1);
-    run.clear_timings();
-    StampState(&run, v1::RUN_STATE_QUEUED, now_ms);
-  } else {
-    StampState(&run, v1::RUN_STATE_FAILED, now_ms);
-  }
-  spdlog::info("event=run_failed run={} error={} retry={} message=\"{}\"", run_id, v1::ErrorClass_Name(error),
-               d == EndDecision::kRetry, message);
-  if (auto st = store_->PutRun(run); !st.ok()) {
-    spdlog::error("event=store_failed what=run run={} error={}", run_id, st.ToString());
-  }
-  RunChangedLocked(run);
-}
-
-void Core::RunChangedLocked(const v1::Run& run) {
-  // Callers store the run themselves (RunEvent atomically with its event id,
-  // ScheduleLocked in one batch per pass).
-  JobState& js = jobs_[run.job_id()];
-  js.counts.Set(run.run_id(), run.state());
-  ExtendUntilDecidedLocked(js, run);  // [variants hook] until_decided: more ABBA blocks
-  if (!js.watchers.empty()) {
-    v1::Job view = JobSummaryLocked(js);
-    for (auto& w : js.watchers) w->RunChanged(view, run);
-  }
-  if (js.counts.all_final() && js.job.finished_unix_ms() == 0) {
-    js.job.set_finished_unix_ms(ToUnixMs(clock_->Now()));
-    (void)store_->PutJob(js.job);
-    v1::Job view = JobSummaryLocked(js);
-    for (auto& w : js.watchers) w->JobFinished(view);
-    watchers_total_ -= js.watchers.size();
-    js.watchers.clear();
-    spdlog::info("event=job_finished job={} done={} failed={} cancelled={}", js.job.job_id(),
-                 view.runs_done(), view.runs_failed(), view.runs_cancelled());
-  }
-}
-
-v1::Job Core::JobViewLocked(const JobState& js) {
-  v1::Job j = js.job;
-  js.counts.Fill(&j);
-  return j;
-}
-
-v1::Job Core::JobSummaryLocked(JobState& js) {
-  // Swapped out and back (O(1)) rather than copied and cleared (O(devices)).
-  google::protobuf::RepeatedPtrField<std::string> ids;
-  ids.Swap(js.job.mutable_device_ids());
-  v1::Job j = js.job;
-  js.job.mutable_device_ids()->Swap(&ids);
-  js.counts.Fill(&j);
-  return j;
+  if (AgentChannel* ch = inventory_.ChannelOf(device_id)) ch->Send(m);
 }
 
 void Core::Tick() {
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = clock_->Now();
-  for (auto& [id, a] : agents_) {
-    if (a.channel == nullptr && a.gone_at != absl::InfinitePast() && now - a.gone_at >= agent_grace_) {
-      a.gone_at = absl::InfinitePast();
-      FailLeasesOfAgentLocked(id, absl::StrCat("the agent disconnected during the run and did not come back within ",
-                                               absl::FormatDuration(agent_grace_)));
+  absl::MutexLock commit(&commit_mu_);
+  std::vector<RunChange> changes;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    for (auto& [id, a] : inventory_.agents()) {
+      if (a.channel == nullptr && a.gone_at != absl::InfinitePast() && now - a.gone_at >= agent_grace_) {
+        a.gone_at = absl::InfinitePast();
+        for (auto& c : PlanAgentLostLocked(
+                 id, absl::StrCat("the agent disconnected during the run and did not come back within ",
+                                  absl::FormatDuration(agent_grace_)))) {
+          changes.push_back(std::move(c));
+        }
+      }
+    }
+    // A run lost with its agent may also be past its deadline: it ends once.
+    absl::flat_hash_set<std::string> seen;
+    for (const auto& c : changes) seen.insert(c.run.run_id());
+    for (auto& c : ledger_.PlanTimeouts()) {
+      if (seen.insert(c.run.run_id()).second) changes.push_back(std::move(c));
     }
   }
-  for (const auto& run_id : scheduler_.Expired()) {
-    const v1::Run& r = runs_[run_id];
-    FailRunLocked(run_id, v1::ERROR_CLASS_TIMED_OUT,
-                  absl::StrCat("no result within the job's timeout of ", jobs_[r.job_id()].job.spec().timeout_s(),
-                               " s"),
-                  true);
-  }
-  for (const auto& run_id : scheduler_.QueueExpired()) {
-    const v1::Run& r = runs_[run_id];
-    FailRunLocked(run_id, v1::ERROR_CLASS_QUEUE_TIMED_OUT,
-                  absl::StrCat("phone ", r.device_id(), " stayed offline longer than the job's queue timeout of ",
-                               absl::FormatDuration(SchedRunLocked(r).queue_timeout),
-                               " while this run waited; plug it back in (or check its agent) and resubmit"),
-                  false);
-  }
-  ScheduleLocked();
+  (void)CommitRuns(changes);  // when it cannot be stored, the next tick plans it again
+  Schedule();
 }
 
 // ---------------- Lab ----------------
 
 std::vector<v1::Agent> Core::ListAgents() {
   absl::MutexLock lock(&mu_);
-  // Counted now: phones come and go after the hello (device updates).
-  std::map<std::string, int> phones;
-  for (const auto& [id, d] : devices_) {
-    if (d.info.adb_state() != "gone") ++phones[d.info.agent_id()];
-  }
-  std::vector<v1::Agent> out;
-  for (const auto& [id, a] : agents_) {
-    out.push_back(a.info);
-    out.back().set_device_count(phones[id]);
-  }
-  return out;
+  return inventory_.ListAgents();
 }
 
 std::vector<v1::Device> Core::ListDevices(const v1::ListDevicesRequest& req) {
   absl::MutexLock lock(&mu_);
-  std::vector<v1::Device> out;
-  size_t max_queue = req.max_queue() > 0 ? req.max_queue() : 20;
-  for (const auto& [id, d] : devices_) {
-    if (req.agents_size() > 0 &&
-        std::find(req.agents().begin(), req.agents().end(), d.info.agent_id()) == req.agents().end()) {
-      continue;
-    }
-    if (!PropertiesMatch(d.info, req.properties())) continue;
-    v1::Device dev;
-    *dev.mutable_info() = d.info;
-    std::string lease = scheduler_.LeaseOf(id);
-    if (lease.empty()) lease = scheduler_.HeldBy(id);  // an ended run still winding down
-    dev.set_state(!scheduler_.DeviceOnline(id) ? v1::DEVICE_STATE_OFFLINE
-                  : lease.empty()              ? v1::DEVICE_STATE_IDLE
-                                               : v1::DEVICE_STATE_BUSY);
-    dev.set_current_run_id(lease);
-    size_t total = 0;
-    for (auto& q : scheduler_.QueuedFor(id, max_queue, &total)) dev.add_queued_run_ids(q);
-    dev.set_queue_length(static_cast<int>(total));
-    dev.set_last_seen_unix_ms(d.last_seen_unix_ms);
-    dev.set_refused_reason(d.refused_reason);
-    if (req.states_size() > 0 &&
-        std::find(req.states().begin(), req.states().end(), dev.state()) == req.states().end()) {
-      continue;
-    }
-    out.push_back(std::move(dev));
-  }
-  return out;
+  return ListDevicesView(inventory_, ledger_.scheduler(), req);
 }
 
 absl::StatusOr<v1::ArtifactRef> Core::GetArtifact(const std::string& sha256) {
-  auto a = store_->GetArtifact(sha256);
+  auto a = store()->GetArtifact(sha256);
   if (!a.ok()) return a.status();
   // Both the record and the bytes: a file lost from disk must be uploaded again.
   if (!a->has_value() || !artifacts_->Has(sha256)) {
@@ -741,7 +607,7 @@ absl::StatusOr<v1::ArtifactRef> Core::GetArtifact(const std::string& sha256) {
 
 absl::StatusOr<v1::UploadArtifactResponse> Core::RecordArtifact(const v1::ArtifactRef& artifact,
                                                                 bool deduplicated) {
-  auto existing = store_->GetArtifact(artifact.sha256());
+  auto existing = store()->GetArtifact(artifact.sha256());
   if (!existing.ok()) return existing.status();
   v1::UploadArtifactResponse resp;
   if (existing->has_value()) {
@@ -749,30 +615,10 @@ absl::StatusOr<v1::UploadArtifactResponse> Core::RecordArtifact(const v1::Artifa
     resp.set_deduplicated(true);
     return resp;
   }
-  if (auto st = store_->PutArtifact(artifact); !st.ok()) return st;
+  if (auto st = store()->PutArtifact(artifact); !st.ok()) return st;
   *resp.mutable_artifact() = artifact;
   resp.set_deduplicated(deduplicated);
   return resp;
-}
-
-std::vector<std::string> Core::SelectLocked(const v1::DeviceSelector& sel) {
-  std::vector<std::string> out;
-  for (const auto& [id, d] : devices_) {
-    if (sel.devices_size() > 0) {
-      bool hit = false;
-      for (const auto& want : sel.devices()) hit |= (want == id || want == d.info.serial());
-      if (!hit) continue;
-    }
-    if (sel.agents_size() > 0 &&
-        std::find(sel.agents().begin(), sel.agents().end(), d.info.agent_id()) == sel.agents().end()) {
-      continue;
-    }
-    if (!PropertiesMatch(d.info, sel.properties())) continue;
-    if (d.info.adb_state() == "gone" && sel.devices_size() == 0) continue;
-    if (sel.skip_offline() && !scheduler_.DeviceOnline(id)) continue;
-    out.push_back(id);
-  }
-  return out;
 }
 
 absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const std::string& submitter,
@@ -788,236 +634,219 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   if (spec.queue_timeout_s() < 0 || spec.queue_timeout_s() > 7 * 86400) {
     return absl::InvalidArgumentError("queue_timeout_s must be 0 (the lab's default)..604800");
   }
+  if (auto st = CheckGate(spec); !st.ok()) return st;  // coordinator/run_gate.h
   if (auto args = RenderFlags(spec.flags()); !args.ok()) return args.status();
-  if (auto st = NormalizeVariants(&spec, store_); !st.ok()) return st;  // [variants hook] A/B jobs
-  for (const auto& [sha, kind] : {std::pair{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL},
-                                  std::pair{spec.apk_sha256(), v1::ARTIFACT_KIND_APK}}) {
-    auto a = store_->GetArtifact(sha);
+  // A/B jobs: variants checked and their artifacts resolved here, before any lock.
+  VariantArtifacts variant_artifacts;
+  if (auto st = NormalizeVariants(&spec, store(), &variant_artifacts); !st.ok()) return st;
+  v1::ArtifactRef model, apk;
+  for (const auto& [sha, kind, ref] : {std::tuple{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL, &model},
+                                       std::tuple{spec.apk_sha256(), v1::ARTIFACT_KIND_APK, &apk}}) {
+    auto a = store()->GetArtifact(sha);
     if (!a.ok()) return a.status();
     if (!a->has_value()) {
       return absl::FailedPreconditionError(absl::StrCat(
           v1::ArtifactKind_Name(kind), " ", sha.empty() ? "(none given)" : sha,
           " is not on the coordinator; upload it first (UploadArtifact)"));
     }
+    *ref = **a;
   }
   const auto& sel = spec.selector();
   if (!sel.all() && sel.devices_size() == 0 && sel.agents_size() == 0 && sel.properties_size() == 0) {
     return absl::InvalidArgumentError("the device selector is empty; name devices, agents, properties or set all");
   }
+  absl::MutexLock commit(&commit_mu_);
+  NewJob job;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!req.request_id().empty()) {
+      std::string id = ledger_.JobOfRequest(req.request_id());
+      if (!id.empty()) return ledger_.JobView(*ledger_.FindJob(id));
+    }
+    std::vector<std::string> devices = inventory_.Select(sel, ledger_.scheduler());
+    if (devices.empty()) {
+      v1::DeviceSelector any = sel;
+      any.set_skip_offline(false);
+      if (sel.skip_offline() && !inventory_.Select(any, ledger_.scheduler()).empty()) {
+        return absl::FailedPreconditionError(
+            "the device selector matches no online device, only offline ones (see ListDevices; include offline "
+            "phones to queue runs until they come back)");
+      }
+      return absl::FailedPreconditionError("the device selector matches no known device (see ListDevices)");
+    }
+    if (offline_devices != nullptr) {
+      for (const auto& d : devices) {
+        if (!ledger_.scheduler().DeviceOnline(d)) offline_devices->Add(std::string(d));
+      }
+    }
+    job = ledger_.PlanJob(spec, req.request_id(), submitter, devices);
+  }
+  job.model = std::move(model);
+  job.apk = std::move(apk);
+  job.variant_artifacts = std::move(variant_artifacts);
+  // Stored before it exists in memory: a failed write creates nothing.
+  if (auto st = store()->CreateJob(job.stored, job.runs); !st.ok()) {
+    spdlog::error("event=store_failed what=job job={} error={}", job.stored.job.job_id(), st.ToString());
+    if (offline_devices != nullptr) offline_devices->Clear();
+    return st;
+  }
+  const std::string& job_id = job.stored.job.job_id();
+  {
+    absl::MutexLock lock(&mu_);
+    ledger_.AddJob(job);
+    spdlog::info("event=job_submitted job={} by={} devices={} runs={}", job_id, submitter,
+                 job.stored.job.device_ids_size(), job.runs.size());
+  }
+  Schedule();
   absl::MutexLock lock(&mu_);
-  if (!req.request_id().empty()) {
-    auto it = request_ids_.find(req.request_id());
-    if (it != request_ids_.end()) return JobViewLocked(jobs_[it->second]);
-  }
-  std::vector<std::string> devices = SelectLocked(sel);
-  if (devices.empty()) {
-    v1::DeviceSelector any = sel;
-    any.set_skip_offline(false);
-    if (sel.skip_offline() && !SelectLocked(any).empty()) {
-      return absl::FailedPreconditionError(
-          "the device selector matches no online device, only offline ones (see ListDevices; include offline "
-          "phones to queue runs until they come back)");
-    }
-    return absl::FailedPreconditionError("the device selector matches no known device (see ListDevices)");
-  }
-  // The wait for an offline phone in force now is the job's.
-  if (spec.queue_timeout_s() == 0 && queue_timeout_ != absl::InfiniteDuration()) {
-    spec.set_queue_timeout_s(static_cast<int32_t>(absl::ToInt64Seconds(queue_timeout_)));
-  }
-  int64_t seq = next_job_seq_++;
-  int64_t now_ms = ToUnixMs(clock_->Now());
-  StoredJob stored;
-  stored.seq = seq;
-  stored.request_id = req.request_id();
-  v1::Job& job = stored.job;
-  job.set_job_id(absl::StrFormat("j%06d", seq));
-  *job.mutable_spec() = spec;
-  job.set_submitted_by(submitter);
-  job.set_created_unix_ms(now_ms);
-  for (const auto& d : devices) {
-    job.add_device_ids(d);
-    if (offline_devices != nullptr && !scheduler_.DeviceOnline(d)) offline_devices->Add(std::string(d));
-  }
-  std::vector<v1::Run> runs;
-  for (size_t di = 0; di < devices.size(); ++di) {
-    for (int rep = 0; rep < RunsPerPhone(spec); ++rep) {  // [variants hook] 2x in A/B jobs
-      v1::Run& r = runs.emplace_back();
-      r.set_run_id(absl::StrFormat("%s.%d.%d", job.job_id(), di, rep));
-      r.set_job_id(job.job_id());
-      r.set_device_id(devices[di]);
-      r.set_repeat(rep);
-      r.set_variant(VariantAt(spec, rep));  // [variants hook] ABBA order
-      r.set_attempt(1);
-      StampState(&r, v1::RUN_STATE_QUEUED, now_ms);
-    }
-  }
-  if (auto st = store_->CreateJob(stored, runs); !st.ok()) return st;
-  JobState& js = jobs_[job.job_id()];
-  js.job = job;
-  js.seq = seq;
-  if (!req.request_id().empty()) request_ids_[req.request_id()] = job.job_id();
-  // Runs are enqueued repeat-major so that one device's repeats interleave with other jobs.
-  for (auto& r : runs) {
-    js.run_ids.push_back(r.run_id());
-    js.counts.Set(r.run_id(), r.state());
-    runs_[r.run_id()] = r;
-    scheduler_.Enqueue(SchedRunLocked(r));
-  }
-  spdlog::info("event=job_submitted job={} by={} devices={} runs={}", job.job_id(), submitter,
-               devices.size(), runs.size());
-  ScheduleLocked();
-  return JobViewLocked(js);
+  return ledger_.JobView(*ledger_.FindJob(job_id));
 }
 
 absl::StatusOr<v1::GetJobResponse> Core::GetJob(const std::string& job_id) {
   absl::MutexLock lock(&mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
-  v1::GetJobResponse resp;
-  *resp.mutable_job() = JobViewLocked(it->second);
-  for (const auto& id : it->second.run_ids) *resp.add_runs() = runs_[id];
-  return resp;
+  return GetJobView(ledger_, job_id);
 }
 
 absl::StatusOr<v1::ListJobsResponse> Core::ListJobs(const v1::ListJobsRequest& req) {
   absl::MutexLock lock(&mu_);
-  int page = req.page_size() <= 0 ? 50 : std::min(req.page_size(), 500);
-  // Token: the job id to continue before (jobs are listed newest first; ids sort by age).
-  v1::ListJobsResponse resp;
-  auto it = req.page_token().empty() ? jobs_.end() : jobs_.lower_bound(req.page_token());
-  while (it != jobs_.begin()) {
-    --it;
-    if (req.active_only() && it->second.job.finished_unix_ms() != 0) continue;
-    if (resp.jobs_size() == page) {
-      resp.set_next_page_token(std::next(it)->first);
-      break;
-    }
-    *resp.add_jobs() = JobViewLocked(it->second);
-  }
-  // The token names the last listed job; listing continues with older ones.
-  if (!resp.next_page_token().empty()) resp.set_next_page_token(resp.jobs(resp.jobs_size() - 1).job_id());
-  return resp;
+  return ListJobsView(ledger_, req);
 }
 
 absl::StatusOr<v1::Job> Core::CancelJob(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
-  JobState& js = it->second;
-  if (js.job.finished_unix_ms() != 0) {
-    v1::Job view = JobViewLocked(js);
-    return absl::FailedPreconditionError(
-        absl::StrCat("job ", job_id, " already finished (", view.runs_done(), " done, ", view.runs_failed(),
-                     " failed, ", view.runs_cancelled(), " cancelled); nothing to cancel"));
-  }
-  js.job.set_cancelled(true);
-  (void)store_->PutJob(js.job);
-  int64_t now_ms = ToUnixMs(clock_->Now());
-  for (const auto& id : std::vector<std::string>(js.run_ids)) {
-    v1::Run& run = runs_[id];
-    if (IsFinal(run.state())) continue;
-    if (scheduler_.Remove(id)) {
-      v1::CoordinatorMessage m;
-      m.mutable_cancel()->set_run_id(id);
-      m.mutable_cancel()->set_attempt(run.attempt());
-      m.mutable_cancel()->set_reason("job cancelled");
-      SendToDeviceAgentLocked(run.device_id(), m);
+  absl::MutexLock commit(&commit_mu_);
+  v1::Job job;
+  std::vector<RunChange> changes;
+  {
+    absl::MutexLock lock(&mu_);
+    const LedgerJob* js = ledger_.FindJob(job_id);
+    if (js == nullptr) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+    if (js->job.finished_unix_ms() != 0) {
+      v1::Job view = ledger_.JobView(*js);
+      return absl::FailedPreconditionError(
+          absl::StrCat("job ", job_id, " already finished (", view.runs_done(), " done, ", view.runs_failed(),
+                       " failed, ", view.runs_cancelled(), " cancelled); nothing to cancel"));
     }
-    StampState(&run, v1::RUN_STATE_CANCELLED, now_ms);
-    (void)store_->PutRun(run);
-    RunChangedLocked(run);
+    changes = ledger_.PlanCancel(job_id, &job);
   }
+  if (auto st = store()->PutJob(job); !st.ok()) {
+    spdlog::error("event=store_failed what=job job={} error={}", job_id, st.ToString());
+    return st;
+  }
+  absl::Status runs_stored = changes.empty() ? absl::OkStatus() : StoreRuns(changes);
+  std::vector<v1::Job> finished;
+  v1::Job view;
+  {
+    absl::MutexLock lock(&mu_);
+    // Stored: the job is marked cancelled (which may finish it: only a pending
+    // until_decided block kept it open).
+    const bool finished_now = ledger_.ApplyJob(job);
+    if (runs_stored.ok()) finished = ApplyLocked(changes);
+    if (finished_now) {
+      for (auto& j : FinishJobsLocked({job_id})) finished.push_back(std::move(j));
+    }
+    view = ledger_.JobView(*ledger_.FindJob(job_id));
+  }
+  // The runs were not stored as cancelled: they go on; cancelling again retries.
+  if (!runs_stored.ok()) return runs_stored;
+  StoreFinishedJobs(finished);
   spdlog::info("event=job_cancelled job={}", job_id);
-  v1::Job view = JobViewLocked(js);
-  ScheduleLocked();
+  Schedule();
   return view;
 }
 
 absl::StatusOr<v1::GetResultsResponse> Core::GetResults(const v1::GetResultsRequest& req) {
-  auto job = GetJob(req.job_id());
-  if (!job.ok()) return job.status();
-  v1::GetResultsResponse resp;
-  *resp.mutable_job() = job->job();
-  std::map<std::string, std::vector<const v1::BenchmarkMetrics*>> by_device;
-  std::map<std::string, std::pair<int, int>> counts;
-  for (auto& r : *job->mutable_runs()) {
+  if (req.page_size() < 0) return absl::InvalidArgumentError("page_size must be 0 (default) or more");
+  size_t max_runs = req.page_size() == 0 ? kDefaultResultsPageRuns : std::min(req.page_size(), kMaxResultsPageRuns);
+  size_t first = 0;
+  absl::StatusOr<v1::GetResultsResponse> resp;
+  {
+    absl::MutexLock lock(&mu_);
+    resp = ResultsPageView(ledger_, inventory_, req, max_runs, &first);
+  }
+  if (!resp.ok()) return resp.status();
+  // The page ends at kListPageBytes too (at least one run): with their raw logs, runs
+  // can be large, and a page must fit a client's message limit.
+  // Each field costs its size plus its tag and length (at most 6 bytes here).
+  size_t bytes = resp->job().ByteSizeLong() + 16;
+  for (const auto& d : resp->devices()) bytes += d.ByteSizeLong() + 6;
+  auto* runs = resp->mutable_runs();
+  for (int i = 0; i < runs->size(); ++i) {
+    v1::Run& r = (*runs)[i];
     if (req.include_raw_log()) {
-      auto lines = store_->RawLog(r.run_id());
-      if (lines.ok()) {
-        for (auto& l : *lines) r.add_raw_log(std::move(l));
-      }
+      auto lines = store()->RawLog(r.run_id());
+      if (!lines.ok()) return lines.status();
+      for (auto& l : *lines) r.add_raw_log(std::move(l));
     }
-    *resp.add_runs() = r;
-  }
-  for (const auto& r : resp.runs()) {
-    if (r.state() == v1::RUN_STATE_DONE) {
-      by_device[r.device_id()].push_back(&r.metrics());
-      ++counts[r.device_id()].first;
-    } else if (r.state() == v1::RUN_STATE_FAILED) {
-      ++counts[r.device_id()].second;
+    bytes += r.ByteSizeLong() + 6;
+    if (i > 0 && bytes > kListPageBytes) {
+      runs->DeleteSubrange(i, runs->size() - i);
+      resp->set_next_page_token(absl::StrCat(first + i));
+      break;
     }
-  }
-  absl::MutexLock lock(&mu_);
-  for (const auto& device_id : resp.job().device_ids()) {
-    v1::DeviceResults* d = resp.add_devices();
-    d->set_device_id(device_id);
-    *d->mutable_device() = devices_[device_id].info;
-    d->set_runs_done(counts[device_id].first);
-    d->set_runs_failed(counts[device_id].second);
-    for (auto& a : AggregateRuns(by_device[device_id])) *d->add_aggregates() = std::move(a);
   }
   return resp;
 }
 
 absl::StatusOr<v1::CompareJobsResponse> Core::CompareJobs(const v1::CompareJobsRequest& req) {
   if (auto metrics = CompareMetrics(req); !metrics.ok()) return metrics.status();
-  if (!req.variant_job_id().empty()) {  // [variants hook] B vs A of one job
+  // The verdicts read every run's values: all pages (in memory here, no message limit).
+  auto all_results = [this](const std::string& job_id) -> absl::StatusOr<v1::GetResultsResponse> {
     v1::GetResultsRequest r;
-    r.set_job_id(req.variant_job_id());
-    auto results = GetResults(r);
-    if (!results.ok()) return results.status();
-    return CompareVariants(*results, req);
+    r.set_job_id(job_id);
+    auto first = GetResults(r);
+    if (!first.ok()) return first.status();
+    while (!first->next_page_token().empty()) {
+      r.set_page_token(first->next_page_token());
+      auto page = GetResults(r);
+      if (!page.ok()) return page.status();
+      for (auto& run : *page->mutable_runs()) *first->add_runs() = std::move(run);
+      first->set_next_page_token(page->next_page_token());
+    }
+    return first;
+  };
+  if (!req.variant_job_id().empty()) {  // B against A within one variant job
+    auto job = all_results(req.variant_job_id());
+    if (!job.ok()) return job.status();
+    return CompareVariants(*job, req);
   }
-  v1::GetResultsRequest rb, rc;
-  rb.set_job_id(req.baseline_job_id());
-  rc.set_job_id(req.candidate_job_id());
-  auto base = GetResults(rb);
+  auto base = all_results(req.baseline_job_id());
   if (!base.ok()) return base.status();
-  auto cand = GetResults(rc);
+  auto cand = all_results(req.candidate_job_id());
   if (!cand.ok()) return cand.status();
   return CompareResults(*base, *cand, req);  // coordinator/verdicts.h
 }
 
 absl::StatusOr<v1::WatchJobResponse> Core::Watch(const std::string& job_id, std::shared_ptr<JobWatcher> w) {
   absl::MutexLock lock(&mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
+  const LedgerJob* js = ledger_.FindJob(job_id);
+  if (js == nullptr) return absl::NotFoundError(absl::StrCat("job ", job_id, " not found"));
   v1::WatchJobResponse snap;
-  *snap.mutable_job() = JobViewLocked(it->second);
-  for (const auto& id : it->second.run_ids) *snap.add_runs() = runs_[id];
-  if (it->second.job.finished_unix_ms() == 0) {
+  *snap.mutable_job() = ledger_.JobView(*js);
+  for (const auto& id : js->run_ids) *snap.add_runs() = *ledger_.FindRun(id);
+  if (js->job.finished_unix_ms() == 0) {
     if (watchers_total_ >= kMaxWatchers) {
       return absl::ResourceExhaustedError("too many WatchJob streams open; try again later");
     }
     ++watchers_total_;
-    it->second.watchers.push_back(std::move(w));
+    watchers_[job_id].push_back(std::move(w));
   }
   return snap;
 }
 
 void Core::Unwatch(const std::string& job_id, JobWatcher* w) {
   absl::MutexLock lock(&mu_);
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return;
-  auto& ws = it->second.watchers;
+  auto it = watchers_.find(job_id);
+  if (it == watchers_.end()) return;
+  auto& ws = it->second;
   auto gone = std::remove_if(ws.begin(), ws.end(), [w](const auto& p) { return p.get() == w; });
   watchers_total_ -= std::distance(gone, ws.end());
   ws.erase(gone, ws.end());
+  if (ws.empty()) watchers_.erase(it);
 }
 
 absl::Status Core::CheckDevice(const std::string& device_id) {
   absl::MutexLock lock(&mu_);
-  if (!devices_.contains(device_id)) {
+  if (inventory_.FindDevice(device_id) == nullptr) {
     return absl::NotFoundError(absl::StrCat("device ", device_id, " not known; see ListDevices"));
   }
   return absl::OkStatus();

@@ -1,10 +1,30 @@
-// The coordinator's state machine: inventory (agents, devices), jobs and runs, leases
-// (through Scheduler), event application (idempotent, through Store) and the fan-out of
-// changes to agents and watchers. Transport-free: the gRPC services translate to calls
-// here, and tests may drive it directly.
+// The coordinator's core: a thin coordinator of its parts — the inventory (agents,
+// phones; inventory.h), the run ledger (jobs, run states, retries, leases; run_ledger.h),
+// the read-only views (job_queries.h) — of the Store, and of the fan-out of changes to
+// agents (AgentChannel) and watchers (JobWatcher). Transport-free: the gRPC services
+// translate to calls here, and tests may drive it directly.
 // Thread-safety: every public method may be called from any thread (gRPC callback
-// threads, the tick thread); one mutex guards the state. Callbacks into AgentChannel and
-// JobWatcher happen under that mutex and must not block or call back into Core.
+// threads, the tick thread). mu_ guards the in-memory state and is never held across a
+// Store call; commit_mu_ orders the calls that change state (plan under mu_, store with
+// mu_ released, apply under mu_), so what is applied is what was planned and stored, in
+// the same order. Callbacks into AgentChannel and JobWatcher happen under mu_ and must
+// not block or call back into Core.
+//
+// Store failures, one policy:
+// - A request whose change must be durable fails with the store's error and changes
+//   nothing in memory: SubmitJob (no job is created), CancelJob, RunEvent (not acked, so
+//   the agent resends it), AgentHello (the session ends; the agent redials),
+//   RecordArtifact.
+// - Changes the core decides itself (assignments, timeouts, lost phones, retries) are
+//   applied only once stored; a failed write is logged (event=store_failed) and the
+//   change is planned again later (the next Tick) or ended by the run's deadline.
+//   An until_decided job's next ABBA block (planned when a phone's last run ended) stays
+//   pending, its job open, until it is stored; a cancel or a restart drops it.
+// - Facts reported about the world that cannot be refused (a session ended, a phone's
+//   adb state) are followed in memory even when storing them fails (logged); the agent's
+//   next hello stores them again.
+// - Follow-on stamps (a job's finished time) are logged on failure; Open restamps a job
+//   whose runs are all final.
 #ifndef BENCHLAB_COORDINATOR_CORE_H_
 #define BENCHLAB_COORDINATOR_CORE_H_
 
@@ -21,8 +41,10 @@
 #include "benchlab/v1/lab.pb.h"
 #include "coordinator/artifact_store.h"
 #include "coordinator/clock.h"
+#include "coordinator/inventory.h"
 #include "coordinator/job_counters.h"
 #include "coordinator/log_hub.h"
+#include "coordinator/run_ledger.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/store.h"
 
@@ -83,6 +105,8 @@ class Core {
   // How long a queued run waits for its phone while the phone is offline, for jobs that
   // set no JobSpec.queue_timeout_s.
   void set_queue_timeout(absl::Duration timeout);
+  // The lab's run-conditions gate for jobs that set none (JobSpec's gate fields).
+  void set_gate_defaults(const benchlab::v1::JobSpec& defaults);
   void DeviceUpdate(const std::string& agent_id, const benchlab::v1::DeviceUpdate& update);
   // Applies a run event once; the caller acknowledges event_id after an OK return.
   absl::Status RunEvent(const std::string& agent_id, const benchlab::v1::RunEvent& event);
@@ -104,10 +128,14 @@ class Core {
   absl::StatusOr<benchlab::v1::ListJobsResponse> ListJobs(const benchlab::v1::ListJobsRequest& req);
   // FailedPrecondition ("nothing to cancel") for a finished job, which stays as it was.
   absl::StatusOr<benchlab::v1::Job> CancelJob(const std::string& job_id);
+  // One page of results: up to page_size runs (0: kDefaultResultsPageRuns) and no more
+  // than kListPageBytes of them with their raw logs (at least one run); the per-device
+  // aggregates (over all runs) come with the first page. next_page_token continues.
   absl::StatusOr<benchlab::v1::GetResultsResponse> GetResults(const benchlab::v1::GetResultsRequest& req);
   absl::StatusOr<benchlab::v1::CompareJobsResponse> CompareJobs(
       const benchlab::v1::CompareJobsRequest& req);
-  // Registers a watcher and returns the snapshot (job + all runs). When the job is
+  // Registers a watcher and returns the snapshot (job + all runs; the service sends it
+  // in messages of bounded size). When the job is
   // already finished the watcher is not registered (the caller ends after the snapshot).
   // ResourceExhausted beyond 1024 open watches.
   absl::StatusOr<benchlab::v1::WatchJobResponse> Watch(const std::string& job_id,
@@ -123,74 +151,51 @@ class Core {
 
   LogHub* log_hub() { return log_hub_.get(); }
   ArtifactStore* artifacts() { return artifacts_; }
+  // The only way to the Store, for the core and for readers that need no core state
+  // (history): calling it with mu_ held does not compile in the thread-safety build, so no
+  // SQLite call ever happens under the state's lock.
+  Store* store() ABSL_LOCKS_EXCLUDED(mu_) { return store_; }
 
   // Ends runs past their deadline (timed_out) and leases idle phones. Called
   // periodically (the server's tick thread) and after every change.
   void Tick();
 
+  // ---- paging ----
+  // GetResults pages hold at most this many runs by default (GetResultsRequest.page_size
+  // 0) and never more than kMaxResultsPageRuns; a page also ends at kListPageBytes.
+  static constexpr int kDefaultResultsPageRuns = 1000;
+  static constexpr int kMaxResultsPageRuns = 10000;
+
  private:
-  struct AgentState {
-    benchlab::v1::Agent info;
-    std::shared_ptr<AgentChannel> channel;  // null when disconnected
-    // When its session ended with runs still leased; InfinitePast when not waiting.
-    absl::Time gone_at = absl::InfinitePast();
-  };
-  struct DeviceState {
-    benchlab::v1::DeviceInfo info;
-    int64_t last_seen_unix_ms = 0;
-    // Non-empty: refused (kept offline) as a phone another agent already registered.
-    std::string refused_reason;
-    // PhoneIdentity of info as last indexed in devices_by_identity_.
-    std::string identity;
-  };
-  struct JobState {
-    benchlab::v1::Job job;
-    int64_t seq = 0;
-    std::vector<std::string> run_ids;
-    // Kept by RunChangedLocked (every run state change passes there), Load and SubmitJob.
-    JobCounters counts;
-    std::vector<std::shared_ptr<JobWatcher>> watchers;
-  };
-
-  // One agent's devices. Device ids are "<agent_id>/<serial>" and agent ids hold no '/',
-  // so they are one contiguous range of devices_: no walk over every phone of the lab.
-  struct DeviceRange {
-    std::map<std::string, DeviceState>::iterator first, last;
-    auto begin() const { return first; }
-    auto end() const { return last; }
-  };
-
   Core(Store* store, ArtifactStore* artifacts, Clock* clock);
   absl::Status Load();
   // phone_tail > 0: the agent starts with that many of the phone's newest lines.
   void OnLogInterest(const std::string& device_id, bool enable, size_t phone_tail);
 
-  void ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Ends a non-final run with an error; retried when retryable and attempts remain.
-  // With notify_agent the agent is told to stop the attempt and its phone stays held until
-  // the agent reports the attempt final; otherwise the agent no longer has it (gone, or
-  // its hello did not list it) and the phone is free.
-  void FailRunLocked(const std::string& run_id, benchlab::v1::ErrorClass error,
-                     const std::string& message, bool notify_agent) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Stores and publishes a run change; finishes the job when all its runs are final.
-  void RunChangedLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  benchlab::v1::Job JobViewLocked(const JobState& js) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // JobViewLocked without device_ids (O(1) in the job's size): what watchers get per change.
-  benchlab::v1::Job JobSummaryLocked(JobState& js) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Ends every run leased to the agent's phones as device_lost (retried per policy).
-  void FailLeasesOfAgentLocked(const std::string& agent_id, const std::string& why)
+  // Stores planned run changes (one transaction), then applies and publishes them; a
+  // failed write leaves memory as it was. OK for no changes.
+  absl::Status CommitRuns(const std::vector<RunChange>& changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status StoreRuns(const std::vector<RunChange>& changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Jobs that just finished (their finished time is set in memory).
+  void StoreFinishedJobs(const std::vector<benchlab::v1::Job>& jobs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Stores and adds pending until_decided runs, then leases idle phones, stores the
+  // assignments and sends them (undone when the write fails).
+  void Schedule() ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_) ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies stored changes, tells agents and watchers; returns the jobs that finished
+  // (to store).
+  std::vector<benchlab::v1::Job> ApplyLocked(const std::vector<RunChange>& changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Announces jobs the ledger just marked finished (watchers, log); returns them to store.
+  std::vector<benchlab::v1::Job> FinishJobsLocked(const std::vector<std::string>& job_ids)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Plans the end of every run leased to the agent's phones as device_lost (retried per
+  // policy); holds of the agent's phones are released (no word will come from it).
+  std::vector<RunChange> PlanAgentLostLocked(const std::string& agent_id, const std::string& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateDeviceOnlineLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  DeviceRange AgentDevicesLocked(const std::string& agent_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Refuses a phone that a different connected agent already registered: one phone
-  // cannot hang off two hosts (two agents on one adb server report every phone twice).
-  void CheckDuplicateLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<std::string> SelectLocked(const benchlab::v1::DeviceSelector& sel)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  SchedRun SchedRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // [variants hook] Defined in variants.cc: after `run` became final, queues the next
-  // ABBA block on its phone when the job is until_decided and that phone is inconclusive.
-  void ExtendUntilDecidedLocked(JobState& js, const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SendToDeviceAgentLocked(const std::string& device_id, const benchlab::v1::CoordinatorMessage& m)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -199,19 +204,13 @@ class Core {
   Clock* const clock_;
   std::unique_ptr<LogHub> log_hub_;
 
+  absl::Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   absl::Mutex mu_;
-  Scheduler scheduler_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, AgentState> agents_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, DeviceState> devices_ ABSL_GUARDED_BY(mu_);
-  // Device ids by the physical phone they are (ro.serialno or a USB serial).
-  absl::flat_hash_map<std::string, std::set<std::string>> devices_by_identity_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, JobState> jobs_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, benchlab::v1::Run> runs_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::string> request_ids_ ABSL_GUARDED_BY(mu_);
-  int64_t next_job_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  Inventory inventory_ ABSL_GUARDED_BY(mu_);
+  RunLedger ledger_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<std::shared_ptr<JobWatcher>>> watchers_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration agent_grace_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
-  absl::Duration queue_timeout_ ABSL_GUARDED_BY(mu_) = absl::Minutes(30);
   int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t runs_retried_ ABSL_GUARDED_BY(mu_) = 0;
@@ -219,9 +218,6 @@ class Core {
   size_t watchers_total_ ABSL_GUARDED_BY(mu_) = 0;
   static constexpr size_t kMaxWatchers = 1024;
 };
-
-bool IsFinal(benchlab::v1::RunState s);
-bool IsRetryable(benchlab::v1::ErrorClass e);
 
 }  // namespace benchlab::coordinator
 

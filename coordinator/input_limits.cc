@@ -107,6 +107,33 @@ void TruncateText(std::string* text, size_t max_bytes) {
   text->append(kMark.data(), std::min(kMark.size(), max_bytes - keep));
 }
 
+void SanitizeRunConditions(v1::RunConditions* c) {
+  for (std::string* s : {c->mutable_plugged(), c->mutable_build_fingerprint(), c->mutable_apk_version_name()}) {
+    TruncateText(s, kMaxLabelBytes);
+  }
+  if (c->has_battery_temp_c() && !std::isfinite(c->battery_temp_c())) c->clear_battery_temp_c();
+  auto* temps = c->mutable_temperatures_c();
+  int kept = 0;
+  for (auto it = temps->begin(); it != temps->end();) {
+    if (!std::isfinite(it->second) || it->first.size() > kMaxLabelBytes || kept >= kMaxConditionEntries) {
+      it = temps->erase(it);
+    } else {
+      ++kept;
+      ++it;
+    }
+  }
+  auto* clusters = c->mutable_cpu_clusters();
+  if (clusters->size() > kMaxConditionEntries) {
+    clusters->DeleteSubrange(kMaxConditionEntries, clusters->size() - kMaxConditionEntries);
+  }
+  for (v1::CpuCluster& cluster : *clusters) {
+    TruncateText(cluster.mutable_governor(), kMaxLabelBytes);
+    for (auto* cpus : {cluster.mutable_cpus(), cluster.mutable_online_cpus()}) {
+      if (cpus->size() > kMaxConditionEntries) cpus->Truncate(kMaxConditionEntries);
+    }
+  }
+}
+
 absl::Status SanitizeDeviceInfo(v1::DeviceInfo* d) {
   if (auto st = CheckName("serial", d->serial()); !st.ok()) return st;
   for (std::string* s : {d->mutable_adb_state(), d->mutable_model(), d->mutable_manufacturer(), d->mutable_soc(),
@@ -114,6 +141,7 @@ absl::Status SanitizeDeviceInfo(v1::DeviceInfo* d) {
     TruncateText(s, kMaxLabelBytes);
   }
   if (!std::isfinite(d->battery_temp_c())) d->clear_battery_temp_c();
+  if (d->has_conditions()) SanitizeRunConditions(d->mutable_conditions());
   return absl::OkStatus();
 }
 
@@ -149,6 +177,8 @@ bool SanitizeRunEvent(v1::RunEvent* e) {
     case v1::RunEvent::kResult: {
       v1::RunResult* r = e->mutable_result();
       TruncateText(r->mutable_error_message(), kMaxMessageTextBytes);
+      if (r->conditions().has_before()) SanitizeRunConditions(r->mutable_conditions()->mutable_before());
+      if (r->conditions().has_after()) SanitizeRunConditions(r->mutable_conditions()->mutable_after());
       if (r->state() == v1::RUN_STATE_DONE) {
         if (auto st = CheckMetrics(r->metrics()); !st.ok()) {
           r->set_state(v1::RUN_STATE_FAILED);

@@ -45,6 +45,12 @@ absl::Status CheckMetrics(const benchlab::v1::BenchmarkMetrics& metrics);
 // from phones, which is worth keeping even when too long.
 void TruncateText(std::string* text, size_t max_bytes);
 
+// Run conditions from a phone (a run's before/after, a device's latest): text cut to
+// kMaxLabelBytes, at most kMaxConditionEntries temperatures and CPU clusters (the rest
+// dropped), non-finite temperatures dropped. Never refuses: conditions are evidence.
+inline constexpr int kMaxConditionEntries = 128;
+void SanitizeRunConditions(benchlab::v1::RunConditions* conditions);
+
 // Device properties from a phone: free text truncated to kMaxLabelBytes. The serial is
 // checked, not cut (it is a key): InvalidArgument for a serial CheckName refuses.
 absl::Status SanitizeDeviceInfo(benchlab::v1::DeviceInfo* device);

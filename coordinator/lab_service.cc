@@ -6,7 +6,11 @@
 
 #include <deque>
 #include <map>
+#include <optional>
+#include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "coordinator/input_limits.h"
@@ -195,7 +199,9 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
     // JobFinished may have been pushed between Watch and this lock (the job finished
     // just then): keep it, or the stream would wait for an end that already came.
     finished_job_ = finished_job_ || snap->job().finished_unix_ms() != 0;
-    out_ = std::move(*snap);
+    snapshot_ = SplitSnapshot(std::move(*snap));
+    out_ = std::move(snapshot_.front());
+    snapshot_.pop_front();
     WriteLocked();
   }
   void Push(const v1::Job& job, const v1::Run& run, bool finished) {
@@ -216,7 +222,37 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
   }
 
  private:
+  // The snapshot in messages of at most kListPageBytes each (at least one run each):
+  // a job of many runs must not exceed a reader's message limit. The first carries the
+  // job as Watch gave it (with device_ids), the others its counters.
+  static std::deque<v1::WatchJobResponse> SplitSnapshot(v1::WatchJobResponse snap) {
+    std::deque<v1::WatchJobResponse> out;
+    v1::Job summary = snap.job();
+    summary.clear_device_ids();
+    out.emplace_back();
+    *out.back().mutable_job() = std::move(*snap.mutable_job());
+    // Each run costs its size plus its field's tag and length (at most 6 bytes here).
+    size_t bytes = out.back().job().ByteSizeLong() + 16;
+    for (auto& run : *snap.mutable_runs()) {
+      size_t size = run.ByteSizeLong() + 6;
+      if (out.back().runs_size() > 0 && bytes + size > kListPageBytes) {
+        out.back().set_snapshot_continues(true);
+        out.emplace_back();
+        *out.back().mutable_job() = summary;
+        bytes = summary.ByteSizeLong() + 16;
+      }
+      bytes += size;
+      *out.back().add_runs() = std::move(run);
+    }
+    return out;
+  }
+
   bool FillLocked(v1::WatchJobResponse* out) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!snapshot_.empty()) {  // the rest of the snapshot goes before any change
+      *out = std::move(snapshot_.front());
+      snapshot_.pop_front();
+      return true;
+    }
     if (pending_.empty() && !job_dirty_) return false;
     job_dirty_ = false;
     out->Clear();
@@ -231,6 +267,8 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
   std::string job_id_;
   std::shared_ptr<WatchBridge> bridge_;
   v1::Job job_ ABSL_GUARDED_BY(mu_);
+  // The snapshot's messages not yet written.
+  std::deque<v1::WatchJobResponse> snapshot_ ABSL_GUARDED_BY(mu_);
   // Coalesced by run id: the number of pending runs is bounded by the job's size.
   std::map<std::string, v1::Run> pending_ ABSL_GUARDED_BY(mu_);
   bool finished_job_ ABSL_GUARDED_BY(mu_) = false;
@@ -490,6 +528,55 @@ grpc::ServerUnaryReactor* LabService::CompareJobs(grpc::CallbackServerContext* c
 grpc::ServerWriteReactor<v1::LogBatch>* LabService::StreamLogs(grpc::CallbackServerContext* ctx,
                                                                const v1::StreamLogsRequest* req) {
   return new LogsReactor(ctx, core_, auth_, *req);
+}
+
+// ---- History: GetHistory, ListRegressions ----
+
+// The device ids a history selector names: nullopt when it names none (every phone).
+// Agents and properties match as in ListDevices; `devices` entries are ids or bare serials,
+// and an id the lab no longer lists still selects that phone's old series.
+static absl::StatusOr<std::optional<std::set<std::string>>> HistoryDevices(Core* core, const v1::DeviceSelector& sel) {
+  if (sel.devices_size() + sel.agents_size() + static_cast<int>(sel.properties().size()) > kMaxSelectorEntries) {
+    return absl::InvalidArgumentError(absl::StrCat("devices: at most ", kMaxSelectorEntries, " entries"));
+  }
+  if (sel.devices().empty() && sel.agents().empty() && sel.properties().empty()) {
+    return std::optional<std::set<std::string>>();
+  }
+  v1::ListDevicesRequest lr;
+  *lr.mutable_agents() = sel.agents();
+  *lr.mutable_properties() = sel.properties();
+  lr.set_max_queue(1);
+  std::set<std::string> out;
+  for (const auto& d : core->ListDevices(lr)) {
+    bool hit = sel.devices().empty();
+    for (const auto& want : sel.devices()) hit |= want == d.info().device_id() || want == d.info().serial();
+    if (hit) out.insert(d.info().device_id());
+  }
+  if (sel.agents().empty() && sel.properties().empty()) {
+    for (const auto& want : sel.devices()) {
+      if (absl::StrContains(want, "/")) out.insert(want);
+    }
+  }
+  return std::optional<std::set<std::string>>(std::move(out));
+}
+
+grpc::ServerUnaryReactor* LabService::GetHistory(grpc::CallbackServerContext* ctx, const v1::GetHistoryRequest* req,
+                                                 v1::GetHistoryResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto devices = HistoryDevices(core_, req->devices());
+    if (!devices.ok()) return devices.status();
+    return MoveInto(history_.GetHistory(*req, *devices), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::ListRegressions(grpc::CallbackServerContext* ctx,
+                                                      const v1::ListRegressionsRequest* req,
+                                                      v1::ListRegressionsResponse* resp) {
+  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+    auto devices = HistoryDevices(core_, req->devices());
+    if (!devices.ok()) return devices.status();
+    return MoveInto(history_.ListRegressions(*req, *devices, absl::ToUnixMillis(absl::Now())), resp);
+  });
 }
 
 }  // namespace benchlab::coordinator

@@ -6,6 +6,7 @@
 #include "benchlab/v1/lab.grpc.pb.h"
 #include "coordinator/auth.h"
 #include "coordinator/core.h"
+#include "coordinator/history.h"
 
 namespace benchlab::coordinator {
 
@@ -14,7 +15,7 @@ grpc::Status ToGrpc(const absl::Status& s);
 
 class LabService final : public benchlab::v1::Lab::CallbackService {
  public:
-  LabService(Core* core, const TokenAuth* auth) : core_(core), auth_(auth) {}
+  LabService(Core* core, const TokenAuth* auth) : core_(core), auth_(auth), history_(core->store()) {}
 
   grpc::ServerUnaryReactor* GetArtifact(grpc::CallbackServerContext* ctx,
                                         const benchlab::v1::GetArtifactRequest* req,
@@ -44,10 +45,17 @@ class LabService final : public benchlab::v1::Lab::CallbackService {
                                         benchlab::v1::CompareJobsResponse* resp) override;
   grpc::ServerWriteReactor<benchlab::v1::LogBatch>* StreamLogs(grpc::CallbackServerContext* ctx,
                                                                const benchlab::v1::StreamLogsRequest* req) override;
+  // History (coordinator/history.h): read role, answered from the Store.
+  grpc::ServerUnaryReactor* GetHistory(grpc::CallbackServerContext* ctx, const benchlab::v1::GetHistoryRequest* req,
+                                       benchlab::v1::GetHistoryResponse* resp) override;
+  grpc::ServerUnaryReactor* ListRegressions(grpc::CallbackServerContext* ctx,
+                                            const benchlab::v1::ListRegressionsRequest* req,
+                                            benchlab::v1::ListRegressionsResponse* resp) override;
 
  private:
   Core* core_;
   const TokenAuth* auth_;
+  History history_;
 };
 
 }  // namespace benchlab::coordinator

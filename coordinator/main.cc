@@ -1,11 +1,13 @@
 // benchlab-coordinator: flags (and an optional config file) to ServerOptions; runs until
 // SIGINT/SIGTERM. A start that fails exits 2 with one line on stderr saying what to fix.
+// `benchlab-coordinator pki ...` makes the lab's certificates instead (pki_command.h).
 #include <csignal>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <string>
 
@@ -13,6 +15,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "CLI/CLI.hpp"
+#include "common/version.h"
+#include "coordinator/pki_command.h"
 #include "coordinator/server.h"
 #include "spdlog/spdlog.h"
 
@@ -38,9 +42,11 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   benchlab::coordinator::ServerOptions o;
   CLI::App app{"benchlab coordinator: schedules TFLite benchmark runs on lab phones"};
+  app.set_version_flag("--version", std::string("benchlab-coordinator ") + benchlab::kVersion);
   app.set_config("--config", "", "TOML/INI file with the same option names (flags win)");
   app.add_option("--listen", o.listen, "HOST:PORT to serve Lab and AgentLink on")->capture_default_str();
-  app.add_option("--data-dir", o.data_dir, "directory for benchlab.db and artifacts/")->required();
+  // Required to serve; checked below, since `pki` needs none.
+  app.add_option("--data-dir", o.data_dir, "directory for benchlab.db and artifacts/ (required to serve)");
   app.add_option("--tls-cert", o.tls_cert, "server certificate chain (PEM)");
   app.add_option("--tls-key", o.tls_key, "server private key (PEM)");
   app.add_option("--client-ca", o.client_ca, "CA that signs agents' client certificates (PEM)");
@@ -79,11 +85,19 @@ int main(int argc, char** argv) {
   app.add_option("--max-message-mb", max_message_mb, "largest gRPC message")->capture_default_str();
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  app.require_subcommand(0, 1);
+  benchlab::coordinator::PkiCommand pki;
+  benchlab::coordinator::AddPkiCommand(app, &pki);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     std::fprintf(stderr, "benchlab-coordinator: %s; see --help\n", e.what());
+    return kExitStartFailed;
+  }
+  if (pki.pki->parsed()) return benchlab::coordinator::RunPkiCommand(pki, std::cout, std::cerr);
+  if (o.data_dir.empty()) {
+    std::fprintf(stderr, "benchlab-coordinator: --data-dir is required; see --help\n");
     return kExitStartFailed;
   }
   if (verbose) spdlog::set_level(spdlog::level::debug);

@@ -54,6 +54,25 @@ GateDecision EvaluateGate(const GateRequirements& req, const PhoneConditions& ph
   return d;
 }
 
+absl::Status CheckGate(const v1::JobSpec& spec) {
+  // NaN fails every comparison: it is refused by the first check's negation.
+  if (spec.has_max_battery_temp_c() && !(spec.max_battery_temp_c() >= 0 && spec.max_battery_temp_c() <= 100)) {
+    return absl::InvalidArgumentError("max_battery_temp_c must be 0 (off)..100 degrees Celsius");
+  }
+  if (spec.min_battery_pct() < 0 || spec.min_battery_pct() > 100) {
+    return absl::InvalidArgumentError("min_battery_pct must be 0 (off)..100");
+  }
+  if (spec.min_idle_s() < 0 || spec.min_idle_s() > 86400) return absl::InvalidArgumentError("min_idle_s must be 0..86400");
+  if (spec.max_thermal_status() < 0 || spec.max_thermal_status() > 6) {
+    return absl::InvalidArgumentError("max_thermal_status must be 0 (off)..6");
+  }
+  if (spec.gate_timeout_s() < 0 || spec.gate_timeout_s() > 86400) {
+    return absl::InvalidArgumentError("gate_timeout_s must be 0 (no limit)..86400");
+  }
+  if (!v1::GatePolicy_IsValid(spec.gate_policy())) return absl::InvalidArgumentError("gate_policy is not a GatePolicy");
+  return absl::OkStatus();
+}
+
 void ApplyGateDefaults(const v1::JobSpec& lab, v1::JobSpec* spec) {
   if (!spec->has_max_battery_temp_c() && lab.has_max_battery_temp_c()) {
     spec->set_max_battery_temp_c(lab.max_battery_temp_c());
@@ -68,6 +87,21 @@ void ApplyGateDefaults(const v1::JobSpec& lab, v1::JobSpec* spec) {
     spec->set_gate_policy(lab.gate_policy() == v1::GATE_POLICY_UNSPECIFIED ? v1::GATE_POLICY_PROCEED
                                                                            : lab.gate_policy());
   }
+}
+
+PhoneConditions GateConditionsOf(const v1::DeviceInfo& info) {
+  PhoneConditions c;
+  if (info.has_battery_temp()) c.battery_temp_c = info.battery_temp_c();
+  if (info.battery_level_pct() >= 0) c.battery_level_pct = info.battery_level_pct();
+  if (info.has_conditions()) {  // the agent's latest reading wins over the probe's
+    const v1::RunConditions& rc = info.conditions();
+    if (rc.has_battery_temp_c()) c.battery_temp_c = rc.battery_temp_c();
+    if (rc.has_battery_level_pct()) c.battery_level_pct = rc.battery_level_pct();
+    c.charging = rc.charging();
+    // ThermalStatus is Android's level + 1 (0 = the phone has none: before Android 10).
+    if (rc.thermal_status() != v1::THERMAL_STATUS_UNSPECIFIED) c.thermal_status = rc.thermal_status() - 1;
+  }
+  return c;
 }
 
 GateRequirements GateOf(const v1::JobSpec& spec) {

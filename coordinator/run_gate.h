@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "benchlab/v1/lab.pb.h"
 
@@ -53,9 +54,15 @@ struct GateDecision {
 // status, which phones before Android 10 do not have: they pass it.
 GateDecision EvaluateGate(const GateRequirements& req, const PhoneConditions& phone, absl::Time now);
 
+// InvalidArgument naming the field when a gate field is out of its range (JobSpec).
+absl::Status CheckGate(const benchlab::v1::JobSpec& spec);
+
 // The job's gate with the lab's defaults for the fields the job leaves unset, and 0
 // meaning "off". Used by SubmitJob so a job's spec records the gate it ran under.
 void ApplyGateDefaults(const benchlab::v1::JobSpec& lab_defaults, benchlab::v1::JobSpec* spec);
+
+// What the gate reads of a phone's latest DeviceInfo (last_run_end is the scheduler's).
+PhoneConditions GateConditionsOf(const benchlab::v1::DeviceInfo& info);
 
 // The requirements a (defaults-applied) spec states.
 GateRequirements GateOf(const benchlab::v1::JobSpec& spec);

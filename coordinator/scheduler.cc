@@ -90,6 +90,7 @@ const Scheduler::Entry* Scheduler::Best(const Device& d, absl::Time now) const {
   for (const auto& [seq, run_id] : d.queue) {
     const Entry& e = runs_.at(run_id);
     if (now < e.not_before) continue;  // a retry still backing off
+    if (!e.gate_expired_reason.empty()) continue;  // failed its gate; the caller ends it
     if (best == nullptr || key(e) < key(*best)) best = &e;
   }
   return best;
@@ -127,10 +128,8 @@ std::vector<Lease> Scheduler::Assign() {
     const absl::Time give_up = e.gated_since + e.run.gate.timeout;
     if (now >= give_up) {
       if (e.run.gate.fail_on_timeout) {
-        gate_failures_.push_back({e.run.run_id, gate.reason});
-        d.queue.erase({e.seq, e.run.run_id});
-        --queued_total_;
-        runs_.erase(e.run.run_id);
+        e.gate_expired_reason = gate.reason;
+        gate_expired_.insert(e.run.run_id);
         Refresh(device_id, d);  // its next run may pass
       } else {
         Lease lease = Grant(device_id, d, e, now);
@@ -176,16 +175,34 @@ std::string Scheduler::GateReason(const std::string& device_id) const {
   return it == devices_.end() ? "" : it->second.gate_reason;
 }
 
-std::vector<GateFailure> Scheduler::TakeGateFailures() {
+std::vector<GateFailure> Scheduler::GateExpired() const {
   std::vector<GateFailure> out;
-  out.swap(gate_failures_);
+  for (const std::string& id : gate_expired_) out.push_back({id, runs_.at(id).gate_expired_reason});
   return out;
+}
+
+void Scheduler::Unassign(const Lease& lease) {
+  auto it = runs_.find(lease.run_id);
+  if (it == runs_.end() || !it->second.leased) return;
+  Entry& e = it->second;
+  Device& d = devices_[e.run.device_id];
+  deadlines_.erase({e.deadline, lease.run_id});
+  if (d.lease == lease.run_id) d.lease.clear();
+  e.leased = false;
+  d.queue.insert({e.seq, lease.run_id});
+  ++queued_total_;
+  JobStats& js = jobs_[e.run.job_id];
+  --js.in_flight;
+  --js.granted;
+  Refresh(e.run.device_id, d);
 }
 
 EndDecision Scheduler::End(const std::string& run_id, bool retryable, bool wound_down) {
   auto it = runs_.find(run_id);
   if (it == runs_.end()) return EndDecision::kFinal;
   Entry& e = it->second;
+  gate_expired_.erase(run_id);
+  e.gate_expired_reason.clear();
   Device& d = devices_[e.run.device_id];
   const absl::Time now = clock_->Now();
   if (e.leased) {

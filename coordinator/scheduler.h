@@ -95,9 +95,12 @@ class Scheduler {
   void SetDeviceConditions(const std::string& device_id, const PhoneConditions& conditions);
   // Why the phone's next run waits at its gate ("battery 41.5 C > 38 C"), or "".
   std::string GateReason(const std::string& device_id) const;
-  // Runs whose gate timed out under policy FAIL since the last call (the caller ends them
-  // with ERROR_CLASS_CONDITIONS_NOT_MET; they are no longer in the scheduler).
-  std::vector<GateFailure> TakeGateFailures();
+  // Queued runs whose gate timed out under policy FAIL: they stay queued (skipped by
+  // Assign) until the caller ends them (End) with ERROR_CLASS_CONDITIONS_NOT_MET.
+  std::vector<GateFailure> GateExpired() const;
+  // Takes back a lease Assign just granted (its assignment could not be stored): the run
+  // is queued again in its old place and the phone is idle, as if Assign had not run.
+  void Unassign(const Lease& lease);
 
   // Ends a leased or queued run. `retryable` failures with attempts left are re-queued
   // (kRetry) behind a RetryBackoff. A leased phone is freed (cooling down for the run's
@@ -141,6 +144,8 @@ class Scheduler {
     absl::Time not_before = absl::InfinitePast();  // retry backoff
     // When it first waited at its phone's gate; InfiniteFuture when not waiting.
     absl::Time gated_since = absl::InfiniteFuture();
+    // Non-empty: its gate timed out under policy FAIL (listed by GateExpired).
+    std::string gate_expired_reason;
   };
   // An ended attempt the agent is still winding down on the phone.
   struct WindDown {
@@ -188,7 +193,8 @@ class Scheduler {
   std::set<std::pair<absl::Time, std::string>> deadlines_;
   // phones offline (QueueExpired looks only at these).
   std::set<std::string> offline_;
-  std::vector<GateFailure> gate_failures_;
+  // runs whose gate timed out under policy FAIL, until End.
+  std::set<std::string> gate_expired_;
 };
 
 }  // namespace benchlab::coordinator

@@ -139,6 +139,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   im.core = std::move(*core);
   im.core->set_agent_grace(o.agent_grace);
   im.core->set_queue_timeout(o.queue_timeout);
+  im.core->set_gate_defaults(o.gate_defaults);
   im.lab = std::make_unique<LabService>(im.core.get(), &im.auth);
   AgentLinkService::Options lo;
   lo.allow_hello_identity = !tls;

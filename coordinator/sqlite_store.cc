@@ -206,6 +206,17 @@ class SqliteStore : public Store {
     return out;
   }
 
+  absl::StatusOr<std::vector<benchlab::v1::Run>> LoadJobRuns(const std::string& job_id) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT proto FROM runs WHERE job_id = ?1 ORDER BY rowid");
+    s.Text(1, job_id);
+    std::vector<benchlab::v1::Run> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.emplace_back().ParseFromString(s.ColText(0));
+    if (auto st = Done(rc, "load a job's runs"); !st.ok()) return st;
+    return out;
+  }
+
   absl::StatusOr<bool> ApplyEvent(const std::string& agent_id, const std::string& event_id,
                                   const benchlab::v1::Run* run,
                                   const std::vector<std::string>& raw_lines) override {

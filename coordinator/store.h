@@ -57,6 +57,18 @@ class Store {
   // Replaces several runs in one transaction (one sync to disk for all of them).
   virtual absl::Status PutRuns(const std::vector<benchlab::v1::Run>& runs) = 0;
   virtual absl::StatusOr<std::vector<benchlab::v1::Run>> LoadRuns() = 0;
+  // The runs of one job, in the order they were first stored (history reads one job at a
+  // time, so its memory is one job's runs). The default filters LoadRuns; SqliteStore
+  // answers from its index on job_id.
+  virtual absl::StatusOr<std::vector<benchlab::v1::Run>> LoadJobRuns(const std::string& job_id) {
+    auto all = LoadRuns();
+    if (!all.ok()) return all.status();
+    std::vector<benchlab::v1::Run> out;
+    for (auto& r : *all) {
+      if (r.job_id() == job_id) out.push_back(std::move(r));
+    }
+    return out;
+  }
 
   // Applies one agent event at most once, atomically: records (agent_id, event_id);
   // if it was new, stores `run` (when not null) and appends `raw_lines` to the run's

@@ -1,16 +1,13 @@
-// Variant jobs: see variants.h. Core::ExtendUntilDecidedLocked (declared in core.h) lives
-// here too, so that core.cc only calls into this file.
+// Variant jobs: see variants.h.
 #include "coordinator/variants.h"
 
 #include <algorithm>
 #include <array>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/flags/benchmark_flags.h"
-#include "coordinator/core.h"
+#include "coordinator/run_ledger.h"
 #include "coordinator/verdicts.h"
-#include "spdlog/spdlog.h"
 
 namespace benchlab::coordinator {
 
@@ -20,7 +17,8 @@ namespace {
 
 constexpr size_t kMaxLabel = 64;
 
-absl::Status CheckArtifact(Store* store, const std::string& sha, v1::ArtifactKind kind, int variant) {
+absl::Status CheckArtifact(Store* store, const std::string& sha, v1::ArtifactKind kind, int variant,
+                           v1::ArtifactRef* ref) {
   auto a = store->GetArtifact(sha);
   if (!a.ok()) return a.status();
   if (!a->has_value() || (*a)->kind() != kind) {
@@ -28,12 +26,14 @@ absl::Status CheckArtifact(Store* store, const std::string& sha, v1::ArtifactKin
         "variant ", variant, ": ", v1::ArtifactKind_Name(kind), " ", sha.empty() ? "(none given)" : sha,
         " is not on the coordinator; upload it first (UploadArtifact)"));
   }
+  *ref = **a;
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status NormalizeVariants(v1::JobSpec* spec, Store* store) {
+absl::Status NormalizeVariants(v1::JobSpec* spec, Store* store, VariantArtifacts* resolved) {
+  VariantArtifacts refs;
   if (spec->variants_size() == 0) {
     if (spec->until_decided()) {
       return absl::InvalidArgumentError(
@@ -45,14 +45,16 @@ absl::Status NormalizeVariants(v1::JobSpec* spec, Store* store) {
     return absl::InvalidArgumentError(absl::StrCat("a variant job has exactly 2 variants (A and B), not ",
                                                    spec->variants_size()));
   }
+  refs.models.resize(2);
+  refs.apks.resize(2);
   for (int i = 0; i < 2; ++i) {
     const v1::Variant& v = spec->variants(i);
     if (v.label().size() > kMaxLabel) {
       return absl::InvalidArgumentError(absl::StrCat("variant ", i, ": label longer than ", kMaxLabel, " characters"));
     }
-    if (auto st = CheckArtifact(store, v.model_sha256(), v1::ARTIFACT_KIND_MODEL, i); !st.ok()) return st;
+    if (auto st = CheckArtifact(store, v.model_sha256(), v1::ARTIFACT_KIND_MODEL, i, &refs.models[i]); !st.ok()) return st;
     if (!v.apk_sha256().empty()) {
-      if (auto st = CheckArtifact(store, v.apk_sha256(), v1::ARTIFACT_KIND_APK, i); !st.ok()) return st;
+      if (auto st = CheckArtifact(store, v.apk_sha256(), v1::ARTIFACT_KIND_APK, i, &refs.apks[i]); !st.ok()) return st;
     }
     if (v.has_flags()) {
       if (auto args = RenderFlags(v.flags()); !args.ok()) {
@@ -73,6 +75,7 @@ absl::Status NormalizeVariants(v1::JobSpec* spec, Store* store) {
                                                      ") is below repeats (", spec->repeats(), ")"));
     }
   }
+  if (resolved != nullptr) *resolved = std::move(refs);
   return absl::OkStatus();
 }
 
@@ -149,48 +152,6 @@ std::vector<int> NextPositions(const v1::Job& job, const std::vector<const v1::R
     out.push_back(p);
   }
   return out;
-}
-
-void Core::ExtendUntilDecidedLocked(JobState& js, const v1::Run& run) {
-  if (js.job.spec().variants_size() != 2 || !js.job.spec().until_decided() || !IsFinal(run.state())) return;
-  std::vector<const v1::Run*> runs;
-  runs.reserve(js.run_ids.size());
-  for (const auto& id : js.run_ids) runs.push_back(id == run.run_id() ? &run : &runs_[id]);
-  std::vector<int> next = NextPositions(js.job, runs, run.device_id());
-  if (next.empty()) return;
-  const auto& ids = js.job.device_ids();
-  const int di = static_cast<int>(std::find(ids.begin(), ids.end(), run.device_id()) - ids.begin());
-  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
-  std::vector<v1::Run> added;
-  for (int p : next) {
-    v1::Run& r = added.emplace_back();
-    r.set_run_id(absl::StrFormat("%s.%d.%d", js.job.job_id(), di, p));
-    r.set_job_id(js.job.job_id());
-    r.set_device_id(run.device_id());
-    r.set_repeat(p);
-    r.set_variant(VariantAt(js.job.spec(), p));
-    r.set_attempt(1);
-    r.set_state(v1::RUN_STATE_QUEUED);
-    r.mutable_timings()->set_queued_unix_ms(now_ms);
-  }
-  if (auto st = store_->PutRuns(added); !st.ok()) {
-    spdlog::error("event=store_failed what=until_decided_runs job={} error={}", js.job.job_id(), st.ToString());
-    return;
-  }
-  for (const auto& r : added) {
-    js.run_ids.push_back(r.run_id());
-    js.counts.Set(r.run_id(), r.state());
-    runs_[r.run_id()] = r;
-    scheduler_.Enqueue(SchedRunLocked(r));
-  }
-  if (!js.watchers.empty()) {
-    v1::Job view = JobSummaryLocked(js);
-    for (const auto& r : added) {
-      for (auto& w : js.watchers) w->RunChanged(view, r);
-    }
-  }
-  spdlog::info("event=until_decided_block job={} device={} runs={} from={}", js.job.job_id(), run.device_id(),
-               added.size(), next.front());
 }
 
 }  // namespace benchlab::coordinator

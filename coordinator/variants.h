@@ -1,7 +1,7 @@
 // Variant jobs (A/B in one job, issue 10): checking JobSpec.variants at submit, the ABBA
 // order of a phone's runs, the artifacts and flags of a run's variant, the B-vs-A
 // comparison of one job, and the until-decided rule that queues more ABBA blocks.
-// Core calls these at a few marked hooks ("[variants hook]" in core.cc).
+// Core (submit, assignment, CompareJobs) and the run ledger (runs, extensions) call these.
 #ifndef BENCHLAB_COORDINATOR_VARIANTS_H_
 #define BENCHLAB_COORDINATOR_VARIANTS_H_
 
@@ -19,11 +19,18 @@ namespace benchlab::coordinator {
 inline constexpr int kDefaultMaxRepeats = 30;
 inline constexpr int kMaxMaxRepeats = 1000;
 
+// The artifacts of a variant job's variants, by variant index (empty ref: the job's).
+struct VariantArtifacts {
+  std::vector<benchlab::v1::ArtifactRef> models, apks;
+};
+
 // Checks a spec's variants (none, or exactly 2 with uploaded models and APKs, valid
 // flags, short labels) and until_decided / max_repeats, and fills the job's model, APK
 // and flags from variant 0 where the job leaves them empty. Specs without variants pass
 // unchanged unless they ask for until_decided (InvalidArgument: it needs 2 variants).
-absl::Status NormalizeVariants(benchlab::v1::JobSpec* spec, Store* store);
+// Reads the store (call it without Core's lock); *resolved (optional) gets the variants'
+// artifacts, so that assignments need no store read.
+absl::Status NormalizeVariants(benchlab::v1::JobSpec* spec, Store* store, VariantArtifacts* resolved = nullptr);
 
 // Runs a phone gets at submit: repeats, or 2 * repeats in a variant job.
 int RunsPerPhone(const benchlab::v1::JobSpec& spec);

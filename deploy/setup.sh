@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages benchlab builds and runs with, only those that are missing.
 # `setup.sh check` adds what deploy/check.sh needs (clang, its sanitizer runtimes and
-# libFuzzer, and dpkg-dev to unpack Debian's abseil source for the TSAN build).
+# libFuzzer; dpkg-dev, always installed, also unpacks Debian's abseil source for the TSAN build).
 # Safe to run again; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -20,9 +20,13 @@ PACKAGES=(
   # ccache: deploy/build.sh and deploy/check.sh compile through it when present, so a
   # rerun (or the sanitizer trees after a small change) recompiles only what changed.
   ccache
+  # The packages tests: dpkg-dev (dpkg-shlibdeps finds the .debs' Depends), systemd
+  # (`systemd-analyze security --offline` scores the units; nothing is started),
+  # debootstrap (deploy/chroot_test.sh installs the .debs in a fresh bookworm).
+  dpkg-dev systemd debootstrap
 )
 if [ "${1:-}" = check ]; then
-  PACKAGES+=(clang-14 libclang-rt-14-dev dpkg-dev)
+  PACKAGES+=(clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

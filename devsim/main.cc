@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/version.h"
 #include "devsim/devsim_server.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/perf_knobs.h"
@@ -101,6 +102,7 @@ int main(int argc, char** argv) {
                  "[INDEX=]SHA256:PCT, repeatable: the model with this sha256 runs PCT % slower on "
                  "phone INDEX (or on every phone)");
   app.add_flag("--verbose", verbose, "log protocol events");
+  app.set_version_flag("--version", std::string("benchlab-devsim ") + benchlab::kVersion);
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 

@@ -3,6 +3,7 @@
 // death / the deadline, force-stop, cooldown.
 #include "agent/run/benchmark_runner.h"
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -16,6 +17,7 @@
 #include "agent/run/metrics_proto.h"
 #include "agent/run/phone_clock.h"
 #include "agent/run/phone_tools.h"
+#include "agent/run/run_conditions.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/logcat_line.h"
 #include "common/shell_quote.h"
@@ -447,6 +449,12 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
     return finish();
   }
   if (stop_if_cancelled()) return finish();
+  // The conditions the benchmark starts in: after install and push, which heat the phone
+  // too, and with the APK version that runs. A phone that does not answer leaves them
+  // unset; the run goes on (its next step finds out what is wrong).
+  auto before = ReadRunConditions(*adb_, request.serial, kBenchmarkPackage,
+                                  std::min(deadline, absl::Now() + kShortCall));
+  if (before.ok()) *out.conditions.mutable_before() = *std::move(before);
   enter(v1::RUN_STATE_RUNNING);
   bool app_started = false;
   StartAndWatch(request, observer, deadline, &out, &app_started);
@@ -458,10 +466,14 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
     (void)adb_->Shell(request.serial, absl::StrCat("am force-stop ", ShellQuote(kBenchmarkPackage)),
                       absl::Now() + kShortCall);
   }
-  if (out.error_class != v1::ERROR_CLASS_DEVICE_LOST &&
-      out.error_class != v1::ERROR_CLASS_ADB_UNAVAILABLE) {
-    CoolDown(request, &out);
+  const bool phone_reachable = out.error_class != v1::ERROR_CLASS_DEVICE_LOST &&
+                               out.error_class != v1::ERROR_CLASS_ADB_UNAVAILABLE;
+  // The state the run left the phone in, before any cooldown; also after a timeout.
+  if (app_started && phone_reachable) {
+    auto after = ReadRunConditions(*adb_, request.serial, kBenchmarkPackage, absl::Now() + kShortCall);
+    if (after.ok()) *out.conditions.mutable_after() = *std::move(after);
   }
+  if (phone_reachable) CoolDown(request, &out);
   return finish();
 }
 

@@ -67,6 +67,9 @@ struct RunOutcome {
   benchlab::v1::BenchmarkMetrics metrics;  // set when DONE
   BenchmarkResult parsed;          // everything the parser saw
   StepTimings timings;
+  // The phone's state just before `am start` (after install and push) and just after the
+  // app was stopped (run_conditions.h); a part that could not be read stays unset.
+  benchlab::v1::RunConditionsPair conditions;
 };
 
 // Called from the runner's threads; must return quickly (queue, don't block).

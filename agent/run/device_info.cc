@@ -1,5 +1,9 @@
-// getprop and dumpsys battery, read once per phone change (not per run).
+// getprop and the run-conditions script (battery included), read once per phone change.
 #include "agent/run/device_info.h"
+
+#include "agent/run/benchmark_runner.h"
+#include "agent/run/run_conditions.h"
+#include "agent/run/run_conditions_parser.h"
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -33,17 +37,12 @@ std::map<std::string, std::string> ParseGetprop(absl::string_view text) {
 }
 
 BatteryState ParseDumpsysBattery(absl::string_view text) {
+  v1::RunConditions c;
+  ParseBatterySection(text, &c);
   BatteryState b;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    line = absl::StripAsciiWhitespace(line);
-    int v = 0;
-    if (absl::ConsumePrefix(&line, "level: ") && absl::SimpleAtoi(line, &v)) {
-      b.level_pct = v;
-    } else if (absl::ConsumePrefix(&line, "temperature: ") && absl::SimpleAtoi(line, &v)) {
-      b.has_temp = true;
-      b.temp_c = v / 10.0;
-    }
-  }
+  if (c.has_battery_level_pct()) b.level_pct = c.battery_level_pct();
+  b.has_temp = c.has_battery_temp_c();
+  b.temp_c = c.battery_temp_c();
   return b;
 }
 
@@ -52,6 +51,13 @@ absl::StatusOr<BatteryState> ReadBattery(adb::AdbClient& adb, const std::string&
   auto out = adb.Shell(serial, "dumpsys battery", deadline);
   if (!out.ok()) return out.status();
   return ParseDumpsysBattery(out->stdout_data);
+}
+
+void SetLatestConditions(const v1::RunConditions& conditions, v1::DeviceInfo* info) {
+  *info->mutable_conditions() = conditions;
+  info->set_battery_level_pct(conditions.has_battery_level_pct() ? conditions.battery_level_pct() : -1);
+  info->set_has_battery_temp(conditions.has_battery_temp_c());
+  info->set_battery_temp_c(conditions.battery_temp_c());
 }
 
 absl::StatusOr<v1::DeviceInfo> ReadDeviceInfo(adb::AdbClient& adb, const adb::AdbDevice& device,
@@ -83,12 +89,9 @@ absl::StatusOr<v1::DeviceInfo> ReadDeviceInfo(adb::AdbClient& adb, const adb::Ad
     if (it != props.end()) (*info.mutable_properties())[it->first] = it->second;
   }
 
-  auto battery = ReadBattery(adb, device.serial, deadline);
-  if (battery.ok()) {
-    info.set_battery_level_pct(battery->level_pct);
-    info.set_has_battery_temp(battery->has_temp);
-    info.set_battery_temp_c(battery->temp_c);
-  }
+  // Battery, heat, clocks and the rest in one call (run_conditions.h).
+  auto conditions = ReadRunConditions(adb, device.serial, kBenchmarkPackage, deadline);
+  if (conditions.ok()) SetLatestConditions(*conditions, &info);
   return info;
 }
 

@@ -1,5 +1,6 @@
 // What `benchlab-agent devices` and the coordinator's inventory show about a phone:
-// properties from `getprop`, battery from `dumpsys battery`. Two shell calls per phone.
+// properties from `getprop`, battery and the rest of its run conditions from the
+// conditions script (run_conditions.h). Two shell calls per phone.
 #ifndef BENCHLAB_AGENT_RUN_DEVICE_INFO_H_
 #define BENCHLAB_AGENT_RUN_DEVICE_INFO_H_
 
@@ -26,8 +27,12 @@ std::map<std::string, std::string> ParseGetprop(absl::string_view text);
 // "  level: 87" and "  temperature: 312" (tenths of a degree).
 BatteryState ParseDumpsysBattery(absl::string_view text);
 
+// The phone's latest conditions into `info`: `conditions`, and the battery fields
+// DeviceInfo has had since before conditions existed.
+void SetLatestConditions(const benchlab::v1::RunConditions& conditions, benchlab::v1::DeviceInfo* info);
+
 // Fills DeviceInfo for `device` (serial, adb_state, and for phones in state "device" the
-// model, SoC, Android version, ABI, battery and a few properties). A phone that is not
+// model, SoC, Android version, ABI, a few properties and its conditions, battery included). A phone that is not
 // online gets what adb's device list says only. Errors only when the shell calls fail.
 absl::StatusOr<benchlab::v1::DeviceInfo> ReadDeviceInfo(adb::AdbClient& adb,
                                                         const adb::AdbDevice& device,

@@ -21,7 +21,7 @@ struct ThermalOptions {
   double tau_s = 40;          // cooling time constant, simulated seconds
   double time_scale = 1;      // simulated seconds per wall second
   double throttle_c = 42;     // SoC temperature where the big clusters start to slow down
-  double heat_c_per_s = 1.5;  // °C per simulated second of full load, far below the ceiling
+  double heat_c_per_s = 2.5;  // °C per simulated second of full load, far below the ceiling
   double max_excess_c = 28;   // the SoC never gets hotter than ambient + this
 };
 

@@ -1,5 +1,6 @@
 // The lab as a person uses it: the built `benchlab` CLI against real processes.
 // LabCliE2eTest: a loopback lab (run across hosts, logs --follow, compare, refusals).
+// LabConditionsE2eTest: each run's conditions (before/after) in results/job/devices.
 // SecureLabE2eTest: a coordinator with TLS, an agent with a client certificate, bearer
 // tokens with roles, and an artifact size limit; every refusal is proven.
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/devsim_lab.h"
 #include "tests/support/lab_cluster.h"
 #include "tests/support/paths.h"
@@ -162,6 +164,91 @@ TEST_F(LabCliE2eTest, CompareVerdictsAnAPairAndFailsOnAHotPhone) {
   EXPECT_EQ(unknown.exit_code, 5) << unknown.output;
   EXPECT_TRUE(absl::StrContains(unknown.output, "unknown metric")) << unknown.output;
   EXPECT_TRUE(absl::StrContains(unknown.output, "inference_avg_us")) << unknown.output;
+}
+
+// One host, one phone whose agent reads the idle phone's conditions every second.
+class LabConditionsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto lab = LabCluster::Start(
+        {.hosts = 1, .phones_per_host = 1, .agent_extra = {"--conditions-interval", "1"}});
+    ASSERT_TRUE(lab.ok()) << lab.status();
+    lab_ = std::move(*lab);
+  }
+  RunResult Run(std::vector<std::string> args) { return lab_->Cli(args); }
+  std::unique_ptr<LabCluster> lab_;
+};
+
+TEST_F(LabConditionsE2eTest, EachRunsConditionsBeforeAndAfterAreInResultsJobAndDevices) {
+  // A warm phone: the recorded temperature must be the phone's.
+  ASSERT_TRUE(lab_->host(0).Control("temp 0 40.5").ok());
+  RunResult run = Run({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--repeat", "2"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  RunResult json = Run({"results", "j000001", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  nlohmann::json results = nlohmann::json::parse(json.output, nullptr, false);
+  ASSERT_FALSE(results.is_discarded()) << json.output;
+  ASSERT_EQ(results["runs"].size(), 2u) << json.output;
+  for (const auto& r : results["runs"]) {
+    for (const char* side : {"before", "after"}) {
+      const auto& c = r["conditions"][side];
+      ASSERT_TRUE(c.is_object()) << side << " in " << r.dump();
+      ASSERT_TRUE(c.contains("battery_temp_c")) << side << ": " << c.dump();
+      EXPECT_GT(c["battery_temp_c"].get<double>(), 35.0) << c.dump();
+      EXPECT_TRUE(c.contains("battery_level_pct")) << c.dump();
+      ASSERT_TRUE(c["thermal_status"].is_string()) << c.dump();
+      EXPECT_NE(c["thermal_status"].get<std::string>(), "THERMAL_STATUS_UNSPECIFIED") << c.dump();
+      ASSERT_FALSE(c["cpu_clusters"].empty()) << c.dump();
+      for (const auto& cluster : c["cpu_clusters"]) {
+        ASSERT_TRUE(cluster.contains("cpu_freq_khz")) << cluster.dump();
+        EXPECT_GT(cluster["cpu_freq_khz"].get<int>(), 0) << cluster.dump();
+      }
+      EXPECT_FALSE(c["build_fingerprint"].get<std::string>().empty()) << c.dump();
+      EXPECT_GT(c["read_unix_ms"].get<std::string>().size(), 10u) << c.dump();
+    }
+  }
+  EXPECT_NEAR(results["runs"][0]["conditions"]["before"]["battery_temp_c"].get<double>(), 40.5, 1.5)
+      << results["runs"][0].dump();
+
+  RunResult csv = Run({"results", "j000001", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_TRUE(absl::StrContains(csv.output, "before_battery_temp_c,before_battery_level_pct")) << csv.output;
+  EXPECT_TRUE(absl::StrContains(csv.output, ",40.")) << csv.output;
+
+  RunResult job = Run({"job", "j000001"});
+  ASSERT_EQ(job.exit_code, 0) << job.output;
+  EXPECT_TRUE(absl::StrContains(job.output, "Conditions (before->after)")) << job.output;
+  EXPECT_TRUE(absl::StrContains(job.output, "BIG_CPU_MHZ")) << job.output;
+
+  // The idle phone cooled, then heated: the agent reports each change of the idle
+  // phone's conditions within its interval and `devices` shows the thermal status.
+  auto thermal_column = [&]() -> std::string {
+    RunResult devices = Run({"devices"});
+    for (absl::string_view line : absl::StrSplit(devices.output, '\n')) {
+      std::vector<std::string> cells = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      // DEVICE STATE MODEL SOC ANDROID BATTERY TEMP THERMAL QUEUE
+      if (cells.size() == 9 && cells[0] == lab_->DeviceId(0, 0)) return cells[7];
+    }
+    return "(no row) " + devices.output;
+  };
+  auto wait_for_thermal = [&](const std::vector<std::string>& words) {
+    std::string shown;
+    for (absl::Time deadline = absl::Now() + absl::Seconds(20); absl::Now() < deadline;
+         absl::SleepFor(absl::Milliseconds(300))) {
+      shown = thermal_column();
+      for (const std::string& w : words) {
+        if (shown == w) return shown;
+      }
+    }
+    return shown;
+  };
+  ASSERT_TRUE(lab_->host(0).Control("soc-temp 0 25").ok());
+  EXPECT_EQ(wait_for_thermal({"none"}), "none");
+  ASSERT_TRUE(lab_->host(0).Control("soc-temp 0 80").ok());
+  const std::string hot = wait_for_thermal({"moderate", "severe", "critical", "emergency", "shutdown"});
+  EXPECT_TRUE(hot == "moderate" || hot == "severe" || hot == "critical" || hot == "emergency" || hot == "shutdown")
+      << hot;
 }
 
 TEST_F(LabCliE2eTest, HostileFlagsAreRefusedWithAClearError) {

@@ -567,6 +567,71 @@ TEST_F(LabE2eTest, BusyCoordinatorKeepsEveryHealthyAgentAndLosesNoRun) {
   }
 }
 
+// The run-conditions gate through the real chain: devsim's thermal model, the agent's
+// conditions reports, the coordinator's scheduler. A hot phone is listed cooling (with
+// why) and takes its run only once it has cooled below the job's limit.
+TEST_F(LabE2eTest, HotPhoneCoolsAtTheGateAndItsRunStartsCool) {
+  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 1,
+            .agent_extra = {"--conditions-interval", "0.5"},
+            .devsim_extra = {"--thermal-time-scale", "4"}});  // cools with a 10 s time constant
+  ASSERT_TRUE(lab_->host(0).Control("temp 0 45").ok());
+  v1::JobSpec spec = Spec(1);
+  spec.set_max_battery_temp_c(38);
+  spec.set_gate_timeout_s(300);
+  const int64_t submitted_ms = absl::ToUnixMillis(absl::Now());
+  auto job = Submit(spec);
+  ASSERT_TRUE(job.ok()) << job.status();
+  std::string reason;
+  for (absl::Time end = absl::Now() + absl::Seconds(20); reason.empty() && absl::Now() < end;) {
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    v1::ListDevicesResponse resp;
+    ASSERT_TRUE(stub_->ListDevices(&ctx, v1::ListDevicesRequest(), &resp).ok());
+    for (const auto& d : resp.devices()) {
+      if (d.state() == v1::DEVICE_STATE_COOLING) reason = d.cooling_reason();
+    }
+    if (reason.empty()) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(absl::StrContains(reason, "battery") && absl::StrContains(reason, "> 38 C")) << reason;
+  auto runs = WatchUntilDone(job->job_id(), absl::Seconds(120));
+  ASSERT_EQ(runs.size(), 1u);
+  const v1::Run& r = runs.begin()->second;
+  ASSERT_EQ(r.state(), v1::RUN_STATE_DONE) << r.error_message();
+  EXPECT_TRUE(r.conditions_not_met().empty()) << r.conditions_not_met();
+  ASSERT_TRUE(r.conditions().before().has_battery_temp_c());
+  EXPECT_LE(r.conditions().before().battery_temp_c(), 38.5) << "started hot";
+  EXPECT_GT(r.timings().assigned_unix_ms() - submitted_ms, 1000) << "the run did not wait for the phone to cool";
+  EXPECT_EQ(GetJob(job->job_id()).job().spec().max_battery_temp_c(), 38);
+}
+
+// Past the gate's timeout the job's policy decides: FAIL ends the run
+// conditions_not_met; PROCEED starts it, marked with the requirement it failed.
+TEST_F(LabE2eTest, GateTimeoutFailsOrProceedsPerPolicyOnAPhoneThatStaysHot) {
+  StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 1,
+            .agent_extra = {"--conditions-interval", "0.5"}});
+  ASSERT_TRUE(lab_->host(0).Control("temp 0 50").ok());  // cools for minutes at the default pace
+  for (v1::GatePolicy policy : {v1::GATE_POLICY_FAIL, v1::GATE_POLICY_PROCEED}) {
+    v1::JobSpec spec = Spec(1);
+    spec.set_max_battery_temp_c(38);
+    spec.set_gate_timeout_s(2);
+    spec.set_gate_policy(policy);
+    auto job = Submit(spec);
+    ASSERT_TRUE(job.ok()) << job.status();
+    auto runs = WatchUntilDone(job->job_id(), absl::Seconds(60));
+    ASSERT_EQ(runs.size(), 1u);
+    const v1::Run& r = runs.begin()->second;
+    if (policy == v1::GATE_POLICY_FAIL) {
+      EXPECT_EQ(r.state(), v1::RUN_STATE_FAILED);
+      EXPECT_EQ(r.error_class(), v1::ERROR_CLASS_CONDITIONS_NOT_MET);
+      EXPECT_EQ(r.attempt(), 1) << "not retried";
+      EXPECT_TRUE(absl::StrContains(r.error_message(), "battery")) << r.error_message();
+    } else {
+      EXPECT_EQ(r.state(), v1::RUN_STATE_DONE) << r.error_message();
+      EXPECT_TRUE(absl::StrContains(r.conditions_not_met(), "battery")) << r.conditions_not_met();
+    }
+  }
+}
+
 TEST_F(LabE2eTest, PythonClientSubmitsAndWatchesAJob) {
   StartLab({.hosts = 1, .phones_per_host = 2});
   const std::string stubs = std::string(BENCHLAB_BIN_DIR) + "/../python";

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "agent/adb/adb_client.h"
 #include "agent/run/benchmark_runner.h"
+#include "agent/run/run_conditions.h"
 #include "agent/run/phone_clock.h"
 #include "agent/run/phone_tools.h"
 #include "tests/integration/run_request.h"
@@ -219,6 +220,41 @@ TEST_F(AgentAndroidVersionsTest, AdbInstallsTheBinaryManifestApk) {
     EXPECT_TRUE(absl::StrContains(r.output, "Success")) << r.output;
     EXPECT_TRUE(absl::StrContains(Sh(phone, "pm list packages"),
                                   "package:org.tensorflow.lite.benchmark\n"));
+  }
+}
+
+}  // namespace
+}  // namespace benchlab::agent
+
+namespace benchlab::agent {
+namespace {
+
+// The run-conditions script on each release: one call, nothing fails; thermal status only
+// where thermalservice exists (10+), MemAvailable only from 7.0's kernels.
+TEST_F(AgentAndroidVersionsTest, RunConditionsAreReadOnEveryReleaseWithWhatItHas) {
+  for (int phone : {kAndroid51, kAndroid60, kAndroid80, kAndroid14}) {
+    auto c = ReadRunConditions(*adb_, lab_->Serial(phone), kBenchmarkPackage, absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(c.ok()) << phone << ": " << c.status();
+    EXPECT_TRUE(c->has_battery_level_pct()) << phone;
+    EXPECT_TRUE(c->has_battery_temp_c()) << phone;
+    EXPECT_TRUE(c->has_charging()) << phone;
+    EXPECT_FALSE(c->plugged().empty()) << phone;
+    EXPECT_TRUE(c->has_screen_on()) << phone;
+    EXPECT_TRUE(c->has_mem_total_kb()) << phone;
+    EXPECT_FALSE(c->build_fingerprint().empty()) << phone;
+    EXPECT_FALSE(c->cpu_clusters().empty()) << phone;
+    for (const v1::CpuCluster& cl : c->cpu_clusters()) {
+      EXPECT_TRUE(cl.has_cpu_freq_khz()) << phone;
+      EXPECT_FALSE(cl.governor().empty()) << phone;
+    }
+    EXPECT_FALSE(c->temperatures_c().empty()) << phone << ": the HAL's, or the sysfs zones before 10";
+    EXPECT_GT(c->read_unix_ms(), 0);
+    if (phone == kAndroid14) {
+      EXPECT_NE(c->thermal_status(), v1::THERMAL_STATUS_UNSPECIFIED);
+    } else {
+      EXPECT_EQ(c->thermal_status(), v1::THERMAL_STATUS_UNSPECIFIED) << phone << " has no thermalservice";
+    }
+    EXPECT_EQ(c->has_mem_available_kb(), phone == kAndroid80 || phone == kAndroid14) << phone;
   }
 }
 

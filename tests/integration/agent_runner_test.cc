@@ -3,6 +3,7 @@
 // a phone unplugged mid-run, and the debounced device list.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "agent/adb/adb_client.h"
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/device_tracker.h"
+#include "agent/run/run_conditions.h"
 #include "tests/integration/run_request.h"
 #include "tests/support/devsim_lab.h"
 #include "tests/support/paths.h"
@@ -205,6 +207,77 @@ TEST_F(AgentRunnerTest, CooldownWaitsWhileThePhoneIsHotAndNotWhenItIsCool) {
   ASSERT_EQ(o.state, v1::RUN_STATE_DONE) << o.error_message;
   EXPECT_GE(o.timings.cooldown, absl::Milliseconds(2900));
   EXPECT_LT(o.timings.cooldown, absl::Seconds(6));
+}
+
+TEST_F(AgentRunnerTest, ARunRecordsThePhonesConditionsBeforeAndAfter) {
+  // A phone made warm and unplugged: the values must be the phone's, not defaults.
+  for (const char* knob : {"temp 0 41.5", "battery 0 63", "charging 0 none"}) {
+    auto r = lab_->Control(knob);
+    ASSERT_TRUE(r.ok() && absl::StartsWith(*r, "ok")) << knob << ": " << (r.ok() ? *r : r.status().ToString());
+  }
+  const int64_t t0 = absl::ToUnixMillis(absl::Now());
+  RunOutcome o = RunOnce(Request(0));
+  ASSERT_EQ(o.state, v1::RUN_STATE_DONE) << o.error_message;
+  ASSERT_TRUE(o.conditions.has_before());
+  ASSERT_TRUE(o.conditions.has_after());
+  const v1::RunConditions& b = o.conditions.before();
+  const v1::RunConditions& a = o.conditions.after();
+  EXPECT_NEAR(b.battery_temp_c(), 41.5, 1.0);
+  EXPECT_NEAR(b.battery_level_pct(), 63, 1);
+  EXPECT_FALSE(b.charging());
+  EXPECT_EQ(b.plugged(), "none");
+  EXPECT_NE(b.thermal_status(), v1::THERMAL_STATUS_UNSPECIFIED);
+  ASSERT_FALSE(b.cpu_clusters().empty());
+  for (const v1::CpuCluster& c : b.cpu_clusters()) {
+    EXPECT_TRUE(c.has_cpu_freq_khz());
+    EXPECT_GT(c.max_freq_khz(), 0);
+    EXPECT_FALSE(c.cpus().empty());
+  }
+  EXPECT_TRUE(b.has_screen_on());
+  EXPECT_GT(b.mem_available_kb(), 0);
+  EXPECT_FALSE(b.build_fingerprint().empty());
+  EXPECT_TRUE(b.has_apk_version_code()) << "read after the install";
+  EXPECT_FALSE(b.apk_version_name().empty());
+  EXPECT_GE(b.read_unix_ms(), t0);
+  EXPECT_GE(a.read_unix_ms(), b.read_unix_ms());
+  EXPECT_TRUE(a.has_battery_temp_c());
+  EXPECT_EQ(a.build_fingerprint(), b.build_fingerprint());
+}
+
+TEST_F(AgentRunnerTest, ConditionsAreReadOnlyAroundABenchmarkThatStartedTimeoutsIncluded) {
+  RunRequest broken = Request(0);
+  broken.apk_path = dir_.path() + "/broken.apk";
+  FILE* f = fopen(broken.apk_path.c_str(), "w");
+  fputs("not a zip", f);
+  fclose(f);
+  broken.apk_sha256 = std::string(64, 'b');
+  RunOutcome o = RunOnce(broken);
+  EXPECT_EQ(o.error_class, v1::ERROR_CLASS_INSTALL_FAILED) << o.error_message;
+  EXPECT_FALSE(o.conditions.has_before()) << "the benchmark never started";
+  EXPECT_FALSE(o.conditions.has_after());
+
+  SetFault(1, "hang");
+  o = RunOnce(Request(1, absl::Seconds(3)));
+  EXPECT_EQ(o.error_class, v1::ERROR_CLASS_TIMED_OUT) << o.error_message;
+  EXPECT_TRUE(o.conditions.has_before());
+  EXPECT_TRUE(o.conditions.after().has_battery_temp_c()) << "read after the hung app was stopped";
+  SetFault(1, "none");
+}
+
+// The cost of the one shell call, as the agent pays it before and after every run.
+TEST_F(AgentRunnerTest, ReadingTheConditionsIsOneCheapCall) {
+  std::vector<double> ms;
+  for (int i = 0; i < 21; ++i) {
+    const absl::Time t = absl::Now();
+    auto c = ReadRunConditions(*adb_, lab_->Serial(0), kBenchmarkPackage, absl::Now() + absl::Seconds(10));
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - t));
+    ASSERT_TRUE(c.ok()) << c.status();
+    ASSERT_TRUE(c->has_battery_temp_c());
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("run conditions read on devsim: median %.1f ms, min %.1f ms, max %.1f ms (21 reads)\n", ms[10],
+              ms.front(), ms.back());
+  EXPECT_LT(ms[10], 1000) << "one call, not a dozen";
 }
 
 TEST_F(AgentRunnerTest, HostileArgumentsAreRefusedBeforeAnythingReachesThePhone) {

@@ -179,6 +179,31 @@ TEST_F(CliLabTest, RunJsonIsOneDocumentWithProtoFieldNames) {
   EXPECT_TRUE(j["devices"][0].contains("aggregates"));
 }
 
+// 1,002 runs are more than one GetResults page (1,000 runs): `run --json`, `results` and
+// `job` read every page and show every run once, in order, as one document.
+TEST_F(CliLabTest, ResultsOfMoreRunsThanOnePageAreAllShownOnce) {
+  StartCoordinator();
+  StartAgent();
+  json run = RunJson(501);
+  ASSERT_FALSE(run.is_discarded());
+  ASSERT_EQ(run["runs"].size(), 1002u);
+  EXPECT_EQ(run["devices"].size(), 2u);
+  EXPECT_EQ(run.value("next_page_token", ""), "");  // read as one unpaged response
+  for (size_t i = 0; i < 1002; ++i) {
+    EXPECT_EQ(run["runs"][i]["run_id"], absl::StrCat("j000001.", i / 501, ".", i % 501)) << i;
+  }
+  RunResult csv = Cli({"results", "j000001", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  std::vector<std::string> lines = absl::StrSplit(csv.output, '\n', absl::SkipEmpty());
+  EXPECT_EQ(lines.size(), 1003u);
+  RunResult job = Cli({"job", "j000001", "--json"});
+  ASSERT_EQ(job.exit_code, 0) << job.output;
+  json j = json::parse(job.output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << job.output;
+  EXPECT_EQ(j["runs"].size(), 1002u);
+  EXPECT_EQ(j["job"]["runs_done"], 1002);
+}
+
 TEST_F(CliLabTest, ResultsCsvHasTheMetricNamesAndOneRowPerRun) {
   StartCoordinator();
   StartAgent();
@@ -187,10 +212,14 @@ TEST_F(CliLabTest, ResultsCsvHasTheMetricNamesAndOneRowPerRun) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::vector<std::string> lines = absl::StrSplit(r.output, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 5u) << r.output;
-  EXPECT_EQ(lines[0],
-            "job_id,run_id,device_id,repeat,attempt,state,error_class,count,first_us,curr_us,min_us,max_us,avg_us,"
-            "std_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,memory_init_mb,memory_overall_mb,"
-            "peak_memory_mb");
+  // The metrics, then the run conditions' columns (empty: this fake agent reports none).
+  EXPECT_TRUE(absl::StartsWith(
+      lines[0],
+      "job_id,run_id,device_id,repeat,attempt,state,error_class,count,first_us,curr_us,min_us,max_us,avg_us,"
+      "std_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,memory_init_mb,memory_overall_mb,"
+      "peak_memory_mb,before_battery_temp_c,"))
+      << lines[0];
+  EXPECT_TRUE(absl::EndsWith(lines[1], ",,,,,,,,,,,,,,,,,")) << lines[1];
   EXPECT_TRUE(absl::StartsWith(lines[1], "j000001,j000001.0.0,host1/SER1,0,1,done,,50,1500,1000,900,1200,1000,12,"
                                          "2500,1500,1100,1000,3.5,12.25,20.5"))
       << lines[1];

@@ -275,6 +275,23 @@ class CoordinatorTest : public ::testing::Test {
     } while (!token.empty() && *pages < 10);
     return ids;
   }
+  // Every GetResults page of a job, following next_page_token (at most 100 pages).
+  std::vector<v1::GetResultsResponse> ResultsPages(const std::string& job_id, bool raw_log, int page_size = 0) {
+    std::vector<v1::GetResultsResponse> pages;
+    v1::GetResultsRequest req;
+    req.set_job_id(job_id);
+    req.set_include_raw_log(raw_log);
+    req.set_page_size(page_size);
+    do {
+      grpc::ClientContext ctx;
+      Auth(&ctx, "t-read");
+      grpc::Status st = lab_->GetResults(&ctx, req, &pages.emplace_back());
+      EXPECT_TRUE(st.ok()) << st.error_message();
+      if (!st.ok()) break;
+      req.set_page_token(pages.back().next_page_token());
+    } while (!req.page_token().empty() && pages.size() < 100);
+    return pages;
+  }
   // The agent's last word on an attempt (after it wound down on the phone).
   void Result(FakeAgent& agent, const std::string& run_id, int attempt, v1::RunState state,
               v1::ErrorClass error = v1::ERROR_CLASS_UNSPECIFIED) {
@@ -1060,6 +1077,111 @@ TEST_F(CoordinatorTest, ListJobsPagesBySizeAndDescriptionsAreBounded) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), submitted);
 }
 
+// Results larger than one message: 40 runs with 100 KB of raw log each (4 MB, more than
+// this server's 1 MB message limit) come in GetResults pages of at most 1 MB,
+// every run exactly once, in order, each with its whole log; the aggregates on the first.
+TEST_F(CoordinatorTest, GetResultsPagesALargeJobWithNoRunLostOrRepeated) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1", "SER2"}));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  v1::Job job = Submit(/*repeats=*/20);
+  ASSERT_EQ(job.runs_total(), 40);
+  const std::string line(99, 'x');
+  size_t from = 0;
+  for (int n = 0; n < 40; ++n) {
+    int ai = agent.WaitFor(IsAssign, from);
+    ASSERT_GE(ai, 0) << "assignment " << n;
+    from = ai + 1;
+    v1::RunAssignment a = agent.At(ai).assign();
+    std::string p = absl::StrCat(a.run_id(), "/", a.attempt(), "/");
+    ASSERT_TRUE(agent.Event(p + "log", a.run_id(), a.attempt(), [&](auto* e) {
+      for (int i = 0; i < 1000; ++i) e->mutable_raw_log()->add_lines(absl::StrCat(a.run_id(), " ", i, " ", line));
+    }));
+    ASSERT_TRUE(agent.Event(p + "done", a.run_id(), a.attempt(), [](auto* e) {
+      e->mutable_result()->set_state(v1::RUN_STATE_DONE);
+      e->mutable_result()->mutable_metrics()->set_avg_us(1000);
+    }));
+    ASSERT_GE(agent.WaitFor(IsAckOf(p + "done"), from), 0);
+  }
+  std::vector<std::string> ids;
+  auto pages = ResultsPages(job.job_id(), /*raw_log=*/true);
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const v1::GetResultsResponse& resp = pages[p];
+    // At most 1 MB (this server's message limit): the page stops before the run that would pass it.
+    EXPECT_LE(resp.ByteSizeLong(), size_t{1} << 20);
+    EXPECT_GT(resp.runs_size(), 0);
+    ASSERT_EQ(resp.devices_size(), p == 0 ? 2 : 0);
+    if (p == 0) {
+      EXPECT_EQ(resp.devices(0).runs_done(), 20);
+      EXPECT_EQ(resp.devices(1).runs_done(), 20);
+    }
+    EXPECT_EQ(resp.job().runs_done(), 40);
+    for (const auto& r : resp.runs()) {
+      ids.push_back(r.run_id());
+      ASSERT_EQ(r.raw_log_size(), 1000) << r.run_id();
+      EXPECT_EQ(r.raw_log(999), absl::StrCat(r.run_id(), " 999 ", line));
+    }
+  }
+  EXPECT_GE(pages.size(), 4u);
+  ASSERT_EQ(ids.size(), 40u);
+  std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), 40u);
+  for (int d = 0, i = 0; d < 2; ++d) {
+    for (int rep = 0; rep < 20; ++rep, ++i) EXPECT_EQ(ids[i], absl::StrCat(job.job_id(), ".", d, ".", rep));
+  }
+  // A token the job never gave is refused, not read as the start.
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::GetResultsRequest bad;
+  bad.set_job_id(job.job_id());
+  bad.set_page_token("40");
+  v1::GetResultsResponse resp;
+  EXPECT_EQ(lab_->GetResults(&ctx, bad, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A job of 20,000 runs: its WatchJob snapshot comes in several messages of at most 1 MB
+// (the first with device_ids, each but the last marked snapshot_continues) holding every
+// run once; GetResults pages by page_size the same way.
+TEST_F(CoordinatorTest, WatchSnapshotAndResultsOfAHugeJobComeInBoundedMessages) {
+  FakeAgent agent(channel_, "host1");
+  std::vector<std::string> serials;
+  for (int i = 0; i < 20; ++i) serials.push_back(absl::StrCat("SER", i));
+  ASSERT_TRUE(agent.Hello(serials));
+  ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
+  v1::Job job = Submit(/*repeats=*/1000);
+  ASSERT_EQ(job.runs_total(), 20000);
+
+  grpc::ClientContext wctx;
+  Auth(&wctx, "t-read");
+  v1::WatchJobRequest wreq;
+  wreq.set_job_id(job.job_id());
+  auto stream = lab_->WatchJob(&wctx, wreq);
+  std::set<std::string> seen;
+  int messages = 0;
+  v1::WatchJobResponse msg;
+  while (stream->Read(&msg)) {
+    EXPECT_LE(msg.ByteSizeLong(), size_t{1} << 20);
+    EXPECT_EQ(msg.job().device_ids_size(), messages == 0 ? 20 : 0);
+    EXPECT_EQ(msg.job().runs_total(), 20000);
+    for (const auto& r : msg.runs()) EXPECT_TRUE(seen.insert(r.run_id()).second) << r.run_id();
+    ++messages;
+    if (!msg.snapshot_continues()) break;
+  }
+  if (messages > 0) wctx.TryCancel();  // the job goes on; the watch is done
+  grpc::Status wst = stream->Finish();
+  EXPECT_GE(messages, 2) << wst.error_message();
+  EXPECT_EQ(seen.size(), 20000u);
+
+  std::set<std::string> paged;
+  auto pages = ResultsPages(job.job_id(), /*raw_log=*/false, /*page_size=*/3000);
+  for (const auto& resp : pages) {
+    EXPECT_LE(resp.runs_size(), 3000);
+    for (const auto& r : resp.runs()) EXPECT_TRUE(paged.insert(r.run_id()).second) << r.run_id();
+  }
+  EXPECT_EQ(pages.size(), 7u);
+  EXPECT_EQ(paged.size(), 20000u);
+}
+
 // An agent's name is a key and a path part: "..", a slash, control characters or 100 KB
 // are refused at hello.
 TEST_F(CoordinatorTest, AgentNamesThatCannotBeTrueAreRefused) {
@@ -1218,6 +1340,76 @@ TEST_F(CoordinatorTest, CompareJobsFlagsAChangeBeyondNoise) {
   EXPECT_NEAR(m.change_pct(), -20.0, 1e-9);
   EXPECT_TRUE(m.significant());
   EXPECT_EQ(m.baseline().n(), 3);
+}
+
+// GetHistory and ListRegressions through real gRPC and SQLite: read role, avg_us when a run
+// has no inference_avg_us, the step found, device selectors, and the same after a restart.
+TEST_F(CoordinatorTest, HistoryFindsAStepAndKeepsItAcrossARestart) {
+  FakeAgent agent(channel_, "host1");
+  ASSERT_TRUE(agent.Hello({"SER1"}));
+  int from = 0;
+  std::vector<std::string> jobs;
+  for (int j = 0; j < 12; ++j) {
+    jobs.push_back(Submit().job_id());
+    int ai = agent.WaitFor(IsAssign, from);
+    ASSERT_GE(ai, 0);
+    from = ai + 1;
+    Complete(agent, agent.At(ai).assign(), (j >= 6 ? 1100 : 1000) + (j % 3) * 5);
+  }
+  const std::string model = Sha256Hex("model bytes");
+  auto history = [&](const std::string& token, const v1::DeviceSelector& sel, v1::GetHistoryResponse* resp) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    v1::GetHistoryRequest req;
+    req.set_model_sha256(model);
+    *req.mutable_devices() = sel;
+    return lab_->GetHistory(&ctx, req, resp);
+  };
+  v1::GetHistoryResponse resp;
+  EXPECT_EQ(history("", {}, &resp).error_code(), grpc::UNAUTHENTICATED);
+  auto check = [&] {
+    v1::GetHistoryResponse r;
+    ASSERT_TRUE(history("t-read", {}, &r).ok());
+    ASSERT_EQ(r.series_size(), 1);
+    const v1::Series& s = r.series(0);
+    EXPECT_EQ(s.key().device_id(), "host1/SER1");
+    EXPECT_EQ(s.key().metric(), "avg_us");
+    EXPECT_EQ(s.key().flags(), "--num_threads=4");
+    EXPECT_EQ(s.key().model_name(), "x");
+    ASSERT_EQ(s.points_size(), 12);
+    EXPECT_EQ(s.points(0).job_id(), jobs[0]);
+    ASSERT_EQ(s.change_points_size(), 1);
+    EXPECT_EQ(s.change_points(0).index(), 6);
+    EXPECT_EQ(s.change_points(0).job_after(), jobs[6]);
+    EXPECT_EQ(s.change_points(0).direction(), "slower");
+    EXPECT_NEAR(s.change_points(0).change_pct(), 10, 0.6);
+  };
+  check();
+  v1::DeviceSelector other_host, by_serial;
+  other_host.add_agents("host2");
+  by_serial.add_devices("SER1");
+  ASSERT_TRUE(history("t-read", other_host, &resp).ok());
+  EXPECT_EQ(resp.series_size(), 0);
+  ASSERT_TRUE(history("t-read", by_serial, &resp).ok());
+  EXPECT_EQ(resp.series_size(), 1);
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "t-read");
+    v1::GetHistoryRequest bad;
+    bad.set_model_sha256("mobilenet.tflite");
+    EXPECT_EQ(lab_->GetHistory(&ctx, bad, &resp).error_code(), grpc::INVALID_ARGUMENT);
+  }
+  StopServer();
+  StartServer();
+  check();
+  grpc::ClientContext ctx;
+  Auth(&ctx, "t-read");
+  v1::ListRegressionsRequest req;
+  v1::ListRegressionsResponse regs;
+  ASSERT_TRUE(lab_->ListRegressions(&ctx, req, &regs).ok());
+  ASSERT_EQ(regs.regressions_size(), 1);
+  EXPECT_EQ(regs.regressions(0).change().job_before(), jobs[5]);
+  EXPECT_EQ(regs.regressions(0).series().device_id(), "host1/SER1");
 }
 
 // GET http://127.0.0.1:port/path; the whole response, headers included.

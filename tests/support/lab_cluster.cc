@@ -23,11 +23,13 @@ absl::StatusOr<std::unique_ptr<LabCluster>> LabCluster::Start(const LabClusterOp
   lab->coordinator_port_ = FreePort();
   if (absl::Status s = lab->StartCoordinator(); !s.ok()) return s;
   for (int h = 0; h < options.hosts; ++h) {
+    // Distinct hosts hold distinct phones (ro.serialno); one seed everywhere would be one
+    // phone on every host.
+    std::vector<std::string> extra = {"--seed", absl::StrCat(h + 1)};
+    extra.insert(extra.end(), options.devsim_extra.begin(), options.devsim_extra.end());
     auto host = DevsimLab::Start({.phones = options.phones_per_host,
                                   .run_seconds = options.run_seconds,
-                                  // Distinct hosts hold distinct phones (ro.serialno); one
-                                  // seed everywhere would be one phone on every host.
-                                  .extra = {"--seed", absl::StrCat(h + 1)},
+                                  .extra = std::move(extra),
                                   .log_path = absl::StrCat(lab->dir(), "/devsim", h, ".log")});
     if (!host.ok()) return host.status();
     lab->hosts_.push_back(std::move(*host));
@@ -81,11 +83,12 @@ absl::Status LabCluster::StartCoordinator() {
 absl::Status LabCluster::StartAgent(int host) {
   SpawnOptions spawn;
   spawn.log_path = absl::StrCat(dir(), "/agent", host, ".log");
-  auto p = Subprocess::Spawn(
-      {BinPath("benchlab-agent"), "--coordinator", address(), "--insecure", "--name",
-       AgentName(host), "--adb-port", std::to_string(hosts_[host]->adb_port()), "--state-dir",
-       absl::StrCat(dir(), "/agent", host), "--settle-ms", "300", "--replay-jitter-ms", "200"},
-      spawn);
+  std::vector<std::string> argv = {
+      BinPath("benchlab-agent"), "--coordinator", address(), "--insecure", "--name",
+      AgentName(host), "--adb-port", std::to_string(hosts_[host]->adb_port()), "--state-dir",
+      absl::StrCat(dir(), "/agent", host), "--settle-ms", "300", "--replay-jitter-ms", "200"};
+  argv.insert(argv.end(), options_.agent_extra.begin(), options_.agent_extra.end());
+  auto p = Subprocess::Spawn(argv, spawn);
   if (!p.ok()) return p.status();
   agents_[host] = std::move(*p);
   return absl::OkStatus();

@@ -23,6 +23,8 @@ struct LabClusterOptions {
   double run_seconds = 1;                  // devsim --run-seconds
   std::vector<std::string> coordinator_extra;  // more coordinator flags
   std::string coordinator_data_dir;            // default: <dir()>/coordinator
+  std::vector<std::string> agent_extra;        // more benchlab-agent flags
+  std::vector<std::string> devsim_extra;       // more benchlab-devsim flags, every host
 };
 
 class LabCluster {

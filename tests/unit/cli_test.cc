@@ -5,7 +5,10 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "cli/conditions_view.h"
 #include "cli/device_selector.h"
+#include "cli/duration_arg.h"
+#include "cli/history_format.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
@@ -109,6 +112,16 @@ TEST(LabConnection, PlaintextOnlyToLoopback) {
   EXPECT_EQ(LabConnection::Open(o).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(LabConnection, NamesThePeerNameMissingFromTheCertificate) {
+  EXPECT_EQ(PeerNameNotInCertificate("failed to connect to all addresses; last error: UNKNOWN: "
+                                     "ipv4:127.0.0.1:7443: Peer name 127.0.0.1 is not in peer certificate"),
+            "127.0.0.1");
+  EXPECT_EQ(PeerNameNotInCertificate("failed to connect to all addresses; last error: UNAVAILABLE: "
+                                     "ipv4:127.0.0.1:7443: Connection refused"),
+            "");
+  EXPECT_EQ(PeerNameNotInCertificate("Peer name "), "");
+}
+
 TEST(Table, ShowsControlCharactersEscaped) {
   Table t({"DEVICE", "MODEL"});
   t.AddRow({"host1/SER1", "Pixel\x1b[2J\x07"});
@@ -140,8 +153,75 @@ TEST(ResultsCsv, HeaderNamesEveryMetricAndAbsentOnesAreEmpty) {
   EXPECT_EQ(FormatResultsCsv(r),
             "job_id,run_id,device_id,repeat,attempt,state,error_class,count,first_us,curr_us,min_us,max_us,avg_us,"
             "std_us,init_us,first_inference_us,warmup_avg_us,inference_avg_us,memory_init_mb,memory_overall_mb,"
-            "peak_memory_mb\n"
-            "j1,j1.0.0,h/S,0,1,done,,,,,,,1234.5,,10,,,,,,\n");
+            "peak_memory_mb,before_battery_temp_c,before_battery_level_pct,before_charging,before_thermal_status,"
+            "before_cpu_freq_khz,before_screen_on,before_mem_available_kb,after_battery_temp_c,"
+            "after_battery_level_pct,after_charging,after_thermal_status,after_cpu_freq_khz,after_screen_on,"
+            "after_mem_available_kb,build_fingerprint,apk_version_name,apk_version_code\n"
+            "j1,j1.0.0,h/S,0,1,done,,,,,,,1234.5,,10,,,,,,,,,,,,,,,,,,,,,,,\n");
+}
+
+// A run that heated its phone: 31.2 -> 36.8 C, thermal none -> light, big cluster capped.
+v1::Run RunWithConditions() {
+  v1::Run run;
+  run.set_run_id("j1.0.0");
+  v1::RunConditions* b = run.mutable_conditions()->mutable_before();
+  b->set_battery_temp_c(31.2);
+  b->set_battery_level_pct(87);
+  b->set_charging(true);
+  b->set_thermal_status(v1::THERMAL_STATUS_NONE);
+  b->set_build_fingerprint("google/panther/panther:14/UQ1A/1:user/release-keys\x1b[2J");
+  b->set_apk_version_name("2.16.1");
+  b->set_apk_version_code(216);
+  for (auto [khz, max] : {std::pair<int32_t, int32_t>{300000, 1785600}, {2995200, 2995200}, {2496000, 2496000}}) {
+    v1::CpuCluster* c = b->add_cpu_clusters();
+    c->set_cpu_freq_khz(khz);
+    c->set_max_freq_khz(max);
+  }
+  v1::RunConditions* a = run.mutable_conditions()->mutable_after();
+  *a = *b;
+  a->set_battery_temp_c(36.8);
+  a->set_battery_level_pct(86);
+  a->set_thermal_status(v1::THERMAL_STATUS_LIGHT);
+  a->mutable_cpu_clusters(1)->set_cpu_freq_khz(2054400);
+  return run;
+}
+
+TEST(ConditionsView, TableShowsBeforeAndAfterOfTheBigCluster) {
+  google::protobuf::RepeatedPtrField<v1::Run> runs;
+  *runs.Add() = RunWithConditions();
+  v1::Run* unread = runs.Add();  // failed before its benchmark started: no row
+  unread->set_run_id("j1.0.1");
+  v1::Run* before_only = runs.Add();
+  before_only->set_run_id("j1.0.2");
+  before_only->mutable_conditions()->mutable_before()->set_battery_temp_c(30);
+  EXPECT_EQ(FormatConditionsTable(runs),
+            "RUN     BATTERY_C   LEVEL     THERMAL      BIG_CPU_MHZ\n"
+            "j1.0.0  31.2->36.8  87%->86%  none->light  2995->2054\n"
+            "j1.0.2  30.0->-     -         -            -\n");
+  EXPECT_EQ(FormatConditionsTable({}), "");
+}
+
+TEST(ConditionsView, CsvHasBothSidesPerClusterFrequenciesAndEscapedText) {
+  v1::GetResultsResponse r;
+  *r.add_runs() = RunWithConditions();
+  const std::string csv = FormatResultsCsv(r);
+  EXPECT_NE(csv.find(",31.2,87,true,none,300000;2995200;2496000,,,36.8,86,true,light,300000;2054400;2496000,,,"
+                     "google/panther/panther:14/UQ1A/1:user/release-keys\\x1b[2J,2.16.1,216\n"),
+            std::string::npos)
+      << csv;
+}
+
+TEST(ConditionsView, ThermalWordsAndJsonFieldNames) {
+  EXPECT_EQ(ThermalStatusWord(v1::THERMAL_STATUS_UNSPECIFIED), "");
+  EXPECT_EQ(ThermalStatusWord(v1::THERMAL_STATUS_SEVERE), "severe");
+  EXPECT_EQ(ThermalStatusWord(v1::THERMAL_STATUS_SHUTDOWN), "shutdown");
+  const std::string j = ToJson(RunWithConditions());
+  for (const char* name : {"\"conditions\":{\"before\":{", "\"after\":{", "\"battery_temp_c\":36.8",
+                           "\"battery_level_pct\":87", "\"thermal_status\":\"THERMAL_STATUS_LIGHT\"",
+                           "\"cpu_freq_khz\":2054400"}) {
+    EXPECT_NE(j.find(name), std::string::npos) << name << " in " << j;
+  }
+  EXPECT_EQ(j.find("screen_on"), std::string::npos) << "unknown stays absent: " << j;
 }
 
 TEST(Json, UsesProtoFieldNames) {
@@ -179,6 +259,39 @@ TEST(RunCli, HelpListsTheLabCommandsAndExitCodes) {
                            "BENCHLAB_COORDINATOR", "5  refused", "6  compare --fail-on"}) {
     EXPECT_NE(out.str().find(word), std::string::npos) << word;
   }
+}
+
+TEST(DurationArg, UnitsAndRefusals) {
+  EXPECT_EQ(*ParseDurationArg("--since", "7d"), absl::Hours(24 * 7));
+  EXPECT_EQ(*ParseDurationArg("--since", "12h"), absl::Hours(12));
+  EXPECT_EQ(*ParseDurationArg("--since", "90m"), absl::Minutes(90));
+  EXPECT_EQ(*ParseDurationArg("--since", "30s"), absl::Seconds(30));
+  EXPECT_EQ(*ParseDurationArg("--since", "2w"), absl::Hours(24 * 14));
+  for (const char* bad : {"", "d", "7", "7x", "-1d", "0d", "1.5h", "+3h", "7 d", "3651d", "99999999999999999999d"}) {
+    auto d = ParseDurationArg("--since", bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(d.status().message().find("--since"), std::string::npos) << bad;
+  }
+}
+
+TEST(HistoryFormat, SeriesAndChangePhrases) {
+  v1::SeriesKey k;
+  k.set_model_sha256(std::string(64, 'a'));
+  EXPECT_EQ(DescribeModel(k), "aaaaaaaaaaaa");
+  k.set_model_name("m.tflite");
+  EXPECT_EQ(DescribeModel(k), "m.tflite (aaaaaaaaaaaa)");
+  EXPECT_EQ(DescribePhone(k), "-");
+  k.set_device_model("Pixel 7");
+  k.set_device_serialno("R58");
+  EXPECT_EQ(DescribePhone(k), "Pixel 7 (serialno R58)");
+  EXPECT_EQ(DescribeFlags(k), "(tool defaults)");
+  v1::ChangePoint c;
+  c.set_direction("slower");
+  c.set_change_pct(4.06);
+  c.set_t(8.71);
+  EXPECT_EQ(DescribeChange(c), "slower +4.1% (t 8.7)");
+  EXPECT_EQ(ShortSha(""), "-");
 }
 
 }  // namespace

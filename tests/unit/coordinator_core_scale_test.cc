@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "coordinator/core.h"
+#include "tests/unit/coordinator_test_core.h"
 #include "spdlog/spdlog.h"
 #include "tests/support/temp_dir.h"
 
@@ -23,58 +24,7 @@ namespace {
 
 namespace v1 = benchlab::v1;
 
-// A Store in memory; counts the calls that write runs.
-class MemoryStore : public Store {
- public:
-  absl::Status PutAgent(const v1::Agent&) override { return absl::OkStatus(); }
-  absl::StatusOr<std::vector<v1::Agent>> ListAgents() override { return std::vector<v1::Agent>(); }
-  absl::Status PutDevice(const StoredDevice&) override { return absl::OkStatus(); }
-  absl::StatusOr<std::vector<StoredDevice>> ListDevices() override { return std::vector<StoredDevice>(); }
-  absl::Status PutArtifact(const v1::ArtifactRef& a) override {
-    absl::MutexLock l(&mu_);
-    artifacts_[a.sha256()] = a;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::optional<v1::ArtifactRef>> GetArtifact(const std::string& sha) override {
-    absl::MutexLock l(&mu_);
-    auto it = artifacts_.find(sha);
-    if (it == artifacts_.end()) return std::optional<v1::ArtifactRef>();
-    return std::optional<v1::ArtifactRef>(it->second);
-  }
-  absl::Status CreateJob(const StoredJob&, const std::vector<v1::Run>&) override { return absl::OkStatus(); }
-  absl::Status PutJob(const v1::Job&) override { return absl::OkStatus(); }
-  absl::StatusOr<std::vector<StoredJob>> LoadJobs() override { return std::vector<StoredJob>(); }
-  absl::Status PutRun(const v1::Run&) override {
-    absl::MutexLock l(&mu_);
-    ++run_writes_;
-    return absl::OkStatus();
-  }
-  absl::Status PutRuns(const std::vector<v1::Run>&) override {
-    absl::MutexLock l(&mu_);
-    ++run_writes_;
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<v1::Run>> LoadRuns() override { return std::vector<v1::Run>(); }
-  absl::StatusOr<bool> ApplyEvent(const std::string& agent_id, const std::string& event_id, const v1::Run*,
-                                  const std::vector<std::string>&) override {
-    absl::MutexLock l(&mu_);
-    return events_.insert(absl::StrCat(agent_id, " ", event_id)).second;
-  }
-  absl::StatusOr<std::vector<std::string>> RawLog(const std::string&) override {
-    return std::vector<std::string>();
-  }
-  // PutRun/PutRuns calls: each is one transaction (one disk sync) in the real store.
-  int run_writes() {
-    absl::MutexLock l(&mu_);
-    return run_writes_;
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, v1::ArtifactRef> artifacts_ ABSL_GUARDED_BY(mu_);
-  std::set<std::string> events_ ABSL_GUARDED_BY(mu_);
-  int run_writes_ ABSL_GUARDED_BY(mu_) = 0;
-};
+using benchlab::testing::MemoryStore;
 
 // Keeps the attempt of each run this agent was last assigned.
 class Channel : public AgentChannel {
@@ -108,17 +58,10 @@ class CoreScaleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);  // per-event info lines would dominate the timings
-    artifacts_ = std::make_unique<ArtifactStore>(dir_.path() + "/artifacts", 1 << 20);
-    ASSERT_TRUE(artifacts_->Init().ok());
-    auto core = Core::Open(&store_, artifacts_.get(), &clock_);
-    ASSERT_TRUE(core.ok()) << core.status();
-    core_ = std::move(*core);
-    for (auto [sha, kind] : {std::pair{"m", v1::ARTIFACT_KIND_MODEL}, std::pair{"a", v1::ARTIFACT_KIND_APK}}) {
-      v1::ArtifactRef ref;
-      ref.set_sha256(sha);
-      ref.set_kind(kind);
-      ASSERT_TRUE(core_->RecordArtifact(ref, false).ok());
-    }
+    auto t = benchlab::testing::OpenTestCore(&store_, &clock_, dir_.path());
+    ASSERT_TRUE(t.ok()) << t.status();
+    artifacts_ = std::move(t->artifacts);
+    core_ = std::move(t->core);
   }
   void TearDown() override { spdlog::set_level(spdlog::level::info); }
 

@@ -2,7 +2,9 @@
 // that answers every assignment): each phone is handed A and B in ABBA order with the
 // variant's model and flags, --until-decided appends ABBA blocks through the store until
 // the phone is decided or capped, the job finishes only then, and a restarted Core
-// finds every appended run.
+// finds every appended run. Over the in-memory store: an extension whose write fails
+// leaves the job open and consistent, is retried by the next tick, and a cancel or a
+// restart meanwhile ends the job cleanly.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -15,6 +17,7 @@
 #include "coordinator/core.h"
 #include "spdlog/spdlog.h"
 #include "tests/support/temp_dir.h"
+#include "tests/unit/coordinator_test_core.h"
 
 namespace benchlab::coordinator {
 namespace {
@@ -29,9 +32,28 @@ class Channel : public AgentChannel {
     if (m.has_assign()) pending.push_back(m.assign());
   }
   void Close(const std::string&) override {}
+  // The oldest assignment not yet answered; false when none is left.
+  bool Next(v1::RunAssignment* a) {
+    absl::MutexLock l(&mu);
+    if (pending.empty()) return false;
+    *a = pending.front();
+    pending.pop_front();
+    return true;
+  }
   absl::Mutex mu;
   std::deque<v1::RunAssignment> pending ABSL_GUARDED_BY(mu);
 };
+
+// The agent's result for an assignment: done, with this inference latency.
+v1::RunEvent DoneEvent(const v1::RunAssignment& a, int event_seq, double inference_us) {
+  v1::RunEvent e;
+  e.set_event_id(absl::StrCat("e", event_seq));
+  e.set_run_id(a.run_id());
+  e.set_attempt(a.attempt());
+  e.mutable_result()->set_state(v1::RUN_STATE_DONE);
+  e.mutable_result()->mutable_metrics()->set_inference_avg_us(inference_us);
+  return e;
+}
 
 class CoreVariantsTest : public ::testing::Test {
  protected:
@@ -87,26 +109,14 @@ class CoreVariantsTest : public ::testing::Test {
     std::map<std::string, std::string> order;
     std::mt19937 rng(11);
     std::normal_distribution<double> noise(0, cv);
-    while (true) {
-      v1::RunAssignment a;
-      {
-        absl::MutexLock l(&channel_->mu);
-        if (channel_->pending.empty()) break;
-        a = channel_->pending.front();
-        channel_->pending.pop_front();
-      }
+    v1::RunAssignment a;
+    while (channel_->Next(&a)) {
       const bool is_b = a.model().sha256() == "mb";
       EXPECT_EQ(a.args_size() > 0 && a.args(0) == "--num_threads=4", is_b) << "B's flags only on B's runs";
       order[a.serial()] += is_b ? 'B' : 'A';
       clock_.Advance(absl::Seconds(1));
-      v1::RunEvent e;
-      e.set_event_id(absl::StrCat("e", ++event_seq_));
-      e.set_run_id(a.run_id());
-      e.set_attempt(a.attempt());
-      e.mutable_result()->set_state(v1::RUN_STATE_DONE);
-      e.mutable_result()->mutable_metrics()->set_inference_avg_us(10000 * (is_b ? 1 + slow_b : 1) *
-                                                                   (1 + noise(rng)));
-      EXPECT_TRUE(core_->RunEvent("h0", e).ok());
+      double us = 10000 * (is_b ? 1 + slow_b : 1) * (1 + noise(rng));
+      EXPECT_TRUE(core_->RunEvent("h0", DoneEvent(a, ++event_seq_, us)).ok());
     }
     return order;
   }
@@ -186,6 +196,134 @@ TEST_F(CoreVariantsTest, RefusesBadVariantJobs) {
   req.mutable_spec()->set_model_sha256("ma");
   req.mutable_spec()->set_until_decided(true);
   EXPECT_EQ(core_->SubmitJob(req, "test").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// until_decided over a store whose run writes fail on demand (coordinator_test_core.h).
+class CoreVariantsStoreFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::off);  // the store_failed lines are expected here
+    Open();
+    v1::ArtifactRef b;
+    b.set_sha256("mb");
+    b.set_kind(v1::ARTIFACT_KIND_MODEL);
+    ASSERT_TRUE(core_->RecordArtifact(b, false).ok());
+    v1::AgentHello h;
+    auto* d = h.add_devices();
+    d->set_serial("S0");
+    d->set_adb_state("device");
+    ASSERT_TRUE(core_->AgentHello("h0", h, channel_).ok());
+  }
+  void TearDown() override { spdlog::set_level(spdlog::level::info); }
+  void Open() {
+    core_.reset();
+    auto t = benchlab::testing::OpenTestCore(&store_, &clock_, dir_.path());
+    ASSERT_TRUE(t.ok()) << t.status();
+    artifacts_ = std::move(t->artifacts);
+    core_ = std::move(t->core);
+  }
+  // An until_decided A/B job (2 repeats, so the first block of 4 cannot decide).
+  std::string Submit() {
+    v1::SubmitJobRequest req;
+    v1::JobSpec* s = req.mutable_spec();
+    s->set_apk_sha256("a");
+    s->set_repeats(2);
+    s->set_until_decided(true);
+    s->set_max_repeats(10);
+    s->mutable_selector()->set_all(true);
+    s->add_variants()->set_model_sha256("m");
+    s->add_variants()->set_model_sha256("mb");
+    auto job = core_->SubmitJob(req, "test");
+    EXPECT_TRUE(job.ok()) << job.status();
+    return job.ok() ? job->job_id() : "";
+  }
+  // Answers the next `n` assignments DONE; the run ids answered, in order.
+  std::vector<std::string> Answer(int n) {
+    std::vector<std::string> ids;
+    v1::RunAssignment a;
+    for (int i = 0; i < n && channel_->Next(&a); ++i) {
+      clock_.Advance(absl::Seconds(1));
+      ++event_seq_;
+      EXPECT_TRUE(core_->RunEvent("h0", DoneEvent(a, event_seq_, 10000 + 50 * (event_seq_ % 3))).ok());
+      ids.push_back(a.run_id());
+    }
+    return ids;
+  }
+  size_t Pending() {
+    absl::MutexLock l(&channel_->mu);
+    return channel_->pending.size();
+  }
+  v1::GetJobResponse Job(const std::string& id) {
+    auto j = core_->GetJob(id);
+    EXPECT_TRUE(j.ok()) << j.status();
+    return j.ok() ? *j : v1::GetJobResponse();
+  }
+
+  benchlab::testing::TempDir dir_;
+  FakeClock clock_;
+  benchlab::testing::MemoryStore store_;
+  std::unique_ptr<ArtifactStore> artifacts_;
+  std::unique_ptr<Core> core_;
+  std::shared_ptr<Channel> channel_ = std::make_shared<Channel>();
+  int event_seq_ = 0;
+};
+
+TEST_F(CoreVariantsStoreFailureTest, ExtensionThatCannotBeStoredKeepsTheJobOpenAndIsRetried) {
+  const std::string job = Submit();
+  ASSERT_EQ(Answer(3).size(), 3u);
+  store_.Fail(benchlab::testing::MemoryStore::kPutRuns, true);
+  ASSERT_EQ(Answer(1), std::vector<std::string>{job + ".0.3"});  // the block's last result is stored
+  for (int tick = 0; tick < 2; ++tick) {
+    v1::GetJobResponse got = Job(job);
+    EXPECT_EQ(got.job().finished_unix_ms(), 0) << "an undecided phone's next block is pending";
+    EXPECT_EQ(got.job().runs_total(), 4) << "nothing in memory that the store refused";
+    EXPECT_EQ(got.job().runs_done(), 4);
+    EXPECT_EQ(got.runs_size(), 4);
+    EXPECT_EQ(store_.StoredRun(job + ".0.4").run_id(), "");
+    EXPECT_EQ(Pending(), 0u);
+    clock_.Advance(absl::Seconds(1));
+    core_->Tick();  // retried, still failing
+  }
+  store_.Fail(benchlab::testing::MemoryStore::kPutRuns, false);
+  core_->Tick();
+  v1::GetJobResponse got = Job(job);
+  EXPECT_EQ(got.job().runs_total(), 8) << "one ABBA block added";
+  EXPECT_EQ(got.job().finished_unix_ms(), 0);
+  EXPECT_EQ(store_.StoredRun(job + ".0.7").variant(), 0) << "stored: A B B A";
+  EXPECT_EQ(store_.StoredRun(job + ".0.5").variant(), 1);
+  EXPECT_EQ(Pending(), 1u) << "the first added run is assigned";
+  EXPECT_EQ(Answer(1), std::vector<std::string>{job + ".0.4"});
+}
+
+TEST_F(CoreVariantsStoreFailureTest, CancelWhileAnExtensionIsPendingFinishesTheJob) {
+  const std::string job = Submit();
+  ASSERT_EQ(Answer(3).size(), 3u);
+  store_.Fail(benchlab::testing::MemoryStore::kPutRuns, true);
+  ASSERT_EQ(Answer(1).size(), 1u);
+  ASSERT_EQ(Job(job).job().finished_unix_ms(), 0);
+  auto cancelled = core_->CancelJob(job);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  store_.Fail(benchlab::testing::MemoryStore::kPutRuns, false);
+  core_->Tick();
+  v1::GetJobResponse got = Job(job);
+  EXPECT_TRUE(got.job().cancelled());
+  EXPECT_NE(got.job().finished_unix_ms(), 0) << "nothing left to wait for";
+  EXPECT_EQ(got.job().runs_total(), 4) << "a cancelled job is not extended";
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(store_.StoredRun(job + ".0.4").run_id(), "");
+}
+
+TEST_F(CoreVariantsStoreFailureTest, RestartWithAnExtensionPendingEndsTheJob) {
+  const std::string job = Submit();
+  ASSERT_EQ(Answer(3).size(), 3u);
+  store_.Fail(benchlab::testing::MemoryStore::kPutRuns, true);
+  ASSERT_EQ(Answer(1).size(), 1u);
+  store_.Fail(benchlab::testing::MemoryStore::kPutRuns, false);
+  Open();  // the pending block was memory only
+  v1::GetJobResponse got = Job(job);
+  EXPECT_NE(got.job().finished_unix_ms(), 0) << "restamped finished: every stored run is final";
+  EXPECT_EQ(got.job().runs_total(), 4);
+  EXPECT_EQ(got.job().runs_done(), 4);
 }
 
 }  // namespace

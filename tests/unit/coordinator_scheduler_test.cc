@@ -302,12 +302,14 @@ TEST(Scheduler, GateTimeoutStartsTheRunMarkedOrFailsItPerPolicy) {
   for (const Lease& x : l) by_run[x.run_id] = x;
   ASSERT_TRUE(by_run.contains("a"));
   EXPECT_EQ(by_run["a"].conditions_not_met, "battery 45.0 C > 38 C");
-  auto failures = s.TakeGateFailures();
+  auto failures = s.GateExpired();
   ASSERT_EQ(failures.size(), 1u);
   EXPECT_EQ(failures[0].run_id, "b");
   EXPECT_EQ(failures[0].reason, "battery 45.0 C > 38 C");
+  EXPECT_FALSE(by_run.contains("b")) << "a run that failed its gate never starts";
+  EXPECT_EQ(s.End("b", false), EndDecision::kFinal);
   EXPECT_FALSE(s.Known("b"));
-  EXPECT_TRUE(s.TakeGateFailures().empty());
+  EXPECT_TRUE(s.GateExpired().empty());
   // The phone's next run has no gate: it starts (in this pass or the next).
   if (!by_run.contains("c")) {
     l = s.Assign();

@@ -1,0 +1,171 @@
+// Core unit tests' setting: a Store in memory that keeps what is written (jobs, runs,
+// event ids, raw logs, artifacts), counts run writes (each PutRun/PutRuns is one
+// transaction in the real store) and fails the writes a test names; and a Core opened
+// over it with a model "m" and an APK "a" recorded.
+#ifndef BENCHLAB_TESTS_UNIT_COORDINATOR_TEST_CORE_H_
+#define BENCHLAB_TESTS_UNIT_COORDINATOR_TEST_CORE_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "coordinator/core.h"
+#include "coordinator/store.h"
+
+namespace benchlab::testing {
+
+// The values of a map, in key order.
+template <typename Map>
+std::vector<typename Map::mapped_type> ValuesOf(const Map& m) {
+  std::vector<typename Map::mapped_type> out;
+  for (const auto& [k, v] : m) out.push_back(v);
+  return out;
+}
+
+class MemoryStore : public coordinator::Store {
+ public:
+  // Writes that fail while set (with UNAVAILABLE, as a full or broken disk would).
+  enum Write { kCreateJob, kPutJob, kPutRuns, kApplyEvent, kPutAgent, kPutDevice, kWrites };
+  void Fail(Write w, bool fail) {
+    absl::MutexLock l(&mu_);
+    fail_[w] = fail;
+  }
+
+  absl::Status PutAgent(const benchlab::v1::Agent& a) override {
+    absl::MutexLock l(&mu_);
+    if (fail_[kPutAgent]) return Broken("agent");
+    agents_[a.agent_id()] = a;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<benchlab::v1::Agent>> ListAgents() override {
+    absl::MutexLock l(&mu_);
+    return ValuesOf(agents_);
+  }
+  absl::Status PutDevice(const coordinator::StoredDevice& d) override {
+    absl::MutexLock l(&mu_);
+    if (fail_[kPutDevice]) return Broken("device");
+    devices_[d.info.device_id()] = d;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<coordinator::StoredDevice>> ListDevices() override {
+    absl::MutexLock l(&mu_);
+    return ValuesOf(devices_);
+  }
+  absl::Status PutArtifact(const benchlab::v1::ArtifactRef& a) override {
+    absl::MutexLock l(&mu_);
+    artifacts_[a.sha256()] = a;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<benchlab::v1::ArtifactRef>> GetArtifact(const std::string& sha) override {
+    absl::MutexLock l(&mu_);
+    auto it = artifacts_.find(sha);
+    if (it == artifacts_.end()) return std::optional<benchlab::v1::ArtifactRef>();
+    return std::optional<benchlab::v1::ArtifactRef>(it->second);
+  }
+  absl::Status CreateJob(const coordinator::StoredJob& job, const std::vector<benchlab::v1::Run>& runs) override {
+    absl::MutexLock l(&mu_);
+    if (fail_[kCreateJob]) return Broken("job");
+    jobs_[job.job.job_id()] = job;
+    for (const auto& r : runs) runs_[r.run_id()] = r;
+    return absl::OkStatus();
+  }
+  absl::Status PutJob(const benchlab::v1::Job& job) override {
+    absl::MutexLock l(&mu_);
+    if (fail_[kPutJob]) return Broken("job");
+    jobs_[job.job_id()].job = job;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<coordinator::StoredJob>> LoadJobs() override {
+    absl::MutexLock l(&mu_);
+    return ValuesOf(jobs_);
+  }
+  absl::Status PutRun(const benchlab::v1::Run& run) override { return PutRuns({run}); }
+  absl::Status PutRuns(const std::vector<benchlab::v1::Run>& runs) override {
+    absl::MutexLock l(&mu_);
+    if (fail_[kPutRuns]) return Broken("runs");
+    ++run_writes_;
+    for (const auto& r : runs) runs_[r.run_id()] = r;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<benchlab::v1::Run>> LoadRuns() override {
+    absl::MutexLock l(&mu_);
+    return ValuesOf(runs_);
+  }
+  absl::StatusOr<bool> ApplyEvent(const std::string& agent_id, const std::string& event_id,
+                                  const benchlab::v1::Run* run, const std::vector<std::string>& lines) override {
+    absl::MutexLock l(&mu_);
+    if (fail_[kApplyEvent]) return Broken("event");
+    if (!events_.insert(absl::StrCat(agent_id, " ", event_id)).second) return false;
+    if (run != nullptr) runs_[run->run_id()] = *run;
+    auto& log = raw_logs_[run == nullptr ? "" : run->run_id()];
+    log.insert(log.end(), lines.begin(), lines.end());
+    return true;
+  }
+  absl::StatusOr<std::vector<std::string>> RawLog(const std::string& run_id) override {
+    absl::MutexLock l(&mu_);
+    auto it = raw_logs_.find(run_id);
+    return it == raw_logs_.end() ? std::vector<std::string>() : it->second;
+  }
+
+  // PutRun/PutRuns calls that succeeded.
+  int run_writes() {
+    absl::MutexLock l(&mu_);
+    return run_writes_;
+  }
+  // The stored run (a default Run when none).
+  benchlab::v1::Run StoredRun(const std::string& run_id) {
+    absl::MutexLock l(&mu_);
+    auto it = runs_.find(run_id);
+    return it == runs_.end() ? benchlab::v1::Run() : it->second;
+  }
+  size_t job_count() {
+    absl::MutexLock l(&mu_);
+    return jobs_.size();
+  }
+
+ private:
+  static absl::Status Broken(const std::string& what) {
+    return absl::UnavailableError(absl::StrCat("test store: writing the ", what, " failed"));
+  }
+
+  absl::Mutex mu_;
+  bool fail_[kWrites] ABSL_GUARDED_BY(mu_) = {};
+  std::map<std::string, benchlab::v1::Agent> agents_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, coordinator::StoredDevice> devices_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, benchlab::v1::ArtifactRef> artifacts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, coordinator::StoredJob> jobs_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, benchlab::v1::Run> runs_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> events_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<std::string>> raw_logs_ ABSL_GUARDED_BY(mu_);
+  int run_writes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// A Core over `store` (artifact files under `dir`) with a model "m" and an APK "a" recorded.
+struct TestCore {
+  std::unique_ptr<coordinator::ArtifactStore> artifacts;
+  std::unique_ptr<coordinator::Core> core;
+};
+inline absl::StatusOr<TestCore> OpenTestCore(coordinator::Store* store, coordinator::Clock* clock,
+                                             const std::string& dir) {
+  TestCore t;
+  t.artifacts = std::make_unique<coordinator::ArtifactStore>(dir + "/artifacts", 1 << 20);
+  if (auto st = t.artifacts->Init(); !st.ok()) return st;
+  auto core = coordinator::Core::Open(store, t.artifacts.get(), clock);
+  if (!core.ok()) return core.status();
+  t.core = std::move(*core);
+  for (auto [sha, kind] : {std::pair{"m", benchlab::v1::ARTIFACT_KIND_MODEL}, std::pair{"a", benchlab::v1::ARTIFACT_KIND_APK}}) {
+    benchlab::v1::ArtifactRef ref;
+    ref.set_sha256(sha);
+    ref.set_kind(kind);
+    if (auto st = t.core->RecordArtifact(ref, false); !st.ok()) return st.status();
+  }
+  return t;
+}
+
+}  // namespace benchlab::testing
+
+#endif  // BENCHLAB_TESTS_UNIT_COORDINATOR_TEST_CORE_H_
