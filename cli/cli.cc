@@ -18,7 +18,7 @@ namespace {
 constexpr CommandRegistrar kCommands[] = {
     RegisterParseCommand,   RegisterDevicesCommand, RegisterAgentsCommand, RegisterRunCommand,
     RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
-    RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand,
+    RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand, RegisterAbCommand,
     RegisterHistoryCommand, RegisterRegressionsCommand,
 };
 

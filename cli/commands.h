@@ -30,6 +30,8 @@ void RegisterJobCommand(CLI::App& app, const CliIo& io, int* exit_code);
 void RegisterResultsCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab compare A B`: change per device and metric, with the noise verdict.
 void RegisterCompareCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab ab MODEL_A MODEL_B`: both models interleaved ABBA, one verdict per phone.
+void RegisterAbCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab logs DEVICE`: a phone's logcat through the coordinator.
 void RegisterLogsCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab cancel JOB`.

@@ -12,6 +12,7 @@
 #include "coordinator/aggregation.h"
 #include "coordinator/input_limits.h"
 #include "coordinator/job_queries.h"
+#include "coordinator/variants.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::coordinator {
@@ -46,7 +47,12 @@ absl::Status Core::Load() {
   // What assignments carry, resolved once per artifact.
   absl::flat_hash_map<std::string, v1::ArtifactRef> artifacts;
   for (const auto& j : *jobs) {
-    for (const std::string& sha : {j.job.spec().model_sha256(), j.job.spec().apk_sha256()}) {
+    std::vector<std::string> shas = {j.job.spec().model_sha256(), j.job.spec().apk_sha256()};
+    for (const auto& v : j.job.spec().variants()) {
+      shas.push_back(v.model_sha256());
+      shas.push_back(v.apk_sha256());
+    }
+    for (const std::string& sha : shas) {
       if (sha.empty() || artifacts.contains(sha)) continue;
       auto a = store()->GetArtifact(sha);
       if (!a.ok()) return a.status();
@@ -62,7 +68,13 @@ absl::Status Core::Load() {
       ledger_.SetDeviceOnline(d.info.device_id(), false);
     }
     for (const auto& j : *jobs) {
-      ledger_.LoadJob(j, artifacts[j.job.spec().model_sha256()], artifacts[j.job.spec().apk_sha256()]);
+      VariantArtifacts variant_artifacts;
+      for (const auto& v : j.job.spec().variants()) {
+        variant_artifacts.models.push_back(artifacts[v.model_sha256()]);
+        variant_artifacts.apks.push_back(v.apk_sha256().empty() ? v1::ArtifactRef() : artifacts[v.apk_sha256()]);
+      }
+      ledger_.LoadJob(j, artifacts[j.job.spec().model_sha256()], artifacts[j.job.spec().apk_sha256()],
+                      variant_artifacts);
     }
     int resumed = 0;
     for (const auto& r : *runs) ledger_.LoadRun(r, &resumed);
@@ -127,8 +139,12 @@ std::vector<v1::Job> Core::ApplyLocked(const std::vector<RunChange>& changes) {
     if (added) s->second = ledger_.JobSummary(run.job_id());
     for (auto& watcher : w->second) watcher->RunChanged(s->second, run);
   }
+  return FinishJobsLocked(fx.finished_jobs);
+}
+
+std::vector<v1::Job> Core::FinishJobsLocked(const std::vector<std::string>& job_ids) {
   std::vector<v1::Job> finished;
-  for (const auto& job_id : fx.finished_jobs) {
+  for (const auto& job_id : job_ids) {
     v1::Job view = ledger_.JobSummary(job_id);
     if (auto w = watchers_.find(job_id); w != watchers_.end()) {
       for (auto& watcher : w->second) watcher->JobFinished(view);
@@ -143,6 +159,15 @@ std::vector<v1::Job> Core::ApplyLocked(const std::vector<RunChange>& changes) {
 }
 
 void Core::Schedule() {
+  // until_decided blocks planned when a phone's last run of their job ended (ledger
+  // Apply) are stored, then added, before phones are leased; after a failed write they
+  // stay pending (their job open) and the next pass (Tick) tries again.
+  std::vector<RunChange> added;
+  {
+    absl::MutexLock lock(&mu_);
+    added = ledger_.PlanExtensions();
+  }
+  (void)CommitRuns(added);
   std::vector<RunChange> assigned;
   {
     absl::MutexLock lock(&mu_);
@@ -156,18 +181,23 @@ void Core::Schedule() {
     return;
   }
   (void)ApplyLocked(assigned);  // an assignment finishes no job
-  // What an assignment carries from its job (artifacts, flags), built once per job.
+  // What an assignment carries from its job (artifacts, flags), built once per job and
+  // variant: a variant job's run gets its variant's model, APK and flags.
   absl::flat_hash_map<std::string, v1::CoordinatorMessage> job_part;
   for (const RunChange& c : assigned) {
     const v1::Run& run = c.run;
-    auto [part, added] = job_part.try_emplace(run.job_id());
-    if (added) {
+    auto [part, new_part] = job_part.try_emplace(absl::StrCat(run.job_id(), "#", run.variant()));
+    if (new_part) {
       const LedgerJob& js = *ledger_.FindJob(run.job_id());
-      const auto& spec = js.job.spec();
+      const v1::JobSpec spec = RunSpec(js.job.spec(), run.variant());
+      const size_t v = static_cast<size_t>(run.variant());
+      const VariantArtifacts& va = js.variant_artifacts;
+      const v1::ArtifactRef& model = v < va.models.size() && !va.models[v].sha256().empty() ? va.models[v] : js.model;
+      const v1::ArtifactRef& apk = v < va.apks.size() && !va.apks[v].sha256().empty() ? va.apks[v] : js.apk;
       auto* a = part->second.mutable_assign();
       a->set_job_id(run.job_id());
-      if (!js.model.sha256().empty()) *a->mutable_model() = js.model;
-      if (!js.apk.sha256().empty()) *a->mutable_apk() = js.apk;
+      if (!model.sha256().empty()) *a->mutable_model() = model;
+      if (!apk.sha256().empty()) *a->mutable_apk() = apk;
       *a->mutable_flags() = spec.flags();
       auto args = RenderFlags(spec.flags());  // validated at submit
       if (args.ok()) {
@@ -606,6 +636,9 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   }
   if (auto st = CheckGate(spec); !st.ok()) return st;  // coordinator/run_gate.h
   if (auto args = RenderFlags(spec.flags()); !args.ok()) return args.status();
+  // A/B jobs: variants checked and their artifacts resolved here, before any lock.
+  VariantArtifacts variant_artifacts;
+  if (auto st = NormalizeVariants(&spec, store(), &variant_artifacts); !st.ok()) return st;
   v1::ArtifactRef model, apk;
   for (const auto& [sha, kind, ref] : {std::tuple{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL, &model},
                                        std::tuple{spec.apk_sha256(), v1::ARTIFACT_KIND_APK, &apk}}) {
@@ -650,6 +683,7 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   }
   job.model = std::move(model);
   job.apk = std::move(apk);
+  job.variant_artifacts = std::move(variant_artifacts);
   // Stored before it exists in memory: a failed write creates nothing.
   if (auto st = store()->CreateJob(job.stored, job.runs); !st.ok()) {
     spdlog::error("event=store_failed what=job job={} error={}", job.stored.job.job_id(), st.ToString());
@@ -703,8 +737,13 @@ absl::StatusOr<v1::Job> Core::CancelJob(const std::string& job_id) {
   v1::Job view;
   {
     absl::MutexLock lock(&mu_);
-    ledger_.ApplyJob(job);  // stored: the job is marked cancelled
+    // Stored: the job is marked cancelled (which may finish it: only a pending
+    // until_decided block kept it open).
+    const bool finished_now = ledger_.ApplyJob(job);
     if (runs_stored.ok()) finished = ApplyLocked(changes);
+    if (finished_now) {
+      for (auto& j : FinishJobsLocked({job_id})) finished.push_back(std::move(j));
+    }
     view = ledger_.JobView(*ledger_.FindJob(job_id));
   }
   // The runs were not stored as cancelled: they go on; cancelling again retries.
@@ -765,6 +804,11 @@ absl::StatusOr<v1::CompareJobsResponse> Core::CompareJobs(const v1::CompareJobsR
     }
     return first;
   };
+  if (!req.variant_job_id().empty()) {  // B against A within one variant job
+    auto job = all_results(req.variant_job_id());
+    if (!job.ok()) return job.status();
+    return CompareVariants(*job, req);
+  }
   auto base = all_results(req.baseline_job_id());
   if (!base.ok()) return base.status();
   auto cand = all_results(req.candidate_job_id());

@@ -18,6 +18,8 @@
 // - Changes the core decides itself (assignments, timeouts, lost phones, retries) are
 //   applied only once stored; a failed write is logged (event=store_failed) and the
 //   change is planned again later (the next Tick) or ended by the run's deadline.
+//   An until_decided job's next ABBA block (planned when a phone's last run ended) stays
+//   pending, its job open, until it is stored; a cancel or a restart drops it.
 // - Facts reported about the world that cannot be refused (a session ended, a phone's
 //   adb state) are followed in memory even when storing them fails (logged); the agent's
 //   next hello stores them again.
@@ -179,11 +181,15 @@ class Core {
   // Jobs that just finished (their finished time is set in memory).
   void StoreFinishedJobs(const std::vector<benchlab::v1::Job>& jobs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_)
       ABSL_LOCKS_EXCLUDED(mu_);
-  // Leases idle phones, stores the assignments, then sends them (undone when the write fails).
+  // Stores and adds pending until_decided runs, then leases idle phones, stores the
+  // assignments and sends them (undone when the write fails).
   void Schedule() ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies stored changes, tells agents and watchers; returns the jobs that finished
   // (to store).
   std::vector<benchlab::v1::Job> ApplyLocked(const std::vector<RunChange>& changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Announces jobs the ledger just marked finished (watchers, log); returns them to store.
+  std::vector<benchlab::v1::Job> FinishJobsLocked(const std::vector<std::string>& job_ids)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Plans the end of every run leased to the agent's phones as device_lost (retried per
   // policy); holds of the agent's phones are released (no word will come from it).

@@ -48,12 +48,14 @@ void StampState(v1::Run* run, v1::RunState state, int64_t now_ms) {
 
 // ---------------- loading ----------------
 
-void RunLedger::LoadJob(const StoredJob& j, const v1::ArtifactRef& model, const v1::ArtifactRef& apk) {
+void RunLedger::LoadJob(const StoredJob& j, const v1::ArtifactRef& model, const v1::ArtifactRef& apk,
+                        const VariantArtifacts& variant_artifacts) {
   LedgerJob& js = jobs_[j.job.job_id()];
   js.job = j.job;
   js.seq = j.seq;
   js.model = model;
   js.apk = apk;
+  js.variant_artifacts = variant_artifacts;
   next_job_seq_ = std::max(next_job_seq_, j.seq + 1);
   if (!j.request_id.empty()) request_ids_[j.request_id] = j.job.job_id();
 }
@@ -160,12 +162,14 @@ NewJob RunLedger::PlanJob(const v1::JobSpec& spec_in, const std::string& request
   job.set_created_unix_ms(now_ms);
   for (const auto& d : devices) job.add_device_ids(d);
   for (size_t di = 0; di < devices.size(); ++di) {
-    for (int rep = 0; rep < spec.repeats(); ++rep) {
+    // A variant job runs both variants on each phone, in ABBA order (variants.h).
+    for (int rep = 0; rep < RunsPerPhone(spec); ++rep) {
       v1::Run& r = out.runs.emplace_back();
       r.set_run_id(absl::StrFormat("%s.%d.%d", job.job_id(), di, rep));
       r.set_job_id(job.job_id());
       r.set_device_id(devices[di]);
       r.set_repeat(rep);
+      r.set_variant(VariantAt(spec, rep));
       r.set_attempt(1);
       StampState(&r, v1::RUN_STATE_QUEUED, now_ms);
     }
@@ -180,6 +184,7 @@ void RunLedger::AddJob(const NewJob& nj) {
   js.seq = nj.stored.seq;
   js.model = nj.model;
   js.apk = nj.apk;
+  js.variant_artifacts = nj.variant_artifacts;
   next_job_seq_ = std::max(next_job_seq_, nj.stored.seq + 1);
   if (!nj.stored.request_id.empty()) request_ids_[nj.stored.request_id] = job.job_id();
   // Runs are enqueued repeat-major so that one device's repeats interleave with other jobs.
@@ -344,6 +349,47 @@ void RunLedger::UndoAssign(const std::vector<RunChange>& assigned) {
   }
 }
 
+std::vector<RunChange> RunLedger::PlanExtensions() const {
+  std::vector<RunChange> out;
+  for (const auto& job_id : extending_jobs_) {
+    for (const v1::Run& r : jobs_.at(job_id).pending_runs) {
+      RunChange& c = out.emplace_back();
+      c.kind = RunChange::Kind::kAdded;
+      c.run = r;
+    }
+  }
+  return out;
+}
+
+void RunLedger::PlanExtension(LedgerJob& js, const v1::Run& run) {
+  const v1::JobSpec& spec = js.job.spec();
+  if (spec.variants_size() != 2 || !spec.until_decided() || js.job.cancelled()) return;
+  for (const v1::Run& p : js.pending_runs) {
+    if (p.device_id() == run.device_id()) return;  // its next block is planned already
+  }
+  std::vector<const v1::Run*> runs;
+  runs.reserve(js.run_ids.size());
+  for (const auto& id : js.run_ids) runs.push_back(&runs_.at(id));
+  std::vector<int> next = NextPositions(js.job, runs, run.device_id());
+  if (next.empty()) return;
+  const auto& ids = js.job.device_ids();
+  const int di = static_cast<int>(std::find(ids.begin(), ids.end(), run.device_id()) - ids.begin());
+  const int64_t now_ms = ToUnixMs(clock_->Now());
+  for (int p : next) {
+    v1::Run& r = js.pending_runs.emplace_back();
+    r.set_run_id(absl::StrFormat("%s.%d.%d", js.job.job_id(), di, p));
+    r.set_job_id(js.job.job_id());
+    r.set_device_id(run.device_id());
+    r.set_repeat(p);
+    r.set_variant(VariantAt(spec, p));
+    r.set_attempt(1);
+    StampState(&r, v1::RUN_STATE_QUEUED, now_ms);
+  }
+  extending_jobs_.insert(js.job.job_id());
+  spdlog::info("event=until_decided_block job={} device={} runs={} from={}", js.job.job_id(), run.device_id(),
+               next.size(), next.front());
+}
+
 // ---------------- apply ----------------
 
 LedgerEffects RunLedger::Apply(const std::vector<RunChange>& changes) {
@@ -374,13 +420,28 @@ LedgerEffects RunLedger::Apply(const std::vector<RunChange>& changes) {
       case RunChange::Kind::kCancelled:
         if (scheduler_.Remove(id)) cancel(c);
         break;
+      case RunChange::Kind::kAdded: {
+        // Only a run still pending joins (its job was not cancelled since it was planned).
+        LedgerJob& js = jobs_.at(c.run.job_id());
+        auto p = std::find_if(js.pending_runs.begin(), js.pending_runs.end(),
+                              [&id](const v1::Run& r) { return r.run_id() == id; });
+        if (p == js.pending_runs.end() || runs_.contains(id)) continue;
+        js.pending_runs.erase(p);
+        if (js.pending_runs.empty()) extending_jobs_.erase(js.job.job_id());
+        js.run_ids.push_back(id);
+        break;
+      }
     }
     runs_[id] = c.run;
+    if (c.kind == RunChange::Kind::kAdded) scheduler_.Enqueue(ToSched(c.run));
     if (c.kind == RunChange::Kind::kRawLog) continue;  // log lines only: nothing for watchers
     LedgerJob& js = jobs_.at(c.run.job_id());
     js.counts.Set(id, c.run.state());
     fx.published.push_back(id);
-    if (js.counts.all_final() && js.job.finished_unix_ms() == 0) {
+    // until_decided: a phone's last run of the job ended undecided; its next block is
+    // planned now, so the job stays open until it is stored and added.
+    if (IsFinal(c.run.state()) && c.kind != RunChange::Kind::kCancelled) PlanExtension(js, c.run);
+    if (js.counts.all_final() && js.pending_runs.empty() && js.job.finished_unix_ms() == 0) {
       js.job.set_finished_unix_ms(ToUnixMs(clock_->Now()));
       fx.finished_jobs.push_back(js.job.job_id());
     }
@@ -388,9 +449,15 @@ LedgerEffects RunLedger::Apply(const std::vector<RunChange>& changes) {
   return fx;
 }
 
-void RunLedger::ApplyJob(const v1::Job& job) {
+bool RunLedger::ApplyJob(const v1::Job& job) {
   LedgerJob& js = jobs_.at(job.job_id());
   js.job.set_cancelled(job.cancelled());
+  if (!job.cancelled() || js.pending_runs.empty()) return false;
+  js.pending_runs.clear();  // a cancelled job is not extended
+  extending_jobs_.erase(job.job_id());
+  if (!js.counts.all_final() || js.job.finished_unix_ms() != 0) return false;
+  js.job.set_finished_unix_ms(ToUnixMs(clock_->Now()));
+  return true;
 }
 
 }  // namespace benchlab::coordinator

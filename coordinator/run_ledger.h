@@ -10,6 +10,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "coordinator/job_counters.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/store.h"
+#include "coordinator/variants.h"
 
 namespace benchlab::coordinator {
 
@@ -34,8 +36,14 @@ struct LedgerJob {
   std::vector<std::string> run_ids;
   // Kept by Apply (every run state change passes there), Load and AddJob.
   JobCounters counts;
-  // What an assignment carries (resolved at submit or load, so no store read at assign).
+  // What an assignment carries (resolved at submit or load, so no store read at assign);
+  // in a variant job, per variant too (an assignment takes its run's variant's).
   benchlab::v1::ArtifactRef model, apk;
+  VariantArtifacts variant_artifacts;
+  // until_decided: the ABBA blocks planned when a phone's last run of the job ended, not
+  // yet stored (PlanExtensions, then Apply as kAdded). The job does not finish while any
+  // is pending; memory only (a restart finishes a job whose runs are all final).
+  std::vector<benchlab::v1::Run> pending_runs;
 };
 
 // One planned change of one run: its new record (what the caller stores) and what
@@ -48,6 +56,7 @@ struct RunChange {
     kFailed,     // ended here (lost phone, timeout, queue timeout)
     kCancelled,  // its job was cancelled
     kAssigned,   // leased to its phone: the caller sends the assignment
+    kAdded,      // a new queued run of an until_decided job (planned by PlanExtensions)
   };
   Kind kind = Kind::kProgress;
   benchlab::v1::Run run;
@@ -66,6 +75,7 @@ struct NewJob {
   StoredJob stored;
   std::vector<benchlab::v1::Run> runs;
   benchlab::v1::ArtifactRef model, apk;
+  VariantArtifacts variant_artifacts;
 };
 
 // What Apply asks of its caller.
@@ -88,7 +98,8 @@ class RunLedger {
   explicit RunLedger(Clock* clock) : clock_(clock), scheduler_(clock) {}
 
   // ---- loading (at start) ----
-  void LoadJob(const StoredJob& job, const benchlab::v1::ArtifactRef& model, const benchlab::v1::ArtifactRef& apk);
+  void LoadJob(const StoredJob& job, const benchlab::v1::ArtifactRef& model, const benchlab::v1::ArtifactRef& apk,
+               const VariantArtifacts& variant_artifacts = {});
   // Queued runs are re-queued; runs in flight keep their lease until their agent's hello.
   // False for a run of an unknown job (ignored). *resumed is incremented for one in flight.
   bool LoadRun(const benchlab::v1::Run& run, int* resumed);
@@ -154,19 +165,29 @@ class RunLedger {
   // changes once stored, or UndoAssign them.
   std::vector<RunChange> PlanAssign();
   void UndoAssign(const std::vector<RunChange>& assigned);
+  // The until_decided runs Apply planned (LedgerJob.pending_runs), as kAdded changes to
+  // store and Apply; planned again after a failed write (they stay pending until applied).
+  std::vector<RunChange> PlanExtensions() const;
 
   // ---- apply (the changes were stored) ----
   LedgerEffects Apply(const std::vector<RunChange>& changes);
-  void ApplyJob(const benchlab::v1::Job& job);  // e.g. cancelled = true
+  // e.g. cancelled = true (pending until_decided runs are dropped). True when that
+  // finished the job (its runs were all final, only an extension kept it open).
+  bool ApplyJob(const benchlab::v1::Job& job);
 
  private:
   SchedRun ToSched(const benchlab::v1::Run& run) const;
+  // After `run` of `js` became final: plans the phone's next ABBA block into
+  // js.pending_runs when NextPositions (variants.h) asks for one.
+  void PlanExtension(LedgerJob& js, const benchlab::v1::Run& run);
 
   Clock* const clock_;
   Scheduler scheduler_;
   std::map<std::string, LedgerJob> jobs_;
   absl::flat_hash_map<std::string, benchlab::v1::Run> runs_;
   absl::flat_hash_map<std::string, std::string> request_ids_;
+  // Jobs with pending_runs (so PlanExtensions does not walk every job).
+  std::set<std::string> extending_jobs_;
   int64_t next_job_seq_ = 1;
   absl::Duration queue_timeout_ = absl::Minutes(30);
   benchlab::v1::JobSpec gate_defaults_;

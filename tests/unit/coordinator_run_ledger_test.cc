@@ -1,7 +1,9 @@
 // RunLedger on its own, with a fake clock: retries and their backoff (2 s doubling to
 // 30 s), queue timeout, run timeout, the hold of a phone until its agent reports the
 // ended attempt final, stale attempts, and plans that change nothing until applied.
-// No sleeps: time moves only when a test advances the clock.
+// Variant jobs: ABBA runs per phone, and the until_decided block planned when a phone's
+// last run ends, kept pending (the job open) until applied. No sleeps: time moves only
+// when a test advances the clock.
 #include "coordinator/run_ledger.h"
 
 #include <gtest/gtest.h>
@@ -224,6 +226,51 @@ TEST_F(RunLedgerTest, CancelEndsQueuedRunsAndStopsTheLeasedOne) {
   EXPECT_EQ(ledger_.FindJob(job)->counts.cancelled(), 3);
   // The phone stays held by the cancelled attempt until the agent reports it final.
   EXPECT_EQ(ledger_.scheduler().HeldBy("h/p"), job + ".0.0");
+}
+
+TEST_F(RunLedgerTest, VariantJobRunsAbbaAndKeepsTheJobOpenUntilItsNextBlockIsApplied) {
+  v1::JobSpec spec;
+  spec.set_repeats(2);
+  spec.set_timeout_s(60);
+  spec.set_until_decided(true);
+  spec.set_max_repeats(10);
+  spec.add_variants()->set_model_sha256("a");
+  spec.add_variants()->set_model_sha256("b");
+  NewJob job = ledger_.PlanJob(spec, "", "test", {"h/p"});
+  ASSERT_EQ(job.runs.size(), 4u) << "2 repeats x 2 variants";
+  std::string order;
+  for (const auto& r : job.runs) order += r.variant() == 0 ? 'A' : 'B';
+  EXPECT_EQ(order, "ABBA");
+  ledger_.AddJob(job);
+  const std::string id = job.stored.job.job_id();
+  LedgerEffects fx;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(Assign().size(), 1u);
+    v1::RunEvent ev = Result(v1::RUN_STATE_DONE);
+    ev.mutable_result()->mutable_metrics()->set_inference_avg_us(1000 + i);
+    fx = Event(absl::StrCat(id, ".0.", i), 1, ev);
+  }
+  EXPECT_TRUE(fx.finished_jobs.empty()) << "2 against 2 cannot decide: a block is pending";
+  EXPECT_EQ(ledger_.FindJob(id)->job.finished_unix_ms(), 0);
+  EXPECT_EQ(ledger_.FindJob(id)->run_ids.size(), 4u) << "nothing added before it is stored";
+  std::vector<RunChange> added = ledger_.PlanExtensions();
+  ASSERT_EQ(added.size(), 4u);
+  EXPECT_EQ(ledger_.PlanExtensions().size(), 4u) << "planned again until applied";
+  order.clear();
+  for (const auto& c : added) {
+    EXPECT_EQ(c.kind, RunChange::Kind::kAdded);
+    order += c.run.variant() == 0 ? 'A' : 'B';
+  }
+  EXPECT_EQ(order, "ABBA");
+  EXPECT_EQ(added[0].run.run_id(), id + ".0.4");
+  fx = ledger_.Apply(added);
+  EXPECT_EQ(fx.published.size(), 4u);
+  EXPECT_TRUE(ledger_.PlanExtensions().empty());
+  EXPECT_EQ(ledger_.JobView(*ledger_.FindJob(id)).runs_total(), 8);
+  EXPECT_EQ(ledger_.Apply(added).published.size(), 0u) << "a block is added once";
+  auto leased = Assign();
+  ASSERT_EQ(leased.size(), 1u);
+  EXPECT_EQ(leased[0].run_id(), id + ".0.4");
 }
 
 }  // namespace
