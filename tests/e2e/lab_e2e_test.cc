@@ -286,8 +286,15 @@ TEST_F(LabE2eTest, CompareTwoJobs) {
     EXPECT_FALSE(avg.verdict().empty());
     EXPECT_EQ(avg.baseline().n(), 3);
   }
-  ASSERT_EQ(resp.warnings_size(), 1) << "only the flags differ besides the model";
+  // The flags differ besides the model; 4 threads also heat the phones more, which the
+  // runs' recorded conditions may show (a start temperature 5 C apart): nothing else.
+  ASSERT_GE(resp.warnings_size(), 1);
   EXPECT_TRUE(absl::StrContains(resp.warnings(0), "--num_threads=4")) << resp.warnings(0);
+  for (int i = 1; i < resp.warnings_size(); ++i) {
+    EXPECT_TRUE(absl::StrContains(resp.warnings(i), "another temperature") ||
+                absl::StrContains(resp.warnings(i), "throttled differently"))
+        << resp.warnings(i);
+  }
 }
 
 TEST_F(LabE2eTest, AgentKilledMidRunIsRetriedAndNothingIsLostOrDoubled) {
