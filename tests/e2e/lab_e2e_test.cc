@@ -592,16 +592,16 @@ TEST_F(LabE2eTest, BusyCoordinatorKeepsEveryHealthyAgentAndLosesNoRun) {
 
 // The run-conditions gate through the real chain: devsim's thermal model, the agent's
 // conditions reports, the coordinator's scheduler. A hot phone is listed cooling (with
-// why) and takes its run only once it has cooled below the job's limit.
+// why) and takes its run only once it has cooled below the limit, here the lab's default
+// (coordinator --max-battery-temp) for a job that sets none.
 TEST_F(LabE2eTest, HotPhoneCoolsAtTheGateAndItsRunStartsCool) {
   StartLab({.hosts = 1, .phones_per_host = 1, .run_seconds = 1,
+            .coordinator_extra = {"--max-battery-temp", "38", "--gate-timeout-s", "300"},
             .agent_extra = {"--conditions-interval", "0.5"},
             .devsim_extra = {"--thermal-time-scale", "4"}});  // cools with a 10 s time constant
   ASSERT_TRUE(lab_->host(0).Control("temp 0 45").ok());
   WaitForHotPhones(40);
-  v1::JobSpec spec = Spec(1);
-  spec.set_max_battery_temp_c(38);
-  spec.set_gate_timeout_s(300);
+  v1::JobSpec spec = Spec(1);  // no gate of its own
   const int64_t submitted_ms = absl::ToUnixMillis(absl::Now());
   auto job = Submit(spec);
   ASSERT_TRUE(job.ok()) << job.status();
@@ -625,7 +625,7 @@ TEST_F(LabE2eTest, HotPhoneCoolsAtTheGateAndItsRunStartsCool) {
   ASSERT_TRUE(r.conditions().before().has_battery_temp_c());
   EXPECT_LE(r.conditions().before().battery_temp_c(), 38.5) << "started hot";
   EXPECT_GT(r.timings().assigned_unix_ms() - submitted_ms, 1000) << "the run did not wait for the phone to cool";
-  EXPECT_EQ(GetJob(job->job_id()).job().spec().max_battery_temp_c(), 38);
+  EXPECT_EQ(GetJob(job->job_id()).job().spec().max_battery_temp_c(), 38) << "the lab's default, recorded in the job";
 }
 
 // Past the gate's timeout the job's policy decides: FAIL ends the run

@@ -35,7 +35,9 @@ TEST(LabHistoryE2eTest, AStepOnOnePhoneIsFoundByHistoryAndRegressionsAndAFlatPho
   ASSERT_TRUE(lab->host(0).Control("noise 0 2").ok());
   ASSERT_TRUE(lab->host(1).Control("noise 0 2").ok());
   for (int j = 0; j < kJobs; ++j) {
-    if (j == kStepAt) ASSERT_TRUE(lab->host(0).Control("slowdown 0 " + sha + " 6").ok());
+    if (j == kStepAt) {
+      ASSERT_TRUE(lab->host(0).Control("slowdown 0 " + sha + " 6").ok());
+    }
     // Short timed phases: runs hardly heat the phones (no thermal throttling).
     RunResult r = lab->Cli({"run", lab->model_path(), "--apk", lab->apk_path(), "--repeat", "5", "--runs", "10",
                             "--warmup", "1", "--flag", "--min_secs=0.01", "--flag", "--warmup_min_secs=0.01"});
