@@ -26,17 +26,7 @@ namespace v1 = benchlab::v1;
 
 using benchlab::testing::MemoryStore;
 
-// Keeps the attempt of each run this agent was last assigned.
-class Channel : public AgentChannel {
- public:
-  void Send(const v1::CoordinatorMessage& m) override {
-    absl::MutexLock l(&mu);
-    if (m.has_assign()) assigned[m.assign().run_id()] = m.assign().attempt();
-  }
-  void Close(const std::string& why) override {}  // one session per agent here
-  absl::Mutex mu;
-  std::map<std::string, int> assigned ABSL_GUARDED_BY(mu);
-};
+using Channel = benchlab::testing::RecordingChannel;
 
 class Watcher : public JobWatcher {
  public:

@@ -18,22 +18,7 @@ namespace {
 namespace v1 = benchlab::v1;
 using benchlab::testing::MemoryStore;
 
-class Channel : public AgentChannel {
- public:
-  void Send(const v1::CoordinatorMessage& m) override {
-    absl::MutexLock l(&mu);
-    if (m.has_assign()) assigned[m.assign().run_id()] = m.assign().attempt();
-    if (m.has_cancel()) ++cancels;
-  }
-  void Close(const std::string&) override {}
-  size_t assigned_count() {
-    absl::MutexLock l(&mu);
-    return assigned.size();
-  }
-  absl::Mutex mu;
-  std::map<std::string, int> assigned ABSL_GUARDED_BY(mu);
-  int cancels ABSL_GUARDED_BY(mu) = 0;
-};
+using Channel = benchlab::testing::RecordingChannel;
 
 class CoreStoreFailureTest : public ::testing::Test {
  protected:

@@ -26,6 +26,25 @@ std::vector<typename Map::mapped_type> ValuesOf(const Map& m) {
   return out;
 }
 
+// An agent session that records what the core sent it: the attempt of each run last
+// assigned, and how many cancels.
+class RecordingChannel : public coordinator::AgentChannel {
+ public:
+  void Send(const benchlab::v1::CoordinatorMessage& m) override {
+    absl::MutexLock l(&mu);
+    if (m.has_assign()) assigned[m.assign().run_id()] = m.assign().attempt();
+    if (m.has_cancel()) ++cancels;
+  }
+  void Close(const std::string&) override {}  // one session per agent in these tests
+  size_t assigned_count() {
+    absl::MutexLock l(&mu);
+    return assigned.size();
+  }
+  absl::Mutex mu;
+  std::map<std::string, int> assigned ABSL_GUARDED_BY(mu);
+  int cancels ABSL_GUARDED_BY(mu) = 0;
+};
+
 class MemoryStore : public coordinator::Store {
  public:
   // Writes that fail while set (with UNAVAILABLE, as a full or broken disk would).
