@@ -29,6 +29,7 @@ struct AbFlags {
 int RunAb(const AbFlags& f, const CliIo& io) {
   auto spec = BuildSpec(f.job);
   if (!spec.ok()) return ReportUsageError("ab", spec.status().message(), io);
+  spec->set_verdict_threshold_pct(f.threshold_pct);  // --until-decided decides with it
   auto conn = LabConnection::Open(f.job.lab);
   if (!conn.ok()) return ReportUsageError("ab", conn.status().message(), io);
   std::ostream* progress = f.json ? nullptr : io.out;

@@ -43,7 +43,7 @@ int RunJob(const JobFlags& flags, const CliIo& io) {
           << "  model " << spec.model_sha256() << "\n  apk   " << spec.apk_sha256() << "\n  repeats "
           << spec.repeats() << ", timeout " << spec.timeout_s() << " s, retries " << spec.retries() << ", priority "
           << spec.priority() << "\n  devices " << EscapeForTerminal(absl::StrJoin(resp.job().device_ids(), ", ")) << "\n\n"
-          << FormatRunsTable(resp.runs());
+          << FormatRunsTable(spec, resp.runs());
   if (std::string conditions = FormatConditionsTable(resp.runs()); !conditions.empty()) {
     *io.out << "\nConditions (before->after):\n" << conditions;
   }

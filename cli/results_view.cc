@@ -56,7 +56,13 @@ const std::vector<std::string>& TableMetrics() {
 
 }  // namespace
 
-std::string FormatRunsTable(const google::protobuf::RepeatedPtrField<v1::Run>& runs) {
+std::string VariantLetter(const v1::JobSpec& spec, int variant) {
+  if (spec.variants_size() != 2) return "";
+  return variant == 0 ? "A" : variant == 1 ? "B" : absl::StrCat(variant);
+}
+
+std::string FormatRunsTable(const v1::JobSpec& spec, const google::protobuf::RepeatedPtrField<v1::Run>& runs) {
+  const bool variants = spec.variants_size() == 2;
   std::vector<std::string> metrics;
   for (const auto& name : TableMetrics()) {
     for (const auto& run : runs) {
@@ -67,6 +73,7 @@ std::string FormatRunsTable(const google::protobuf::RepeatedPtrField<v1::Run>& r
     }
   }
   std::vector<std::string> header = {"RUN", "DEVICE", "REPEAT", "ATTEMPT", "STATE", "ERROR"};
+  if (variants) header.insert(header.begin() + 2, "VARIANT");
   header.insert(header.end(), metrics.begin(), metrics.end());
   Table table(std::move(header));
   for (const auto& run : runs) {
@@ -77,6 +84,7 @@ std::string FormatRunsTable(const google::protobuf::RepeatedPtrField<v1::Run>& r
                                     absl::StrCat(run.attempt()),
                                     RunStateName(run.state()),
                                     error.empty() ? "-" : error};
+    if (variants) row.insert(row.begin() + 2, VariantLetter(spec, run.variant()));
     for (const auto& name : metrics) {
       auto v = MetricValue(run.metrics(), name);
       row.push_back(v ? FormatNumber(*v) : "-");
@@ -86,11 +94,24 @@ std::string FormatRunsTable(const google::protobuf::RepeatedPtrField<v1::Run>& r
   return table.Render();
 }
 
-std::string FormatDeviceAggregates(const google::protobuf::RepeatedPtrField<v1::DeviceResults>& devices) {
-  Table table({"DEVICE", "DONE", "FAILED", "METRIC", "N", "MEDIAN", "MEAN", "STDDEV", "MIN", "MAX"});
+std::string FormatDeviceAggregates(const v1::JobSpec& spec,
+                                   const google::protobuf::RepeatedPtrField<v1::DeviceResults>& devices) {
+  const bool variants = spec.variants_size() == 2;
+  std::vector<std::string> header = {"DEVICE", "DONE", "FAILED", "METRIC", "N", "MEDIAN", "MEAN", "STDDEV", "MIN", "MAX"};
+  if (variants) header.insert(header.begin() + 1, "VARIANT");
+  Table table(std::move(header));
+  // In a variant job the device's name only on its first variant's first line.
+  std::string previous_device;
   for (const auto& d : devices) {
+    const bool new_device = d.device_id() != previous_device;
+    previous_device = d.device_id();
+    auto add = [&](bool first, std::vector<std::string> row) {
+      if (variants) row.insert(row.begin() + 1, first ? VariantLetter(spec, d.variant()) : "");
+      if (!first || !new_device) row[0] = "";
+      table.AddRow(std::move(row));
+    };
     if (d.aggregates().empty()) {
-      table.AddRow({d.device_id(), absl::StrCat(d.runs_done()), absl::StrCat(d.runs_failed()), "-"});
+      add(true, {d.device_id(), absl::StrCat(d.runs_done()), absl::StrCat(d.runs_failed()), "-"});
       continue;
     }
     bool first = true;
@@ -100,10 +121,9 @@ std::string FormatDeviceAggregates(const google::protobuf::RepeatedPtrField<v1::
       if (it == d.aggregates().end()) continue;
       const v1::Aggregate& a = *it;
       // The device columns only on its first line, so each device reads as one block.
-      table.AddRow({first ? d.device_id() : "", first ? absl::StrCat(d.runs_done()) : "",
-                    first ? absl::StrCat(d.runs_failed()) : "", a.metric(), absl::StrCat(a.n()),
-                    FormatNumber(a.median()), FormatNumber(a.mean()), FormatNumber(a.stddev()),
-                    FormatNumber(a.min()), FormatNumber(a.max())});
+      add(first, {d.device_id(), first ? absl::StrCat(d.runs_done()) : "", first ? absl::StrCat(d.runs_failed()) : "",
+                  a.metric(), absl::StrCat(a.n()), FormatNumber(a.median()), FormatNumber(a.mean()),
+                  FormatNumber(a.stddev()), FormatNumber(a.min()), FormatNumber(a.max())});
       first = false;
     }
   }
@@ -113,9 +133,14 @@ std::string FormatDeviceAggregates(const google::protobuf::RepeatedPtrField<v1::
 std::string FormatResults(const v1::GetResultsResponse& results) {
   std::string out = absl::StrCat(FormatJobSummary(results.job()), "\n");
   if (!results.devices().empty()) {
-    absl::StrAppend(&out, "\nPer device (across its done repeats):\n", FormatDeviceAggregates(results.devices()));
+    const v1::JobSpec& spec = results.job().spec();
+    absl::StrAppend(&out, "\nPer device", spec.variants_size() == 2 ? " and variant" : "",
+                    " (across its done repeats):\n", FormatDeviceAggregates(spec, results.devices()));
+    for (int i = 0; i < spec.variants_size() && spec.variants_size() == 2; ++i) {
+      absl::StrAppend(&out, "  ", VariantLetter(spec, i), ": ", EscapeForTerminal(spec.variants(i).label()), "\n");
+    }
   }
-  absl::StrAppend(&out, "\nRuns:\n", FormatRunsTable(results.runs()));
+  absl::StrAppend(&out, "\nRuns:\n", FormatRunsTable(results.job().spec(), results.runs()));
   if (std::string conditions = FormatConditionsTable(results.runs()); !conditions.empty()) {
     absl::StrAppend(&out, "\nConditions (before->after):\n", conditions);
   }
@@ -137,6 +162,7 @@ std::string FormatResultsCsv(const v1::GetResultsResponse& results) {
   std::vector<std::string> header = {"job_id", "run_id", "device_id", "repeat", "attempt", "state", "error_class"};
   header.insert(header.end(), MetricNames().begin(), MetricNames().end());
   header.insert(header.end(), ConditionsCsvHeader().begin(), ConditionsCsvHeader().end());
+  header.push_back("variant");
   std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
   for (const auto& run : results.runs()) {
     std::vector<std::string> row = {CsvCell(run.job_id()), CsvCell(run.run_id()), CsvCell(run.device_id()),
@@ -148,6 +174,7 @@ std::string FormatResultsCsv(const v1::GetResultsResponse& results) {
       row.push_back(v ? FormatNumber(*v) : "");
     }
     for (const std::string& value : ConditionsCsvValues(run)) row.push_back(CsvCell(value));
+    row.push_back(VariantLetter(results.job().spec(), run.variant()));
     absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
   }
   return out;

@@ -81,6 +81,7 @@ int RunRun(const RunFlags& f, const CliIo& io) {
   }
   if (!f.baseline.empty()) {
     if (int rc = AddBaselineVariants(**conn, f, io, &*spec); rc != kExitOk) return rc;
+    spec->set_verdict_threshold_pct(f.threshold_pct);  // --until-decided decides with it
   }
 
   v1::SubmitJobResponse submitted;

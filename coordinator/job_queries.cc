@@ -94,25 +94,33 @@ absl::StatusOr<v1::GetResultsResponse> ResultsPageView(const RunLedger& ledger, 
   for (size_t i = start; i < end; ++i) *resp.add_runs() = *ledger.FindRun(js->run_ids[i]);
   if (end < js->run_ids.size()) resp.set_next_page_token(absl::StrCat(end));
   if (start > 0) return resp;
-  // The first page carries the per-device aggregates, over all the job's runs.
-  std::map<std::string, std::vector<const v1::BenchmarkMetrics*>> by_device;
-  std::map<std::string, std::pair<int, int>> counts;
+  // The first page carries the per-device aggregates, over all the job's runs; in a
+  // variant job per device and variant (A and B mixed would describe neither).
+  using Key = std::pair<std::string, int>;  // device, variant
+  std::map<Key, std::vector<const v1::BenchmarkMetrics*>> by_device;
+  std::map<Key, std::pair<int, int>> counts;
   for (const auto& id : js->run_ids) {
     const v1::Run& r = *ledger.FindRun(id);
+    const Key key(r.device_id(), r.variant());
     if (r.state() == v1::RUN_STATE_DONE) {
-      by_device[r.device_id()].push_back(&r.metrics());
-      ++counts[r.device_id()].first;
+      by_device[key].push_back(&r.metrics());
+      ++counts[key].first;
     } else if (r.state() == v1::RUN_STATE_FAILED) {
-      ++counts[r.device_id()].second;
+      ++counts[key].second;
     }
   }
+  const int variants = std::max(1, js->job.spec().variants_size());
   for (const auto& device_id : resp.job().device_ids()) {
-    v1::DeviceResults* d = resp.add_devices();
-    d->set_device_id(device_id);
-    if (const auto* dev = inventory.FindDevice(device_id)) *d->mutable_device() = dev->info;
-    d->set_runs_done(counts[device_id].first);
-    d->set_runs_failed(counts[device_id].second);
-    for (auto& a : AggregateRuns(by_device[device_id])) *d->add_aggregates() = std::move(a);
+    for (int variant = 0; variant < variants; ++variant) {
+      const Key key(device_id, variant);
+      v1::DeviceResults* d = resp.add_devices();
+      d->set_device_id(device_id);
+      d->set_variant(variant);
+      if (const auto* dev = inventory.FindDevice(device_id)) *d->mutable_device() = dev->info;
+      d->set_runs_done(counts[key].first);
+      d->set_runs_failed(counts[key].second);
+      for (auto& a : AggregateRuns(by_device[key])) *d->add_aggregates() = std::move(a);
+    }
   }
   return resp;
 }

@@ -79,7 +79,13 @@ bool RunLedger::LoadRun(const v1::Run& r, int* resumed) {
 std::vector<std::string> RunLedger::StampFinishedAfterLoad() {
   std::vector<std::string> out;
   for (auto& [id, js] : jobs_) {
-    if (js.job.finished_unix_ms() != 0 || js.run_ids.empty() || !js.counts.all_final()) continue;
+    if (js.job.finished_unix_ms() != 0 || js.run_ids.empty()) continue;
+    // until_decided: a block planned but not stored before the stop is planned again from
+    // the stored runs (the rule depends on them only), for every phone done with the job.
+    std::map<std::string, const v1::Run*> last_of_phone;
+    for (const auto& run_id : js.run_ids) last_of_phone[runs_[run_id].device_id()] = &runs_[run_id];
+    for (const auto& [device, run] : last_of_phone) PlanExtension(js, *run);
+    if (!js.counts.all_final() || !js.pending_runs.empty()) continue;
     int64_t last = 0;
     for (const auto& run_id : js.run_ids) last = std::max(last, runs_[run_id].timings().finished_unix_ms());
     js.job.set_finished_unix_ms(last > 0 ? last : ToUnixMs(clock_->Now()));

@@ -42,7 +42,7 @@ struct LedgerJob {
   VariantArtifacts variant_artifacts;
   // until_decided: the ABBA blocks planned when a phone's last run of the job ended, not
   // yet stored (PlanExtensions, then Apply as kAdded). The job does not finish while any
-  // is pending; memory only (a restart finishes a job whose runs are all final).
+  // is pending; memory only (a restart plans them again from the stored runs).
   std::vector<benchlab::v1::Run> pending_runs;
 };
 
@@ -103,8 +103,9 @@ class RunLedger {
   // Queued runs are re-queued; runs in flight keep their lease until their agent's hello.
   // False for a run of an unknown job (ignored). *resumed is incremented for one in flight.
   bool LoadRun(const benchlab::v1::Run& run, int* resumed);
-  // Stamps finished the jobs whose runs are all final but that have no finished time
-  // (their stamp failed to be stored); returns them to be stored again.
+  // Plans again the until_decided blocks of unfinished jobs (lost with the stop), then
+  // stamps finished the jobs whose runs are all final, with nothing pending, but that have
+  // no finished time (their stamp failed to be stored); returns them to be stored again.
   std::vector<std::string> StampFinishedAfterLoad();
 
   // ---- reads ----

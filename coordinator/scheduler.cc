@@ -57,9 +57,10 @@ void Scheduler::SetDeviceOnline(const std::string& device_id, bool online) {
 void Scheduler::Refresh(const std::string& device_id, const Device& d) {
   bool ready = d.online && d.lease.empty() && !d.hold && !d.queue.empty() && d.gate_reason.empty();
   if (ready) {
-    // Due when its cooldown is over and at least one queued run is past its backoff.
+    // Due when its cooldown is over and at least one queued run may start (EligibleFrom).
     absl::Time due = absl::InfiniteFuture();
-    for (const auto& [seq, run_id] : d.queue) due = std::min(due, runs_.at(run_id).not_before);
+    absl::flat_hash_map<std::string, absl::Time> job_blocked;
+    for (const auto& [seq, run_id] : d.queue) due = std::min(due, EligibleFrom(runs_.at(run_id), job_blocked));
     due = std::max(due, d.cooldown_until);
     if (clock_->Now() < due) {
       cooling_.insert({due, device_id});
@@ -78,6 +79,12 @@ bool Scheduler::DeviceOnline(const std::string& device_id) const {
   return it != devices_.end() && it->second.online;
 }
 
+absl::Time Scheduler::EligibleFrom(const Entry& e, absl::flat_hash_map<std::string, absl::Time>& job_blocked) {
+  absl::Time& blocked = job_blocked.try_emplace(e.run.job_id, absl::InfinitePast()).first->second;
+  blocked = std::max(blocked, e.not_before);
+  return blocked;
+}
+
 const Scheduler::Entry* Scheduler::Best(const Device& d, absl::Time now) const {
   const Entry* best = nullptr;
   // Key: higher priority, fewer in flight, fewer granted, older job, earlier queued.
@@ -87,9 +94,10 @@ const Scheduler::Entry* Scheduler::Best(const Device& d, absl::Time now) const {
     int64_t granted = it == jobs_.end() ? 0 : it->second.granted;
     return std::make_tuple(-e.run.priority, in_flight, granted, e.run.job_seq, e.seq);
   };
+  absl::flat_hash_map<std::string, absl::Time> job_blocked;
   for (const auto& [seq, run_id] : d.queue) {
     const Entry& e = runs_.at(run_id);
-    if (now < e.not_before) continue;  // a retry still backing off
+    if (now < EligibleFrom(e, job_blocked)) continue;  // a retry backing off, or behind one
     if (!e.gate_expired_reason.empty()) continue;  // failed its gate; the caller ends it
     if (best == nullptr || key(e) < key(*best)) best = &e;
   }
@@ -221,8 +229,9 @@ EndDecision Scheduler::End(const std::string& run_id, bool retryable, bool wound
     d.gate_reason.clear();  // it may have been the run waiting at the gate
   }
   if (WouldEnd(run_id, retryable) == EndDecision::kRetry) {
+    // Re-queued in its old place (same seq): a job's runs on a phone start in their
+    // queued order, which an A/B job's ABBA interleaving relies on.
     ++e.run.attempt;
-    e.seq = next_seq_++;
     e.queued_at = now;
     e.not_before = now + RetryBackoff(e.run.attempt - 1);
     d.queue.insert({e.seq, run_id});

@@ -5,8 +5,11 @@
 // (round robin between jobs), then the older job; within a job, the earliest queued run.
 // A phone's lease outlives a run the coordinator ended itself (cancel, timeout, phone
 // lost): the phone stays held until the agent reports that attempt wound down (Release),
-// so no next run starts beside it. A retry waits out a backoff; a queued run whose phone
-// stays offline longer than its queue timeout is reported (QueueExpired).
+// so no next run starts beside it. A retry waits out a backoff in its old place in the
+// queue: the job's later runs on that phone wait with it (other jobs may use the phone), so
+// a job's runs on a phone start in their queued order (an A/B job's ABBA order survives a
+// retry). A queued run whose phone stays offline longer than its queue timeout is
+// reported (QueueExpired).
 #ifndef BENCHLAB_COORDINATOR_SCHEDULER_H_
 #define BENCHLAB_COORDINATOR_SCHEDULER_H_
 
@@ -171,6 +174,9 @@ class Scheduler {
   };
 
   const Entry* Best(const Device& d, absl::Time now) const;
+  // When `e` may start, walking a phone's queue in order: its own backoff, or a backoff
+  // of an earlier queued run of its job (job_blocked: per job, the latest seen so far).
+  static absl::Time EligibleFrom(const Entry& e, absl::flat_hash_map<std::string, absl::Time>& job_blocked);
   // Leases `e` on the phone (the caller checked it may).
   Lease Grant(const std::string& device_id, Device& d, Entry& e, absl::Time now);
   // Puts the phone in ready_ or cooling_ (or neither) per its state; call after any

@@ -64,6 +64,10 @@ absl::Status NormalizeVariants(v1::JobSpec* spec, Store* store, VariantArtifacts
   }
   if (spec->model_sha256().empty()) spec->set_model_sha256(spec->variants(0).model_sha256());
   if (spec->apk_sha256().empty()) spec->set_apk_sha256(spec->variants(0).apk_sha256());
+  if (const double t = spec->verdict_threshold_pct(); t != 0 && !(t >= 0.01 && t <= 50)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("verdict_threshold_pct must be 0 (2 %) or 0.01..50, not ", t));
+  }
   if (spec->max_repeats() < 0 || spec->max_repeats() > kMaxMaxRepeats) {
     return absl::InvalidArgumentError(absl::StrCat("max_repeats must be 0 (", kDefaultMaxRepeats, ")..",
                                                    kMaxMaxRepeats));
@@ -114,6 +118,11 @@ absl::StatusOr<v1::CompareJobsResponse> CompareVariants(const v1::GetResultsResp
   for (const auto& r : job.runs()) {
     if (r.variant() == 0 || r.variant() == 1) *side[r.variant()].add_runs() = r;
   }
+  if (req.threshold_pct() == 0 && spec.verdict_threshold_pct() != 0) {
+    v1::CompareJobsRequest with_threshold = req;  // the job's own, as until_decided used
+    with_threshold.set_threshold_pct(spec.verdict_threshold_pct());
+    return CompareResults(side[0], side[1], with_threshold);
+  }
   return CompareResults(side[0], side[1], req);
 }
 
@@ -138,7 +147,9 @@ std::vector<int> NextPositions(const v1::Job& job, const std::vector<const v1::R
   const int cap = spec.max_repeats() > 0 ? spec.max_repeats() : kDefaultMaxRepeats;
   if (done[0] == 0 || done[1] == 0 || std::min(count[0], count[1]) >= cap) return {};
   // The phone's verdict as `ab` will print it: the job's comparison, Holm over its phones.
-  auto cmp = CompareVariants(results, v1::CompareJobsRequest());
+  v1::CompareJobsRequest req;
+  req.set_threshold_pct(spec.verdict_threshold_pct());
+  auto cmp = CompareVariants(results, req);
   if (!cmp.ok()) return {};
   for (const auto& d : cmp->devices()) {
     if (d.device_id() != device_id) continue;

@@ -44,8 +44,8 @@ int VariantAt(const benchlab::v1::JobSpec& spec, int position);
 benchlab::v1::JobSpec RunSpec(const benchlab::v1::JobSpec& job_spec, int variant);
 
 // The comparison of a variant job: its variant 1 runs against its variant 0 runs, per
-// phone, through CompareResults (verdicts.h). FailedPrecondition for a job without 2
-// variants.
+// phone, through CompareResults (verdicts.h), with the job's verdict_threshold_pct when req
+// gives no threshold. FailedPrecondition for a job without 2 variants.
 absl::StatusOr<benchlab::v1::CompareJobsResponse> CompareVariants(
     const benchlab::v1::GetResultsResponse& job, const benchlab::v1::CompareJobsRequest& req);
 

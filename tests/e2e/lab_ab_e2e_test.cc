@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "benchlab/v1/lab.grpc.pb.h"
 #include "common/sha256.h"
+#include "google/protobuf/util/json_util.h"
 #include "tests/support/lab_cluster.h"
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
@@ -104,6 +105,44 @@ TEST_F(LabAbE2eTest, SameModelTwiceIsNeverSlowerAndRunsAlternateAbba) {
   for (const auto& [device, seq] : order) EXPECT_EQ(seq, "ABBAABBA") << device;
 }
 
+// Seen in review: a retried run went to the back of its phone's queue, so the job's later
+// runs overtook it during its backoff and the phone ran B B A A instead of A B B A.
+TEST_F(LabAbE2eTest, ARetriedRunKeepsItsPlaceInTheAbbaOrder) {
+  // Phone 0's benchmark hangs: its first run (A) times out and is retried after a backoff
+  // while the phone is online and free.
+  ASSERT_TRUE(lab_->host(0).Control("fault 0 hang").ok());
+  RunResult r = Run(Ab(lab_->model_path(), model_b_, {"--repeat", "2", "--retries", "1", "--timeout", "3", "--detach"}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string phone = lab_->DeviceId(0, 0);
+  auto first_run = [&](const v1::GetJobResponse& job) -> const v1::Run* {
+    for (const auto& run : job.runs()) {
+      if (run.device_id() == phone && run.repeat() == 0) return &run;
+    }
+    return nullptr;
+  };
+  bool retried = false;
+  for (absl::Time end = absl::Now() + absl::Seconds(60); !retried && absl::Now() < end;
+       absl::SleepFor(absl::Milliseconds(10))) {
+    v1::GetJobResponse job = Job("j000001");
+    const v1::Run* run = first_run(job);
+    ASSERT_NE(run, nullptr) << job.DebugString();
+    retried = run->attempt() == 2;
+  }
+  ASSERT_TRUE(retried);
+  ASSERT_TRUE(lab_->host(0).Control("fault 0 none").ok());  // within the 2 s backoff
+  v1::GetJobResponse job;
+  for (absl::Time end = absl::Now() + absl::Seconds(90); absl::Now() < end; absl::SleepFor(absl::Milliseconds(100))) {
+    job = Job("j000001");
+    if (job.job().finished_unix_ms() != 0) break;
+  }
+  ASSERT_NE(job.job().finished_unix_ms(), 0) << job.DebugString();
+  EXPECT_EQ(job.job().runs_done(), 8) << job.DebugString();
+  EXPECT_EQ(first_run(job)->attempt(), 2);
+  auto order = OrderRan(job);
+  EXPECT_EQ(order[phone], "ABBA") << "the retry ran in its own slot";
+  EXPECT_EQ(order[lab_->DeviceId(1, 0)], "ABBA");
+}
+
 TEST_F(LabAbE2eTest, InjectedSlowdownOfBIsSlowerOnEachPhone) {
   SlowDownB(5);
   // --until-decided from 2 repeats: the repeats each phone needed are the figure of
@@ -163,6 +202,41 @@ TEST_F(LabAbE2eTest, UntilDecidedOnAnAaPairStopsAtTheCapInconclusive) {
   v1::GetJobResponse job = Job("j000001");
   EXPECT_EQ(job.job().runs_total(), 12) << "2 phones x 3 per variant";
   for (const auto& [device, seq] : OrderRan(job)) EXPECT_EQ(seq, "ABBAAB") << device;
+}
+
+TEST_F(LabAbE2eTest, UntilDecidedUsesTheThresholdAndResultsShowEachVariant) {
+  // A/A within +-20 %: `same` as soon as it can be (4 a side), not the cap of 10.
+  RunResult r = Run(Ab(lab_->model_path(), lab_->model_path(),
+                       {"--repeat", "2", "--until-decided", "--max-repeats", "10", "--threshold", "20"}));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  v1::GetJobResponse job = Job("j000001");
+  EXPECT_EQ(job.job().spec().verdict_threshold_pct(), 20);
+  std::map<std::string, int> runs;
+  for (const auto& run : job.runs()) ++runs[run.device_id()];
+  ASSERT_EQ(runs.size(), 2u);
+  for (const auto& [device, n] : runs) EXPECT_EQ(n, 8) << device << ": decided `same` at 4 a side";
+  EXPECT_TRUE(absl::StrContains(r.output, "same")) << r.output;
+  EXPECT_FALSE(absl::StrContains(r.output, "inconclusive")) << r.output;
+
+  RunResult table = Run({"results", "j000001"});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_TRUE(absl::StrContains(table.output, "Per device and variant")) << table.output;
+  EXPECT_TRUE(absl::StrContains(table.output, "VARIANT")) << table.output;
+  RunResult json = Run({"results", "j000001", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  v1::GetResultsResponse parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.output, &parsed).ok()) << json.output;
+  ASSERT_EQ(parsed.devices_size(), 4) << "2 phones x 2 variants";
+  for (const auto& d : parsed.devices()) {
+    EXPECT_EQ(d.runs_done(), 4) << d.DebugString();
+    ASSERT_GT(d.aggregates_size(), 0);
+  }
+  EXPECT_EQ(parsed.devices(0).variant(), 0);
+  EXPECT_EQ(parsed.devices(1).variant(), 1);
+  RunResult csv = Run({"results", "j000001", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_TRUE(absl::StrContains(csv.output, ",variant\n")) << csv.output;
+  EXPECT_TRUE(absl::StrContains(csv.output, ",B\n")) << csv.output;
 }
 
 TEST_F(LabAbE2eTest, RunAgainstABaselineJobIsAnAbJob) {

@@ -156,8 +156,42 @@ TEST(ResultsCsv, HeaderNamesEveryMetricAndAbsentOnesAreEmpty) {
             "peak_memory_mb,before_battery_temp_c,before_battery_level_pct,before_charging,before_thermal_status,"
             "before_cpu_freq_khz,before_screen_on,before_mem_available_kb,after_battery_temp_c,"
             "after_battery_level_pct,after_charging,after_thermal_status,after_cpu_freq_khz,after_screen_on,"
-            "after_mem_available_kb,build_fingerprint,apk_version_name,apk_version_code\n"
-            "j1,j1.0.0,h/S,0,1,done,,,,,,,1234.5,,10,,,,,,,,,,,,,,,,,,,,,,,\n");
+            "after_mem_available_kb,build_fingerprint,apk_version_name,apk_version_code,variant\n"
+            "j1,j1.0.0,h/S,0,1,done,,,,,,,1234.5,,10,,,,,,,,,,,,,,,,,,,,,,,,\n");
+}
+
+TEST(ResultsView, AVariantJobShowsAAndBApartPerPhone) {
+  v1::GetResultsResponse r;
+  r.mutable_job()->set_job_id("j1");
+  r.mutable_job()->mutable_spec()->add_variants()->set_label("a.tflite");
+  r.mutable_job()->mutable_spec()->add_variants()->set_label("b\x1b[2J.tflite");
+  for (int variant : {0, 1}) {
+    v1::DeviceResults* d = r.add_devices();
+    d->set_device_id("h/S");
+    d->set_variant(variant);
+    d->set_runs_done(2);
+    v1::Aggregate* a = d->add_aggregates();
+    a->set_metric("inference_avg_us");
+    a->set_n(2);
+    a->set_median(variant == 0 ? 1000 : 1050);
+    v1::Run* run = r.add_runs();
+    run->set_run_id(absl::StrCat("j1.0.", variant));
+    run->set_device_id("h/S");
+    run->set_variant(variant);
+    run->set_state(v1::RUN_STATE_DONE);
+    run->mutable_metrics()->set_inference_avg_us(variant == 0 ? 1000 : 1050);
+  }
+  const std::string out = FormatResults(r);
+  EXPECT_NE(out.find("Per device and variant"), std::string::npos) << out;
+  EXPECT_NE(out.find("DEVICE  VARIANT  DONE"), std::string::npos) << out;
+  EXPECT_NE(out.find("\nh/S     A           2       0  inference_avg_us  2    1000"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n        B           2       0  inference_avg_us  2    1050"), std::string::npos)
+      << "B's line under the same device: " << out;
+  EXPECT_NE(out.find("  B: b\\x1b[2J.tflite"), std::string::npos) << "labels escaped: " << out;
+  EXPECT_NE(out.find("j1.0.1  h/S     B"), std::string::npos) << out;
+  const std::string csv = FormatResultsCsv(r);
+  EXPECT_NE(csv.find(",variant\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",B\n"), std::string::npos) << csv;
 }
 
 // A run that heated its phone: 31.2 -> 36.8 C, thermal none -> light, big cluster capped.
@@ -206,7 +240,7 @@ TEST(ConditionsView, CsvHasBothSidesPerClusterFrequenciesAndEscapedText) {
   *r.add_runs() = RunWithConditions();
   const std::string csv = FormatResultsCsv(r);
   EXPECT_NE(csv.find(",31.2,87,true,none,300000;2995200;2496000,,,36.8,86,true,light,300000;2054400;2496000,,,"
-                     "google/panther/panther:14/UQ1A/1:user/release-keys\\x1b[2J,2.16.1,216\n"),
+                     "google/panther/panther:14/UQ1A/1:user/release-keys\\x1b[2J,2.16.1,216,\n"),
             std::string::npos)
       << csv;
 }

@@ -313,17 +313,21 @@ TEST_F(CoreVariantsStoreFailureTest, CancelWhileAnExtensionIsPendingFinishesTheJ
   EXPECT_EQ(store_.StoredRun(job + ".0.4").run_id(), "");
 }
 
-TEST_F(CoreVariantsStoreFailureTest, RestartWithAnExtensionPendingEndsTheJob) {
+TEST_F(CoreVariantsStoreFailureTest, RestartWithAnExtensionPendingPlansItAgain) {
   const std::string job = Submit();
   ASSERT_EQ(Answer(3).size(), 3u);
   store_.Fail(benchlab::testing::MemoryStore::kPutRuns, true);
   ASSERT_EQ(Answer(1).size(), 1u);
   store_.Fail(benchlab::testing::MemoryStore::kPutRuns, false);
-  Open();  // the pending block was memory only
+  Open();  // the pending block was memory only: planned again from the stored runs
   v1::GetJobResponse got = Job(job);
-  EXPECT_NE(got.job().finished_unix_ms(), 0) << "restamped finished: every stored run is final";
-  EXPECT_EQ(got.job().runs_total(), 4);
+  EXPECT_EQ(got.job().finished_unix_ms(), 0) << "the undecided phone still gets its next block";
+  core_->Tick();
+  got = Job(job);
+  EXPECT_EQ(got.job().runs_total(), 8) << "one ABBA block added after the restart";
   EXPECT_EQ(got.job().runs_done(), 4);
+  EXPECT_EQ(store_.StoredRun(job + ".0.7").variant(), 0);
+  EXPECT_EQ(got.job().finished_unix_ms(), 0);
 }
 
 }  // namespace

@@ -99,6 +99,39 @@ TEST(Scheduler, RetryableFailureRequeuesWithNextAttemptUntilExhausted) {
   EXPECT_FALSE(s.Known("a"));
 }
 
+TEST(Scheduler, ARetryKeepsItsPlaceInItsJobsOrderOnThePhone) {
+  // An A/B job's runs must start in their queued (ABBA) order: a retried run is not sent to
+  // the back of its job's queue, and the job's later runs on that phone wait out its backoff.
+  FakeClock clock;
+  Scheduler s(&clock);
+  s.SetDeviceOnline("d1", true);
+  for (const char* id : {"p0", "p1", "p2", "p3"}) {
+    SchedRun r = R(id, "j1", "d1");
+    r.max_attempts = 2;
+    s.Enqueue(r);
+  }
+  ASSERT_EQ(s.Assign()[0].run_id, "p0");
+  ASSERT_EQ(s.End("p0", false), EndDecision::kFinal);
+  ASSERT_EQ(s.Assign()[0].run_id, "p1");
+  ASSERT_EQ(s.End("p1", true), EndDecision::kRetry);
+  EXPECT_TRUE(s.Assign().empty()) << "p2 must not overtake p1's retry";
+  // Another job may use the phone meanwhile.
+  s.Enqueue(R("other", "j2", "d1"));
+  auto other = s.Assign();
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].run_id, "other");
+  s.End("other", false);
+  clock.Advance(kRetryBackoffFirst);
+  std::vector<std::string> order;
+  for (int i = 0; i < 3; ++i) {
+    auto l = s.Assign();
+    ASSERT_EQ(l.size(), 1u) << i;
+    order.push_back(l[0].run_id);
+    s.End(l[0].run_id, false);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"p1", "p2", "p3"}));
+}
+
 TEST(Scheduler, LeasePastDeadlineIsReportedExpired) {
   FakeClock clock;
   Scheduler s(&clock);
@@ -408,9 +441,12 @@ TEST(Scheduler, AssignLeasesExactlyTheReadyPhonesThroughRandomChanges) {
       std::string id = absl::StrCat("d", p);
       size_t queued = 0;
       bool due = false;
+      std::map<std::string, absl::Time> job_blocked;  // a retry holds its job's later runs
       for (const std::string& r : s.QueuedFor(id, SIZE_MAX, &queued)) {
         auto nb = not_before.find(r);
-        due = due || nb == not_before.end() || clock.Now() >= nb->second;
+        absl::Time& blocked = job_blocked.try_emplace(known[r].job_id, absl::InfinitePast()).first->second;
+        if (nb != not_before.end()) blocked = std::max(blocked, nb->second);
+        due = due || clock.Now() >= blocked;
       }
       auto cd = cooldown_until.find(id);
       bool cooling = cd != cooldown_until.end() && clock.Now() < cd->second;

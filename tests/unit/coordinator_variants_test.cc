@@ -132,6 +132,11 @@ TEST(VariantsTest, SubmitChecksFillTheJobFromVariantZero) {
   EXPECT_EQ(NormalizeVariants(&low_cap, &store).code(), absl::StatusCode::kInvalidArgument);
   v1::JobSpec huge_cap = AbSpec(10, true, 1001);
   EXPECT_EQ(NormalizeVariants(&huge_cap, &store).code(), absl::StatusCode::kInvalidArgument);
+  for (double bad : {-1.0, 0.001, 51.0}) {
+    v1::JobSpec threshold = AbSpec(10, true, 30);
+    threshold.set_verdict_threshold_pct(bad);
+    EXPECT_EQ(NormalizeVariants(&threshold, &store).code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 // A job's runs on two phones, `per_variant` of each variant in ABBA order, DONE with
@@ -211,6 +216,18 @@ TEST(VariantsTest, UntilDecidedStopsAtTheCapAndCutsTheLastBlock) {
   EXPECT_EQ(VariantAt(l.job().spec(), next[1]), 1);
   l.Add("h/p0", 2);
   EXPECT_TRUE(l.Next("h/p0").empty()) << "5 of each: capped";
+}
+
+TEST(VariantsTest, UntilDecidedDecidesWithTheJobsThreshold) {
+  // A/A at CV 5 %: 8 a side is no `same` within the default +-2 %, but is within +-20 %.
+  for (double threshold : {0.0, 20.0}) {
+    v1::JobSpec spec = AbSpec(8, true, 30);
+    spec.set_verdict_threshold_pct(threshold);
+    Ledger l(spec, /*slow_b=*/0.0, /*cv=*/0.05);
+    l.Add("h/p0", 16);
+    l.Add("h/p1", 16);
+    EXPECT_EQ(l.Next("h/p0").empty(), threshold == 20.0) << "threshold " << threshold;
+  }
 }
 
 TEST(VariantsTest, UntilDecidedLeavesCancelledJobsAndDeadPhonesAlone) {
