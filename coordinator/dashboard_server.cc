@@ -43,7 +43,7 @@ void SecurityHeaders(httplib::Response& res) {
 // The login form: the only page rendered on the server, so the only one that escapes here.
 std::string LoginPage(absl::string_view next, absl::string_view error) {
   return absl::StrCat(
-      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>benchlab: log in</title>"
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>benchlab: log in</title><link rel=\"icon\" href=\"data:,\">"
       "<link rel=\"stylesheet\" href=\"/static/style.css\"></head><body class=\"login\">"
       "<form method=\"post\" action=\"/login\" id=\"login\"><h1>benchlab</h1>"
       "<label>API token <input type=\"password\" name=\"token\" id=\"token\" autocomplete=\"current-password\" "
