@@ -132,9 +132,12 @@ def main():
                                 env=env, capture_output=True, text=True, timeout=60)
         check(submit.returncode == 0, "benchlab run --detach submitted the job\n" + submit.stdout + submit.stderr)
         job_id = submit.stdout.strip().split()[-1]
-        wait_for("new log lines in the log view",
-                 lambda: int(driver.find_element(By.ID, "log-count").text) > before, timeout=40)
-        check(True, f"the log view received new lines ({before} -> {driver.find_element(By.ID, 'log-count').text})")
+        # The run's own lines: the benchmark tool's result line, which only a run writes.
+        wait_for("the run's lines in the log view",
+                 lambda: any("Inference timings in us" in e.text
+                             for e in driver.find_elements(By.CSS_SELECTOR, "#log-view .log-line")), timeout=40)
+        after = int(driver.find_element(By.ID, "log-count").text)
+        check(after > before, f"the log view received the run's new lines ({before} -> {after} lines)")
         shot("03-logs")
 
         # ---- the job's page, live until done ----
