@@ -19,8 +19,6 @@ struct DashboardAsset {
 
 // nullptr when there is no such file.
 const DashboardAsset* FindDashboardAsset(absl::string_view name);
-// "text/javascript; charset=utf-8" etc. by the name's extension.
-const char* DashboardContentType(absl::string_view name);
 
 }  // namespace benchlab::coordinator
 

@@ -206,4 +206,12 @@ std::vector<std::string> QueryList(const QueryParams& query, const std::string& 
   return out;
 }
 
+const char* DashboardContentType(absl::string_view name) {
+  if (absl::EndsWith(name, ".js")) return "text/javascript; charset=utf-8";
+  if (absl::EndsWith(name, ".css")) return "text/css; charset=utf-8";
+  if (absl::EndsWith(name, ".html")) return "text/html; charset=utf-8";
+  if (absl::EndsWith(name, ".svg")) return "image/svg+xml";
+  return "application/octet-stream";
+}
+
 }  // namespace benchlab::coordinator

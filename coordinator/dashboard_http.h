@@ -64,6 +64,9 @@ std::string ToJson(const google::protobuf::Message& message);
 // One server-sent event: "event: <name>\ndata: <data>\n\n"; `data` must be one line.
 std::string SseEvent(absl::string_view name, absl::string_view data);
 
+// "text/javascript; charset=utf-8" etc. by a file name's extension.
+const char* DashboardContentType(absl::string_view name);
+
 // The first value of `key`, or "".
 std::string QueryValue(const QueryParams& query, const std::string& key);
 // All values of `key`, each also split at commas ("tag=a,b&tag=c" -> a, b, c), empty

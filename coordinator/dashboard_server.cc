@@ -275,12 +275,4 @@ void DashboardServer::Shutdown() {
 
 DashboardServer::~DashboardServer() { Shutdown(); }
 
-const char* DashboardContentType(absl::string_view name) {
-  if (absl::EndsWith(name, ".js")) return "text/javascript; charset=utf-8";
-  if (absl::EndsWith(name, ".css")) return "text/css; charset=utf-8";
-  if (absl::EndsWith(name, ".html")) return "text/html; charset=utf-8";
-  if (absl::EndsWith(name, ".svg")) return "image/svg+xml";
-  return "application/octet-stream";
-}
-
 }  // namespace benchlab::coordinator

@@ -308,6 +308,10 @@ TEST_F(DashboardCoreTest, ServerRefusesWithoutTokenAndAcceptsBearerAndCookie) {
   EXPECT_TRUE(absl::StrContains(r->body, "&quot;&gt;&lt;script&gt;"));
   // Assets need no login (the login form uses the style sheet); unknown ones are 404.
   EXPECT_EQ(c.Get("/static/style.css")->status, 200);
+  r = c.Get("/static/app.js");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_TRUE(absl::StrContains(r->body, "EventSource"));  // the embedded script, whole
   EXPECT_EQ(c.Get("/static/nope.js")->status, 404);
   EXPECT_EQ(c.Get("/nope")->status, 404);
   (*server)->Shutdown();
