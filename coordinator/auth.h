@@ -29,6 +29,9 @@ class TokenAuth {
 
   // Unauthenticated (missing/unknown token) or PermissionDenied (role too low).
   absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, Role need) const;
+  // The same check for a token the caller already extracted (the dashboard's cookie or
+  // `Authorization: Bearer` header); "" is a missing token.
+  absl::StatusOr<Caller> CheckToken(absl::string_view token, Role need) const;
 
  private:
   absl::flat_hash_map<std::string, Caller> tokens_;

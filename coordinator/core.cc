@@ -120,6 +120,7 @@ absl::Status Core::CommitRuns(const std::vector<RunChange>& changes) {
 }
 
 std::vector<v1::Job> Core::ApplyLocked(const std::vector<RunChange>& changes) {
+  if (!changes.empty()) lab_changes_.Bump();  // readers wait for mu_, then see them
   LedgerEffects fx = ledger_.Apply(changes);
   runs_retried_ += fx.retried;
   for (const auto& c : changes) {
@@ -222,6 +223,7 @@ void Core::Schedule() {
 absl::StatusOr<v1::HelloAck> Core::AgentHello(const std::string& agent_id, const v1::AgentHello& hello,
                                               std::shared_ptr<AgentChannel> channel) {
   absl::MutexLock commit(&commit_mu_);
+  ChangeSignal::BumpOnExit bump(&lab_changes_);
   const int64_t now_ms = ToUnixMs(clock_->Now());
   // The rows this hello stores: its phones and the agent (counting its phones after it).
   std::vector<StoredDevice> device_rows;
@@ -362,6 +364,7 @@ void Core::BeginShutdown() {
 
 void Core::AgentGone(const std::string& agent_id, AgentChannel* channel) {
   absl::MutexLock commit(&commit_mu_);
+  ChangeSignal::BumpOnExit bump(&lab_changes_);
   v1::Agent row;
   {
     absl::MutexLock lock(&mu_);
@@ -438,6 +441,7 @@ void Core::set_gate_defaults(const v1::JobSpec& defaults) {
 
 void Core::DeviceUpdate(const std::string& agent_id, const v1::DeviceUpdate& update) {
   absl::MutexLock commit(&commit_mu_);
+  ChangeSignal::BumpOnExit bump(&lab_changes_);
   const int64_t now_ms = ToUnixMs(clock_->Now());
   StoredDevice row{update.device(), now_ms};
   row.info.set_agent_id(agent_id);
@@ -468,6 +472,7 @@ void Core::DeviceUpdate(const std::string& agent_id, const v1::DeviceUpdate& upd
 absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev) {
   if (ev.event_id().empty()) return absl::InvalidArgumentError("run event without event_id");
   absl::MutexLock commit(&commit_mu_);
+  ChangeSignal::BumpOnExit bump(&lab_changes_);
   RunChange change;
   std::vector<std::string> lines;
   bool released = false;  // the event freed a phone held by an ended attempt; nothing to store
@@ -656,6 +661,7 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
     return absl::InvalidArgumentError("the device selector is empty; name devices, agents, properties or set all");
   }
   absl::MutexLock commit(&commit_mu_);
+  ChangeSignal::BumpOnExit bump(&lab_changes_);
   NewJob job;
   {
     absl::MutexLock lock(&mu_);
@@ -714,6 +720,7 @@ absl::StatusOr<v1::ListJobsResponse> Core::ListJobs(const v1::ListJobsRequest& r
 
 absl::StatusOr<v1::Job> Core::CancelJob(const std::string& job_id) {
   absl::MutexLock commit(&commit_mu_);
+  ChangeSignal::BumpOnExit bump(&lab_changes_);
   v1::Job job;
   std::vector<RunChange> changes;
   {

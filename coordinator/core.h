@@ -40,6 +40,7 @@
 #include "benchlab/v1/agent_link.pb.h"
 #include "benchlab/v1/lab.pb.h"
 #include "coordinator/artifact_store.h"
+#include "coordinator/change_signal.h"
 #include "coordinator/clock.h"
 #include "coordinator/inventory.h"
 #include "coordinator/job_counters.h"
@@ -150,6 +151,9 @@ class Core {
   CoreStats Stats();
 
   LogHub* log_hub() { return log_hub_.get(); }
+  // Bumped after every change of agents, phones or runs (the dashboard's live lab view
+  // waits on it; ListAgents/ListDevices then give the new state).
+  ChangeSignal* lab_changes() { return &lab_changes_; }
   ArtifactStore* artifacts() { return artifacts_; }
   // The only way to the Store, for the core and for readers that need no core state
   // (history): calling it with mu_ held does not compile in the thread-safety build, so no
@@ -203,6 +207,7 @@ class Core {
   ArtifactStore* const artifacts_;
   Clock* const clock_;
   std::unique_ptr<LogHub> log_hub_;
+  ChangeSignal lab_changes_;
 
   absl::Mutex commit_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   absl::Mutex mu_;

@@ -14,8 +14,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "coordinator/input_limits.h"
+#include "coordinator/lab_calls.h"
 #include "grpcpp/alarm.h"
-#include "re2/re2.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::coordinator {
@@ -311,28 +311,17 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
       FinishNow(ToGrpc(st));
       return;
     }
-    std::shared_ptr<re2::RE2> re;
-    if (!req.regex().empty()) {
-      re = std::make_shared<re2::RE2>(req.regex(), re2::RE2::Quiet);
-      if (!re->ok()) {
-        FinishNow(grpc::Status(grpc::INVALID_ARGUMENT, "regex: " + re->error()));
-        return;
-      }
+    auto filter = LogFilterFor(req);
+    if (!filter.ok()) {
+      FinishNow(ToGrpc(filter.status()));
+      return;
     }
-    std::vector<std::string> tags(req.tags().begin(), req.tags().end());
-    int min_prio = req.min_priority();
-    auto filter = [re, tags, min_prio](const v1::LogLine& l) {
-      if (min_prio > 0 && l.priority() < min_prio) return false;
-      if (!tags.empty() && std::find(tags.begin(), tags.end(), l.tag()) == tags.end()) return false;
-      if (re && !re2::RE2::PartialMatch(l.message(), *re)) return false;
-      return true;
-    };
     {
       absl::MutexLock l(&bridge_->mu);
       bridge_->reactor = this;
     }
     std::weak_ptr<LogsBridge> weak = bridge_;
-    auto sub = core->log_hub()->Subscribe(req.device_id(), std::max(0, req.tail_lines()), filter, [weak] {
+    auto sub = core->log_hub()->Subscribe(req.device_id(), std::max(0, req.tail_lines()), *filter, [weak] {
       if (auto b = weak.lock()) b->Notify();
     });
     if (sub == nullptr) {
@@ -487,22 +476,8 @@ grpc::ServerUnaryReactor* LabService::GetJob(grpc::CallbackServerContext* ctx, c
 
 grpc::ServerUnaryReactor* LabService::ListJobs(grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
                                                v1::ListJobsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
-    if (auto st = MoveInto(core_->ListJobs(*req), resp); !st.ok()) return st;
-    // A page ends at kListPageBytes too: however long the jobs' texts, a page fits a
-    // client's message limit. The token names the last job listed, so cutting here and
-    // pointing the token at the new last job continues exactly after it.
-    size_t bytes = 0;
-    for (int i = 0; i < resp->jobs_size(); ++i) {
-      bytes += resp->jobs(i).ByteSizeLong();
-      if (i > 0 && bytes > kListPageBytes) {
-        resp->mutable_jobs()->DeleteSubrange(i, resp->jobs_size() - i);
-        resp->set_next_page_token(resp->jobs(i - 1).job_id());
-        break;
-      }
-    }
-    return absl::OkStatus();
-  });
+  return Unary(ctx, auth_, Role::kRead,
+               [&](const Caller&) { return MoveInto(ListJobsPage(core_, *req), resp); });
 }
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* LabService::WatchJob(grpc::CallbackServerContext* ctx,
@@ -531,34 +506,6 @@ grpc::ServerWriteReactor<v1::LogBatch>* LabService::StreamLogs(grpc::CallbackSer
 }
 
 // ---- History: GetHistory, ListRegressions ----
-
-// The device ids a history selector names: nullopt when it names none (every phone).
-// Agents and properties match as in ListDevices; `devices` entries are ids or bare serials,
-// and an id the lab no longer lists still selects that phone's old series.
-static absl::StatusOr<std::optional<std::set<std::string>>> HistoryDevices(Core* core, const v1::DeviceSelector& sel) {
-  if (sel.devices_size() + sel.agents_size() + static_cast<int>(sel.properties().size()) > kMaxSelectorEntries) {
-    return absl::InvalidArgumentError(absl::StrCat("devices: at most ", kMaxSelectorEntries, " entries"));
-  }
-  if (sel.devices().empty() && sel.agents().empty() && sel.properties().empty()) {
-    return std::optional<std::set<std::string>>();
-  }
-  v1::ListDevicesRequest lr;
-  *lr.mutable_agents() = sel.agents();
-  *lr.mutable_properties() = sel.properties();
-  lr.set_max_queue(1);
-  std::set<std::string> out;
-  for (const auto& d : core->ListDevices(lr)) {
-    bool hit = sel.devices().empty();
-    for (const auto& want : sel.devices()) hit |= want == d.info().device_id() || want == d.info().serial();
-    if (hit) out.insert(d.info().device_id());
-  }
-  if (sel.agents().empty() && sel.properties().empty()) {
-    for (const auto& want : sel.devices()) {
-      if (absl::StrContains(want, "/")) out.insert(want);
-    }
-  }
-  return std::optional<std::set<std::string>>(std::move(out));
-}
 
 grpc::ServerUnaryReactor* LabService::GetHistory(grpc::CallbackServerContext* ctx, const v1::GetHistoryRequest* req,
                                                  v1::GetHistoryResponse* resp) {

@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   app.add_option("--tokens-file", o.tokens_file, "API tokens: '<token> <read|submit|admin> [name]' per line");
   app.add_flag("--insecure", o.insecure, "plaintext, loopback only (demos)");
   app.add_option("--metrics-listen", o.metrics_listen, "HOST:PORT for Prometheus /metrics (off when empty)");
+  app.add_option("--http-listen", o.http_listen,
+                 "HOST:PORT for the web dashboard and JSON API (off when empty; TLS as --listen, plain HTTP "
+                 "only on loopback)");
   int64_t max_artifact_mb = 2048;
   app.add_option("--max-artifact-mb", max_artifact_mb, "largest artifact accepted")->capture_default_str();
   double agent_grace_s = absl::ToDoubleSeconds(o.agent_grace);
@@ -124,6 +127,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
   // Print the port for scripts that pass :0.
   std::printf("listening on port %d\n", (*server)->port());
+  if ((*server)->http_port() != 0) std::printf("dashboard on port %d\n", (*server)->http_port());
   std::fflush(stdout);
   while (!g_stop) ::usleep(100 * 1000);
   spdlog::info("event=stopping");

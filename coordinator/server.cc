@@ -16,6 +16,7 @@
 #include "coordinator/artifact_store.h"
 #include "coordinator/auth.h"
 #include "coordinator/core.h"
+#include "coordinator/dashboard_server.h"
 #include "coordinator/lab_service.h"
 #include "coordinator/metrics.h"
 #include "coordinator/store.h"
@@ -66,6 +67,7 @@ struct CoordinatorServer::Impl {
   std::unique_ptr<AgentLinkService> agent_link;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<MetricsEndpoint> metrics;
+  std::unique_ptr<DashboardServer> dashboard;
   absl::Notification stop;
   std::thread ticker;
   bool shut = false;
@@ -83,6 +85,14 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
     if (auto st = CheckLoopbackTarget(o.listen); !st.ok()) {
       return absl::FailedPreconditionError(absl::StrCat("refusing to listen on ", o.listen, " without TLS: ",
                                                         st.message(), "; --insecure is for loopback addresses only"));
+    }
+  }
+  if (!tls && !o.http_listen.empty()) {
+    // The dashboard carries the same bearer tokens: the same loopback rule as gRPC's.
+    if (auto st = CheckLoopbackTarget(o.http_listen); !st.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("refusing to serve the dashboard on ", o.http_listen,
+                                                        " without TLS: ", st.message(),
+                                                        "; give --tls-cert and --tls-key, or a loopback --http-listen"));
     }
   }
   if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
@@ -176,6 +186,21 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
     }
     im.metrics = std::move(*m);
   }
+  if (!o.http_listen.empty()) {
+    DashboardOptions d;
+    d.listen = o.http_listen;
+    if (tls) {
+      d.tls_cert = o.tls_cert;
+      d.tls_key = o.tls_key;
+    }
+    auto dash = DashboardServer::Start(d, im.core.get(), &im.auth);
+    if (!dash.ok()) {
+      im.server->Shutdown();
+      return dash.status();
+    }
+    im.dashboard = std::move(*dash);
+    s->http_port_ = im.dashboard->port();
+  }
   im.ticker = std::thread([&im, tick = o.tick] {
     while (!im.stop.WaitForNotificationWithTimeout(tick)) im.core->Tick();
   });
@@ -189,6 +214,7 @@ void CoordinatorServer::Shutdown() {
   impl_->shut = true;
   impl_->stop.Notify();
   if (impl_->ticker.joinable()) impl_->ticker.join();
+  if (impl_->dashboard) impl_->dashboard->Shutdown();
   if (impl_->core) impl_->core->BeginShutdown();
   if (impl_->server) impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }

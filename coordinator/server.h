@@ -47,6 +47,9 @@ struct ServerOptions {
   // HOST:PORT for Prometheus /metrics (plain HTTP: keep it on loopback or a private
   // network); empty = off.
   std::string metrics_listen;
+  // HOST:PORT for the web dashboard and JSON API (dashboard_server.h); empty = off. Over
+  // TLS with tls_cert/tls_key; without TLS only on a loopback address.
+  std::string http_listen;
   // Agents' keepalive: ping interval the server sends, and how long to wait for the ack.
   absl::Duration keepalive_time = absl::Seconds(20);
   absl::Duration keepalive_timeout = absl::Seconds(10);
@@ -61,6 +64,8 @@ class CoordinatorServer {
   static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options);
   ~CoordinatorServer();
   int port() const { return port_; }
+  // The dashboard's port (0 when --http-listen is off).
+  int http_port() const { return http_port_; }
   // Stops accepting, cancels streams, stops the tick thread. Idempotent.
   void Shutdown();
   void Wait();
@@ -70,6 +75,7 @@ class CoordinatorServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int port_ = 0;
+  int http_port_ = 0;
 };
 
 }  // namespace benchlab::coordinator

@@ -5,7 +5,10 @@
 #     simulated phones (benchlab-devsim) adopted by it, and a benchlab-agent dialling in,
 #   - a benchmark job on every phone with 3 repeats, submitted with the `benchlab` CLI,
 #     followed live, then the aggregated results table.
-# Everything is stopped and removed on exit. Set KEEP=1 to keep the logs.
+# The coordinator also serves its web dashboard on loopback: the address is printed, and
+# the lab and the job are live there while the demo runs. Everything is stopped and
+# removed on exit. Set KEEP=1 to keep the logs, HOLD=1 to keep the lab running (for the
+# dashboard) until Enter is pressed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -40,11 +43,14 @@ wait_port() {
 }
 
 export BENCHLAB_COORDINATOR="127.0.0.1:$(free_port)"
+DASHBOARD="127.0.0.1:$(free_port)"
 echo "== coordinator on $BENCHLAB_COORDINATOR (data in $WORK/coordinator)"
 "$BIN/benchlab-coordinator" --listen "$BENCHLAB_COORDINATOR" --data-dir "$WORK/coordinator" \
-  --insecure >"$WORK/coordinator.log" 2>&1 &
+  --insecure --http-listen "$DASHBOARD" >"$WORK/coordinator.log" 2>&1 &
 PIDS+=($!)
 wait_port "${BENCHLAB_COORDINATOR##*:}"
+wait_port "${DASHBOARD##*:}"
+echo "== dashboard: http://$DASHBOARD/ (the lab and the job live while the demo runs)"
 
 for host in lab-host-a lab-host-b; do
   adb_port=$(free_port)
@@ -81,3 +87,8 @@ echo
 echo "== benchlab run mobilenet_v2.tflite on all phones, 3 repeats, 4 threads"
 "$BIN/benchlab" run "$WORK/mobilenet_v2.tflite" --apk "$WORK/android_aarch64_benchmark_model.apk" \
   --devices all --threads 4 --repeat 3
+
+if [ "${HOLD:-0}" = 1 ]; then
+  echo
+  read -r -p "== the lab stays up for the dashboard at http://$DASHBOARD/; press Enter to stop " _
+fi

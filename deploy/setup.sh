@@ -15,6 +15,8 @@ PACKAGES=(
   libc-ares-dev libre2-dev zlib1g-dev
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev openssl libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
+  # The coordinator's dashboard (--http-listen) serves HTTP(S) with cpp-httplib.
+  libcpp-httplib-dev
   # aapt: tests check that devsim's APK manifest is binary XML the Android tools read.
   adb aapt python3 python3-grpcio python3-protobuf python3-grpc-tools python3-pkg-resources procps
   # ccache: deploy/build.sh and deploy/check.sh compile through it when present, so a
@@ -24,6 +26,9 @@ PACKAGES=(
   # (`systemd-analyze security --offline` scores the units; nothing is started),
   # debootstrap (deploy/chroot_test.sh installs the .debs in a fresh bookworm).
   dpkg-dev systemd debootstrap
+  # The dashboard's browser test (tests/e2e/dashboard_browser_e2e_test.cc): headless
+  # Chromium driven through chromedriver by Selenium.
+  chromium chromium-driver python3-selenium
 )
 if [ "${1:-}" = check ]; then
   PACKAGES+=(clang-14 libclang-rt-14-dev)

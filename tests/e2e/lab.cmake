@@ -6,3 +6,6 @@ benchlab_test(NAME lab_history_e2e_test SOURCES e2e/lab_history_e2e_test.cc
   LIBS benchlab_e2esupport benchlab_common LABELS e2e TIMEOUT 600)
 benchlab_test(NAME lab_ab_e2e_test SOURCES e2e/lab_ab_e2e_test.cc
   LIBS benchlab_e2esupport benchlab_common LABELS e2e TIMEOUT 900)
+# The dashboard in headless Chromium (python3-selenium + chromium-driver); one lab.
+benchlab_test(NAME dashboard_browser_e2e_test SOURCES e2e/dashboard_browser_e2e_test.cc
+  LIBS benchlab_e2esupport LABELS e2e TIMEOUT 300)

@@ -4,6 +4,7 @@
 // time with the openssl CLI (no key is ever committed).
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "benchlab/v1/agent_link.grpc.pb.h"
@@ -11,6 +12,7 @@
 #include "coordinator/server.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "httplib.h"
 #include "tests/support/paths.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -37,6 +39,7 @@ class TlsTest : public ::testing::Test {
     o.tls_key = dir_.path() + "/server.key";
     o.client_ca = dir_.path() + "/ca.pem";
     o.tokens_file = dir_.path() + "/tokens";
+    o.http_listen = "127.0.0.1:0";
     auto s = CoordinatorServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
@@ -127,6 +130,49 @@ TEST_F(TlsTest, HealthCheckIsServed) {
   ASSERT_TRUE(call("/grpc.health.v1.Health/Check", "", &health).ok());
   EXPECT_EQ(health, std::string("\x08\x01", 2));  // status: SERVING
 
+}
+
+// The dashboard (--http-listen) is HTTPS with the coordinator's certificate, takes the same
+// tokens, and marks its session cookie Secure.
+TEST_F(TlsTest, DashboardIsHttpsWithTheCoordinatorsCertificate) {
+  ASSERT_NE(server_->http_port(), 0);
+  httplib::SSLClient c("127.0.0.1", server_->http_port());
+  c.set_ca_cert_path((dir_.path() + "/ca.pem").c_str());
+  c.enable_server_certificate_verification(true);
+  auto r = c.Get("/api/v1/agents");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 401);
+  r = c.Get("/api/v1/agents", {{"Authorization", "Bearer t-admin"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = c.Post("/login", "token=t-admin&next=/jobs", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 303);
+  EXPECT_TRUE(absl::StrContains(r->get_header_value("Set-Cookie"), "; Secure")) << r->get_header_value("Set-Cookie");
+  // Plain HTTP on the same port gets no answer.
+  httplib::Client plain("127.0.0.1", server_->http_port());
+  plain.set_connection_timeout(2);
+  plain.set_read_timeout(2);
+  auto p = plain.Get("/api/v1/agents", {{"Authorization", "Bearer t-admin"}});
+  EXPECT_TRUE(!p || p->status != 200);
+}
+
+// Without TLS the dashboard, like gRPC, stays on loopback (decided by address).
+TEST(DashboardListenTest, PlainHttpOnlyOnLoopback) {
+  TempDir dir;
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.data_dir = dir.path() + "/data";
+  o.insecure = true;
+  o.http_listen = "0.0.0.0:0";
+  auto s = CoordinatorServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(s.status().message(), "--http-listen")) << s.status();
+  o.http_listen = "127.0.0.1:0";
+  s = CoordinatorServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_NE((*s)->http_port(), 0);
 }
 
 }  // namespace

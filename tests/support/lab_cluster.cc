@@ -69,6 +69,11 @@ absl::Status LabCluster::StartCoordinator() {
                                                                          : options_.coordinator_data_dir,
                                    "--insecure"};
   argv.insert(argv.end(), options_.coordinator_extra.begin(), options_.coordinator_extra.end());
+  if (!options_.api_token.empty()) {
+    const std::string tokens = dir() + "/tokens";
+    std::ofstream(tokens) << options_.api_token << " admin e2e\n";
+    argv.insert(argv.end(), {"--tokens-file", tokens});
+  }
   SpawnOptions spawn;
   spawn.log_path = dir() + "/coordinator.log";
   auto p = Subprocess::Spawn(argv, spawn);
@@ -102,6 +107,10 @@ void LabCluster::KillCoordinator() {
 void LabCluster::KillAgent(int host) {
   agents_[host]->Signal(SIGKILL);
   (void)agents_[host]->Wait(absl::Seconds(10));
+}
+
+void LabCluster::Authorize(grpc::ClientContext* ctx) const {
+  if (!options_.api_token.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.api_token);
 }
 
 std::unique_ptr<benchlab::v1::Lab::Stub> LabCluster::Lab() const {
@@ -146,6 +155,7 @@ absl::Status LabCluster::WaitForIdleDevices(int n, absl::Duration timeout) {
   while (absl::Now() < deadline) {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    Authorize(&ctx);
     benchlab::v1::ListDevicesResponse r;
     if (lab->ListDevices(&ctx, {}, &r).ok()) {
       idle = 0;
@@ -162,6 +172,7 @@ RunResult LabCluster::Cli(const std::vector<std::string>& args, absl::Duration t
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions options;
   options.env["BENCHLAB_COORDINATOR"] = address();
+  if (!options_.api_token.empty()) options.env["BENCHLAB_TOKEN"] = options_.api_token;
   return Run(argv, options, timeout);
 }
 
