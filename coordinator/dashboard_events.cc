@@ -38,6 +38,11 @@ void EventStream::Close() {
   closed_ = true;
 }
 
+void EventStream::set_min_gap(absl::Duration gap) {
+  absl::MutexLock l(&mu_);
+  min_gap_ = gap;
+}
+
 void EventStream::Wake() {
   absl::MutexLock l(&mu_);
   woken_ = true;
@@ -48,7 +53,8 @@ namespace {
 // ---- lab ----
 class LabEvents : public EventStream {
  public:
-  explicit LabEvents(Core* core) : EventStream(absl::Milliseconds(250)), core_(core) {}
+  static constexpr absl::Duration kMinGap = absl::Milliseconds(250);
+  explicit LabEvents(Core* core) : EventStream(kMinGap), core_(core) {}
   ~LabEvents() override { LabEvents::Release(); }
   void Start(const std::shared_ptr<LabEvents>& self) {
     std::weak_ptr<LabEvents> weak = self;
@@ -63,11 +69,13 @@ class LabEvents : public EventStream {
 
  protected:
   bool Collect(std::string* out) override {
+    const absl::Time start = absl::Now();
     v1::ListAgentsResponse agents;
     for (auto& a : core_->ListAgents()) *agents.add_agents() = std::move(a);
     v1::ListDevicesResponse devices;
     for (auto& d : core_->ListDevices({})) *devices.add_devices() = std::move(d);
     *out += SseEvent("lab", absl::StrCat("{\"agents\":", ToJson(agents), ",\"devices\":", ToJson(devices), "}"));
+    set_min_gap(std::max(kMinGap, 10 * (absl::Now() - start)));
     return true;
   }
 
