@@ -35,27 +35,15 @@ struct Scenario {
   int max_repeats;
 };
 
-// Submits a variant job, waits for its end, returns the variant comparison (empty on error).
-v1::CompareJobsResponse RunAb(v1::Lab::Stub& stub, const v1::JobSpec& spec, std::string* job_id) {
-  grpc::ClientContext sctx;
-  v1::SubmitJobRequest req;
-  *req.mutable_spec() = spec;
-  v1::SubmitJobResponse submitted;
-  if (grpc::Status st = stub.SubmitJob(&sctx, req, &submitted); !st.ok()) {
-    std::fprintf(stderr, "submit: %s\n", st.error_message().c_str());
+// Runs a variant job to its end; its variant comparison (empty on error).
+v1::CompareJobsResponse RunAb(const LabCluster& lab, v1::Lab::Stub& stub, const v1::JobSpec& spec,
+                              std::string* job_id) {
+  auto job = lab.SubmitAndWait(stub, spec);
+  if (!job.ok()) {
+    std::fprintf(stderr, "%s\n", job.status().ToString().c_str());
     return {};
   }
-  *job_id = submitted.job().job_id();
-  grpc::ClientContext wctx;
-  v1::WatchJobRequest wreq;
-  wreq.set_job_id(*job_id);
-  auto watch = stub.WatchJob(&wctx, wreq);
-  v1::WatchJobResponse msg;
-  while (watch->Read(&msg)) {
-    if (msg.job().finished_unix_ms() != 0) break;
-  }
-  wctx.TryCancel();
-  (void)watch->Finish();
+  *job_id = job->job_id();
   grpc::ClientContext cctx;
   v1::CompareJobsRequest creq;
   creq.set_variant_job_id(*job_id);
@@ -125,7 +113,7 @@ int main(int argc, char** argv) {
       b->set_label("B");
       b->set_model_sha256(sc.name == "aa" ? model_a->sha256() : model_b_ref->sha256());
       std::string job_id;
-      v1::CompareJobsResponse cmp = RunAb(*stub, spec, &job_id);
+      v1::CompareJobsResponse cmp = RunAb(lab, *stub, spec, &job_id);
       if (cmp.devices_size() == 0) return 1;
       for (const auto& d : cmp.devices()) {
         if (d.metrics_size() == 0) continue;

@@ -45,26 +45,13 @@ double CvPct(const std::vector<double>& v) {
 // Runs one job to its end; false when it could not.
 bool RunJob(LabCluster& lab, v1::Lab::Stub& stub, const v1::JobSpec& spec, std::map<std::string, PhoneFigures>* out,
             double* wall_s) {
-  grpc::ClientContext sctx;
-  v1::SubmitJobRequest req;
-  *req.mutable_spec() = spec;
-  v1::SubmitJobResponse submitted;
   absl::Time start = absl::Now();
-  if (!stub.SubmitJob(&sctx, req, &submitted).ok()) return false;
-  grpc::ClientContext wctx;
-  v1::WatchJobRequest wreq;
-  wreq.set_job_id(submitted.job().job_id());
-  auto watch = stub.WatchJob(&wctx, wreq);
-  v1::WatchJobResponse msg;
-  while (watch->Read(&msg)) {
-    if (msg.job().finished_unix_ms() != 0) break;
-  }
-  wctx.TryCancel();
-  (void)watch->Finish();
+  auto submitted = lab.SubmitAndWait(stub, spec);
+  if (!submitted.ok()) return false;
   *wall_s = absl::ToDoubleSeconds(absl::Now() - start);
   grpc::ClientContext gctx;
   v1::GetJobRequest greq;
-  greq.set_job_id(submitted.job().job_id());
+  greq.set_job_id(submitted->job_id());
   v1::GetJobResponse job;
   if (!stub.GetJob(&gctx, greq, &job).ok()) return false;
   std::vector<v1::Run> runs(job.runs().begin(), job.runs().end());

@@ -118,6 +118,30 @@ std::unique_ptr<benchlab::v1::Lab::Stub> LabCluster::Lab() const {
       grpc::CreateChannel(address(), grpc::InsecureChannelCredentials()));
 }
 
+absl::StatusOr<benchlab::v1::Job> LabCluster::SubmitAndWait(benchlab::v1::Lab::Stub& lab,
+                                                            const benchlab::v1::JobSpec& spec) const {
+  grpc::ClientContext sctx;
+  Authorize(&sctx);
+  benchlab::v1::SubmitJobRequest req;
+  *req.mutable_spec() = spec;
+  benchlab::v1::SubmitJobResponse submitted;
+  if (grpc::Status st = lab.SubmitJob(&sctx, req, &submitted); !st.ok()) {
+    return absl::InternalError(absl::StrCat("SubmitJob: ", st.error_message()));
+  }
+  grpc::ClientContext wctx;
+  Authorize(&wctx);
+  benchlab::v1::WatchJobRequest wreq;
+  wreq.set_job_id(submitted.job().job_id());
+  auto watch = lab.WatchJob(&wctx, wreq);
+  benchlab::v1::WatchJobResponse msg;
+  bool finished = false;
+  while (!finished && watch->Read(&msg)) finished = msg.job().finished_unix_ms() != 0;
+  wctx.TryCancel();
+  (void)watch->Finish();
+  if (!finished) return absl::InternalError(absl::StrCat("job ", submitted.job().job_id(), ": the watch ended early"));
+  return submitted.job();
+}
+
 absl::StatusOr<benchlab::v1::ArtifactRef> LabCluster::Upload(benchlab::v1::Lab::Stub& lab,
                                                             const std::string& path,
                                                             benchlab::v1::ArtifactKind kind) {

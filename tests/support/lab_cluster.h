@@ -62,6 +62,11 @@ class LabCluster {
                                                          const std::string& path,
                                                          benchlab::v1::ArtifactKind kind);
 
+  // Submits `spec` and follows the job (WatchJob) until it has finished; returns the job as
+  // submitted (its id, runs and devices).
+  absl::StatusOr<benchlab::v1::Job> SubmitAndWait(benchlab::v1::Lab::Stub& lab,
+                                                  const benchlab::v1::JobSpec& spec) const;
+
   // Runs the built `benchlab` CLI against this lab (stdout and stderr together).
   RunResult Cli(const std::vector<std::string>& args,
                 absl::Duration timeout = absl::Seconds(120)) const;
