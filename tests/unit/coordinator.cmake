@@ -8,3 +8,6 @@ benchlab_test(NAME coordinator_test
           unit/coordinator_change_points_test.cc unit/coordinator_history_test.cc
           unit/coordinator_variants_test.cc unit/coordinator_core_variants_test.cc
   LIBS benchlab_coordinator benchlab_testsupport LABELS unit)
+# Both daemons' /metrics series (common/exposition, coordinator/metrics, agent/agent_metrics).
+benchlab_test(NAME metrics_families_test SOURCES unit/metrics_families_test.cc
+  LIBS benchlab_coordinator benchlab_agent benchlab_version LABELS unit)
