@@ -1,5 +1,7 @@
-// StartMetricsEndpoint over prometheus-cpp's Exposer (civetweb), with one Collectable that
-// converts Families into prometheus-cpp's MetricFamily at each scrape.
+// StartMetricsEndpoint: civetweb's CivetServer with one handler on /metrics that turns
+// Families into prometheus-cpp's MetricFamily and its text serializer at each scrape.
+// Not prometheus-cpp's Exposer: that adds its own exposer_* series to every scrape, and
+// every series here starts with benchlab_.
 #include "common/exposition/endpoint.h"
 
 #ifdef BENCHLAB_HAVE_PROMETHEUS
@@ -7,9 +9,9 @@
 #include <exception>
 #include <limits>
 
-#include "prometheus/collectable.h"
-#include "prometheus/exposer.h"
+#include "CivetServer.h"
 #include "prometheus/metric_family.h"
+#include "prometheus/text_serializer.h"
 #endif
 
 #include "absl/strings/str_cat.h"
@@ -65,17 +67,23 @@ prometheus::MetricFamily ToPrometheus(const Family& f) {
   return out;
 }
 
-class FamiliesCollectable : public prometheus::Collectable {
+class MetricsHandler : public CivetHandler {
  public:
-  FamiliesCollectable(std::string component, Collector collect)
+  MetricsHandler(std::string component, Collector collect)
       : component_(std::move(component)), collect_(std::move(collect)) {}
-  std::vector<prometheus::MetricFamily> Collect() const override {
+  bool handleGet(CivetServer*, mg_connection* conn) override {
     Families all = BuildInfo(component_);
     all.Append(collect_());
-    std::vector<prometheus::MetricFamily> out;
-    out.reserve(all.families().size());
-    for (const Family& f : all.families()) out.push_back(ToPrometheus(f));
-    return out;
+    std::vector<prometheus::MetricFamily> families;
+    families.reserve(all.families().size());
+    for (const Family& f : all.families()) families.push_back(ToPrometheus(f));
+    const std::string body = prometheus::TextSerializer().Serialize(families);
+    mg_printf(conn,
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+              "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+              body.size());
+    mg_write(conn, body.data(), body.size());
+    return true;
   }
 
  private:
@@ -83,14 +91,17 @@ class FamiliesCollectable : public prometheus::Collectable {
   const Collector collect_;
 };
 
-class PrometheusEndpoint : public MetricsEndpoint {
+class CivetEndpoint : public MetricsEndpoint {
  public:
+  ~CivetEndpoint() override {
+    if (server) server->close();  // no handler call after this; then the handler may go
+  }
   int port() const override {
-    auto ports = exposer->GetListeningPorts();
+    std::vector<int> ports = server->getListeningPorts();
     return ports.empty() ? 0 : ports.front();
   }
-  std::unique_ptr<prometheus::Exposer> exposer;
-  std::shared_ptr<FamiliesCollectable> collectable;
+  std::unique_ptr<MetricsHandler> handler;
+  std::unique_ptr<CivetServer> server;
 };
 
 }  // namespace
@@ -98,22 +109,22 @@ class PrometheusEndpoint : public MetricsEndpoint {
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> StartMetricsEndpoint(const std::string& listen,
                                                                      const std::string& component,
                                                                      Collector collect) {
-  auto ep = std::make_unique<PrometheusEndpoint>();
+  auto ep = std::make_unique<CivetEndpoint>();
+  ep->handler = std::make_unique<MetricsHandler>(component, std::move(collect));
   try {  // civetweb reports a failed bind by throwing; keep it inside this file
-    ep->exposer = std::make_unique<prometheus::Exposer>(listen);
+    ep->server = std::make_unique<CivetServer>(std::vector<std::string>{"listening_ports", listen, "num_threads", "2"});
   } catch (const std::exception& e) {
     return absl::UnavailableError(
         absl::StrCat("metrics: cannot listen on ", listen, ": ", e.what(), "; give another --metrics-listen"));
   }
-  ep->collectable = std::make_shared<FamiliesCollectable>(component, std::move(collect));
-  ep->exposer->RegisterCollectable(ep->collectable);
-  spdlog::info("event=metrics_listening addr={} port={} path=/metrics", listen, ep->port());
+  ep->server->addHandler("/metrics", ep->handler.get());
+  spdlog::info("event=metrics_listening addr={} port={} path=/metrics component={}", listen, ep->port(), component);
   return std::unique_ptr<MetricsEndpoint>(std::move(ep));
 }
 #else
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> StartMetricsEndpoint(const std::string&, const std::string&,
                                                                      Collector) {
-  return absl::UnimplementedError("built without prometheus-cpp; --metrics-listen is unavailable");
+  return absl::UnimplementedError("built without prometheus-cpp and civetweb; --metrics-listen is unavailable");
 }
 #endif
 

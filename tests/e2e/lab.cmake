@@ -7,5 +7,5 @@ benchlab_test(NAME lab_history_e2e_test SOURCES e2e/lab_history_e2e_test.cc
 benchlab_test(NAME lab_ab_e2e_test SOURCES e2e/lab_ab_e2e_test.cc
   LIBS benchlab_e2esupport benchlab_common LABELS e2e TIMEOUT 900)
 benchlab_test(NAME lab_metrics_report_e2e_test SOURCES e2e/lab_metrics_report_e2e_test.cc
-  LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+  LIBS benchlab_e2esupport benchlab_version nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
 add_dependencies(lab_metrics_report_e2e_test benchlab benchlab-agent benchlab-coordinator benchlab-devsim)
