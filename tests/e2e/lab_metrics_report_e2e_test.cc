@@ -31,7 +31,13 @@ std::map<std::string, double> Scrape(int port) {
   std::map<std::string, double> out;
   std::string page = testing::HttpGet(port, "/metrics");
   for (absl::string_view line : absl::StrSplit(page, '\n')) {
-    if (line.empty() || line[0] == '#' || !absl::StartsWith(line, "benchlab_")) continue;
+    if (line.empty() || line[0] == '#' || line.find(' ') == absl::string_view::npos) continue;  // headers too
+    if (!absl::StartsWith(line, "benchlab_")) {
+      if (line.find(": ") == absl::string_view::npos && !absl::StartsWith(line, "HTTP/")) {
+        ADD_FAILURE() << "a series outside benchlab_: " << line;
+      }
+      continue;
+    }
     size_t space = line.rfind(' ');
     double v = 0;
     if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1), &v)) {
