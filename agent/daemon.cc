@@ -79,6 +79,13 @@ absl::Status AgentDaemon::Start() {
 
   link_ = std::make_unique<link::CoordinatorLink>(options_.link, this, outbox_.get());
   if (absl::Status s = link_->Start(); !s.ok()) return s;
+  if (!options_.metrics_listen.empty()) {
+    auto endpoint = exposition::StartMetricsEndpoint(options_.metrics_listen, "agent", [this] {
+      return AgentFamilies(metrics_, GaugesNow());
+    });
+    if (!endpoint.ok()) return endpoint.status();
+    metrics_endpoint_ = std::move(*endpoint);
+  }
   spdlog::info("event=agent_started coordinator={} agent={} phones={} outbox_events={}",
                options_.link.target, options_.link.agent_id, initial.size(), outbox_->size());
   return absl::OkStatus();
@@ -116,7 +123,24 @@ void AgentDaemon::CloseRunsLostInARestart() {
   }
 }
 
+AgentGauges AgentDaemon::GaugesNow() {
+  AgentGauges g;
+  g.coordinator_connected = connected_.load();
+  g.outbox_events = outbox_->size();
+  g.outbox_bytes = outbox_->held_bytes();
+  const absl::Time oldest = outbox_->oldest_held_since();
+  g.outbox_oldest_age_s = oldest == absl::InfiniteFuture() ? 0 : absl::ToDoubleSeconds(absl::Now() - oldest);
+  g.outbox_dropped_log_lines = outbox_->dropped_log_lines();
+  const adb::AdbClient::ErrorCounts adb_errors = adb_->error_counts();
+  g.adb_host_errors = adb_errors.host;
+  g.adb_transport_errors = adb_errors.transport;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [serial, info] : devices_) g.devices.push_back(info);
+  return g;
+}
+
 void AgentDaemon::Stop() {
+  metrics_endpoint_.reset();  // no scrape reads the parts below while they stop
   std::map<std::string, std::unique_ptr<PhoneWorker>> workers;
   std::map<std::string, std::unique_ptr<LogStreamer>> streams;
   {
@@ -165,6 +189,7 @@ std::vector<v1::ActiveRun> AgentDaemon::ActiveRuns() {
 }
 
 void AgentDaemon::OnConnectionChange(bool connected) {
+  connected_ = connected;
   spdlog::info("event={} coordinator={}", connected ? "connected" : "disconnected",
                options_.link.target);
 }
@@ -391,7 +416,9 @@ void AgentDaemon::OnLogSubscription(const v1::LogSubscription& sub) {
             const uint64_t carried = *dropped;
             const uint64_t lines = static_cast<uint64_t>(batch.lines_size());
             batch.set_missed_lines(batch.missed_lines() + carried);
-            *dropped = link_->SendLogs(std::move(batch)) ? 0 : carried + lines;
+            const bool sent = link_->SendLogs(std::move(batch));
+            metrics_.CountLogLines(sent ? lines : 0, sent ? 0 : lines);
+            *dropped = sent ? 0 : carried + lines;
           },
           options);
       streamer->Start();
@@ -426,6 +453,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
     // A run cut short by our own shutdown is not reported: the coordinator retries it
     // when our next hello does not list it.
     if (abandoned && result.state() == v1::RUN_STATE_CANCELLED) return;
+    metrics_.CountRun(result.state(), result.error_class());
     MarkReported(a);
     v1::RunEvent e;
     *e.mutable_result() = std::move(result);
@@ -516,6 +544,10 @@ void AgentDaemon::Execute(Attempt* attempt) {
   };
   // Returns once the app is force-stopped and no command of this attempt is running.
   RunOutcome outcome = attempt->runner.Run(request, observer);
+  if (!outcome.timings.push_skipped && outcome.timings.push > absl::ZeroDuration() &&
+      outcome.error_class != v1::ERROR_CLASS_PUSH_FAILED) {
+    metrics_.CountPush(request.model_size_bytes, outcome.timings.push);
+  }
 
   v1::RunResult r;
   r.set_state(outcome.state);

@@ -19,12 +19,14 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/adb/adb_client.h"
+#include "agent/agent_metrics.h"
 #include "agent/link/artifact_cache.h"
 #include "agent/link/coordinator_link.h"
 #include "agent/link/outbox.h"
 #include "agent/log_streamer.h"
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/device_tracker.h"
+#include "common/exposition/endpoint.h"
 
 namespace benchlab::agent {
 
@@ -38,6 +40,9 @@ struct DaemonOptions {
   // they go to the coordinator only when they changed. Zero: only with inventory changes
   // and after runs.
   absl::Duration conditions_interval = absl::Seconds(30);
+  // HOST:PORT for Prometheus /metrics (agent_metrics.h); empty = off. Plain HTTP: keep it
+  // on loopback or the lab's private network.
+  std::string metrics_listen;
 };
 
 // Threads: Start() brings up the tracker, an inventory thread (reads a changed phone's
@@ -103,6 +108,8 @@ class AgentDaemon : public link::LinkHandler {
   void ReportCancelledInQueue(Attempt* attempt);
   // The attempt said its last word: no longer held (hello), duplicates of it ignored.
   void MarkReported(const benchlab::v1::RunAssignment& a) ABSL_LOCKS_EXCLUDED(mu_);
+  // The scrape-time gauges of /metrics.
+  AgentGauges GaugesNow() ABSL_LOCKS_EXCLUDED(mu_);
 
   const DaemonOptions options_;
   std::unique_ptr<adb::AdbClient> adb_;
@@ -112,6 +119,9 @@ class AgentDaemon : public link::LinkHandler {
   std::unique_ptr<link::CoordinatorLink> link_;
   std::unique_ptr<DeviceTracker> tracker_;
   std::thread inventory_thread_;
+  AgentMetrics metrics_;
+  std::atomic<bool> connected_{false};
+  std::unique_ptr<exposition::MetricsEndpoint> metrics_endpoint_;  // null unless metrics_listen
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -31,6 +31,8 @@ void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--replay-jitter-ms", f->replay_jitter_ms,
                  "Random delay before replaying the outbox after a reconnect");
+  app.add_option("--metrics-listen", f->metrics_listen,
+                 "HOST:PORT to serve Prometheus /metrics on (plain HTTP; off when empty)");
   app.set_config("--config", "", "TOML/INI file with the same options (flags win)");
 }
 
@@ -56,6 +58,7 @@ int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {
   options.adb_port = adb_port;
   options.tracker.settle = absl::Milliseconds(f.settle_ms);
   options.conditions_interval = absl::Seconds(f.conditions_interval_s);
+  options.metrics_listen = f.metrics_listen;
 
   // Every thread inherits the blocked mask; this one waits for the signal.
   sigset_t signals;

@@ -21,6 +21,7 @@ struct DaemonFlags {
   int settle_ms = 1000;
   double conditions_interval_s = 30;
   int replay_jitter_ms = 2000;
+  std::string metrics_listen;
 };
 
 // Adds the daemon's options to the top-level app.

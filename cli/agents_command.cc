@@ -7,6 +7,7 @@
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/table.h"
+#include "common/terminal_text.h"
 
 namespace benchlab::cli {
 namespace {
@@ -29,6 +30,10 @@ int RunAgents(const AgentsFlags& flags, const CliIo& io) {
     *io.out << ToJson(resp) << "\n";
     return kExitOk;
   }
+  // Which coordinator answered: the first thing to compare with the agents' versions.
+  const std::string coordinator =
+      resp.coordinator_version().empty() ? "unknown (this coordinator does not report it)" : EscapeForTerminal(resp.coordinator_version());
+  *io.out << "coordinator version " << coordinator << "\n";
   if (resp.agents().empty()) {
     *io.out << "no agents (none has connected to this coordinator yet)\n";
     return kExitOk;

@@ -40,6 +40,8 @@ void RegisterCancelCommand(CLI::App& app, const CliIo& io, int* exit_code);
 void RegisterHistoryCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab regressions [--since 7d]`: change points of every series, slower first.
 void RegisterRegressionsCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab report JOB [--compare BASELINE] --html FILE | --markdown FILE`.
+void RegisterReportCommand(CLI::App& app, const CliIo& io, int* exit_code);
 
 }  // namespace benchlab::cli
 

@@ -20,19 +20,28 @@ std::string VerdictCell(const v1::MetricComparison& m) {
   return m.verdict().empty() ? "-" : m.verdict();
 }
 
-std::string RenderComparison(const v1::CompareJobsResponse& resp) {
-  Table table({"DEVICE", "METRIC", "BASELINE", "CANDIDATE", "N", "CHANGE",
-               absl::StrFormat("%.0f%% CI", 100 * resp.ci_level()), "P (ADJ)", "VERDICT"});
+std::vector<std::string> ComparisonHeader(const v1::CompareJobsResponse& resp) {
+  return {"DEVICE", "METRIC", "BASELINE", "CANDIDATE", "N", "CHANGE",
+          absl::StrFormat("%.0f%% CI", 100 * resp.ci_level()), "P (ADJ)", "VERDICT"};
+}
+
+std::vector<std::vector<std::string>> ComparisonRows(const v1::CompareJobsResponse& resp) {
+  std::vector<std::vector<std::string>> rows;
   for (const auto& d : resp.devices()) {
     for (const auto& m : d.metrics()) {
-      table.AddRow({d.device_id(), m.metric(), FormatNumber(m.baseline().median()),
-                    FormatNumber(m.candidate().median()),
-                    absl::StrCat(m.baseline().n(), "/", m.candidate().n()),
-                    absl::StrFormat("%+.1f%%", m.shift_pct()),
-                    absl::StrFormat("[%+.1f%%, %+.1f%%]", m.ci_low_pct(), m.ci_high_pct()),
-                    absl::StrFormat("%.2g (%.2g)", m.p_value(), m.p_adjusted()), VerdictCell(m)});
+      rows.push_back({d.device_id(), m.metric(), FormatNumber(m.baseline().median()),
+                      FormatNumber(m.candidate().median()), absl::StrCat(m.baseline().n(), "/", m.candidate().n()),
+                      absl::StrFormat("%+.1f%%", m.shift_pct()),
+                      absl::StrFormat("[%+.1f%%, %+.1f%%]", m.ci_low_pct(), m.ci_high_pct()),
+                      absl::StrFormat("%.2g (%.2g)", m.p_value(), m.p_adjusted()), VerdictCell(m)});
     }
   }
+  return rows;
+}
+
+std::string RenderComparison(const v1::CompareJobsResponse& resp) {
+  Table table(ComparisonHeader(resp));
+  for (auto& row : ComparisonRows(resp)) table.AddRow(std::move(row));
   std::string out = table.empty() ? "no device has results in both jobs\n" : table.Render();
   if (!resp.baseline_only().empty()) {
     absl::StrAppend(&out, EscapeForTerminal(absl::StrCat("only in the baseline: ", absl::StrJoin(resp.baseline_only(), ", "))), "\n");

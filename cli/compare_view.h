@@ -4,6 +4,7 @@
 #define BENCHLAB_CLI_COMPARE_VIEW_H_
 
 #include <string>
+#include <vector>
 
 #include "benchlab/v1/lab.pb.h"
 
@@ -12,6 +13,11 @@ namespace benchlab::cli {
 // The verdict cell: "faster", "slower", "same", or "inconclusive, about N more repeats
 // would decide" (the word first, exactly as in JSON).
 std::string VerdictCell(const benchlab::v1::MetricComparison& m);
+
+// The table's header and rows, unescaped (the report escapes them for HTML/Markdown):
+// device, metric, medians, repeats, change, its interval, p-values, VerdictCell.
+std::vector<std::string> ComparisonHeader(const benchlab::v1::CompareJobsResponse& resp);
+std::vector<std::vector<std::string>> ComparisonRows(const benchlab::v1::CompareJobsResponse& resp);
 
 // The table (header and rows; control characters escaped), the devices only one job
 // has, and one "warning: ..." line per warning. "no device has results in both jobs"

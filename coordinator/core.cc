@@ -128,6 +128,7 @@ std::vector<v1::Job> Core::ApplyLocked(const std::vector<RunChange>& changes) {
       spdlog::info("event=run_failed run={} error={} retry={} message=\"{}\"", c.run.run_id(),
                    v1::ErrorClass_Name(c.run.error_class()), c.retry, c.reason);
     }
+    ObserveLocked(c);
   }
   for (const auto& cmd : fx.cancels) SendToDeviceAgentLocked(cmd.device_id, cmd.message);
   // One job summary per job and pass: watchers see the counters after the pass.
@@ -354,7 +355,38 @@ CoreStats Core::Stats() {
   s.events_applied_total = events_applied_;
   s.events_duplicate_total = events_duplicate_;
   s.runs_retried_total = runs_retried_;
+  for (const auto& [id, a] : inventory_.agents()) s.agents[id].connected = a.channel != nullptr;
+  for (const v1::Device& d : ListDevicesView(inventory_, sched, {})) {
+    s.devices[d.info().device_id()] = {d.info().agent_id(), d.state()};
+    ++s.agents[d.info().agent_id()].devices;
+  }
+  s.failures = failures_;
+  s.queue_wait_seconds = queue_wait_seconds_.Snapshot();
+  s.run_duration_seconds = run_duration_seconds_.Snapshot();
   return s;
+}
+
+void Core::ObserveLocked(const RunChange& c) {
+  const v1::RunTimings& t = c.run.timings();
+  switch (c.kind) {
+    case RunChange::Kind::kAssigned:
+      if (t.queued_unix_ms() > 0 && t.assigned_unix_ms() >= t.queued_unix_ms()) {
+        queue_wait_seconds_.Observe((t.assigned_unix_ms() - t.queued_unix_ms()) / 1000.0);
+      }
+      break;
+    case RunChange::Kind::kEnded:
+    case RunChange::Kind::kFailed:
+      if (c.run.state() != v1::RUN_STATE_CANCELLED && c.run.error_class() != v1::ERROR_CLASS_UNSPECIFIED) {
+        ++failures_[{c.run.error_class(), c.retry}];
+      }
+      if ((c.run.state() == v1::RUN_STATE_DONE || c.run.state() == v1::RUN_STATE_FAILED) &&
+          t.assigned_unix_ms() > 0 && t.finished_unix_ms() >= t.assigned_unix_ms()) {
+        run_duration_seconds_.Observe((t.finished_unix_ms() - t.assigned_unix_ms()) / 1000.0);
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 void Core::BeginShutdown() {

@@ -37,6 +37,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/exposition/histogram.h"
 #include "benchlab/v1/agent_link.pb.h"
 #include "benchlab/v1/lab.pb.h"
 #include "coordinator/artifact_store.h"
@@ -82,6 +83,24 @@ struct CoreStats {
   int64_t events_duplicate_total = 0;
   int64_t runs_retried_total = 0;
   int64_t log_lines_dropped_total = 0;
+  // Per agent and per phone, for labelled series (metrics.cc): one entry per agent and
+  // phone the inventory knows (cardinality = the lab's size).
+  struct AgentRow {
+    bool connected = false;
+    int devices = 0;
+  };
+  std::map<std::string, AgentRow> agents;  // by agent id
+  struct DeviceRow {
+    std::string agent_id;
+    benchlab::v1::DeviceState state = benchlab::v1::DEVICE_STATE_UNSPECIFIED;
+  };
+  std::map<std::string, DeviceRow> devices;  // by device id
+  // Failed attempts by error class; `retried` ones went back to the queue.
+  std::map<std::pair<benchlab::v1::ErrorClass, bool>, int64_t> failures;
+  // Seconds from queued to assigned (every assignment) and from assigned to the final
+  // result (runs that ended DONE or FAILED; retried attempts are not in it).
+  exposition::HistogramSnapshot queue_wait_seconds;
+  exposition::HistogramSnapshot run_duration_seconds;
 };
 
 class Core {
@@ -219,6 +238,12 @@ class Core {
   int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t runs_retried_ ABSL_GUARDED_BY(mu_) = 0;
+  // Counts a change into failures_ and the histograms.
+  void ObserveLocked(const RunChange& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::map<std::pair<benchlab::v1::ErrorClass, bool>, int64_t> failures_ ABSL_GUARDED_BY(mu_);
+  // Self-locking (observed under mu_ too, which is fine: their lock is a leaf).
+  exposition::BucketHistogram queue_wait_seconds_;
+  exposition::BucketHistogram run_duration_seconds_;
   // WatchJob streams open, across jobs (bounded: each holds a reactor and its queue).
   size_t watchers_total_ ABSL_GUARDED_BY(mu_) = 0;
   static constexpr size_t kMaxWatchers = 1024;

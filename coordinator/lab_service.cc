@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/version.h"
 #include "coordinator/input_limits.h"
 #include "coordinator/lab_calls.h"
 #include "grpcpp/alarm.h"
@@ -441,6 +442,7 @@ grpc::ServerUnaryReactor* LabService::ListAgents(grpc::CallbackServerContext* ct
                                                  v1::ListAgentsResponse* resp) {
   return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
     for (auto& a : core_->ListAgents()) *resp->add_agents() = std::move(a);
+    resp->set_coordinator_version(kVersion);
     return absl::OkStatus();
   });
 }

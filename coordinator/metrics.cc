@@ -1,87 +1,83 @@
-// StartMetrics: a prometheus-cpp Collectable over Core::Stats().
+// CoordinatorFamilies: CoreStats as Prometheus families. Label cardinality: `agent` and
+// `device` take one value per agent / phone the lab knows; `state`, `error_class`,
+// `retried` come from closed enums; nothing carries a job or run id.
 #include "coordinator/metrics.h"
 
-#ifdef BENCHLAB_HAVE_PROMETHEUS
-#include <exception>
+#include <map>
 
-#include "prometheus/collectable.h"
-#include "prometheus/exposer.h"
-#include "prometheus/metric_family.h"
-#endif
-
-#include "absl/strings/str_cat.h"
+#include "benchlab/v1/common.pb.h"
 
 namespace benchlab::coordinator {
 
-#ifdef BENCHLAB_HAVE_PROMETHEUS
-namespace {
-
 namespace v1 = benchlab::v1;
+using exposition::EnumLabel;
 
-class CoreCollector : public prometheus::Collectable {
- public:
-  explicit CoreCollector(Core* core) : core_(core) {}
-  std::vector<prometheus::MetricFamily> Collect() const override {
-    CoreStats s = core_->Stats();
-    std::vector<prometheus::MetricFamily> out;
-    auto gauge = [&](const char* name, const char* help, double v) {
-      prometheus::MetricFamily f{name, help, prometheus::MetricType::Gauge, {}};
-      f.metric.emplace_back().gauge.value = v;
-      out.push_back(std::move(f));
-    };
-    auto counter = [&](const char* name, const char* help, double v) {
-      prometheus::MetricFamily f{name, help, prometheus::MetricType::Counter, {}};
-      f.metric.emplace_back().counter.value = v;
-      out.push_back(std::move(f));
-    };
-    gauge("benchlab_agents_connected", "Agents with an open AgentLink session.", s.agents_connected);
-    gauge("benchlab_devices", "Phones known to the coordinator.", s.devices_total);
-    gauge("benchlab_devices_online", "Phones usable now (agent connected, adb state device).", s.devices_online);
-    gauge("benchlab_devices_busy", "Phones holding a run's lease.", s.devices_busy);
-    prometheus::MetricFamily runs{"benchlab_runs", "Runs by state.", prometheus::MetricType::Gauge, {}};
-    for (int st = v1::RUN_STATE_QUEUED; st <= v1::RUN_STATE_CANCELLED; ++st) {
-      auto& m = runs.metric.emplace_back();
-      std::string name = v1::RunState_Name(static_cast<v1::RunState>(st)).substr(10);  // drop RUN_STATE_
-      for (auto& c : name) c = static_cast<char>(std::tolower(c));
-      m.label.push_back({"state", name});
-      auto it = s.runs_by_state.find(static_cast<v1::RunState>(st));
-      m.gauge.value = it == s.runs_by_state.end() ? 0 : it->second;
+exposition::Families CoordinatorFamilies(const CoreStats& s) {
+  exposition::Families f;
+  f.Gauge("benchlab_agents_connected", "Agents with an open AgentLink session.", s.agents_connected);
+  f.Gauge("benchlab_devices", "Phones known to the coordinator.", s.devices_total);
+  f.Gauge("benchlab_devices_online", "Phones usable now (agent connected, adb state device).", s.devices_online);
+  f.Gauge("benchlab_devices_busy", "Phones holding a run's lease.", s.devices_busy);
+
+  exposition::Family& runs = f.Gauge("benchlab_runs", "Runs by state.");
+  for (int st = v1::RUN_STATE_QUEUED; st <= v1::RUN_STATE_CANCELLED; ++st) {
+    auto it = s.runs_by_state.find(static_cast<v1::RunState>(st));
+    runs.Add({{"state", EnumLabel(v1::RunState_Name(static_cast<v1::RunState>(st)), "RUN_STATE_")}},
+             it == s.runs_by_state.end() ? 0 : it->second);
+  }
+  f.Counter("benchlab_run_events_applied_total", "Agent run events applied.", s.events_applied_total);
+  f.Counter("benchlab_run_events_duplicate_total", "Agent run events seen again (replays).", s.events_duplicate_total);
+  f.Counter("benchlab_runs_retried_total", "Runs re-queued after a retryable failure.", s.runs_retried_total);
+  f.Counter("benchlab_log_lines_dropped_total", "Log lines dropped for slow subscribers.", s.log_lines_dropped_total);
+
+  // Devices by state: every state, zeros included, so a rate or an alert sees 0, not absent.
+  std::map<v1::DeviceState, int> by_state;
+  for (const auto& [id, d] : s.devices) ++by_state[d.state];
+  exposition::Family& states = f.Gauge("benchlab_devices_by_state", "Phones by state (idle, busy, cooling, offline).");
+  for (int st = v1::DEVICE_STATE_IDLE; st <= v1::DEVICE_STATE_COOLING; ++st) {
+    states.Add({{"state", EnumLabel(v1::DeviceState_Name(static_cast<v1::DeviceState>(st)), "DEVICE_STATE_")}},
+               by_state[static_cast<v1::DeviceState>(st)]);
+  }
+  // Per phone, every state with 1 for the current one (so a phone's series never vanish
+  // as it changes state).
+  exposition::Family& device_state =
+      f.Gauge("benchlab_device_state", "Per phone: 1 for its current state, 0 for the others.");
+  for (const auto& [id, d] : s.devices) {
+    for (int st = v1::DEVICE_STATE_IDLE; st <= v1::DEVICE_STATE_COOLING; ++st) {
+      device_state.Add({{"device", id},
+                        {"agent", d.agent_id},
+                        {"state", EnumLabel(v1::DeviceState_Name(static_cast<v1::DeviceState>(st)), "DEVICE_STATE_")}},
+                       d.state == st ? 1 : 0);
     }
-    out.push_back(std::move(runs));
-    counter("benchlab_run_events_applied_total", "Agent run events applied.", s.events_applied_total);
-    counter("benchlab_run_events_duplicate_total", "Agent run events seen again (replays).", s.events_duplicate_total);
-    counter("benchlab_runs_retried_total", "Runs re-queued after a retryable failure.", s.runs_retried_total);
-    counter("benchlab_log_lines_dropped_total", "Log lines dropped for slow subscribers.", s.log_lines_dropped_total);
-    return out;
   }
-
- private:
-  Core* core_;
-};
-
-class PrometheusEndpoint : public MetricsEndpoint {
- public:
-  std::unique_ptr<prometheus::Exposer> exposer;
-  std::shared_ptr<CoreCollector> collector;
-};
-
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<MetricsEndpoint>> StartMetrics(const std::string& listen, Core* core) {
-  auto ep = std::make_unique<PrometheusEndpoint>();
-  try {  // civetweb reports a failed bind by throwing; keep it inside this file
-    ep->exposer = std::make_unique<prometheus::Exposer>(listen);
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", listen, ": ", e.what()));
+  exposition::Family& agent_up = f.Gauge("benchlab_agent_connected", "1 while the agent has a session, else 0.");
+  exposition::Family& agent_devices = f.Gauge("benchlab_agent_devices", "Phones the agent reported.");
+  for (const auto& [id, a] : s.agents) {
+    agent_up.Add({{"agent", id}}, a.connected ? 1 : 0);
+    agent_devices.Add({{"agent", id}}, a.devices);
   }
-  ep->collector = std::make_shared<CoreCollector>(core);
-  ep->exposer->RegisterCollectable(ep->collector);
-  return std::unique_ptr<MetricsEndpoint>(std::move(ep));
+  exposition::Family& failures =
+      f.Counter("benchlab_run_failures_total", "Failed attempts by error class; retried=true went back to the queue.");
+  for (const auto& [key, n] : s.failures) {
+    failures.Add({{"error_class", EnumLabel(v1::ErrorClass_Name(key.first), "ERROR_CLASS_")},
+                  {"retried", key.second ? "true" : "false"}},
+                 static_cast<double>(n));
+  }
+  f.Histogram("benchlab_run_queue_wait_seconds", "Seconds a run waited queued before its phone was leased.")
+      .AddHistogram({}, s.queue_wait_seconds);
+  f.Histogram("benchlab_run_duration_seconds",
+              "Seconds from lease to final result of runs that ended done or failed (retried attempts excluded).")
+      .AddHistogram({}, s.run_duration_seconds);
+  return f;
 }
-#else
-absl::StatusOr<std::unique_ptr<MetricsEndpoint>> StartMetrics(const std::string& listen, Core*) {
-  return absl::UnimplementedError("built without prometheus-cpp; --metrics-listen is unavailable");
+
+absl::StatusOr<std::unique_ptr<exposition::MetricsEndpoint>> StartMetrics(const std::string& listen, Core* core,
+                                                                        const RpcMetrics* rpcs) {
+  return exposition::StartMetricsEndpoint(listen, "coordinator", [core, rpcs] {
+    exposition::Families f = CoordinatorFamilies(core->Stats());
+    rpcs->Collect(&f);
+    return f;
+  });
 }
-#endif
 
 }  // namespace benchlab::coordinator

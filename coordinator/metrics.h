@@ -1,5 +1,6 @@
-// Prometheus endpoint (optional): serves /metrics on its own loopback-or-TLS-fronted
-// address, computed from Core::Stats() at scrape time (no background work).
+// The coordinator's /metrics (optional, --metrics-listen): series computed from
+// Core::Stats() and the RPC counters at scrape time (no background work), served by the
+// shared endpoint (common/exposition/endpoint.h). Series and labels: coordinator/README.md.
 #ifndef BENCHLAB_COORDINATOR_METRICS_H_
 #define BENCHLAB_COORDINATOR_METRICS_H_
 
@@ -7,17 +8,19 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/exposition/endpoint.h"
+#include "common/exposition/families.h"
 #include "coordinator/core.h"
+#include "coordinator/rpc_metrics.h"
 
 namespace benchlab::coordinator {
 
-class MetricsEndpoint {
- public:
-  virtual ~MetricsEndpoint() = default;
-};
+// Every series of the coordinator but the build info (the endpoint adds that).
+exposition::Families CoordinatorFamilies(const CoreStats& s);
 
-// Starts serving http://<listen>/metrics. Unimplemented when built without prometheus-cpp.
-absl::StatusOr<std::unique_ptr<MetricsEndpoint>> StartMetrics(const std::string& listen, Core* core);
+// Starts serving http://<listen>/metrics over `core` and `rpcs` (both outlive it).
+absl::StatusOr<std::unique_ptr<exposition::MetricsEndpoint>> StartMetrics(const std::string& listen, Core* core,
+                                                                        const RpcMetrics* rpcs);
 
 }  // namespace benchlab::coordinator
 

@@ -19,6 +19,7 @@
 #include "coordinator/dashboard_server.h"
 #include "coordinator/lab_service.h"
 #include "coordinator/metrics.h"
+#include "coordinator/rpc_metrics.h"
 #include "coordinator/store.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -58,6 +59,7 @@ absl::StatusOr<int> LockDataDir(const std::string& data_dir) {
 }  // namespace
 
 struct CoordinatorServer::Impl {
+  RpcMetrics rpc_metrics;  // first: destroyed last, after the server whose interceptors count into it
   RealClock clock;
   std::unique_ptr<Store> store;
   std::unique_ptr<ArtifactStore> artifacts;
@@ -66,7 +68,7 @@ struct CoordinatorServer::Impl {
   std::unique_ptr<LabService> lab;
   std::unique_ptr<AgentLinkService> agent_link;
   std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<MetricsEndpoint> metrics;
+  std::unique_ptr<exposition::MetricsEndpoint> metrics;
   std::unique_ptr<DashboardServer> dashboard;
   absl::Notification stop;
   std::thread ticker;
@@ -161,6 +163,11 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   b.AddListeningPort(o.listen, creds, &s->port_);
   b.RegisterService(im.lab.get());
   b.RegisterService(im.agent_link.get());
+  {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+    interceptors.push_back(im.rpc_metrics.InterceptorFactory());
+    b.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   // gRPC sets SO_REUSEPORT by default: a second coordinator on this port would start and
   // share the connections. One port, one coordinator.
   b.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -179,7 +186,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
                                                "this machine's; give another --listen"));
   }
   if (!o.metrics_listen.empty()) {
-    auto m = StartMetrics(o.metrics_listen, im.core.get());
+    auto m = StartMetrics(o.metrics_listen, im.core.get(), &im.rpc_metrics);
     if (!m.ok()) {
       im.server->Shutdown();
       return m.status();

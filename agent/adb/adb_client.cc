@@ -42,6 +42,12 @@ std::unique_ptr<AdbClient> AdbClient::ConnectLocal(const TcpConnectorOptions& op
 }
 
 absl::StatusOr<std::string> AdbClient::HostQuery(absl::string_view request, absl::Time deadline) {
+  absl::StatusOr<std::string> reply = HostQueryUncounted(request, deadline);
+  if (!reply.ok()) ++host_errors_;
+  return reply;
+}
+
+absl::StatusOr<std::string> AdbClient::HostQueryUncounted(absl::string_view request, absl::Time deadline) {
   absl::StatusOr<std::unique_ptr<AdbSocket>> sock = connector_->Connect(deadline);
   if (!sock.ok()) return sock.status();
   const std::string what = absl::StrCat("adb server ", connector_->Describe(), " (", request, ")");
@@ -152,6 +158,14 @@ absl::StatusOr<AdbFeatures> AdbClient::Features(const std::string& serial, absl:
 absl::StatusOr<std::unique_ptr<AdbSocket>> AdbClient::Transport(const std::string& serial,
                                                                 absl::Time deadline,
                                                                 int64_t* transport_id) {
+  absl::StatusOr<std::unique_ptr<AdbSocket>> sock = TransportUncounted(serial, deadline, transport_id);
+  if (!sock.ok()) ++transport_errors_;
+  return sock;
+}
+
+absl::StatusOr<std::unique_ptr<AdbSocket>> AdbClient::TransportUncounted(const std::string& serial,
+                                                                         absl::Time deadline,
+                                                                         int64_t* transport_id) {
   *transport_id = -1;
   absl::StatusOr<std::unique_ptr<AdbSocket>> sock = connector_->Connect(deadline);
   if (!sock.ok()) return sock.status();

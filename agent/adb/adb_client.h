@@ -4,6 +4,7 @@
 #ifndef BENCHLAB_AGENT_ADB_ADB_CLIENT_H_
 #define BENCHLAB_AGENT_ADB_ADB_CLIENT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -197,6 +198,15 @@ class AdbClient {
                                                          absl::string_view service,
                                                          absl::Time deadline);
 
+  // Requests the adb server refused or could not answer since this client was made
+  // (the agent's /metrics): host queries, and transports to a phone (every device
+  // service starts with one; a phone gone or offline counts here).
+  struct ErrorCounts {
+    uint64_t host = 0;
+    uint64_t transport = 0;
+  };
+  ErrorCounts error_counts() const { return {host_errors_.load(), transport_errors_.load()}; }
+
  private:
   struct CachedFeatures {
     int64_t transport_id = -1;
@@ -207,6 +217,10 @@ class AdbClient {
                                                        absl::Time deadline,
                                                        int64_t* transport_id);
   absl::StatusOr<std::string> HostQuery(absl::string_view request, absl::Time deadline);
+  // The two above without counting their errors.
+  absl::StatusOr<std::unique_ptr<AdbSocket>> TransportUncounted(const std::string& serial, absl::Time deadline,
+                                                                int64_t* transport_id);
+  absl::StatusOr<std::string> HostQueryUncounted(absl::string_view request, absl::Time deadline);
   absl::StatusOr<AdbFeatures> FeaturesFor(const std::string& serial, int64_t transport_id,
                                           absl::Time deadline);
   absl::StatusOr<absl::flat_hash_set<std::string>> HostFeatures(absl::Time deadline);
@@ -224,6 +238,8 @@ class AdbClient {
                       absl::Time deadline, const TransferProgress& progress);
 
   std::unique_ptr<AdbConnector> connector_;
+  std::atomic<uint64_t> host_errors_{0};
+  std::atomic<uint64_t> transport_errors_{0};
   absl::Mutex mu_;
   std::map<std::string, CachedFeatures> features_ ABSL_GUARDED_BY(mu_);
   bool have_host_features_ ABSL_GUARDED_BY(mu_) = false;

@@ -220,6 +220,7 @@ absl::Status Outbox::OpenForAppend() {
 void Outbox::HoldLocked(v1::RunEvent event) {
   const uint64_t seq = next_seq_++;
   Held h;
+  h.held_since = absl::Now();
   h.bytes = event.ByteSizeLong();
   h.event = std::move(event);
   held_bytes_ += h.bytes;
@@ -400,6 +401,11 @@ std::vector<v1::ActiveRun> Outbox::RunsWithUnackedEvents() const {
 uint64_t Outbox::dropped_log_lines() const {
   absl::MutexLock l(&mu_);
   return dropped_log_lines_;
+}
+
+absl::Time Outbox::oldest_held_since() const {
+  absl::MutexLock l(&mu_);
+  return held_.empty() ? absl::InfiniteFuture() : held_.begin()->second.held_since;
 }
 
 uint64_t Outbox::held_bytes() const {

@@ -17,6 +17,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "benchlab/v1/agent_link.pb.h"
 
 namespace benchlab::agent::link {
@@ -94,6 +96,9 @@ class Outbox {
   // Serialized bytes of the held events.
   uint64_t held_bytes() const;
   size_t size() const;
+  // When the oldest held event was added (or replayed at Open); InfiniteFuture when none
+  // is held (metrics: the outbox's age).
+  absl::Time oldest_held_since() const;
   // Current size of the record file (for tests and metrics).
   uint64_t file_bytes() const;
   // fsyncs pending raw_log records now.
@@ -105,6 +110,7 @@ class Outbox {
   struct Held {
     benchlab::v1::RunEvent event;
     uint64_t bytes = 0;
+    absl::Time held_since;  // added, or replayed from the file at Open
   };
   Outbox(std::string dir, OutboxOptions options);
 

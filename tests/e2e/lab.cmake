@@ -9,3 +9,6 @@ benchlab_test(NAME lab_ab_e2e_test SOURCES e2e/lab_ab_e2e_test.cc
 # The dashboard in headless Chromium (python3-selenium + chromium-driver); one lab.
 benchlab_test(NAME dashboard_browser_e2e_test SOURCES e2e/dashboard_browser_e2e_test.cc
   LIBS benchlab_e2esupport LABELS e2e TIMEOUT 300)
+benchlab_test(NAME lab_metrics_report_e2e_test SOURCES e2e/lab_metrics_report_e2e_test.cc
+  LIBS benchlab_e2esupport benchlab_version nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+add_dependencies(lab_metrics_report_e2e_test benchlab benchlab-agent benchlab-coordinator benchlab-devsim)

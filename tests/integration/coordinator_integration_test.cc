@@ -1412,26 +1412,6 @@ TEST_F(CoordinatorTest, HistoryFindsAStepAndKeepsItAcrossARestart) {
   EXPECT_EQ(regs.regressions(0).series().device_id(), "host1/SER1");
 }
 
-// GET http://127.0.0.1:port/path; the whole response, headers included.
-std::string HttpGet(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, n);
-    }
-  }
-  close(fd);
-  return out;
-}
-
 TEST(CoordinatorMetrics, PrometheusEndpointCountsAgentsAndRuns) {
   TempDir dir;
   ServerOptions o;
@@ -1446,7 +1426,7 @@ TEST(CoordinatorMetrics, PrometheusEndpointCountsAgentsAndRuns) {
   FakeAgent agent(channel, "host1");
   ASSERT_TRUE(agent.Hello({"SER1", "SER2"}));
   ASSERT_GE(agent.WaitFor(IsHelloAck), 0);
-  std::string page = HttpGet(port, "/metrics");
+  std::string page = ::benchlab::testing::HttpGet(port, "/metrics");
   EXPECT_NE(page.find("benchlab_agents_connected 1"), std::string::npos) << page;
   EXPECT_NE(page.find("benchlab_devices_online 2"), std::string::npos) << page;
   EXPECT_NE(page.find("benchlab_runs{state=\"queued\"} 0"), std::string::npos) << page;

@@ -1,6 +1,9 @@
-// Free loopback ports for tests (never in 5555-5585, which the adb server scans).
+// Free loopback ports for tests (never in 5555-5585, which the adb server scans), and a
+// plain HTTP GET to a loopback port (the /metrics endpoints).
 #ifndef BENCHLAB_TESTS_SUPPORT_PORTS_H_
 #define BENCHLAB_TESTS_SUPPORT_PORTS_H_
+
+#include <string>
 
 #include "absl/time/time.h"
 
@@ -12,6 +15,9 @@ int FreePort();
 int FreePortRange(int count);
 // Waits until something accepts connections on 127.0.0.1:port.
 bool WaitForPort(int port, absl::Duration timeout);
+// GET http://127.0.0.1:port/path (HTTP/1.0); the whole response, headers included; empty
+// when nothing answers.
+std::string HttpGet(int port, const std::string& path);
 
 }  // namespace benchlab::testing
 

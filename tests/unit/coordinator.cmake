@@ -10,3 +10,6 @@ benchlab_test(NAME coordinator_test
   LIBS benchlab_coordinator benchlab_testsupport LABELS unit)
 benchlab_test(NAME coordinator_dashboard_test SOURCES unit/coordinator_dashboard_test.cc
   LIBS benchlab_coordinator benchlab_testsupport nlohmann_json::nlohmann_json LABELS unit)
+# Both daemons' /metrics series (common/exposition, coordinator/metrics, agent/agent_metrics).
+benchlab_test(NAME metrics_families_test SOURCES unit/metrics_families_test.cc
+  LIBS benchlab_coordinator benchlab_agent benchlab_version LABELS unit)
