@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "common/html_text.h"
+#include "common/markup_text.h"
 #include "coordinator/dashboard_api.h"
 #include "coordinator/dashboard_assets.h"
 #include "coordinator/dashboard_events.h"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "common/html_text.h"
+#include "common/markup_text.h"
 #include "coordinator/auth.h"
 #include "coordinator/dashboard_api.h"
 #include "coordinator/dashboard_events.h"
