@@ -471,6 +471,40 @@ void Core::set_gate_defaults(const v1::JobSpec& defaults) {
   ledger_.set_gate_defaults(defaults);
 }
 
+void Core::set_log_retention(absl::Duration retention) {
+  absl::MutexLock lock(&mu_);
+  log_retention_ = retention;
+}
+
+absl::StatusOr<int> Core::PruneLogs() {
+  std::vector<std::string> jobs, runs;
+  absl::Time cutoff;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    if (log_retention_ <= absl::ZeroDuration() || now < next_log_prune_) return 0;
+    next_log_prune_ = now + std::clamp(log_retention_ / 10, absl::Seconds(1), absl::Minutes(10));
+    cutoff = now - log_retention_;
+    for (const auto& [id, js] : ledger_.jobs()) {
+      const int64_t finished = js.job.finished_unix_ms();
+      if (finished == 0 || finished >= ToUnixMs(cutoff) || logs_pruned_.contains(id)) continue;
+      jobs.push_back(id);
+      runs.insert(runs.end(), js.run_ids.begin(), js.run_ids.end());
+    }
+  }
+  if (jobs.empty()) return 0;
+  auto lines = store()->PruneRunLogs(runs);
+  if (!lines.ok()) {
+    spdlog::error("event=logs_prune_failed jobs={} error={}", jobs.size(), lines.status().ToString());
+    return lines.status();
+  }
+  spdlog::info("event=logs_pruned jobs={} runs={} lines={} finished_before_unix_ms={} first_job={}", jobs.size(),
+               runs.size(), *lines, ToUnixMs(cutoff), jobs.front());
+  absl::MutexLock lock(&mu_);
+  logs_pruned_.insert(jobs.begin(), jobs.end());
+  return static_cast<int>(jobs.size());
+}
+
 void Core::DeviceUpdate(const std::string& agent_id, const v1::DeviceUpdate& update) {
   absl::MutexLock commit(&commit_mu_);
   ChangeSignal::BumpOnExit bump(&lab_changes_);
@@ -652,8 +686,10 @@ absl::StatusOr<v1::UploadArtifactResponse> Core::RecordArtifact(const v1::Artifa
     resp.set_deduplicated(true);
     return resp;
   }
-  if (auto st = store()->PutArtifact(artifact); !st.ok()) return st;
-  *resp.mutable_artifact() = artifact;
+  v1::ArtifactRef stored = artifact;
+  stored.set_stored_unix_ms(ToUnixMs(clock_->Now()));  // retention counts from here
+  if (auto st = store()->PutArtifact(stored); !st.ok()) return st;
+  *resp.mutable_artifact() = stored;
   resp.set_deduplicated(deduplicated);
   return resp;
 }

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/exposition/histogram.h"
@@ -127,6 +128,14 @@ class Core {
   void set_queue_timeout(absl::Duration timeout);
   // The lab's run-conditions gate for jobs that set none (JobSpec's gate fields).
   void set_gate_defaults(const benchlab::v1::JobSpec& defaults);
+  // Log retention: the raw log lines of jobs finished longer ago than this are deleted.
+  // Zero: kept.
+  void set_log_retention(absl::Duration retention);
+  // Deletes the raw logs of jobs finished before now - retention, looking at most every
+  // tenth of the retention (at least 1 s, at most 10 min apart; earlier calls return 0 at
+  // once); the number of jobs pruned. The server's tick thread calls it, outside Tick so
+  // that a large delete never holds up run changes.
+  absl::StatusOr<int> PruneLogs() ABSL_LOCKS_EXCLUDED(mu_);
   void DeviceUpdate(const std::string& agent_id, const benchlab::v1::DeviceUpdate& update);
   // Applies a run event once; the caller acknowledges event_id after an OK return.
   absl::Status RunEvent(const std::string& agent_id, const benchlab::v1::RunEvent& event);
@@ -234,6 +243,11 @@ class Core {
   RunLedger ledger_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::vector<std::shared_ptr<JobWatcher>>> watchers_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration log_retention_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Time next_log_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Jobs whose logs this process pruned (after a restart each is pruned once more: a
+  // DELETE of nothing).
+  absl::flat_hash_set<std::string> logs_pruned_ ABSL_GUARDED_BY(mu_);
   absl::Duration agent_grace_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;

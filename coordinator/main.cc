@@ -1,6 +1,7 @@
 // benchlab-coordinator: flags (and an optional config file) to ServerOptions; runs until
 // SIGINT/SIGTERM. A start that fails exits 2 with one line on stderr saying what to fix.
-// `benchlab-coordinator pki ...` makes the lab's certificates instead (pki_command.h).
+// `benchlab-coordinator pki ...` makes the lab's certificates instead (pki_command.h), and
+// `benchlab-coordinator backup ...` copies the live database (backup_command.h).
 #include <csignal>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "CLI/CLI.hpp"
 #include "common/version.h"
+#include "coordinator/backup_command.h"
 #include "coordinator/pki_command.h"
 #include "coordinator/server.h"
 #include "spdlog/spdlog.h"
@@ -84,6 +86,11 @@ int main(int argc, char** argv) {
   app.add_option("--gate-policy", gate_policy, "default past the gate timeout: proceed or fail")
       ->check(CLI::IsMember({"proceed", "fail"}))
       ->capture_default_str();
+  double log_retention_days = 0;
+  app.add_option("--log-retention-days", log_retention_days,
+                 "delete the stored raw log lines of jobs finished more than DAYS ago (0 = keep them)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   int max_message_mb = 8;
   app.add_option("--max-message-mb", max_message_mb, "largest gRPC message")->capture_default_str();
   bool verbose = false;
@@ -91,6 +98,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   benchlab::coordinator::PkiCommand pki;
   benchlab::coordinator::AddPkiCommand(app, &pki);
+  benchlab::coordinator::BackupCommand backup;
+  benchlab::coordinator::AddBackupCommand(app, &backup);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -99,6 +108,9 @@ int main(int argc, char** argv) {
     return kExitStartFailed;
   }
   if (pki.pki->parsed()) return benchlab::coordinator::RunPkiCommand(pki, std::cout, std::cerr);
+  if (backup.backup->parsed()) {
+    return benchlab::coordinator::RunBackupCommand(backup, o.data_dir, std::cout, std::cerr);
+  }
   if (o.data_dir.empty()) {
     std::fprintf(stderr, "benchlab-coordinator: --data-dir is required; see --help\n");
     return kExitStartFailed;
@@ -108,6 +120,7 @@ int main(int argc, char** argv) {
   o.agent_grace = absl::Seconds(agent_grace_s);
   o.queue_timeout = absl::Seconds(queue_timeout_s);
   o.max_message_bytes = max_message_mb << 20;
+  o.log_retention = absl::Seconds(log_retention_days * 86400);
   if (max_battery_temp_c) o.gate_defaults.set_max_battery_temp_c(*max_battery_temp_c);
   if (min_battery_pct) o.gate_defaults.set_min_battery_pct(*min_battery_pct);
   if (min_idle_s) o.gate_defaults.set_min_idle_s(*min_idle_s);

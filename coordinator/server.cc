@@ -136,7 +136,11 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   Impl& im = *s->impl_;
   im.auth = std::move(auth);
   std::error_code ec;
-  std::filesystem::create_directories(o.data_dir, ec);
+  // A data dir made here is the service's and its group's only (0750); one that exists
+  // keeps the mode its operator gave it.
+  if (std::filesystem::create_directories(o.data_dir, ec)) {
+    std::filesystem::permissions(o.data_dir, std::filesystem::perms(0750), ec);
+  }
   if (ec) return absl::UnavailableError(absl::StrCat("create data dir ", o.data_dir, ": ", ec.message()));
   auto lock = LockDataDir(o.data_dir);
   if (!lock.ok()) return lock.status();
@@ -152,6 +156,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   im.core->set_agent_grace(o.agent_grace);
   im.core->set_queue_timeout(o.queue_timeout);
   im.core->set_gate_defaults(o.gate_defaults);
+  im.core->set_log_retention(o.log_retention);
   im.lab = std::make_unique<LabService>(im.core.get(), &im.auth);
   AgentLinkService::Options lo;
   lo.allow_hello_identity = !tls;
@@ -209,7 +214,10 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
     s->http_port_ = im.dashboard->port();
   }
   im.ticker = std::thread([&im, tick = o.tick] {
-    while (!im.stop.WaitForNotificationWithTimeout(tick)) im.core->Tick();
+    while (!im.stop.WaitForNotificationWithTimeout(tick)) {
+      im.core->Tick();
+      (void)im.core->PruneLogs();  // logged; tried again at its next time
+    }
   });
   spdlog::info("event=listening addr={} port={} tls={} tokens={}", o.listen, s->port_, tls, im.auth.enabled());
   return s;

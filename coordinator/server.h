@@ -41,6 +41,8 @@ struct ServerOptions {
   // How long a queued run waits for its offline phone when its job sets no
   // queue_timeout_s; zero = no limit.
   absl::Duration queue_timeout = absl::Minutes(30);
+  // Raw log lines of jobs finished longer ago than this are deleted; zero = kept.
+  absl::Duration log_retention = absl::ZeroDuration();
   // The lab's run-conditions gate for jobs that set none (JobSpec's gate fields; unset =
   // no requirement).
   benchlab::v1::JobSpec gate_defaults;

@@ -2,32 +2,20 @@
 // small and the coordinator's rate is modest; WAL keeps readers of the file, e.g.
 // sqlite3 in a shell, from blocking us). synchronous=FULL because an acknowledged agent
 // event must survive a power cut: the agent drops it from its outbox on our ack.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "coordinator/schema.h"
 #include "coordinator/store.h"
 
 namespace benchlab::coordinator {
 namespace {
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS agents (agent_id TEXT PRIMARY KEY, proto BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL,
-  last_seen_unix_ms INTEGER NOT NULL, proto BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS artifacts (sha256 TEXT PRIMARY KEY, kind INTEGER NOT NULL,
-  size_bytes INTEGER NOT NULL, proto BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, seq INTEGER NOT NULL,
-  request_id TEXT, created_unix_ms INTEGER NOT NULL, proto BLOB NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs(request_id) WHERE request_id <> '';
-CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, job_id TEXT NOT NULL,
-  device_id TEXT NOT NULL, state INTEGER NOT NULL, attempt INTEGER NOT NULL, proto BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS runs_job ON runs(job_id);
-CREATE TABLE IF NOT EXISTS run_events (agent_id TEXT NOT NULL, event_id TEXT NOT NULL,
-  PRIMARY KEY (agent_id, event_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS run_logs (run_id TEXT NOT NULL, seq INTEGER NOT NULL,
-  line TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
-)sql";
 
 // A prepared statement, finalized on scope exit.
 class Stmt {
@@ -65,13 +53,13 @@ class SqliteStore : public Store {
   explicit SqliteStore(sqlite3* db) : db_(db) {}
   ~SqliteStore() override { sqlite3_close(db_); }
 
-  absl::Status Init() {
+  absl::Status Init(const std::string& path) {
     absl::MutexLock lock(&mu_);
     for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;",
-                               "PRAGMA busy_timeout=5000;", kSchema}) {
+                               "PRAGMA busy_timeout=5000;"}) {
       if (auto s = Exec(pragma); !s.ok()) return s;
     }
-    return absl::OkStatus();
+    return MigrateSchema(db_, path);
   }
 
   absl::Status PutAgent(const benchlab::v1::Agent& a) override {
@@ -115,20 +103,25 @@ class SqliteStore : public Store {
 
   absl::Status PutArtifact(const benchlab::v1::ArtifactRef& a) override {
     absl::MutexLock lock(&mu_);
-    Stmt s(db_, "INSERT OR IGNORE INTO artifacts VALUES (?1, ?2, ?3, ?4)");
-    s.Text(1, a.sha256()).Int(2, a.kind()).Int(3, a.size_bytes()).Blob(4, a.SerializeAsString());
+    Stmt s(db_,
+           "INSERT OR IGNORE INTO artifacts (sha256, kind, size_bytes, proto, pinned, stored_unix_ms) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.Text(1, a.sha256()).Int(2, a.kind()).Int(3, a.size_bytes()).Blob(4, a.SerializeAsString())
+        .Int(5, 0).Int(6, a.stored_unix_ms());
     return Done(s.Step(), "store artifact");
   }
 
   absl::StatusOr<std::optional<benchlab::v1::ArtifactRef>> GetArtifact(
       const std::string& sha256) override {
     absl::MutexLock lock(&mu_);
-    Stmt s(db_, "SELECT proto FROM artifacts WHERE sha256 = ?1");
+    Stmt s(db_, "SELECT proto, stored_unix_ms FROM artifacts WHERE sha256 = ?1");
     s.Text(1, sha256);
     int rc = s.Step();
     if (rc == SQLITE_ROW) {
       benchlab::v1::ArtifactRef a;
       a.ParseFromString(s.ColText(0));
+      // The column is the truth for rows of release 0.1.0 (set by the upgrade).
+      a.set_stored_unix_ms(s.ColInt(1));
       return std::optional<benchlab::v1::ArtifactRef>(a);
     }
     if (auto st = Done(rc, "read artifact"); !st.ok()) return st;
@@ -263,6 +256,23 @@ class SqliteStore : public Store {
     return out;
   }
 
+  absl::StatusOr<int64_t> PruneRunLogs(const std::vector<std::string>& run_ids) override {
+    absl::MutexLock lock(&mu_);
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    int64_t lines = 0;
+    for (const auto& id : run_ids) {
+      Stmt s(db_, "DELETE FROM run_logs WHERE run_id = ?1");
+      s.Text(1, id);
+      if (auto st = Done(s.Step(), "prune run log"); !st.ok()) {
+        (void)Exec("ROLLBACK");
+        return st;
+      }
+      lines += sqlite3_changes(db_);
+    }
+    if (auto st = Exec("COMMIT"); !st.ok()) return st;
+    return lines;
+  }
+
  private:
   absl::Status PutRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     benchlab::v1::Run copy = run;
@@ -304,6 +314,16 @@ class SqliteStore : public Store {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  // A new database is the owner's only (0600; SQLite gives its -wal and -shm files the same
+  // mode): it holds every job, and other users of the host have no business reading it.
+  // An existing file keeps the mode its operator gave it.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return absl::UnavailableError(absl::StrCat("create database ", path, ": ", std::strerror(errno),
+                                               " — check that the data directory is writable"));
+  }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -314,7 +334,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) 
                                                " — check that the data directory is writable"));
   }
   auto store = std::make_unique<SqliteStore>(db);
-  if (auto st = store->Init(); !st.ok()) return st;
+  if (auto st = store->Init(path); !st.ok()) return st;
   return std::unique_ptr<Store>(std::move(store));
 }
 

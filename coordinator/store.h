@@ -79,6 +79,9 @@ class Store {
                                           const std::vector<std::string>& raw_lines) = 0;
   // The run's raw log lines, in order.
   virtual absl::StatusOr<std::vector<std::string>> RawLog(const std::string& run_id) = 0;
+  // Deletes the raw log lines of these runs (log retention), in one transaction; returns
+  // how many lines went.
+  virtual absl::StatusOr<int64_t> PruneRunLogs(const std::vector<std::string>& run_ids) = 0;
 };
 
 // Opens (creating if needed) the SQLite database `path` in WAL mode.

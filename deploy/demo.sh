@@ -29,18 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free loopback port (the kernel picks it), never in adb's scan range 5555-5585.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2
-  return 1
-}
+source deploy/lab_ports.sh  # free_port, wait_port
 
 export BENCHLAB_COORDINATOR="127.0.0.1:$(free_port)"
 DASHBOARD="127.0.0.1:$(free_port)"

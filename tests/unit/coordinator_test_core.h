@@ -129,6 +129,17 @@ class MemoryStore : public coordinator::Store {
     auto it = raw_logs_.find(run_id);
     return it == raw_logs_.end() ? std::vector<std::string>() : it->second;
   }
+  absl::StatusOr<int64_t> PruneRunLogs(const std::vector<std::string>& run_ids) override {
+    absl::MutexLock l(&mu_);
+    int64_t lines = 0;
+    for (const auto& id : run_ids) {
+      if (auto it = raw_logs_.find(id); it != raw_logs_.end()) {
+        lines += it->second.size();
+        raw_logs_.erase(it);
+      }
+    }
+    return lines;
+  }
 
   // PutRun/PutRuns calls that succeeded.
   int run_writes() {

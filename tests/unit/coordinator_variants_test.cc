@@ -98,6 +98,7 @@ class ArtifactsOnly : public Store {
   absl::StatusOr<std::vector<std::string>> RawLog(const std::string&) override {
     return std::vector<std::string>{};
   }
+  absl::StatusOr<int64_t> PruneRunLogs(const std::vector<std::string>&) override { return 0; }
 };
 
 TEST(VariantsTest, SubmitChecksFillTheJobFromVariantZero) {
