@@ -91,7 +91,9 @@ void BenchmarkRunner::RunNative(const RunRequest& request, const RunObserver& ob
     if (observer.on_log_lines) observer.on_log_lines(std::move(st.pending));
     st.pending.clear();
   };
-  auto on_line = [&](absl::string_view line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(st.mu) {
+  // Called with st.mu held, also through LineSplitter (which the analysis cannot follow).
+  auto on_line = [&](absl::string_view line) {
+    st.mu.AssertHeld();
     st.parser.FeedLine(line);
     st.pending.emplace_back(line);
     const BenchmarkResult& r = st.parser.result();
@@ -108,7 +110,8 @@ void BenchmarkRunner::RunNative(const RunRequest& request, const RunObserver& ob
       st.err_lines.Feed(chunk, on_line);
       return;
     }
-    st.out_lines.Feed(chunk, [&](absl::string_view line) ABSL_EXCLUSIVE_LOCKS_REQUIRED(st.mu) {
+    st.out_lines.Feed(chunk, [&](absl::string_view line) {
+      st.mu.AssertHeld();
       if (!st.pid_line_seen) {  // `echo $$`
         st.pid_line_seen = true;
         if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &st.pid)) return;

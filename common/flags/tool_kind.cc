@@ -5,7 +5,6 @@
 
 namespace benchlab {
 
-namespace v1 = benchlab::v1;
 
 bool IsNativeTool(v1::ToolKind tool) { return tool == v1::TOOL_KIND_NATIVE || tool == v1::TOOL_KIND_LITERT; }
 
