@@ -484,16 +484,19 @@ void AgentDaemon::Execute(Attempt* attempt) {
     link::ArtifactDownloader* inner_;
     std::function<bool()> cancelled_;
   } downloader(link_->downloader(), cancelled);
+  // The tool: the APK, or a native binary (issue 11); both are cached artifacts.
+  const bool native = a.tool() == v1::TOOL_KIND_NATIVE || a.tool() == v1::TOOL_KIND_LITERT;
+  const v1::ArtifactRef& tool_ref = native ? a.binary() : a.apk();
   auto model = artifacts_->Fetch(a.model(), downloader);
-  auto apk = model.ok() ? artifacts_->Fetch(a.apk(), downloader) : model;
+  auto tool = model.ok() ? artifacts_->Fetch(tool_ref, downloader) : model;
   if (cancelled()) return finish(cancelled_result("while fetching its artifacts"));
-  if (!model.ok() || !apk.ok()) {
+  if (!model.ok() || !tool.ok()) {
     v1::RunResult r;
     r.set_state(v1::RUN_STATE_FAILED);
     r.set_error_class(v1::ERROR_CLASS_ARTIFACT_UNAVAILABLE);
-    r.set_error_message(absl::StrCat("fetching ", model.ok() ? "the APK" : "the model",
+    r.set_error_message(absl::StrCat("fetching ", model.ok() ? (native ? "the binary" : "the APK") : "the model",
                                      " from the coordinator: ",
-                                     (model.ok() ? apk : model).status().message()));
+                                     (model.ok() ? tool : model).status().message()));
     return finish(std::move(r));
   }
 
@@ -516,8 +519,12 @@ void AgentDaemon::Execute(Attempt* attempt) {
 
   RunRequest request{
       .serial = a.serial(),
-      .apk_path = *apk,
-      .apk_sha256 = a.apk().sha256(),
+      .tool = native ? a.tool() : v1::TOOL_KIND_APK,
+      .binary_path = native ? *tool : std::string(),
+      .binary_sha256 = native ? a.binary().sha256() : std::string(),
+      .binary_size_bytes = native ? static_cast<uint64_t>(a.binary().size_bytes()) : 0,
+      .apk_path = native ? std::string() : *tool,
+      .apk_sha256 = native ? std::string() : a.apk().sha256(),
       .model_path = *model,
       .model_sha256 = a.model().sha256(),
       .model_size_bytes = static_cast<uint64_t>(a.model().size_bytes()),
@@ -552,6 +559,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
   v1::RunResult r;
   r.set_state(outcome.state);
   *r.mutable_conditions() = outcome.conditions;
+  if (outcome.exit_code.has_value()) r.set_exit_code(*outcome.exit_code);
   if (outcome.state == v1::RUN_STATE_DONE) {
     *r.mutable_metrics() = outcome.metrics;
   } else {

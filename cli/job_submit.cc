@@ -14,6 +14,7 @@
 #include "cli/device_selector.h"
 #include "cli/lab_format.h"
 #include "cli/tool_flags.h"
+#include "common/flags/tool_kind.h"
 #include "common/sha256.h"
 #include "common/terminal_text.h"
 
@@ -51,7 +52,13 @@ constexpr absl::Duration kReconnectFor = absl::Seconds(60);
 }  // namespace
 
 void AddJobOptions(CLI::App* cmd, JobFlags* f) {
-  cmd->add_option("--apk", f->apk, "the benchmark APK (e.g. android_aarch64_benchmark_model.apk)")->required();
+  cmd->add_option("--apk", f->apk, "the benchmark APK (e.g. android_aarch64_benchmark_model.apk); --tool apk");
+  cmd->add_option("--tool", f->tool_kind,
+                  "which benchmark tool: apk (the APK's activity, default), native (the benchmark_model "
+                  "binary, --binary) or litert (LiteRT's CompiledModel benchmark_model, --binary)")
+      ->check(CLI::IsMember({"apk", "native", "litert"}))
+      ->capture_default_str();
+  cmd->add_option("--binary", f->binary, "the tool's executable for --tool native|litert (pushed to the phone)");
   cmd->add_option("--devices", f->devices,
                   "where: comma list of all, agent:NAME, KEY=VALUE (model=Pixel 7, soc=...), device ids "
                   "(<agent>/<serial>) or bare serials; kinds combine with AND")
@@ -115,6 +122,16 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
 absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
   v1::JobSpec spec;
   spec.set_description(f.description);
+  auto tool = ParseToolKind(f.tool_kind);
+  if (!tool.ok()) return absl::InvalidArgumentError(absl::StrCat("--tool: ", tool.status().message()));
+  if (IsNativeTool(*tool)) {
+    if (f.binary.empty()) return absl::InvalidArgumentError(absl::StrCat("--tool ", f.tool_kind, " needs --binary FILE"));
+    if (!f.apk.empty()) return absl::InvalidArgumentError(absl::StrCat("--tool ", f.tool_kind, " runs --binary; drop --apk"));
+    spec.set_tool(*tool);
+  } else {
+    if (f.apk.empty()) return absl::InvalidArgumentError("--apk APK is required (or --tool native|litert --binary FILE)");
+    if (!f.binary.empty()) return absl::InvalidArgumentError("--binary is for --tool native or litert");
+  }
   auto selector = ParseDeviceSelector(f.devices);
   if (!selector.ok()) return absl::InvalidArgumentError(absl::StrCat("--devices: ", selector.status().message()));
   *spec.mutable_selector() = *selector;

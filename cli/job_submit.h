@@ -23,6 +23,9 @@ namespace benchlab::cli {
 struct JobFlags {
   LabOptions lab;
   std::string apk;
+  // Issue 11: apk (default), native or litert; native tools run `binary`.
+  std::string tool_kind = "apk";
+  std::string binary;
   std::string devices = "all";
   std::string description;
   ToolOptions tool;
@@ -50,7 +53,7 @@ struct JobFlags {
 void AddJobOptions(CLI::App* cmd, JobFlags* f);
 
 // The spec from the options (artifacts not set yet). InvalidArgument for a bad
-// --devices or --flag.
+// --devices, --flag or --tool, or a tool without its --apk / --binary.
 absl::StatusOr<benchlab::v1::JobSpec> BuildSpec(const JobFlags& f);
 
 // Hashes and uploads `path` as `kind`, printing one line to `progress` (may be null).

@@ -13,6 +13,7 @@
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
+#include "common/flags/tool_kind.h"
 
 namespace benchlab::cli {
 namespace {
@@ -74,8 +75,11 @@ int RunRun(const RunFlags& f, const CliIo& io) {
       rc != kExitOk) {
     return rc;
   }
-  if (int rc = UploadPath(**conn, "run", f.job.apk, v1::ARTIFACT_KIND_APK, f.job.lab, progress, io,
-                          spec->mutable_apk_sha256());
+  // The tool's artifact: the APK, or a native tool's binary (--tool native|litert).
+  const bool native = IsNativeTool(spec->tool());
+  if (int rc = UploadPath(**conn, "run", native ? f.job.binary : f.job.apk,
+                          native ? v1::ARTIFACT_KIND_BINARY : v1::ARTIFACT_KIND_APK, f.job.lab, progress, io,
+                          native ? spec->mutable_binary_sha256() : spec->mutable_apk_sha256());
       rc != kExitOk) {
     return rc;
   }

@@ -19,6 +19,8 @@ namespace benchlab {
 namespace {
 
 constexpr absl::string_view kToolTag = "tflite";
+// LITERT_LOG's logcat tag: the LiteRT CompiledModel tool's own lines.
+constexpr absl::string_view kLitertTag = "litert";
 constexpr absl::string_view kActivityTag = "tflite_BenchmarkModelActivity";
 
 bool Consume(absl::string_view* s, absl::string_view prefix) {
@@ -125,7 +127,7 @@ void BenchmarkParser::FeedLine(absl::string_view line) {
     ++result_.lines_ignored;
     return;
   }
-  const bool tool_tag = l.tag == kToolTag || (l.tag.empty() && l.pid < 0);
+  const bool tool_tag = l.tag == kToolTag || l.tag == kLitertTag || (l.tag.empty() && l.pid < 0);
   if (!tool_tag) {
     HandleSystemLine(l, line);
     return;
@@ -311,6 +313,10 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
   if (profile_index_ >= 0 && HandleProfileLine(msg)) return;
   if (msg.empty() || (absl::ascii_isspace(msg[0]) && absl::StripAsciiWhitespace(msg).empty())) {
     ++result_.lines_ignored;
+    return;
+  }
+  if ((msg[0] == '=' || result_.litert.started) && HandleLitertLine(msg)) {
+    UpdateCompletion();
     return;
   }
   // E/F lines are evidence, except the few results logged at E (old APK summary, Firebase
@@ -514,6 +520,35 @@ void BenchmarkParser::HandleToolMessage(const LogcatLine& l, absl::string_view r
     result_.pid = l.pid;
   }
   UpdateCompletion();
+}
+
+bool BenchmarkParser::HandleLitertLine(absl::string_view msg) {
+  std::string problem;
+  switch (ReadLitertReportLine(msg, &result_.litert, &problem)) {
+    case LitertLine::kOther:
+      return false;
+    case LitertLine::kBadValue:
+      Diagnose(std::move(problem));
+      return true;
+    case LitertLine::kKnown:
+      break;
+  }
+  // The same metrics as the classic summary, in its units (us, MB).
+  const LitertReport& r = result_.litert;
+  auto us = [](double ms) { return static_cast<int64_t>(ms * 1000.0 + (ms >= 0 ? 0.5 : -0.5)); };
+  if (r.init_ms) result_.init_us = us(*r.init_ms);
+  if (r.warmup_first_ms) result_.first_inference_us = us(*r.warmup_first_ms);
+  if (r.warmup_avg_ms) result_.warmup_avg_us = *r.warmup_avg_ms * 1000.0;
+  if (r.inference_avg_ms) {
+    result_.inference_avg_us = *r.inference_avg_ms * 1000.0;
+    summary_seen_ = true;
+  }
+  if (r.init_footprint_mb) result_.memory_init_mb = *r.init_footprint_mb;
+  if (r.overall_footprint_mb) result_.memory_overall_mb = *r.overall_footprint_mb;
+  if (r.peak_memory_mb) result_.peak_memory_mb = *r.peak_memory_mb;
+  // Memory lines are optional in this block: its closing line ends the result.
+  if (r.ended) memory_seen_ = true;
+  return true;
 }
 
 // Failure lines (table 1.7 of tflite-benchmark.md). Returns true when `msg` is one.

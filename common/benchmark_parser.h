@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/line_splitter.h"
+#include "common/litert_report.h"
 #include "common/logcat_line.h"
 
 namespace benchlab {
@@ -156,6 +157,11 @@ struct BenchmarkResult {
   std::optional<int64_t> rss_anon_mb;
   std::optional<int64_t> rss_file_shmem_mb;
 
+  // The LiteRT CompiledModel tool's BENCHMARK RESULTS block (issue 11); its times also
+  // fill init_us, first_inference_us, warmup_avg_us, inference_avg_us and the memory
+  // fields above (ms -> us).
+  LitertReport litert;
+
   std::vector<std::string> delegate_lines;  // delegate-related messages verbatim (capped)
   std::vector<DelegateApplication> delegates;
   std::vector<DelegateReplacement> delegate_replacements;
@@ -228,6 +234,8 @@ class BenchmarkParser {
   void HandleSystemLine(const LogcatLine& l, absl::string_view raw);
   bool Accept(const LogcatLine& l);
   void HandleToolMessage(const LogcatLine& l, absl::string_view raw);
+  // A line of the LiteRT results block: true when it was one.
+  bool HandleLitertLine(absl::string_view msg);
   bool HandleProfileLine(absl::string_view msg);
   bool ClassifyError(absl::string_view msg, char priority);
   void HandleStats(absl::string_view msg);

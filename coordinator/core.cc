@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/flags/tool_kind.h"
 #include "common/version.h"
 #include "coordinator/aggregation.h"
 #include "coordinator/input_limits.h"
@@ -47,7 +48,7 @@ absl::Status Core::Load() {
   // What assignments carry, resolved once per artifact.
   absl::flat_hash_map<std::string, v1::ArtifactRef> artifacts;
   for (const auto& j : *jobs) {
-    std::vector<std::string> shas = {j.job.spec().model_sha256(), j.job.spec().apk_sha256()};
+    std::vector<std::string> shas = {j.job.spec().model_sha256(), ToolArtifactSha(j.job.spec())};
     for (const auto& v : j.job.spec().variants()) {
       shas.push_back(v.model_sha256());
       shas.push_back(v.apk_sha256());
@@ -73,7 +74,7 @@ absl::Status Core::Load() {
         variant_artifacts.models.push_back(artifacts[v.model_sha256()]);
         variant_artifacts.apks.push_back(v.apk_sha256().empty() ? v1::ArtifactRef() : artifacts[v.apk_sha256()]);
       }
-      ledger_.LoadJob(j, artifacts[j.job.spec().model_sha256()], artifacts[j.job.spec().apk_sha256()],
+      ledger_.LoadJob(j, artifacts[j.job.spec().model_sha256()], artifacts[ToolArtifactSha(j.job.spec())],
                       variant_artifacts);
     }
     int resumed = 0;
@@ -199,7 +200,13 @@ void Core::Schedule() {
       auto* a = part->second.mutable_assign();
       a->set_job_id(run.job_id());
       if (!model.sha256().empty()) *a->mutable_model() = model;
-      if (!apk.sha256().empty()) *a->mutable_apk() = apk;
+      // The tool's artifact: the APK, or a native binary (issue 11).
+      if (IsNativeTool(spec.tool())) {
+        a->set_tool(spec.tool());
+        if (!apk.sha256().empty()) *a->mutable_binary() = apk;
+      } else if (!apk.sha256().empty()) {
+        *a->mutable_apk() = apk;
+      }
       *a->mutable_flags() = spec.flags();
       auto args = RenderFlags(spec.flags());  // validated at submit
       if (args.ok()) {
@@ -712,15 +719,23 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   // A/B jobs: variants checked and their artifacts resolved here, before any lock.
   VariantArtifacts variant_artifacts;
   if (auto st = NormalizeVariants(&spec, store(), &variant_artifacts); !st.ok()) return st;
+  if (auto st = CheckTool(spec); !st.ok()) return st;
+  // `apk` holds the job's tool artifact: the APK, or the native binary.
   v1::ArtifactRef model, apk;
-  for (const auto& [sha, kind, ref] : {std::tuple{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL, &model},
-                                       std::tuple{spec.apk_sha256(), v1::ARTIFACT_KIND_APK, &apk}}) {
+  for (const auto& [sha, kind, ref] :
+       {std::tuple{spec.model_sha256(), v1::ARTIFACT_KIND_MODEL, &model},
+        std::tuple{ToolArtifactSha(spec), IsNativeTool(spec.tool()) ? v1::ARTIFACT_KIND_BINARY : v1::ARTIFACT_KIND_APK,
+                   &apk}}) {
     auto a = store()->GetArtifact(sha);
     if (!a.ok()) return a.status();
     if (!a->has_value()) {
       return absl::FailedPreconditionError(absl::StrCat(
           v1::ArtifactKind_Name(kind), " ", sha.empty() ? "(none given)" : sha,
           " is not on the coordinator; upload it first (UploadArtifact)"));
+    }
+    if (kind == v1::ARTIFACT_KIND_BINARY && (*a)->kind() != v1::ARTIFACT_KIND_BINARY) {
+      return absl::FailedPreconditionError(absl::StrCat("artifact ", sha, " is a ", v1::ArtifactKind_Name((*a)->kind()),
+                                                        ", not a BINARY: upload the tool's executable as kind BINARY"));
     }
     *ref = **a;
   }

@@ -228,6 +228,11 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
       const auto& res = ev.result();
       c.kind = RunChange::Kind::kEnded;
       *next.mutable_conditions() = res.conditions();
+      if (res.has_exit_code()) {
+        next.set_exit_code(res.exit_code());
+      } else {
+        next.clear_exit_code();
+      }
       if (res.state() == v1::RUN_STATE_DONE) {
         *next.mutable_metrics() = res.metrics();
         next.clear_error_class();

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   int port = 0, count = 1, control_port = 0;
   uint64_t seed = 1;
   double run_seconds = 3.0, model_mb = 4.0;
-  std::string features = kDefaultFeatures, make_apk, make_model;
+  std::string features = kDefaultFeatures, make_apk, make_model, make_binary, binary_flavor = "tflite";
   std::string apk_package(benchlab::devsim::kBenchmarkPackage);
   int64_t apk_bytes = 0;
   int apk_min_sdk = benchlab::devsim::kBenchmarkApkMinSdk;
@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{2147483647}));
   app.add_option("--apk-version-name", apk_version_name,
                  "android:versionName in --make-apk's manifest (default devsim)");
+  app.add_option("--make-binary", make_binary,
+                 "write a fake native benchmark_model binary to this path and exit (it runs on the "
+                 "simulated phones once pushed and made executable)");
+  app.add_option("--flavor", binary_flavor,
+                 "--make-binary's tool: tflite (the classic benchmark_model) or litert (the LiteRT "
+                 "CompiledModel benchmark_model)")
+      ->check(CLI::IsMember({"tflite", "litert"}));
   app.add_option("--make-model", make_model, "write a fake .tflite model to this path and exit");
   app.add_option("--model-mb", model_mb, "size of --make-model in MB")->check(CLI::Range(0.001, 4096.0));
   benchlab::devsim::PhoneSimOptions sim;
@@ -106,7 +113,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 
-  if (!make_apk.empty() || !make_model.empty()) {
+  if (!make_apk.empty() || !make_model.empty() || !make_binary.empty()) {
+    if (!make_binary.empty() && !WriteBytes(make_binary, benchlab::devsim::MakeFakeBinary(binary_flavor))) {
+      std::cerr << "benchlab-devsim: cannot write " << make_binary << "\n";
+      return 1;
+    }
     if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk(apk_bytes, apk_package, apk_min_sdk,
                                                                       apk_version_code, apk_version_name))) {
       std::cerr << "benchlab-devsim: cannot write " << make_apk << "\n";

@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "agent/run/device_info.h"
 #include "agent/run/metrics_proto.h"
+#include "agent/run/runner_steps.h"
 #include "agent/run/phone_clock.h"
 #include "agent/run/phone_tools.h"
 #include "agent/run/run_conditions.h"
@@ -30,9 +31,6 @@ namespace v1 = benchlab::v1;
 // Raw-log batches: a full batch goes out at once, a partial one when this old.
 constexpr size_t kLogBatchLines = 64;
 constexpr absl::Duration kLogBatchAge = absl::Milliseconds(200);
-// Short calls around the run (state checks, force-stop) get their own small deadline,
-// so a run that timed out can still be cleaned up.
-constexpr absl::Duration kShortCall = absl::Seconds(5);
 constexpr absl::Duration kCooldownPoll = absl::Seconds(2);
 // Between two liveness probes after a failed step.
 constexpr absl::Duration kLivenessPause = absl::Milliseconds(500);
@@ -40,11 +38,7 @@ constexpr absl::Duration kLivenessPause = absl::Milliseconds(500);
 // Tail of a capture kept for a timeout's evidence.
 constexpr size_t kTailLines = 20;
 
-void Fail(RunOutcome* out, v1::ErrorClass error, std::string message) {
-  out->state = v1::RUN_STATE_FAILED;
-  out->error_class = error;
-  out->error_message = std::move(message);
-}
+void Fail(RunOutcome* out, v1::ErrorClass error, std::string message) { FailRun(out, error, std::move(message)); }
 
 // What the tool's error lines say, for a one-sentence message.
 std::string FirstEvidence(const std::vector<std::string>& lines) {
@@ -340,11 +334,9 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
   absl::MutexLock lock(&watch.mu);
   flush_lines();
   const BenchmarkResult& r = watch.parser.result();
-  out->parsed = r;
-  out->evidence.insert(out->evidence.end(), r.error_lines.begin(), r.error_lines.end());
+  TakeParsed(r, out);
   if (was_cancelled) {
-    out->state = v1::RUN_STATE_CANCELLED;
-    out->error_message = "cancelled";
+    MarkCancelled(out);
     return;
   }
   if (r.complete && r.status == RunStatus::kOk) {
@@ -435,10 +427,12 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
     return true;
   };
   if (stop_if_cancelled()) return finish();
+  const bool native = request.tool == v1::TOOL_KIND_NATIVE || request.tool == v1::TOOL_KIND_LITERT;
   enter(v1::RUN_STATE_INSTALLING);
-  if (absl::Status s = EnsureApk(request, deadline, &out); !s.ok()) {
-    ClassifyAdbFailure(s, request, deadline, v1::ERROR_CLASS_INSTALL_FAILED, "installing the APK",
-                       &out);
+  if (absl::Status s = native ? EnsureBinary(request, deadline, &out) : EnsureApk(request, deadline, &out);
+      !s.ok()) {
+    ClassifyAdbFailure(s, request, deadline, v1::ERROR_CLASS_INSTALL_FAILED,
+                       native ? "pushing the benchmark binary" : "installing the APK", &out);
     return finish();
   }
   if (stop_if_cancelled()) return finish();
@@ -457,6 +451,18 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
   if (before.ok()) *out.conditions.mutable_before() = *std::move(before);
   enter(v1::RUN_STATE_RUNNING);
   bool app_started = false;
+  if (native) {
+    // Returns once the tool's process has ended (killed on a cancel or the deadline).
+    RunNative(request, observer, deadline, &out);
+    const bool reachable = out.error_class != v1::ERROR_CLASS_DEVICE_LOST &&
+                           out.error_class != v1::ERROR_CLASS_ADB_UNAVAILABLE;
+    if (reachable) {
+      auto after = ReadRunConditions(*adb_, request.serial, kBenchmarkPackage, absl::Now() + kShortCall);
+      if (after.ok()) *out.conditions.mutable_after() = *std::move(after);
+      CoolDown(request, &out);
+    }
+    return finish();
+  }
   StartAndWatch(request, observer, deadline, &out, &app_started);
 
   // Stop the app whatever happened (a hung or timed-out tool keeps the CPU hot), and

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,16 @@ namespace benchlab::agent {
 inline constexpr char kBenchmarkPackage[] = "org.tensorflow.lite.benchmark";
 inline constexpr char kBenchmarkActivity[] = ".BenchmarkModelActivity";
 inline constexpr char kRemoteModelDir[] = "/data/local/tmp/benchlab";
+// Native tools live here on the phone, named by their sha256 (issue 11).
+inline constexpr char kRemoteBinaryDir[] = "/data/local/tmp/benchlab/bin";
 
 struct RunRequest {
   std::string serial;
+  // Which tool runs: the APK (apk_*), or a native binary (binary_*), NATIVE or LITERT.
+  benchlab::v1::ToolKind tool = benchlab::v1::TOOL_KIND_APK;
+  std::string binary_path;    // local file
+  std::string binary_sha256;  // lower-case hex; names the file on the phone
+  uint64_t binary_size_bytes = 0;
   std::string apk_path;      // local file
   std::string apk_sha256;    // lower-case hex of apk_path's content
   std::string model_path;    // local file
@@ -70,6 +78,12 @@ struct RunOutcome {
   // The phone's state just before `am start` (after install and push) and just after the
   // app was stopped (run_conditions.h); a part that could not be read stays unset.
   benchlab::v1::RunConditionsPair conditions;
+  // A native tool's exit status (128+N when a signal ended it); unset for the APK or when
+  // it never ran.
+  std::optional<int> exit_code;
+  // The native tool's pid on the phone (from the shell's `echo $$` before `exec`); 0 if
+  // not known.
+  int64_t native_pid = 0;
 };
 
 // Called from the runner's threads; must return quickly (queue, don't block).
@@ -104,6 +118,11 @@ class BenchmarkRunner {
   static std::string StartCommand(const std::string& remote_model,
                                   const std::vector<std::string>& args);
   static std::string RemoteModelPath(const std::string& model_sha256);
+  static std::string RemoteBinaryPath(const std::string& binary_sha256);
+  // The shell line of a native run: prints the shell's pid, then execs the tool (which
+  // keeps that pid), so the agent can kill exactly it. Arguments are quoted.
+  static std::string NativeCommand(const std::string& remote_binary, const std::string& remote_model,
+                                   const std::vector<std::string>& args);
 
  private:
   struct Watch;  // state shared with the logcat thread (benchmark_runner.cc)
@@ -120,6 +139,12 @@ class BenchmarkRunner {
   void StartAndWatch(const RunRequest& request, const RunObserver& observer, absl::Time deadline,
                      RunOutcome* out, bool* app_started);
   void CoolDown(const RunRequest& request, RunOutcome* out);
+  // Native tools (native_runner.cc): push the binary by hash and make it executable;
+  // run it over `adb shell`, parsing its stdout/stderr live; kill its pid on a cancel or
+  // the deadline.
+  absl::Status EnsureBinary(const RunRequest& request, absl::Time deadline, RunOutcome* out);
+  void RunNative(const RunRequest& request, const RunObserver& observer, absl::Time deadline,
+                 RunOutcome* out);
   // Waits up to `d` unless cancelled; true when cancelled.
   bool SleepUnlessCancelled(absl::Duration d);
 

@@ -48,6 +48,17 @@ v1::BenchmarkMetrics ToMetricsProto(const BenchmarkResult& r) {
   if (r.memory_init_mb) m.set_memory_init_mb(*r.memory_init_mb);
   if (r.memory_overall_mb) m.set_memory_overall_mb(*r.memory_overall_mb);
   if (r.peak_memory_mb) m.set_peak_memory_mb(*r.peak_memory_mb);
+  // The LiteRT block (issue 11): throughput, and min/max/std when no stats line came.
+  const LitertReport& lr = r.litert;
+  if (lr.throughput_mb_per_s) m.set_throughput_mb_per_s(*lr.throughput_mb_per_s);
+  auto us = [](double ms) { return static_cast<int64_t>(ms * 1000.0 + 0.5); };
+  if (!r.timed) {
+    if (lr.inference_runs) m.set_count(*lr.inference_runs);
+    if (lr.inference_min_ms) m.set_min_us(us(*lr.inference_min_ms));
+    if (lr.inference_max_ms) m.set_max_us(us(*lr.inference_max_ms));
+    if (lr.inference_avg_ms) m.set_avg_us(*lr.inference_avg_ms * 1000.0);
+    if (lr.inference_std_ms) m.set_std_us(us(*lr.inference_std_ms));
+  }
   return m;
 }
 

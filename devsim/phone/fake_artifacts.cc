@@ -8,7 +8,12 @@
 #include <array>
 #include <random>
 
+#include <functional>
+#include <string_view>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "devsim/phone/binary_xml.h"
 #include "devsim/phone/zip_reader.h"
 
@@ -170,6 +175,40 @@ absl::StatusOr<std::string> ApkPackageName(absl::string_view apk) {
   auto manifest = ReadZipEntry(apk, "AndroidManifest.xml");
   if (!manifest.ok()) return manifest.status();
   return BinaryManifestPackage(*manifest);
+}
+
+namespace {
+// After the 64-byte ELF header: "benchlab-devsim-binary flavor=<name>\n".
+constexpr absl::string_view kBinaryMarker = "benchlab-devsim-binary flavor=";
+constexpr size_t kElfHeaderBytes = 64;
+}  // namespace
+
+std::string MakeFakeBinary(absl::string_view flavor, int64_t size_bytes) {
+  // ELF64, little-endian, version 1, ET_DYN for AArch64 (e_machine 183): what an Android
+  // arm64 executable starts with.
+  std::string out("\x7f" "ELF\x02\x01\x01\x00", 8);
+  out.resize(16, '\0');
+  out += std::string("\x03\x00\xb7\x00\x01\x00\x00\x00", 8);
+  out.resize(kElfHeaderBytes, '\0');
+  out += absl::StrCat(kBinaryMarker, flavor, "\n");
+  const size_t target = size_bytes > 0 ? static_cast<size_t>(size_bytes) : 16384;
+  uint64_t x = 0x9e3779b97f4a7c15ULL ^ std::hash<std::string_view>()(std::string_view(flavor.data(), flavor.size()));
+  while (out.size() < target) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    out.push_back(static_cast<char>(x & 0xff));
+  }
+  return out;
+}
+
+std::string FakeBinaryFlavor(absl::string_view bytes) {
+  if (bytes.size() < kElfHeaderBytes + kBinaryMarker.size() || !absl::StartsWith(bytes, "\x7f" "ELF")) return "";
+  absl::string_view rest = bytes.substr(kElfHeaderBytes);
+  if (!absl::ConsumePrefix(&rest, kBinaryMarker)) return "";
+  const size_t nl = rest.find('\n');
+  if (nl == absl::string_view::npos || nl > 32) return "";
+  return std::string(rest.substr(0, nl));
 }
 
 }  // namespace benchlab::devsim

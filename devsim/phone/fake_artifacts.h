@@ -34,6 +34,15 @@ std::string MakeFakeApk(int64_t size_bytes = 0, absl::string_view package = kBen
 // 0..4 and "TFL3" at offset 4, then seeded pseudo-random bytes.
 std::string MakeFakeModel(int64_t size_bytes, uint64_t seed);
 
+// A fake native benchmark binary: an ELF header (so `file` and people see an executable),
+// a marker naming the flavor ("tflite": the classic benchmark_model, "litert": the LiteRT
+// CompiledModel one) and seeded padding to about `size_bytes` (0 = 16 KB). devsim's shell
+// runs it as that tool (native_tool.cc) once it is executable.
+std::string MakeFakeBinary(absl::string_view flavor, int64_t size_bytes = 0);
+// The flavor a file's bytes declare ("tflite", "litert"), or "" when they are no devsim
+// binary.
+std::string FakeBinaryFlavor(absl::string_view bytes);
+
 // The package an APK declares, read as the platform does: AndroidManifest.xml through the
 // zip's central directory (inflated when deflated), then the `package` attribute of the
 // binary XML's <manifest>. NotFound: no manifest entry; InvalidArgument: the zip or the

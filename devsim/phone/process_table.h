@@ -30,9 +30,18 @@ class ProcessTable {
   explicit ProcessTable(uint64_t seed);
 
   // Starts a process named `name` (e.g. "org.tensorflow.lite.benchmark"); returns its pid.
-  int32_t Spawn(const std::string& name);
-  // Kills `pid`; returns false if it was not running.
-  bool Kill(int32_t pid);
+  // `shell_user`: started by adb's shell (uid 2000), so the shell may kill it.
+  int32_t Spawn(const std::string& name, bool shell_user = false);
+  // Kills `pid` with signal `signo`; returns false if it was not running.
+  bool Kill(int32_t pid, int signo = 9);
+  // The signal the last Kill of `pid` sent (0 when it was not killed).
+  int KilledBy(int32_t pid) const;
+  // exec: the process keeps its pid and takes the program's name.
+  void Rename(int32_t pid, const std::string& name);
+  bool ShellUser(int32_t pid) const;
+  // The process's CPU affinity mask (taskset); 0 = every core.
+  void SetAffinity(int32_t pid, uint64_t mask);
+  uint64_t Affinity(int32_t pid) const;
   // Pids running under `name` (pidof), ascending.
   std::vector<int32_t> PidsOf(absl::string_view name) const;
   bool Alive(int32_t pid) const;
@@ -42,6 +51,9 @@ class ProcessTable {
  private:
   mutable absl::Mutex mu_;
   std::map<int32_t, std::string> procs_ ABSL_GUARDED_BY(mu_);
+  std::map<int32_t, bool> shell_user_ ABSL_GUARDED_BY(mu_);
+  std::map<int32_t, uint64_t> affinity_ ABSL_GUARDED_BY(mu_);
+  std::map<int32_t, int> killed_by_ ABSL_GUARDED_BY(mu_);  // of processes that are gone
   int32_t next_pid_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
 };

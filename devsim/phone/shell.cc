@@ -1,6 +1,7 @@
 // The shell's executor: expands words, applies redirections through a wrapping CommandIo,
 // joins commands with ; && || and |, and dispatches to the command table.
 #include "devsim/phone/shell.h"
+#include "devsim/phone/process_table.h"
 
 #include <fnmatch.h>
 
@@ -103,6 +104,7 @@ const ShellCommandTable& ShellCommands() {
     RegisterTextCommands(*t);
     RegisterPackageCommands(*t);
     RegisterLogcatCommand(*t);
+    RegisterTasksetCommand(*t);
     return t;
   }();
   return *table;
@@ -121,9 +123,18 @@ Shell::Shell(PhoneState& phone, CommandIo& io) : phone_(phone), io_(&io) {
   vars_["TMPDIR"] = "/data/local/tmp";
 }
 
+Shell::~Shell() {
+  if (pid_ != 0) phone_.procs().Kill(pid_);
+}
+
+int32_t Shell::Pid() const {
+  if (pid_ == 0) pid_ = phone_.procs().Spawn("sh", /*shell_user=*/true);
+  return pid_;
+}
+
 std::string Shell::GetVar(absl::string_view name) const {
   if (name == "?") return absl::StrCat(last_status_);
-  if (name == "$") return "4242";
+  if (name == "$") return absl::StrCat(Pid());
   if (name == "#") return "0";
   if (name == "0") return std::string(kSh);
   auto it = vars_.find(std::string(name));
@@ -409,6 +420,8 @@ int Shell::RunArgv(std::vector<std::string> argv, CommandIo& io) {
       }
     }
     if (it == table.end() && phone_.fs().Exists(Resolve(name))) {
+      std::optional<int> status = RunNativeBinary(*this, phone_, io, argv, Resolve(name));
+      if (status.has_value()) return *status & 0xff;
       io.WriteStderr(absl::StrCat(kSh, ": ", name, ": can't execute: Permission denied\n"));
       return 126;
     }

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,20 @@ void RegisterDumpsysCommand(ShellCommandTable& table);   // shell_dumpsys.cc
 void RegisterTextCommands(ShellCommandTable& table);     // shell_text.cc (grep, head, tail, wc)
 void RegisterPackageCommands(ShellCommandTable& table);  // shell_packages.cc (pm, cmd, am ...)
 void RegisterLogcatCommand(ShellCommandTable& table);    // logcat.cc
+void RegisterTasksetCommand(ShellCommandTable& table);   // native_tool.cc
+
+// Runs argv[0], a file on the phone, when it is a devsim benchmark binary
+// (fake_artifacts.h): nullopt when it is not one (the caller reports "can't execute").
+std::optional<int> RunNativeBinary(Shell& shell, PhoneState& phone, CommandIo& io,
+                                   const std::vector<std::string>& argv, const std::string& path);
 
 class Shell {
  public:
   Shell(PhoneState& phone, CommandIo& io);
+  // The shell's process (if `$$` made it one) ends with it.
+  ~Shell();
+  Shell(const Shell&) = delete;
+  Shell& operator=(const Shell&) = delete;
 
   // Runs the line; returns its exit status (0-255).
   int Run(absl::string_view line);
@@ -66,6 +77,15 @@ class Shell {
   const std::string& cwd() const { return cwd_; }
   void set_cwd(std::string dir) { cwd_ = std::move(dir); }
   std::string Resolve(absl::string_view path) const;
+  // The shell's own pid ($$): a shell-user process "sh" in the phone's process table,
+  // made on first use (most command lines never ask).
+  int32_t Pid() const;
+  // True while `exec` runs its program: the program takes over the shell's pid.
+  bool in_exec() const { return in_exec_; }
+  void set_in_exec(bool on) { in_exec_ = on; }
+  // The CPU affinity that commands run from here get (taskset); 0 = every core.
+  uint64_t affinity() const { return affinity_; }
+  void set_affinity(uint64_t mask) { affinity_ = mask; }
   // `exit N` / after `exec`: stop running further commands.
   bool exit_requested() const { return exit_requested_; }
   void RequestExit(int status) {
@@ -98,6 +118,9 @@ class Shell {
   std::map<std::string, std::string> vars_;
   std::string cwd_ = "/";
   int last_status_ = 0;
+  mutable int32_t pid_ = 0;  // 0 until Pid() is asked
+  bool in_exec_ = false;
+  uint64_t affinity_ = 0;
   bool exit_requested_ = false;
   int exit_status_ = 0;
 };

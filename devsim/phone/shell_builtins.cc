@@ -128,7 +128,9 @@ int Unset(ShellCall& c) {
 int Exec(ShellCall& c) {
   if (c.argv.size() < 2) return 0;
   std::vector<std::string> rest(c.argv.begin() + 1, c.argv.end());
+  c.shell.set_in_exec(true);  // a program run now keeps the shell's pid
   int status = c.shell.RunArgv(std::move(rest), c.io);
+  c.shell.set_in_exec(false);
   c.shell.RequestExit(status);
   return status;
 }

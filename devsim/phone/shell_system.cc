@@ -135,8 +135,9 @@ int Ps(ShellCall& c) {
   std::string out = "USER           PID  PPID     VSZ    RSS WCHAN            ADDR S NAME\n";
   for (const auto& [pid, name] : c.phone.procs().All()) {
     const bool app = name.find('.') != std::string::npos;
+    const bool shell = c.phone.procs().ShellUser(pid);
     absl::StrAppendFormat(&out, "%-10s %7d %5d %7d %6d 0                   0 S %s\n",
-                          app ? "u0_a123" : "root", pid, app ? kPidZygote : 1, 12345678,
+                          app ? "u0_a123" : shell ? "shell" : "root", pid, app ? kPidZygote : 1, 12345678,
                           app ? 123456 : 4567, name);
   }
   return c.Out(out) ? 0 : 1;
@@ -144,12 +145,21 @@ int Ps(ShellCall& c) {
 
 int Kill(ShellCall& c) {
   int status = 0;
+  int signo = 15;  // SIGTERM unless -9 / -KILL / -s KILL
   for (size_t i = 1; i < c.argv.size(); ++i) {
     int32_t pid = 0;
+    if (c.argv[i] == "-9" || c.argv[i] == "-KILL" || c.argv[i] == "-SIGKILL") signo = 9;
+    if (c.argv[i] == "-s" && i + 1 < c.argv.size()) {
+      if (c.argv[i + 1] == "KILL" || c.argv[i + 1] == "9") signo = 9;
+      ++i;
+      continue;
+    }
     if (c.argv[i][0] == '-') continue;
     if (!absl::SimpleAtoi(c.argv[i], &pid) || !c.phone.procs().Alive(pid)) {
       c.Err(absl::StrCat("kill: ", c.argv[i], ": No such process\n"));
       status = 1;
+    } else if (c.phone.procs().ShellUser(pid)) {
+      c.phone.procs().Kill(pid, signo);  // its own processes: a native tool, a shell
     } else {
       // The shell user may not kill other users' processes.
       c.Err(absl::StrCat("kill: ", c.argv[i], ": Operation not permitted\n"));

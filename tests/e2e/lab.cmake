@@ -12,3 +12,6 @@ benchlab_test(NAME dashboard_browser_e2e_test SOURCES e2e/dashboard_browser_e2e_
 benchlab_test(NAME lab_metrics_report_e2e_test SOURCES e2e/lab_metrics_report_e2e_test.cc
   LIBS benchlab_e2esupport benchlab_version nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
 add_dependencies(lab_metrics_report_e2e_test benchlab benchlab-agent benchlab-coordinator benchlab-devsim)
+# Issue 11: the native tools (benchmark_model, LiteRT's) as jobs through the whole lab.
+benchlab_test(NAME lab_native_e2e_test SOURCES e2e/lab_native_e2e_test.cc
+  LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)

@@ -10,3 +10,7 @@ benchlab_test(NAME agent_lease_test SOURCES integration/agent_lease_test.cc
 add_dependencies(agent_lease_test benchlab-agent benchlab-devsim)
 benchlab_test(NAME agent_android_versions_test SOURCES integration/agent_android_versions_test.cc
   LIBS benchlab_agent_run benchlab_testsupport LABELS integration TIMEOUT 300)
+# Native tools (issue 11): the runner's binary runs, kills and exit statuses on devsim.
+benchlab_test(NAME agent_native_test SOURCES integration/agent_native_test.cc
+  LIBS benchlab_agent_run benchlab_testsupport LABELS integration TIMEOUT 120)
+add_dependencies(agent_native_test benchlab-devsim)

@@ -307,6 +307,46 @@ TEST(BenchmarkParserFixtureTest, Fixture10AndroidStudio) {
   EXPECT_EQ(r.unknown_line_count, 0) << absl::StrJoin(r.unknown_lines, "\n");
 }
 
+// The LiteRT CompiledModel tool (issue 11): its BENCHMARK RESULTS block in ms, on the
+// native binary's streams (11) and in logcat under tag litert (12), gives the classic
+// metrics in us, plus throughput.
+TEST(BenchmarkParserFixtureTest, Fixture11And12LitertResultsBlock) {
+  for (const char* name : {"11_litert_native_2026.txt", "12_litert_logcat_2026.logcat"}) {
+    SCOPED_TRACE(name);
+    BenchmarkParser parser;
+    for (absl::string_view line : absl::StrSplit(Fixture(name), '\n')) parser.FeedLine(line);
+    const BenchmarkResult& r = parser.result();
+    EXPECT_EQ(r.status, RunStatus::kOk);
+    EXPECT_TRUE(r.complete) << "the block's closing line ends the run, no Finish() needed";
+    EXPECT_TRUE(r.litert.ended);
+    ExpectStats(r.timed, {10, 12204, 12171, 12150, 12931, 12302.7, 219}, "timed");
+    EXPECT_EQ(r.init_us, 41210);
+    EXPECT_EQ(r.first_inference_us, 24610);
+    EXPECT_DOUBLE_EQ(*r.warmup_avg_us, 24610);
+    EXPECT_DOUBLE_EQ(*r.inference_avg_us, 12300);
+    EXPECT_EQ(r.litert.inference_runs, 10);
+    EXPECT_DOUBLE_EQ(*r.litert.inference_min_ms, 12.15);
+    EXPECT_DOUBLE_EQ(*r.litert.inference_std_ms, 0.22);
+    EXPECT_DOUBLE_EQ(*r.litert.throughput_mb_per_s, 284.49);
+    EXPECT_DOUBLE_EQ(*r.memory_init_mb, 5.27);
+    EXPECT_DOUBLE_EQ(*r.memory_overall_mb, 11.41);
+    EXPECT_FALSE(r.peak_memory_mb.has_value());
+    EXPECT_EQ(r.unknown_line_count, 0) << absl::StrJoin(r.unknown_lines, "\n");
+    EXPECT_EQ(r.diagnostic_count, 0);
+  }
+}
+
+TEST(BenchmarkParserLitertTest, BadNumbersAreDiagnosedAndReadmeWordingIsAccepted) {
+  BenchmarkParser parser;
+  for (absl::string_view line : {"INFO: ", "========== BENCHMARK RESULTS ==========", "INFO: First inference: 9.50 ms",
+                                 "INFO: Inference (avg):      x ms (3 runs)", "INFO: ======================================"}) {
+    parser.FeedLine(line);
+  }
+  EXPECT_EQ(parser.result().first_inference_us, 9500);
+  EXPECT_EQ(parser.result().diagnostic_count, 1);
+  EXPECT_FALSE(parser.result().inference_avg_us.has_value());
+}
+
 constexpr absl::string_view kDevelopersSample =
     "10:04:31.319  2638-2638  tflite                  org.tensorflow.lite.benchmark        I  "
     "count=50 first=392063 curr=392613 min=390939 max=416049 avg=392865 std=3443\n"
