@@ -32,6 +32,7 @@ void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
   app.add_option("--replay-jitter-ms", f->replay_jitter_ms,
                  "Random delay before replaying the outbox after a reconnect");
   app.set_config("--config", "", "TOML/INI file with the same options (flags win)");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
 }
 
 int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {

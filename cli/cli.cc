@@ -19,7 +19,7 @@ constexpr CommandRegistrar kCommands[] = {
     RegisterParseCommand,   RegisterDevicesCommand, RegisterAgentsCommand, RegisterRunCommand,
     RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
     RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand, RegisterAbCommand,
-    RegisterHistoryCommand, RegisterRegressionsCommand,
+    RegisterHistoryCommand, RegisterRegressionsCommand, RegisterDeviceCommand, RegisterAuditCommand,
 };
 
 constexpr const char* kFooter =

@@ -40,6 +40,10 @@ void RegisterCancelCommand(CLI::App& app, const CliIo& io, int* exit_code);
 void RegisterHistoryCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab regressions [--since 7d]`: change points of every series, slower first.
 void RegisterRegressionsCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab device drain|undrain|maintenance|forget ID`: device care (admin).
+void RegisterDeviceCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab audit [--since 1h]`: the audit log (admin).
+void RegisterAuditCommand(CLI::App& app, const CliIo& io, int* exit_code);
 
 }  // namespace benchlab::cli
 

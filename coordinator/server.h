@@ -61,7 +61,11 @@ class CoordinatorServer {
   static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(const ServerOptions& options);
   ~CoordinatorServer();
   int port() const { return port_; }
-  // Stops accepting, cancels streams, stops the tick thread. Idempotent.
+  // Reads the tokens file again (SIGHUP). A file that cannot be read or has a bad line
+  // keeps the tokens in use; the error says why. OK and nothing done without a tokens file.
+  absl::Status ReloadTokens();
+  // Reports NOT_SERVING on the health service, stops accepting, cancels streams, stops
+  // the tick thread. Idempotent.
   void Shutdown();
   void Wait();
 

@@ -146,6 +146,7 @@ absl::Status LabCluster::WaitForIdleDevices(int n, absl::Duration timeout) {
   while (absl::Now() < deadline) {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    Authorize(&ctx);
     benchlab::v1::ListDevicesResponse r;
     if (lab->ListDevices(&ctx, {}, &r).ok()) {
       idle = 0;
@@ -162,7 +163,12 @@ RunResult LabCluster::Cli(const std::vector<std::string>& args, absl::Duration t
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions options;
   options.env["BENCHLAB_COORDINATOR"] = address();
+  if (!options_.token.empty()) options.env["BENCHLAB_TOKEN"] = options_.token;
   return Run(argv, options, timeout);
+}
+
+void LabCluster::Authorize(grpc::ClientContext* ctx) const {
+  if (!options_.token.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.token);
 }
 
 }  // namespace benchlab::testing

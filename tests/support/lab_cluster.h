@@ -25,6 +25,9 @@ struct LabClusterOptions {
   std::string coordinator_data_dir;            // default: <dir()>/coordinator
   std::vector<std::string> agent_extra;        // more benchlab-agent flags
   std::vector<std::string> devsim_extra;       // more benchlab-devsim flags, every host
+  // A bearer token (for a coordinator given --tokens-file in coordinator_extra): sent by
+  // WaitForIdleDevices and Authorize, and as BENCHLAB_TOKEN to Cli.
+  std::string token;
 };
 
 class LabCluster {
@@ -50,6 +53,8 @@ class LabCluster {
   void KillAgent(int host);
   // Waits until the coordinator's ListDevices shows at least `n` idle phones.
   absl::Status WaitForIdleDevices(int n, absl::Duration timeout);
+  // Adds options.token (when set) to a call's metadata.
+  void Authorize(grpc::ClientContext* ctx) const;
   // A Lab API stub on this coordinator.
   std::unique_ptr<benchlab::v1::Lab::Stub> Lab() const;
   // Uploads a file through `lab` (Lab.UploadArtifact, 256 KiB chunks).

@@ -7,4 +7,5 @@ benchlab_test(NAME coordinator_test
           unit/coordinator_core_store_failure_test.cc
           unit/coordinator_change_points_test.cc unit/coordinator_history_test.cc
           unit/coordinator_variants_test.cc unit/coordinator_core_variants_test.cc
+          unit/coordinator_device_care_test.cc unit/coordinator_file_modes_test.cc
   LIBS benchlab_coordinator benchlab_testsupport LABELS unit)
