@@ -362,6 +362,18 @@ TEST_F(SecureLabE2eTest, AgentWithCertificateRunsAJobAndEveryRefusalIsClear) {
   RunResult devices = Cli("t-read", {"devices"});
   ASSERT_EQ(devices.exit_code, 0) << devices.output;
   EXPECT_TRUE(absl::StrContains(devices.output, device)) << devices.output;
+  // The same with every connection setting from the environment (no flag repeated).
+  testing::SpawnOptions env;
+  env.env = {{"BENCHLAB_COORDINATOR", Address()}, {"BENCHLAB_TLS_CA", Path("ca.pem")}, {"BENCHLAB_TOKEN", "t-read"}};
+  RunResult from_env = testing::Run({testing::BinPath("benchlab"), "devices"}, env, absl::Seconds(60));
+  ASSERT_EQ(from_env.exit_code, 0) << from_env.output;
+  EXPECT_TRUE(absl::StrContains(from_env.output, device)) << from_env.output;
+  // Connection options before the command work as well as after it.
+  RunResult before = testing::Run({testing::BinPath("benchlab"), "--coordinator", Address(), "--tls-ca",
+                                   Path("ca.pem"), "--token", "t-read", "devices", "--json"},
+                                  {}, absl::Seconds(60));
+  ASSERT_EQ(before.exit_code, 0) << before.output;
+  EXPECT_TRUE(absl::StrContains(before.output, device)) << before.output;
   RunResult run = Cli("t-submit", {"run", Path("m.tflite"), "--apk", Path("b.apk")});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(absl::StrContains(run.output, "1 done")) << run.output;

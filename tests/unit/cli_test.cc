@@ -261,6 +261,33 @@ TEST(RunCli, HelpListsTheLabCommandsAndExitCodes) {
   }
 }
 
+TEST(RunCli, TlsFilesComeFromTheEnvironmentAndAFlagWins) {
+  ::setenv("BENCHLAB_TLS_CA", "/nonexistent/env-ca.pem", 1);
+  std::istringstream in;
+  std::ostringstream out, err;
+  const char* argv[] = {"benchlab", "devices", "--coordinator", "lab.example:7443"};
+  EXPECT_EQ(RunCli(4, argv, {&in, &out, &err}), kExitUsage);
+  EXPECT_NE(err.str().find("/nonexistent/env-ca.pem"), std::string::npos) << "TLS from the env: " << err.str();
+  std::ostringstream out2, err2;
+  const char* argv2[] = {"benchlab", "devices", "--coordinator", "lab.example:7443", "--tls-ca", "/nonexistent/flag.pem"};
+  EXPECT_EQ(RunCli(6, argv2, {&in, &out2, &err2}), kExitUsage);
+  EXPECT_NE(err2.str().find("/nonexistent/flag.pem"), std::string::npos) << err2.str();
+  ::unsetenv("BENCHLAB_TLS_CA");
+}
+
+TEST(RunCli, ConnectionOptionsMayComeBeforeTheCommand) {
+  std::istringstream in;
+  for (std::vector<const char*> argv :
+       {std::vector<const char*>{"benchlab", "--tls-ca", "/nonexistent/ca.pem", "--coordinator=lab.example:7443",
+                                 "devices", "--state", "idle"},
+        std::vector<const char*>{"benchlab", "--tls-ca=/nonexistent/ca.pem", "device", "drain", "h/S1",
+                                 "--coordinator", "lab.example:7443"}}) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCli(static_cast<int>(argv.size()), argv.data(), {&in, &out, &err}), kExitUsage);
+    EXPECT_NE(err.str().find("/nonexistent/ca.pem"), std::string::npos) << "read as the command's: " << err.str();
+  }
+}
+
 TEST(DurationArg, UnitsAndRefusals) {
   EXPECT_EQ(*ParseDurationArg("--since", "7d"), absl::Hours(24 * 7));
   EXPECT_EQ(*ParseDurationArg("--since", "12h"), absl::Hours(12));
