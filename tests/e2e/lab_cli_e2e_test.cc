@@ -351,6 +351,33 @@ class SecureLabE2eTest : public ::testing::Test {
   std::unique_ptr<testing::DevsimLab> host_;
 };
 
+// The documented Python client (tests/e2e/python/lab_client.py) against this TLS
+// coordinator with a token; a wrong token is refused as the CLI's is.
+TEST_F(SecureLabE2eTest, PythonClientOverTlsWithAToken) {
+  auto agent = StartAgent(true, "agent.log");
+  ASSERT_TRUE(agent.ok());
+  ASSERT_TRUE(WaitForText(Path("agent.log"), "event=connected", absl::Seconds(20)))
+      << testing::ReadFile(Path("agent.log"));
+  const std::vector<std::string> client = {
+      "/usr/bin/python3", std::string(BENCHLAB_SOURCE_DIR) + "/tests/e2e/python/lab_client.py", "--coordinator",
+      Address(), "--stubs", std::string(BENCHLAB_BIN_DIR) + "/../python"};
+  auto submit = [&](const std::string& token) {
+    std::vector<std::string> argv = client;
+    argv.insert(argv.end(), {"submit", "--model", Path("m.tflite"), "--apk", Path("b.apk")});
+    testing::SpawnOptions env;
+    env.env = {{"BENCHLAB_TLS_CA", Path("ca.pem")}, {"BENCHLAB_TOKEN", token}};
+    return testing::Run(argv, env, absl::Seconds(120));
+  };
+  RunResult r = submit("t-submit");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json doc = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.output;
+  EXPECT_EQ(doc["runs_done"], 1) << r.output;
+  r = submit("t-wrong");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "UNAUTHENTICATED")) << r.output;
+}
+
 TEST_F(SecureLabE2eTest, AgentWithCertificateRunsAJobAndEveryRefusalIsClear) {
   auto agent = StartAgent(true, "agent.log");
   ASSERT_TRUE(agent.ok());
