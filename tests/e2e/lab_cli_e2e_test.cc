@@ -395,6 +395,13 @@ TEST_F(SecureLabE2eTest, AgentWithCertificateRunsAJobAndEveryRefusalIsClear) {
   RunResult from_env = testing::Run({testing::BinPath("benchlab"), "devices"}, env, absl::Seconds(60));
   ASSERT_EQ(from_env.exit_code, 0) << from_env.output;
   EXPECT_TRUE(absl::StrContains(from_env.output, device)) << from_env.output;
+  // Or from a config file (--config), with a command-line option before the command.
+  ASSERT_TRUE(testing::WriteFile(Path("cli.toml"), absl::StrCat("coordinator = \"", Address(), "\"\ntls-ca = \"",
+                                                                Path("ca.pem"), "\"\ntoken = \"t-read\"\n")));
+  RunResult from_file = testing::Run({testing::BinPath("benchlab"), "--config", Path("cli.toml"), "devices"}, {},
+                                     absl::Seconds(60));
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.output;
+  EXPECT_TRUE(absl::StrContains(from_file.output, device)) << from_file.output;
   // Connection options before the command work as well as after it.
   RunResult before = testing::Run({testing::BinPath("benchlab"), "--coordinator", Address(), "--tls-ca",
                                    Path("ca.pem"), "--token", "t-read", "devices", "--json"},
