@@ -10,6 +10,7 @@
 
 #include "agent/commands.h"
 #include "agent/daemon_command.h"
+#include "common/config_file_error.h"
 #include "common/version.h"
 
 namespace benchlab::agent {
@@ -62,6 +63,9 @@ int RunAgentCli(int argc, const char* const* argv, const AgentIo& io) {
   for (const std::string& a : args) cargs.push_back(a.c_str());
   try {
     app.parse(static_cast<int>(cargs.size()), cargs.data());
+  } catch (const CLI::ConfigError& e) {
+    *io.err << "benchlab-agent: " << ConfigFileErrorLine(e.what(), app.get_config_ptr()->as<std::string>()) << "\n";
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
       app.exit(e, *io.out, *io.err);

@@ -34,6 +34,7 @@ void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
   app.add_option("--metrics-listen", f->metrics_listen,
                  "HOST:PORT to serve Prometheus /metrics on (plain HTTP; off when empty)");
   app.set_config("--config", "", "TOML/INI file with the same options (flags win)");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
 }
 
 int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {

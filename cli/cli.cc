@@ -3,12 +3,14 @@
 #include "cli/cli.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cli_config.h"
 #include "cli/commands.h"
 #include "common/version.h"
 
@@ -19,13 +21,17 @@ constexpr CommandRegistrar kCommands[] = {
     RegisterParseCommand,   RegisterDevicesCommand, RegisterAgentsCommand, RegisterRunCommand,
     RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
     RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand, RegisterAbCommand,
-    RegisterHistoryCommand, RegisterRegressionsCommand, RegisterReportCommand,
+    RegisterHistoryCommand, RegisterRegressionsCommand, RegisterReportCommand, RegisterDeviceCommand,
+    RegisterAuditCommand,
 };
 
 constexpr const char* kFooter =
     "Lab commands reach the coordinator at --coordinator (env BENCHLAB_COORDINATOR, default\n"
-    "127.0.0.1:7443) with --token (env BENCHLAB_TOKEN); TLS with --tls-ca, plaintext only to\n"
-    "loopback.\n"
+    "127.0.0.1:7443) with --token (env BENCHLAB_TOKEN); TLS with --tls-ca (env BENCHLAB_TLS_CA;\n"
+    "also BENCHLAB_TLS_CERT, BENCHLAB_TLS_KEY, BENCHLAB_TLS_SERVER_NAME), plaintext only to\n"
+    "loopback. These options may come before or after the command, or from a config file:\n"
+    "--config FILE, else $BENCHLAB_CONFIG, else ~/.config/benchlab/cli.toml (key = \"value\",\n"
+    "keys coordinator, token, tls-ca, tls-cert, tls-key, tls-server-name, rpc-timeout).\n"
     "\n"
     "Exit codes:\n"
     "  0  ok\n"
@@ -55,6 +61,30 @@ std::vector<std::string> JoinFlagValues(int argc, const char* const* argv) {
   return args;
 }
 
+// The connection options (cli/lab_connection.h) belong to each lab command; given before
+// the command (`benchlab --token T devices`) they are moved behind it, where the command
+// (or the last nested one, `device drain ID`) reads them.
+std::vector<std::string> HoistConnectionOptions(std::vector<std::string> args) {
+  static constexpr const char* kNames[] = {"--coordinator", "--token",           "--tls-ca",      "--tls-cert",
+                                           "--tls-key",     "--tls-server-name", "--rpc-timeout", "--config"};
+  std::vector<std::string> hoisted;
+  size_t i = 0;
+  while (i < args.size() && args[i].rfind("--", 0) == 0 && args[i] != "--") {
+    const std::string& arg = args[i];
+    const std::string name = arg.substr(0, arg.find('='));
+    if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) break;
+    hoisted.push_back(arg);
+    if (name == arg && i + 1 < args.size()) hoisted.push_back(args[++i]);  // "--token T"
+    ++i;
+  }
+  if (hoisted.empty()) return args;
+  std::vector<std::string> out(args.begin() + static_cast<long>(i), args.end());
+  if (out.empty()) return args;  // no command: let CLI11 say so
+  auto dashdash = std::find(out.begin(), out.end(), "--");
+  out.insert(dashdash, hoisted.begin(), hoisted.end());
+  return out;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, const CliIo& io) {
@@ -66,7 +96,12 @@ int RunCli(int argc, const char* const* argv, const CliIo& io) {
   for (CommandRegistrar add : kCommands) add(app, io, &exit_code);
   try {
     // CLI11 takes the arguments in reverse order when given a vector.
-    std::vector<std::string> args = JoinFlagValues(argc, argv);
+    auto configured = ApplyCliConfig(HoistConnectionOptions(JoinFlagValues(argc, argv)), ::getenv);
+    if (!configured.ok()) {
+      *io.err << "benchlab: " << configured.status().message() << "\n";
+      return kExitUsage;
+    }
+    std::vector<std::string> args = std::move(*configured);
     std::reverse(args.begin(), args.end());
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {

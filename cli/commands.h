@@ -42,6 +42,10 @@ void RegisterHistoryCommand(CLI::App& app, const CliIo& io, int* exit_code);
 void RegisterRegressionsCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab report JOB [--compare BASELINE] --html FILE | --markdown FILE`.
 void RegisterReportCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab device drain|undrain|maintenance|forget ID`: device care (admin).
+void RegisterDeviceCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab audit [--since 1h]`: the audit log (admin).
+void RegisterAuditCommand(CLI::App& app, const CliIo& io, int* exit_code);
 
 }  // namespace benchlab::cli
 

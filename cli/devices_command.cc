@@ -36,6 +36,8 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
     else if (state == "busy") req.add_states(v1::DEVICE_STATE_BUSY);
     else if (state == "offline") req.add_states(v1::DEVICE_STATE_OFFLINE);
     else if (state == "cooling") req.add_states(v1::DEVICE_STATE_COOLING);
+    else if (state == "drained") req.add_states(v1::DEVICE_STATE_DRAINED);
+    else if (state == "maintenance") req.add_states(v1::DEVICE_STATE_MAINTENANCE);
   }
   for (const auto& agent : flags.agents) req.add_agents(agent);
   v1::ListDevicesResponse resp;
@@ -68,6 +70,13 @@ int RunDevices(const DevicesFlags& flags, const CliIo& io) {
     if (!d.refused_reason().empty()) {
       *io.out << EscapeForTerminal(d.info().device_id()) << " refused: " << EscapeForTerminal(d.refused_reason()) << "\n";
     }
+    // Device care: who took it out, and the maintenance note.
+    if (!d.care_by().empty()) {
+      *io.out << EscapeForTerminal(d.info().device_id()) << " " << DeviceStateName(d.state()) << " by "
+              << EscapeForTerminal(d.care_by()) << " since " << FormatUnixMs(d.care_since_unix_ms());
+      if (!d.care_note().empty()) *io.out << ": " << EscapeForTerminal(d.care_note());
+      *io.out << "\n";
+    }
     // A phone waiting at a job's run-conditions gate: which requirement it fails.
     if (!d.cooling_reason().empty()) {
       *io.out << EscapeForTerminal(d.info().device_id()) << " cooling: " << EscapeForTerminal(d.cooling_reason()) << "\n";
@@ -82,7 +91,7 @@ void RegisterDevicesCommand(CLI::App& app, const CliIo& io, int* exit_code) {
   auto flags = std::make_shared<DevicesFlags>();
   CLI::App* cmd = app.add_subcommand("devices", "List the lab's phones: state, model, SoC, battery, thermal status, queue");
   cmd->add_option("--state", flags->states, "only phones in this state (repeatable)")
-      ->check(CLI::IsMember({"idle", "busy", "cooling", "offline"}))
+      ->check(CLI::IsMember({"idle", "busy", "cooling", "offline", "drained", "maintenance"}))
       ->allow_extra_args(false);
   cmd->add_option("--agent", flags->agents, "only phones on this agent (repeatable)")->allow_extra_args(false);
   cmd->add_flag("--json", flags->json, "print the ListDevices response as JSON");

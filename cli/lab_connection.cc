@@ -21,12 +21,17 @@ void AddLabOptions(CLI::App* cmd, LabOptions* o) {
   cmd->add_option("--token", o->token, "API token, sent as 'authorization: Bearer TOKEN'")
       ->envname("BENCHLAB_TOKEN")
       ->group(group);
+  // The TLS files from the environment too, so a person sets them once per shell.
   cmd->add_option("--tls-ca", o->tls_ca, "CA of the coordinator's certificate (PEM); enables TLS")
+      ->envname("BENCHLAB_TLS_CA")
       ->group(group);
-  cmd->add_option("--tls-cert", o->tls_cert, "client certificate for mutual TLS (PEM)")->group(group);
-  cmd->add_option("--tls-key", o->tls_key, "key of --tls-cert (PEM)")->group(group);
+  cmd->add_option("--tls-cert", o->tls_cert, "client certificate for mutual TLS (PEM)")
+      ->envname("BENCHLAB_TLS_CERT")
+      ->group(group);
+  cmd->add_option("--tls-key", o->tls_key, "key of --tls-cert (PEM)")->envname("BENCHLAB_TLS_KEY")->group(group);
   cmd->add_option("--tls-server-name", o->tls_server_name,
                   "name the coordinator's certificate must carry, when it differs from HOST")
+      ->envname("BENCHLAB_TLS_SERVER_NAME")
       ->group(group);
   cmd->add_option("--rpc-timeout", o->rpc_timeout_s, "deadline of each request, seconds")
       ->capture_default_str()

@@ -25,6 +25,7 @@ class SessionChannel : public AgentChannel {
  public:
   void Send(const v1::CoordinatorMessage& msg) override;
   void Close(const std::string& why) override;
+  void EndForShutdown() override;
   absl::Mutex mu;
   SessionReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
 };
@@ -59,6 +60,8 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
 
   // A newer session of the same agent took over: end this one (after any write in flight).
   void Replace(const std::string& why) { FinishNow(grpc::Status(grpc::ABORTED, why)); }
+  // The coordinator is stopping: UNAVAILABLE, so the agent redials (with its backoff).
+  void EndForShutdown() { FinishNow(grpc::Status(grpc::UNAVAILABLE, "shutting down")); }
 
   void OnReadDone(bool ok) override {
     if (!ok) {
@@ -270,6 +273,11 @@ class SessionReactor : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coor
 void SessionChannel::Send(const v1::CoordinatorMessage& msg) {
   absl::MutexLock l(&mu);
   if (reactor) reactor->Enqueue(msg);
+}
+
+void SessionChannel::EndForShutdown() {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->EndForShutdown();
 }
 
 void SessionChannel::Close(const std::string& why) {

@@ -10,10 +10,10 @@
 
 namespace benchlab::coordinator {
 
-absl::StatusOr<TokenAuth> TokenAuth::LoadFile(const std::string& path) {
+absl::Status TokenAuth::LoadFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("tokens file ", path, " cannot be read"));
-  TokenAuth auth;
+  absl::flat_hash_map<std::string, Caller> tokens;
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
@@ -27,16 +27,35 @@ absl::StatusOr<TokenAuth> TokenAuth::LoadFile(const std::string& path) {
     else if (f[1] == "submit") role = Role::kSubmit;
     else if (f[1] == "admin") role = Role::kAdmin;
     else return absl::InvalidArgumentError(absl::StrCat(path, ":", n, ": role must be read, submit or admin"));
-    auth.Add(f[0], role, f.size() > 2 ? f[2] : absl::StrCat("token-line-", n));
+    tokens[f[0]] = Caller{f.size() > 2 ? f[2] : absl::StrCat("token-line-", n), role};
   }
-  return auth;
+  if (in.bad()) return absl::DataLossError(absl::StrCat("tokens file ", path, " could not be read to the end"));
+  // No tokens would mean "everyone is admin": never what a tokens file is for.
+  if (tokens.empty()) return absl::InvalidArgumentError(absl::StrCat("tokens file ", path, " holds no token"));
+  absl::MutexLock l(&mu_);
+  tokens_ = std::move(tokens);
+  return absl::OkStatus();
 }
 
 void TokenAuth::Add(const std::string& token, Role role, const std::string& name) {
+  absl::MutexLock l(&mu_);
   tokens_[token] = Caller{name, role};
 }
 
-absl::StatusOr<Caller> TokenAuth::Check(const grpc::ServerContextBase& ctx, Role need) const {
+bool TokenAuth::enabled() const {
+  absl::MutexLock l(&mu_);
+  return !tokens_.empty();
+}
+
+size_t TokenAuth::size() const {
+  absl::MutexLock l(&mu_);
+  return tokens_.size();
+}
+
+absl::StatusOr<Caller> TokenAuth::Check(const grpc::ServerContextBase& ctx, Role need,
+                                        std::string* refused_name) const {
+  if (refused_name != nullptr) *refused_name = "none";
+  absl::MutexLock l(&mu_);
   if (tokens_.empty()) return Caller{"anonymous", Role::kAdmin};
   const auto& md = ctx.client_metadata();
   auto it = md.find("authorization");
@@ -47,15 +66,21 @@ absl::StatusOr<Caller> TokenAuth::Check(const grpc::ServerContextBase& ctx, Role
   if (!absl::ConsumePrefix(&v, "Bearer ")) {
     return absl::UnauthenticatedError("authorization metadata must be 'Bearer <token>'");
   }
-  return CheckToken(v, need);
+  return CheckLocked(v, need, refused_name);
 }
 
 absl::StatusOr<Caller> TokenAuth::CheckToken(absl::string_view token, Role need) const {
+  absl::MutexLock l(&mu_);
+  return CheckLocked(token, need, nullptr);
+}
+
+absl::StatusOr<Caller> TokenAuth::CheckLocked(absl::string_view token, Role need, std::string* refused_name) const {
   if (tokens_.empty()) return Caller{"anonymous", Role::kAdmin};
   if (token.empty()) return absl::UnauthenticatedError("missing bearer token");
   auto t = tokens_.find(std::string(token));
   if (t == tokens_.end()) return absl::UnauthenticatedError("unknown bearer token");
   if (static_cast<int>(t->second.role) < static_cast<int>(need)) {
+    if (refused_name != nullptr) *refused_name = t->second.name;
     return absl::PermissionDeniedError(absl::StrCat("token '", t->second.name, "' lacks the role for this call"));
   }
   return t->second;

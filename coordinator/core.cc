@@ -45,6 +45,8 @@ absl::Status Core::Load() {
   if (!jobs.ok()) return jobs.status();
   auto runs = store()->LoadRuns();
   if (!runs.ok()) return runs.status();
+  auto care = store()->ListDeviceCare();
+  if (!care.ok()) return care.status();
   // What assignments carry, resolved once per artifact.
   absl::flat_hash_map<std::string, v1::ArtifactRef> artifacts;
   for (const auto& j : *jobs) {
@@ -67,6 +69,10 @@ absl::Status Core::Load() {
     for (const auto& d : *devices) {
       inventory_.Load(d);
       ledger_.SetDeviceOnline(d.info.device_id(), false);
+    }
+    // Drained phones and those in maintenance stay so across restarts (device_care.cc).
+    for (const auto& c : *care) {
+      if (inventory_.SetCare(c)) ledger_.SetDevicePaused(c.device_id, true);
     }
     for (const auto& j : *jobs) {
       VariantArtifacts variant_artifacts;
@@ -399,6 +405,9 @@ void Core::ObserveLocked(const RunChange& c) {
 void Core::BeginShutdown() {
   absl::MutexLock lock(&mu_);
   shutting_down_ = true;
+  for (auto& [id, a] : inventory_.agents()) {
+    if (a.channel != nullptr) a.channel->EndForShutdown();
+  }
 }
 
 void Core::AgentGone(const std::string& agent_id, AgentChannel* channel) {

@@ -60,6 +60,9 @@ class AgentChannel {
   virtual void Send(const benchlab::v1::CoordinatorMessage& msg) = 0;
   // Ends the session (it was replaced by a newer one of the same agent). Must not block.
   virtual void Close(const std::string& why) = 0;
+  // Ends the session because the coordinator is stopping (UNAVAILABLE "shutting down", so
+  // the agent redials at once). Must not block.
+  virtual void EndForShutdown() { Close("shutting down"); }
 };
 
 // A WatchJob stream. Both calls must not block. `job` carries the current counters and
@@ -173,8 +176,21 @@ class Core {
   // NotFound for an unknown device id.
   absl::Status CheckDevice(const std::string& device_id);
 
-  // The process is stopping: sessions that end from now on are not treated as lost
-  // agents (their runs keep their leases for the next start).
+  // ---- device care (admin; device_care.cc) ----
+  // Drains (DEVICE_STATE_DRAINED), puts in maintenance (DEVICE_STATE_MAINTENANCE, with a
+  // note) or returns to service (DEVICE_STATE_UNSPECIFIED) a known phone: stored first,
+  // then the scheduler starts no new run on it (a run it holds finishes). The same state
+  // again changes nothing (its note may change). Returns the phone as ListDevices shows it.
+  absl::StatusOr<benchlab::v1::Device> SetDeviceCare(const std::string& device_id, benchlab::v1::DeviceState state,
+                                                      const std::string& note, const std::string& by);
+  // Removes a phone gone for good from the inventory and the store; its queued runs end
+  // FAILED device_forgotten (returned). FailedPrecondition while its agent is connected
+  // and reports it, or a run holds it. It comes back as a new phone if it reappears.
+  absl::StatusOr<std::vector<std::string>> ForgetDevice(const std::string& device_id, const std::string& by);
+
+  // The process is stopping: every agent session is ended (UNAVAILABLE "shutting down"),
+  // and sessions that end from now on are not treated as lost agents (their runs keep
+  // their leases for the next start).
   void BeginShutdown();
   CoreStats Stats();
 

@@ -23,6 +23,9 @@ inline constexpr size_t kMaxLogLineBytes = 16384;      // raw log and logcat lin
 inline constexpr size_t kMaxFlagTextBytes = 1024;      // a tool flag's name or value
 inline constexpr int kMaxExtraFlags = 64;
 inline constexpr int kMaxSelectorEntries = 1024;
+// Device care: a device id is "<agent id>/<serial>"; a maintenance note is free text.
+inline constexpr size_t kMaxDeviceIdBytes = 2 * kMaxNameBytes + 1;
+inline constexpr size_t kMaxMaintenanceNoteBytes = 1024;
 // A ListJobs page stops once its jobs pass this many bytes (well under gRPC's default
 // 4 MB client limit).
 inline constexpr size_t kListPageBytes = 1 << 20;

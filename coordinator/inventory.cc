@@ -105,6 +105,26 @@ const Inventory::Device& Inventory::Report(const std::string& agent_id, const v1
   return d;
 }
 
+bool Inventory::SetCare(const DeviceCare& care) {
+  auto it = devices_.find(care.device_id);
+  if (it == devices_.end()) return false;
+  it->second.care = care;
+  return true;
+}
+
+void Inventory::Forget(const std::string& device_id) {
+  auto it = devices_.find(device_id);
+  if (it == devices_.end()) return;
+  if (!it->second.identity.empty()) {
+    auto ids = by_identity_.find(it->second.identity);
+    if (ids != by_identity_.end()) {
+      ids->second.erase(device_id);
+      if (ids->second.empty()) by_identity_.erase(ids);
+    }
+  }
+  devices_.erase(it);
+}
+
 void Inventory::MarkAgentDevicesGone(const std::string& agent_id) {
   for (auto& [id, d] : AgentDevices(agent_id)) {
     if (d.info.agent_id() == agent_id) d.info.set_adb_state("gone");
@@ -169,6 +189,8 @@ bool Inventory::Matches(const v1::DeviceSelector& sel, const std::string& id, co
   }
   if (!PropertiesMatch(d.info, sel.properties())) return false;
   if (d.info.adb_state() == "gone" && sel.devices_size() == 0) return false;
+  // A drained phone or one in maintenance takes no runs of jobs that did not name it.
+  if (d.care.state != v1::DEVICE_STATE_UNSPECIFIED && sel.devices_size() == 0) return false;
   return true;
 }
 

@@ -35,6 +35,8 @@ class Inventory {
     std::string refused_reason;
     // PhoneIdentity of info as last indexed in by_identity_.
     std::string identity;
+    // Device care: drained or in maintenance (state UNSPECIFIED: neither).
+    DeviceCare care;
   };
   // One agent's devices. Device ids are "<agent_id>/<serial>" and agent ids hold no '/',
   // so they are one contiguous range of devices(): no walk over every phone of the lab.
@@ -68,12 +70,17 @@ class Inventory {
   // re-checks it for a duplicate registration. Returns the stored record.
   const Device& Report(const std::string& agent_id, const benchlab::v1::DeviceInfo& info, bool removed,
                        int64_t now_ms);
+  // Sets a known phone's care (false for an unknown phone).
+  bool SetCare(const DeviceCare& care);
+  // Removes a phone gone for good (from devices and the identity index).
+  void Forget(const std::string& device_id);
   // Marks every phone of the agent gone (a hello replaces what we knew).
   void MarkAgentDevicesGone(const std::string& agent_id);
   // A phone may take runs: its agent is connected, adb says "device" and it is not refused.
   bool Usable(const std::string& device_id) const;
 
-  // Devices matched by a job's selector (online as the scheduler sees it).
+  // Devices matched by a job's selector (online as the scheduler sees it). Phones under
+  // care (drained, maintenance) are matched only when named in sel.devices.
   std::vector<std::string> Select(const benchlab::v1::DeviceSelector& sel, const Scheduler& scheduler) const;
   // The agents with their phone counts (counted now: phones come and go after the hello).
   std::vector<benchlab::v1::Agent> ListAgents() const;

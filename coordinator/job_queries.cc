@@ -12,6 +12,35 @@ namespace benchlab::coordinator {
 
 namespace v1 = benchlab::v1;
 
+v1::Device DeviceView(const std::string& id, const Inventory::Device& d, const Scheduler& scheduler,
+                      size_t max_queue) {
+  v1::Device dev;
+  *dev.mutable_info() = d.info;
+  std::string lease = scheduler.LeaseOf(id);
+  if (lease.empty()) lease = scheduler.HeldBy(id);  // an ended run still winding down
+  const std::string gate = scheduler.GateReason(id);
+  // Device care first: an admin's drain or maintenance is what a person needs to see
+  // (current_run_id still says whether a run is finishing on it).
+  dev.set_state(d.care.state != v1::DEVICE_STATE_UNSPECIFIED ? d.care.state
+                : !scheduler.DeviceOnline(id)                 ? v1::DEVICE_STATE_OFFLINE
+                : !lease.empty()                              ? v1::DEVICE_STATE_BUSY
+                : !gate.empty()                               ? v1::DEVICE_STATE_COOLING
+                                                              : v1::DEVICE_STATE_IDLE);
+  if (dev.state() == v1::DEVICE_STATE_COOLING) dev.set_cooling_reason(gate);
+  dev.set_current_run_id(lease);
+  size_t total = 0;
+  for (auto& q : scheduler.QueuedFor(id, max_queue, &total)) dev.add_queued_run_ids(q);
+  dev.set_queue_length(static_cast<int>(total));
+  dev.set_last_seen_unix_ms(d.last_seen_unix_ms);
+  dev.set_refused_reason(d.refused_reason);
+  if (d.care.state != v1::DEVICE_STATE_UNSPECIFIED) {
+    dev.set_care_note(d.care.note);
+    dev.set_care_by(d.care.by);
+    dev.set_care_since_unix_ms(d.care.since_unix_ms);
+  }
+  return dev;
+}
+
 std::vector<v1::Device> ListDevicesView(const Inventory& inventory, const Scheduler& scheduler,
                                         const v1::ListDevicesRequest& req) {
   std::vector<v1::Device> out;
@@ -22,22 +51,7 @@ std::vector<v1::Device> ListDevicesView(const Inventory& inventory, const Schedu
       continue;
     }
     if (!PropertiesMatch(d.info, req.properties())) continue;
-    v1::Device dev;
-    *dev.mutable_info() = d.info;
-    std::string lease = scheduler.LeaseOf(id);
-    if (lease.empty()) lease = scheduler.HeldBy(id);  // an ended run still winding down
-    const std::string gate = scheduler.GateReason(id);
-    dev.set_state(!scheduler.DeviceOnline(id) ? v1::DEVICE_STATE_OFFLINE
-                  : !lease.empty()            ? v1::DEVICE_STATE_BUSY
-                  : !gate.empty()             ? v1::DEVICE_STATE_COOLING
-                                              : v1::DEVICE_STATE_IDLE);
-    if (dev.state() == v1::DEVICE_STATE_COOLING) dev.set_cooling_reason(gate);
-    dev.set_current_run_id(lease);
-    size_t total = 0;
-    for (auto& q : scheduler.QueuedFor(id, max_queue, &total)) dev.add_queued_run_ids(q);
-    dev.set_queue_length(static_cast<int>(total));
-    dev.set_last_seen_unix_ms(d.last_seen_unix_ms);
-    dev.set_refused_reason(d.refused_reason);
+    v1::Device dev = DeviceView(id, d, scheduler, max_queue);
     if (req.states_size() > 0 &&
         std::find(req.states().begin(), req.states().end(), dev.state()) == req.states().end()) {
       continue;

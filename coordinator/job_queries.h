@@ -14,6 +14,9 @@
 
 namespace benchlab::coordinator {
 
+// One phone as ListDevices shows it (state, lease, queue, care), up to max_queue queued ids.
+benchlab::v1::Device DeviceView(const std::string& id, const Inventory::Device& d, const Scheduler& scheduler,
+                                size_t max_queue);
 std::vector<benchlab::v1::Device> ListDevicesView(const Inventory& inventory, const Scheduler& scheduler,
                                                   const benchlab::v1::ListDevicesRequest& req);
 absl::StatusOr<benchlab::v1::GetJobResponse> GetJobView(const RunLedger& ledger, const std::string& job_id);

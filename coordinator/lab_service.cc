@@ -30,11 +30,22 @@ grpc::Status ToGrpc(const absl::Status& s) {
 
 namespace {
 
+// Who may call: the tokens, and the audit log that records every refusal.
+struct Gate {
+  const TokenAuth* auth;
+  AuditLog* audit;
+  LabStreams* streams;
+  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& ctx, absl::string_view method, Role need) const {
+    return audit->Admit(*auth, ctx, method, need);
+  }
+};
+
 // Finishes a unary call with `fill`'s status after the role check.
 template <typename Fill>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const TokenAuth* auth, Role need, Fill fill) {
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Gate gate, absl::string_view method, Role need,
+                                Fill fill) {
   auto* r = ctx->DefaultReactor();
-  auto caller = auth->Check(*ctx, need);
+  auto caller = gate.Admit(*ctx, method, need);
   if (!caller.ok()) {
     r->Finish(ToGrpc(caller.status()));
     return r;
@@ -46,10 +57,9 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const TokenAut
 // ---- UploadArtifact ----
 class UploadReactor : public grpc::ServerReadReactor<v1::UploadArtifactRequest> {
  public:
-  UploadReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth,
-                v1::UploadArtifactResponse* resp)
+  UploadReactor(grpc::CallbackServerContext* ctx, Core* core, Gate gate, v1::UploadArtifactResponse* resp)
       : core_(core), resp_(resp) {
-    auto caller = auth->Check(*ctx, Role::kSubmit);
+    auto caller = gate.Admit(*ctx, "/benchlab.v1.Lab/UploadArtifact", Role::kSubmit);
     if (!caller.ok()) {
       Finish(ToGrpc(caller.status()));
       return;
@@ -113,6 +123,13 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Message> {
     if (!ok) return FinishLocked(grpc::Status(grpc::CANCELLED, "reader gone"));
     MaybeWriteLocked();
   }
+  // The coordinator is stopping: UNAVAILABLE now, or once the write in flight is done.
+  void EndForShutdown() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
+    shutting_down_ = true;
+    if (!in_flight_) FinishLocked(ShuttingDown());
+  }
+  static grpc::Status ShuttingDown() { return grpc::Status(grpc::UNAVAILABLE, "shutting down"); }
   void OnCancel() override {
     absl::MutexLock l(&mu_);
     cancelled_ = true;
@@ -128,6 +145,7 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Message> {
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (in_flight_ || finish_called_) return;
     if (cancelled_) return FinishLocked(grpc::Status(grpc::CANCELLED, "cancelled"));
+    if (shutting_down_) return FinishLocked(ShuttingDown());
     if (FillLocked(&out_)) {
       WriteLocked();
       return;
@@ -160,23 +178,25 @@ class QueuedWriteReactor : public grpc::ServerWriteReactor<Message> {
  private:
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // ---- WatchJob ----
 class WatchReactor;
-struct WatchBridge : JobWatcher {
+struct WatchBridge : JobWatcher, LabStream {
   absl::Mutex mu;
   WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
   void RunChanged(const v1::Job& job, const v1::Run& run) override;
   void JobFinished(const v1::Job& job) override;
+  void EndForShutdown() override;
 };
 
 class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
  public:
-  WatchReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth, const std::string& job_id)
+  WatchReactor(grpc::CallbackServerContext* ctx, Core* core, Gate gate, const std::string& job_id)
       : core_(core), job_id_(job_id), bridge_(std::make_shared<WatchBridge>()) {
-    auto caller = auth->Check(*ctx, Role::kRead);
+    auto caller = gate.Admit(*ctx, "/benchlab.v1.Lab/WatchJob", Role::kRead);
     if (!caller.ok()) {
       FinishNow(ToGrpc(caller.status()));
       return;
@@ -184,6 +204,10 @@ class WatchReactor : public QueuedWriteReactor<v1::WatchJobResponse> {
     {
       absl::MutexLock l(&bridge_->mu);
       bridge_->reactor = this;
+    }
+    if (!gate.streams->Add(bridge_)) {
+      FinishNow(ShuttingDown());
+      return;
     }
     {
       // Changes that land before the snapshot is written wait in pending_. Core is
@@ -284,14 +308,19 @@ void WatchBridge::JobFinished(const v1::Job& job) {
   absl::MutexLock l(&mu);
   if (reactor) reactor->Push(job, v1::Run(), true);
 }
+void WatchBridge::EndForShutdown() {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->EndForShutdown();
+}
 
 // ---- StreamLogs ----
 class LogsReactor;
-struct LogsBridge {
+struct LogsBridge : LabStream {
   absl::Mutex mu;
   LogsReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
   void Notify();
   void TailCheck(bool ok);
+  void EndForShutdown() override;
 };
 
 class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
@@ -301,9 +330,9 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
   static constexpr size_t kBatchLines = 1024;
   static constexpr size_t kBatchBytes = 1 << 20;
 
-  LogsReactor(grpc::CallbackServerContext* ctx, Core* core, const TokenAuth* auth, const v1::StreamLogsRequest& req)
+  LogsReactor(grpc::CallbackServerContext* ctx, Core* core, Gate gate, const v1::StreamLogsRequest& req)
       : bridge_(std::make_shared<LogsBridge>()) {
-    auto caller = auth->Check(*ctx, Role::kRead);
+    auto caller = gate.Admit(*ctx, "/benchlab.v1.Lab/StreamLogs", Role::kRead);
     if (!caller.ok()) {
       FinishNow(ToGrpc(caller.status()));
       return;
@@ -320,6 +349,10 @@ class LogsReactor : public QueuedWriteReactor<v1::LogBatch> {
     {
       absl::MutexLock l(&bridge_->mu);
       bridge_->reactor = this;
+    }
+    if (!gate.streams->Add(bridge_)) {
+      FinishNow(ShuttingDown());
+      return;
     }
     std::weak_ptr<LogsBridge> weak = bridge_;
     auto sub = core->log_hub()->Subscribe(req.device_id(), std::max(0, req.tail_lines()), *filter, [weak] {
@@ -419,8 +452,34 @@ void LogsBridge::TailCheck(bool ok) {
   absl::MutexLock l(&mu);
   if (reactor) reactor->TailCheck(ok);
 }
+void LogsBridge::EndForShutdown() {
+  absl::MutexLock l(&mu);
+  if (reactor) reactor->EndForShutdown();
+}
 
 }  // namespace
+
+bool LabStreams::Add(std::weak_ptr<LabStream> stream) {
+  absl::MutexLock l(&mu_);
+  if (ended_) return false;
+  // Ended calls' entries go as new ones come: the list stays about as long as the open calls.
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(), [](const auto& w) { return w.expired(); }),
+                 streams_.end());
+  streams_.push_back(std::move(stream));
+  return true;
+}
+
+void LabStreams::EndAll() {
+  std::vector<std::weak_ptr<LabStream>> streams;
+  {
+    absl::MutexLock l(&mu_);
+    ended_ = true;
+    streams.swap(streams_);
+  }
+  for (auto& w : streams) {
+    if (auto s = w.lock()) s->EndForShutdown();
+  }
+}
 
 // Moves a call's value into the response message, or returns its error.
 template <typename T>
@@ -433,14 +492,14 @@ absl::Status MoveInto(absl::StatusOr<T> result, T* out) {
 grpc::ServerUnaryReactor* LabService::GetArtifact(grpc::CallbackServerContext* ctx,
                                                   const v1::GetArtifactRequest* req,
                                                   v1::GetArtifactResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/GetArtifact", Role::kRead, [&](const Caller&) {
     return MoveInto(core_->GetArtifact(req->sha256()), resp->mutable_artifact());
   });
 }
 
 grpc::ServerUnaryReactor* LabService::ListAgents(grpc::CallbackServerContext* ctx, const v1::ListAgentsRequest*,
                                                  v1::ListAgentsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/ListAgents", Role::kRead, [&](const Caller&) {
     for (auto& a : core_->ListAgents()) *resp->add_agents() = std::move(a);
     resp->set_coordinator_version(kVersion);
     return absl::OkStatus();
@@ -449,7 +508,7 @@ grpc::ServerUnaryReactor* LabService::ListAgents(grpc::CallbackServerContext* ct
 
 grpc::ServerUnaryReactor* LabService::ListDevices(grpc::CallbackServerContext* ctx, const v1::ListDevicesRequest* req,
                                                   v1::ListDevicesResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/ListDevices", Role::kRead, [&](const Caller&) {
     for (auto& d : core_->ListDevices(*req)) *resp->add_devices() = std::move(d);
     return absl::OkStatus();
   });
@@ -457,61 +516,66 @@ grpc::ServerUnaryReactor* LabService::ListDevices(grpc::CallbackServerContext* c
 
 grpc::ServerReadReactor<v1::UploadArtifactRequest>* LabService::UploadArtifact(grpc::CallbackServerContext* ctx,
                                                                                v1::UploadArtifactResponse* resp) {
-  return new UploadReactor(ctx, core_, auth_, resp);
+  return new UploadReactor(ctx, core_, Gate{auth_, &audit_, &streams_}, resp);
 }
 
 grpc::ServerUnaryReactor* LabService::SubmitJob(grpc::CallbackServerContext* ctx, const v1::SubmitJobRequest* req,
                                                 v1::SubmitJobResponse* resp) {
-  return Unary(ctx, auth_, Role::kSubmit, [&](const Caller& caller) -> absl::Status {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/SubmitJob", Role::kSubmit, [&](const Caller& caller) -> absl::Status {
     if (auto st = CheckSubmitJob(*req); !st.ok()) return st;
     auto job = core_->SubmitJob(*req, caller.name, resp->mutable_offline_device_ids());
     if (!job.ok()) return job.status();
     *resp->mutable_job() = std::move(*job);
+    audit_.Record(*ctx, "/benchlab.v1.Lab/SubmitJob", "submit", caller.name, resp->job().job_id());
     return absl::OkStatus();
   });
 }
 
 grpc::ServerUnaryReactor* LabService::GetJob(grpc::CallbackServerContext* ctx, const v1::GetJobRequest* req,
                                              v1::GetJobResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->GetJob(req->job_id()), resp); });
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/GetJob", Role::kRead, [&](const Caller&) { return MoveInto(core_->GetJob(req->job_id()), resp); });
 }
 
 grpc::ServerUnaryReactor* LabService::ListJobs(grpc::CallbackServerContext* ctx, const v1::ListJobsRequest* req,
                                                v1::ListJobsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead,
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/ListJobs", Role::kRead,
                [&](const Caller&) { return MoveInto(ListJobsPage(core_, *req), resp); });
 }
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* LabService::WatchJob(grpc::CallbackServerContext* ctx,
                                                                      const v1::WatchJobRequest* req) {
-  return new WatchReactor(ctx, core_, auth_, req->job_id());
+  return new WatchReactor(ctx, core_, Gate{auth_, &audit_, &streams_}, req->job_id());
 }
 
 grpc::ServerUnaryReactor* LabService::CancelJob(grpc::CallbackServerContext* ctx, const v1::CancelJobRequest* req,
                                                 v1::CancelJobResponse* resp) {
-  return Unary(ctx, auth_, Role::kSubmit, [&](const Caller&) { return MoveInto(core_->CancelJob(req->job_id()), resp->mutable_job()); });
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/CancelJob", Role::kSubmit, [&](const Caller& caller) -> absl::Status {
+    if (auto st = MoveInto(core_->CancelJob(req->job_id()), resp->mutable_job()); !st.ok()) return st;
+    audit_.Record(*ctx, "/benchlab.v1.Lab/CancelJob", "cancel", caller.name, req->job_id());
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* LabService::GetResults(grpc::CallbackServerContext* ctx, const v1::GetResultsRequest* req,
                                                  v1::GetResultsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->GetResults(*req), resp); });
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/GetResults", Role::kRead, [&](const Caller&) { return MoveInto(core_->GetResults(*req), resp); });
 }
 
 grpc::ServerUnaryReactor* LabService::CompareJobs(grpc::CallbackServerContext* ctx, const v1::CompareJobsRequest* req,
                                                   v1::CompareJobsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) { return MoveInto(core_->CompareJobs(*req), resp); });
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/CompareJobs", Role::kRead, [&](const Caller&) { return MoveInto(core_->CompareJobs(*req), resp); });
 }
 
 grpc::ServerWriteReactor<v1::LogBatch>* LabService::StreamLogs(grpc::CallbackServerContext* ctx,
                                                                const v1::StreamLogsRequest* req) {
-  return new LogsReactor(ctx, core_, auth_, *req);
+  return new LogsReactor(ctx, core_, Gate{auth_, &audit_, &streams_}, *req);
 }
 
 // ---- History: GetHistory, ListRegressions ----
 
 grpc::ServerUnaryReactor* LabService::GetHistory(grpc::CallbackServerContext* ctx, const v1::GetHistoryRequest* req,
                                                  v1::GetHistoryResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/GetHistory", Role::kRead, [&](const Caller&) -> absl::Status {
     auto devices = HistoryDevices(core_, req->devices());
     if (!devices.ok()) return devices.status();
     return MoveInto(history_.GetHistory(*req, *devices), resp);
@@ -521,11 +585,80 @@ grpc::ServerUnaryReactor* LabService::GetHistory(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* LabService::ListRegressions(grpc::CallbackServerContext* ctx,
                                                       const v1::ListRegressionsRequest* req,
                                                       v1::ListRegressionsResponse* resp) {
-  return Unary(ctx, auth_, Role::kRead, [&](const Caller&) -> absl::Status {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/ListRegressions", Role::kRead, [&](const Caller&) -> absl::Status {
     auto devices = HistoryDevices(core_, req->devices());
     if (!devices.ok()) return devices.status();
     return MoveInto(history_.ListRegressions(*req, *devices, absl::ToUnixMillis(absl::Now())), resp);
   });
+}
+
+// ---- Device care and the audit log ----
+
+// A device care change, recorded in the audit log once it is made.
+static absl::Status CareChange(Core* core, AuditLog* audit, const grpc::CallbackServerContext& ctx,
+                               absl::string_view method, absl::string_view action, const Caller& caller,
+                               const std::string& device_id, v1::DeviceState state, const std::string& note,
+                               v1::DeviceCareResponse* resp) {
+  if (auto st = CheckTextSize("device_id", device_id, kMaxDeviceIdBytes); !st.ok()) return st;
+  if (auto st = MoveInto(core->SetDeviceCare(device_id, state, note, caller.name), resp->mutable_device()); !st.ok()) {
+    return st;
+  }
+  audit->Record(ctx, method, action, caller.name, device_id, note);
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* LabService::DrainDevice(grpc::CallbackServerContext* ctx, const v1::DrainDeviceRequest* req,
+                                                  v1::DeviceCareResponse* resp) {
+  constexpr absl::string_view kMethod = "/benchlab.v1.Lab/DrainDevice";
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, kMethod, Role::kAdmin, [&](const Caller& caller) {
+    return CareChange(core_, &audit_, *ctx, kMethod, "drain", caller, req->device_id(), v1::DEVICE_STATE_DRAINED, "",
+                      resp);
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::UndrainDevice(grpc::CallbackServerContext* ctx,
+                                                    const v1::UndrainDeviceRequest* req, v1::DeviceCareResponse* resp) {
+  constexpr absl::string_view kMethod = "/benchlab.v1.Lab/UndrainDevice";
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, kMethod, Role::kAdmin, [&](const Caller& caller) {
+    return CareChange(core_, &audit_, *ctx, kMethod, "undrain", caller, req->device_id(),
+                      v1::DEVICE_STATE_UNSPECIFIED, "", resp);
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::SetDeviceMaintenance(grpc::CallbackServerContext* ctx,
+                                                           const v1::SetDeviceMaintenanceRequest* req,
+                                                           v1::DeviceCareResponse* resp) {
+  constexpr absl::string_view kMethod = "/benchlab.v1.Lab/SetDeviceMaintenance";
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, kMethod, Role::kAdmin, [&](const Caller& caller) -> absl::Status {
+    if (req->clear()) {
+      return CareChange(core_, &audit_, *ctx, kMethod, "maintenance_clear", caller, req->device_id(),
+                        v1::DEVICE_STATE_UNSPECIFIED, "", resp);
+    }
+    if (req->note().empty()) return absl::InvalidArgumentError("note: say why the phone is out (or set clear)");
+    if (auto st = CheckTextSize("note", req->note(), kMaxMaintenanceNoteBytes); !st.ok()) return st;
+    return CareChange(core_, &audit_, *ctx, kMethod, "maintenance", caller, req->device_id(),
+                      v1::DEVICE_STATE_MAINTENANCE, req->note(), resp);
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::ForgetDevice(grpc::CallbackServerContext* ctx, const v1::ForgetDeviceRequest* req,
+                                                   v1::ForgetDeviceResponse* resp) {
+  constexpr absl::string_view kMethod = "/benchlab.v1.Lab/ForgetDevice";
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, kMethod, Role::kAdmin, [&](const Caller& caller) -> absl::Status {
+    if (auto st = CheckTextSize("device_id", req->device_id(), kMaxDeviceIdBytes); !st.ok()) return st;
+    auto failed = core_->ForgetDevice(req->device_id(), caller.name);
+    if (!failed.ok()) return failed.status();
+    for (auto& id : *failed) resp->add_failed_run_ids(std::move(id));
+    audit_.Record(*ctx, kMethod, "forget", caller.name, req->device_id(),
+                  failed->empty() ? "" : absl::StrCat(failed->size(), " queued runs failed"));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* LabService::ListAudit(grpc::CallbackServerContext* ctx, const v1::ListAuditRequest* req,
+                                                v1::ListAuditResponse* resp) {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/ListAudit", Role::kAdmin,
+               [&](const Caller&) { return MoveInto(audit_.List(*req), resp); });
 }
 
 }  // namespace benchlab::coordinator

@@ -3,7 +3,12 @@
 #ifndef BENCHLAB_COORDINATOR_LAB_SERVICE_H_
 #define BENCHLAB_COORDINATOR_LAB_SERVICE_H_
 
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
 #include "benchlab/v1/lab.grpc.pb.h"
+#include "coordinator/audit_log.h"
 #include "coordinator/auth.h"
 #include "coordinator/core.h"
 #include "coordinator/history.h"
@@ -13,9 +18,35 @@ namespace benchlab::coordinator {
 // absl::Status -> grpc::Status with the same code and message.
 grpc::Status ToGrpc(const absl::Status& s);
 
+// An open WatchJob or StreamLogs call, as the service ends it at shutdown.
+class LabStream {
+ public:
+  virtual ~LabStream() = default;
+  // Finishes the call with UNAVAILABLE "shutting down" (after a write in flight). Must not block.
+  virtual void EndForShutdown() = 0;
+};
+
+// The open streams, so that shutdown ends them with UNAVAILABLE (clients redial at once)
+// rather than the CANCELLED a server shutdown gives.
+class LabStreams {
+ public:
+  // False once shutdown began: the caller ends its call at once.
+  bool Add(std::weak_ptr<LabStream> stream) ABSL_LOCKS_EXCLUDED(mu_);
+  void EndAll() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  absl::Mutex mu_;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::weak_ptr<LabStream>> streams_ ABSL_GUARDED_BY(mu_);
+};
+
 class LabService final : public benchlab::v1::Lab::CallbackService {
  public:
-  LabService(Core* core, const TokenAuth* auth) : core_(core), auth_(auth), history_(core->store()) {}
+  LabService(Core* core, const TokenAuth* auth)
+      : core_(core), auth_(auth), history_(core->store()), audit_(core->store()) {}
+  // The coordinator is stopping: open WatchJob and StreamLogs calls end UNAVAILABLE
+  // "shutting down", and new ones are refused the same way.
+  void BeginShutdown() { streams_.EndAll(); }
 
   grpc::ServerUnaryReactor* GetArtifact(grpc::CallbackServerContext* ctx,
                                         const benchlab::v1::GetArtifactRequest* req,
@@ -51,11 +82,27 @@ class LabService final : public benchlab::v1::Lab::CallbackService {
   grpc::ServerUnaryReactor* ListRegressions(grpc::CallbackServerContext* ctx,
                                             const benchlab::v1::ListRegressionsRequest* req,
                                             benchlab::v1::ListRegressionsResponse* resp) override;
+  // Device care and the audit log (device_care.cc, audit_log.h): admin role, each change
+  // recorded in the audit log.
+  grpc::ServerUnaryReactor* DrainDevice(grpc::CallbackServerContext* ctx, const benchlab::v1::DrainDeviceRequest* req,
+                                        benchlab::v1::DeviceCareResponse* resp) override;
+  grpc::ServerUnaryReactor* UndrainDevice(grpc::CallbackServerContext* ctx,
+                                          const benchlab::v1::UndrainDeviceRequest* req,
+                                          benchlab::v1::DeviceCareResponse* resp) override;
+  grpc::ServerUnaryReactor* SetDeviceMaintenance(grpc::CallbackServerContext* ctx,
+                                                 const benchlab::v1::SetDeviceMaintenanceRequest* req,
+                                                 benchlab::v1::DeviceCareResponse* resp) override;
+  grpc::ServerUnaryReactor* ForgetDevice(grpc::CallbackServerContext* ctx, const benchlab::v1::ForgetDeviceRequest* req,
+                                         benchlab::v1::ForgetDeviceResponse* resp) override;
+  grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx, const benchlab::v1::ListAuditRequest* req,
+                                      benchlab::v1::ListAuditResponse* resp) override;
 
  private:
   Core* core_;
   const TokenAuth* auth_;
   History history_;
+  AuditLog audit_;
+  LabStreams streams_;
 };
 
 }  // namespace benchlab::coordinator

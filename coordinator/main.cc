@@ -16,6 +16,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "CLI/CLI.hpp"
+#include "common/config_file_error.h"
 #include "common/version.h"
 #include "coordinator/backup_command.h"
 #include "coordinator/pki_command.h"
@@ -24,7 +25,10 @@
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
 void OnSignal(int) { g_stop = 1; }
+// SIGHUP: read the tokens file again (in the main loop, not in the handler).
+void OnHangup(int) { g_reload = 1; }
 
 // gRPC's own log lines go through spdlog. While starting they are debug only: a failed
 // start is explained by the one line main prints, not by gRPC's lines about the same
@@ -46,6 +50,7 @@ int main(int argc, char** argv) {
   CLI::App app{"benchlab coordinator: schedules TFLite benchmark runs on lab phones"};
   app.set_version_flag("--version", std::string("benchlab-coordinator ") + benchlab::kVersion);
   app.set_config("--config", "", "TOML/INI file with the same option names (flags win)");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
   app.add_option("--listen", o.listen, "HOST:PORT to serve Lab and AgentLink on")->capture_default_str();
   // Required to serve; checked below, since `pki` needs none.
   app.add_option("--data-dir", o.data_dir, "directory for benchlab.db and artifacts/ (required to serve)");
@@ -102,6 +107,10 @@ int main(int argc, char** argv) {
   benchlab::coordinator::AddBackupCommand(app, &backup);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    std::fprintf(stderr, "benchlab-coordinator: %s\n",
+                 benchlab::ConfigFileErrorLine(e.what(), app.get_config_ptr()->as<std::string>()).c_str());
+    return kExitStartFailed;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     std::fprintf(stderr, "benchlab-coordinator: %s; see --help\n", e.what());
@@ -138,11 +147,18 @@ int main(int argc, char** argv) {
   g_started = true;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  std::signal(SIGHUP, OnHangup);
   // Print the port for scripts that pass :0.
   std::printf("listening on port %d\n", (*server)->port());
   if ((*server)->http_port() != 0) std::printf("dashboard on port %d\n", (*server)->http_port());
   std::fflush(stdout);
-  while (!g_stop) ::usleep(100 * 1000);
+  while (!g_stop) {
+    ::usleep(100 * 1000);
+    if (g_reload) {
+      g_reload = 0;
+      (void)(*server)->ReloadTokens();  // logged either way; a bad file keeps the old tokens
+    }
+  }
   spdlog::info("event=stopping");
   (*server)->Shutdown();
   return 0;

@@ -128,6 +128,9 @@ class RunLedger {
 
   // ---- phones (memory only: nothing of this is stored) ----
   void SetDeviceOnline(const std::string& device_id, bool online) { scheduler_.SetDeviceOnline(device_id, online); }
+  // Device care (drain, maintenance): no new runs start on a paused phone.
+  void SetDevicePaused(const std::string& device_id, bool paused) { scheduler_.SetDevicePaused(device_id, paused); }
+  bool ForgetDevice(const std::string& device_id) { return scheduler_.ForgetDevice(device_id); }
   // What the phone's agent last reported of its conditions (for the jobs' gates).
   void SetDeviceConditions(const std::string& device_id, const PhoneConditions& conditions) {
     scheduler_.SetDeviceConditions(device_id, conditions);

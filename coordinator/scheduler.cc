@@ -54,8 +54,31 @@ void Scheduler::SetDeviceOnline(const std::string& device_id, bool online) {
   Refresh(device_id, d);
 }
 
+void Scheduler::SetDevicePaused(const std::string& device_id, bool paused) {
+  Device& d = devices_[device_id];
+  // Back from a pause while offline: the queue timeout counts from now, not from before.
+  if (d.paused && !paused && !d.online) d.offline_since = clock_->Now();
+  d.paused = paused;
+  Refresh(device_id, d);
+}
+
+bool Scheduler::DevicePaused(const std::string& device_id) const {
+  auto it = devices_.find(device_id);
+  return it != devices_.end() && it->second.paused;
+}
+
+bool Scheduler::ForgetDevice(const std::string& device_id) {
+  auto it = devices_.find(device_id);
+  if (it == devices_.end()) return true;
+  if (!it->second.lease.empty() || it->second.hold || !it->second.queue.empty()) return false;
+  devices_.erase(it);
+  ready_.erase(device_id);
+  offline_.erase(device_id);
+  return true;  // a stale cooling_ entry is skipped by Assign (the phone is unknown)
+}
+
 void Scheduler::Refresh(const std::string& device_id, const Device& d) {
-  bool ready = d.online && d.lease.empty() && !d.hold && !d.queue.empty() && d.gate_reason.empty();
+  bool ready = !d.paused && d.online && d.lease.empty() && !d.hold && !d.queue.empty() && d.gate_reason.empty();
   if (ready) {
     // Due when its cooldown is over and at least one queued run may start (EligibleFrom).
     absl::Time due = absl::InfiniteFuture();
@@ -110,7 +133,9 @@ std::vector<Lease> Scheduler::Assign() {
   while (!cooling_.empty() && cooling_.begin()->first <= now) {
     std::string id = cooling_.begin()->second;
     cooling_.erase(cooling_.begin());
-    Device& d = devices_[id];
+    auto known = devices_.find(id);
+    if (known == devices_.end()) continue;  // forgotten since
+    Device& d = known->second;
     d.gate_reason.clear();  // its recheck time came: look at the gate again
     Refresh(id, d);
   }
@@ -118,7 +143,7 @@ std::vector<Lease> Scheduler::Assign() {
   ready_.clear();  // each of them gets a lease now, or waits at its gate
   for (const std::string& device_id : ready) {
     Device& d = devices_[device_id];
-    const Entry* best = d.online && d.lease.empty() && !d.hold && now >= d.cooldown_until
+    const Entry* best = !d.paused && d.online && d.lease.empty() && !d.hold && now >= d.cooldown_until
                             ? Best(d, now)
                             : nullptr;
     if (best == nullptr) {
@@ -306,7 +331,7 @@ std::vector<std::string> Scheduler::QueueExpired() const {
   absl::Time now = clock_->Now();
   for (const std::string& device_id : offline_) {
     const Device& d = devices_.at(device_id);
-    if (d.queue.empty()) continue;
+    if (d.queue.empty() || d.paused) continue;  // paused: its runs wait for the admin
     for (const auto& [seq, run_id] : d.queue) {
       const Entry& e = runs_.at(run_id);
       if (now >= std::max(d.offline_since, e.queued_at) + e.run.queue_timeout) out.push_back(run_id);

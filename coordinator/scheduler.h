@@ -86,6 +86,14 @@ class Scheduler {
   // stays until the caller ends the run.
   void SetDeviceOnline(const std::string& device_id, bool online);
   bool DeviceOnline(const std::string& device_id) const;
+  // Device care: a paused phone (drained or in maintenance) gets no new lease; a lease it
+  // holds runs on, its queued runs wait (their queue timeout does not run while paused;
+  // it starts again at unpause).
+  void SetDevicePaused(const std::string& device_id, bool paused);
+  bool DevicePaused(const std::string& device_id) const;
+  // Drops what is known of a phone gone for good. The caller ended its runs first; false
+  // (nothing dropped) while a run is leased to it, holds it or is queued for it.
+  bool ForgetDevice(const std::string& device_id);
 
   // Leases every idle, online phone past its cooldown to its best queued run, when the
   // phone passes that run's gate. A phone that fails it waits (it cools, nothing else
@@ -167,6 +175,7 @@ class Scheduler {
     // Non-empty while its best run waits at the gate; it is then out of ready_ until a
     // report, a queue change or its recheck time (in cooling_).
     std::string gate_reason;
+    bool paused = false;  // device care: no new leases
   };
   struct JobStats {
     int in_flight = 0;

@@ -37,6 +37,15 @@ ALTER TABLE artifacts ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE artifacts ADD COLUMN stored_unix_ms INTEGER NOT NULL DEFAULT 0;
 UPDATE artifacts SET stored_unix_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
 )sql",
+    // -> 3: device care (drained / maintenance phones) and the audit log.
+    R"sql(
+CREATE TABLE IF NOT EXISTS device_care (device_id TEXT PRIMARY KEY, state INTEGER NOT NULL,
+  note TEXT NOT NULL, by_name TEXT NOT NULL, since_unix_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, unix_ms INTEGER NOT NULL,
+  action TEXT NOT NULL, actor TEXT NOT NULL, peer TEXT NOT NULL, method TEXT NOT NULL,
+  target TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_time ON audit(unix_ms);
+)sql",
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 

@@ -17,6 +17,7 @@
 #include "coordinator/auth.h"
 #include "coordinator/core.h"
 #include "coordinator/dashboard_server.h"
+#include "coordinator/file_modes.h"
 #include "coordinator/lab_service.h"
 #include "coordinator/metrics.h"
 #include "coordinator/rpc_metrics.h"
@@ -73,7 +74,8 @@ struct CoordinatorServer::Impl {
   absl::Notification stop;
   std::thread ticker;
   bool shut = false;
-  int data_dir_lock = -1;  // flock'd descriptor of <data_dir>/lock
+  int data_dir_lock = -1;
+  std::string tokens_file;  // flock'd descriptor of <data_dir>/lock
 };
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(const ServerOptions& o) {
@@ -124,28 +126,29 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   } else {
     creds = grpc::InsecureServerCredentials();
   }
-  TokenAuth auth;
-  if (!o.tokens_file.empty()) {
-    auto loaded = TokenAuth::LoadFile(o.tokens_file);
-    if (!loaded.ok()) return loaded.status();
-    auth = std::move(*loaded);
-  }
-
   std::unique_ptr<CoordinatorServer> s(new CoordinatorServer());
   s->impl_ = std::make_unique<Impl>();
   Impl& im = *s->impl_;
-  im.auth = std::move(auth);
+  if (!o.tokens_file.empty()) {
+    if (auto st = im.auth.LoadFile(o.tokens_file); !st.ok()) return st;
+  }
+  im.tokens_file = o.tokens_file;
   std::error_code ec;
-  // A data dir made here is the service's and its group's only (0750); one that exists
-  // keeps the mode its operator gave it.
-  if (std::filesystem::create_directories(o.data_dir, ec)) {
+  // A data dir made here is 0750 (jobs, artifacts and the database are not for others).
+  if (std::filesystem::create_directories(o.data_dir, ec) && !ec) {
     std::filesystem::permissions(o.data_dir, std::filesystem::perms(0750), ec);
   }
   if (ec) return absl::UnavailableError(absl::StrCat("create data dir ", o.data_dir, ": ", ec.message()));
   auto lock = LockDataDir(o.data_dir);
   if (!lock.ok()) return lock.status();
   im.data_dir_lock = *lock;
-  auto store = OpenSqliteStore(o.data_dir + "/benchlab.db");
+  // The database holds every job and token name: made 0600 (SQLite gives its WAL and
+  // shared-memory files the database's mode). An existing one keeps its mode (warned below).
+  const std::string db_path = o.data_dir + "/benchlab.db";
+  if (int fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
+  WarnLooseModes(FindLooseModes(o.data_dir, {db_path, o.tls_key, o.tokens_file},
+                                {"database", "TLS key", "tokens file"}));
+  auto store = OpenSqliteStore(db_path);
   if (!store.ok()) return store.status();
   im.store = std::move(*store);
   im.artifacts = std::make_unique<ArtifactStore>(o.data_dir + "/artifacts", o.max_artifact_bytes);
@@ -190,6 +193,13 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
                                                ": the port is in use (another coordinator?) or the address is not "
                                                "this machine's; give another --listen"));
   }
+  // The default health service answers for "" only; load balancers and probes also ask
+  // for the services by name.
+  if (auto* health = im.server->GetHealthCheckService()) {
+    for (const char* service : {"", "benchlab.v1.Lab", "benchlab.v1.AgentLink"}) {
+      health->SetServingStatus(service, true);
+    }
+  }
   if (!o.metrics_listen.empty()) {
     auto m = StartMetrics(o.metrics_listen, im.core.get(), &im.rpc_metrics);
     if (!m.ok()) {
@@ -223,14 +233,31 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   return s;
 }
 
+absl::Status CoordinatorServer::ReloadTokens() {
+  if (!impl_ || impl_->tokens_file.empty()) return absl::OkStatus();
+  if (auto st = impl_->auth.LoadFile(impl_->tokens_file); !st.ok()) {
+    spdlog::error("event=tokens_reload_failed file={} kept={} error=\"{}\"", impl_->tokens_file, impl_->auth.size(),
+                  std::string(st.message()));
+    return st;
+  }
+  spdlog::info("event=tokens_reloaded file={} tokens={}", impl_->tokens_file, impl_->auth.size());
+  return absl::OkStatus();
+}
+
 // Also the clean-up of a Start that failed half way: any part may be missing.
 void CoordinatorServer::Shutdown() {
   if (!impl_ || impl_->shut) return;
   impl_->shut = true;
+  // Probes see NOT_SERVING at once, while streams wind down.
+  if (impl_->server) {
+    if (auto* health = impl_->server->GetHealthCheckService()) health->SetServingStatus(false);
+  }
   impl_->stop.Notify();
   if (impl_->ticker.joinable()) impl_->ticker.join();
   if (impl_->dashboard) impl_->dashboard->Shutdown();
+  // Streams end UNAVAILABLE "shutting down" (clients redial at once), not CANCELLED.
   if (impl_->core) impl_->core->BeginShutdown();
+  if (impl_->lab) impl_->lab->BeginShutdown();
   if (impl_->server) impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
 

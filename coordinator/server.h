@@ -68,7 +68,11 @@ class CoordinatorServer {
   int port() const { return port_; }
   // The dashboard's port (0 when --http-listen is off).
   int http_port() const { return http_port_; }
-  // Stops accepting, cancels streams, stops the tick thread. Idempotent.
+  // Reads the tokens file again (SIGHUP). A file that cannot be read or has a bad line
+  // keeps the tokens in use; the error says why. OK and nothing done without a tokens file.
+  absl::Status ReloadTokens();
+  // Reports NOT_SERVING on the health service, stops accepting, cancels streams, stops
+  // the tick thread. Idempotent.
   void Shutdown();
   void Wait();
 

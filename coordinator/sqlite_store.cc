@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "coordinator/schema.h"
@@ -16,6 +18,9 @@
 
 namespace benchlab::coordinator {
 namespace {
+
+// The audit table keeps about this many newest entries.
+constexpr int64_t kMaxAuditEntries = 100000;
 
 // A prepared statement, finalized on scope exit.
 class Stmt {
@@ -271,6 +276,97 @@ class SqliteStore : public Store {
     }
     if (auto st = Exec("COMMIT"); !st.ok()) return st;
     return lines;
+  }
+
+  absl::Status PutDeviceCare(const DeviceCare& c) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "INSERT OR REPLACE INTO device_care VALUES (?1, ?2, ?3, ?4, ?5)");
+    s.Text(1, c.device_id).Int(2, c.state).Text(3, c.note).Text(4, c.by).Int(5, c.since_unix_ms);
+    return Done(s.Step(), "store device care");
+  }
+
+  absl::Status ClearDeviceCare(const std::string& device_id) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "DELETE FROM device_care WHERE device_id = ?1");
+    s.Text(1, device_id);
+    return Done(s.Step(), "clear device care");
+  }
+
+  absl::StatusOr<std::vector<DeviceCare>> ListDeviceCare() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT device_id, state, note, by_name, since_unix_ms FROM device_care ORDER BY device_id");
+    std::vector<DeviceCare> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      DeviceCare& c = out.emplace_back();
+      c.device_id = s.ColText(0);
+      c.state = static_cast<benchlab::v1::DeviceState>(s.ColInt(1));
+      c.note = s.ColText(2);
+      c.by = s.ColText(3);
+      c.since_unix_ms = s.ColInt(4);
+    }
+    if (auto st = Done(rc, "list device care"); !st.ok()) return st;
+    return out;
+  }
+
+  absl::Status ForgetDevice(const std::string& device_id) override {
+    absl::MutexLock lock(&mu_);
+    if (auto st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    for (const char* sql : {"DELETE FROM devices WHERE device_id = ?1", "DELETE FROM device_care WHERE device_id = ?1"}) {
+      Stmt s(db_, sql);
+      s.Text(1, device_id);
+      if (auto st = Done(s.Step(), "forget device"); !st.ok()) {
+        (void)Exec("ROLLBACK");
+        return st;
+      }
+    }
+    return Exec("COMMIT");
+  }
+
+  absl::Status AppendAudit(benchlab::v1::AuditEntry* e) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "INSERT INTO audit (unix_ms, action, actor, peer, method, target, detail) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    s.Int(1, e->unix_ms()).Text(2, e->action()).Text(3, e->actor()).Text(4, e->peer()).Text(5, e->method())
+        .Text(6, e->target()).Text(7, e->detail());
+    if (auto st = Done(s.Step(), "append audit entry"); !st.ok()) return st;
+    e->set_seq(sqlite3_last_insert_rowid(db_));
+    // Bounded: refused credentials come as fast as anyone can call. Every 1,000 entries
+    // the ones older than the newest kMaxAuditEntries go.
+    if (e->seq() % 1000 == 0) {
+      Stmt prune(db_, "DELETE FROM audit WHERE seq <= ?1");
+      prune.Int(1, e->seq() - kMaxAuditEntries);
+      if (auto st = Done(prune.Step(), "prune audit entries"); !st.ok()) return st;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<benchlab::v1::ListAuditResponse> ListAudit(int64_t since_unix_ms, int limit) override {
+    absl::MutexLock lock(&mu_);
+    // The newest `limit` + 1 (one more says whether older ones were left out), reversed.
+    Stmt s(db_, "SELECT seq, unix_ms, action, actor, peer, method, target, detail FROM audit "
+                "WHERE unix_ms >= ?1 ORDER BY seq DESC LIMIT ?2");
+    s.Int(1, since_unix_ms).Int(2, int64_t{limit} + 1);
+    benchlab::v1::ListAuditResponse out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      if (out.entries_size() == limit) {
+        out.set_truncated(true);
+        continue;
+      }
+      benchlab::v1::AuditEntry* e = out.add_entries();
+      e->set_seq(s.ColInt(0));
+      e->set_unix_ms(s.ColInt(1));
+      e->set_action(s.ColText(2));
+      e->set_actor(s.ColText(3));
+      e->set_peer(s.ColText(4));
+      e->set_method(s.ColText(5));
+      e->set_target(s.ColText(6));
+      e->set_detail(s.ColText(7));
+    }
+    if (auto st = Done(rc, "list audit entries"); !st.ok()) return st;
+    std::reverse(out.mutable_entries()->begin(), out.mutable_entries()->end());
+    return out;
   }
 
  private:

@@ -29,6 +29,16 @@ struct StoredDevice {
   int64_t last_seen_unix_ms = 0;
 };
 
+// An admin's hold on a phone (device care): drained or in maintenance, since when, by whom.
+struct DeviceCare {
+  std::string device_id;
+  // DRAINED or MAINTENANCE; UNSPECIFIED: no care (the phone takes runs).
+  benchlab::v1::DeviceState state = benchlab::v1::DEVICE_STATE_UNSPECIFIED;
+  std::string note;
+  std::string by;
+  int64_t since_unix_ms = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -82,6 +92,27 @@ class Store {
   // Deletes the raw log lines of these runs (log retention), in one transaction; returns
   // how many lines went.
   virtual absl::StatusOr<int64_t> PruneRunLogs(const std::vector<std::string>& run_ids) = 0;
+
+  // ---- device care and the audit log (SqliteStore; a store without them refuses the
+  // writes and lists nothing) ----
+  // Keyed by device_id; replaces what was there.
+  virtual absl::Status PutDeviceCare(const DeviceCare& care) {
+    return absl::UnimplementedError("this store keeps no device care");
+  }
+  virtual absl::Status ClearDeviceCare(const std::string& device_id) { return PutDeviceCare({}); }
+  virtual absl::StatusOr<std::vector<DeviceCare>> ListDeviceCare() { return std::vector<DeviceCare>{}; }
+  // Deletes the device's row and its care in one transaction (the phone is gone for good).
+  virtual absl::Status ForgetDevice(const std::string& device_id) {
+    return absl::UnimplementedError("this store cannot forget devices");
+  }
+  // Appends one entry; sets its seq.
+  virtual absl::Status AppendAudit(benchlab::v1::AuditEntry* entry) {
+    return absl::UnimplementedError("this store keeps no audit log");
+  }
+  // Entries with unix_ms >= since_unix_ms, the newest `limit` of them, oldest first.
+  virtual absl::StatusOr<benchlab::v1::ListAuditResponse> ListAudit(int64_t since_unix_ms, int limit) {
+    return benchlab::v1::ListAuditResponse();
+  }
 };
 
 // Opens (creating if needed) the SQLite database `path` in WAL mode.

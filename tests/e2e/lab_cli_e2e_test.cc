@@ -351,6 +351,33 @@ class SecureLabE2eTest : public ::testing::Test {
   std::unique_ptr<testing::DevsimLab> host_;
 };
 
+// The documented Python client (tests/e2e/python/lab_client.py) against this TLS
+// coordinator with a token; a wrong token is refused as the CLI's is.
+TEST_F(SecureLabE2eTest, PythonClientOverTlsWithAToken) {
+  auto agent = StartAgent(true, "agent.log");
+  ASSERT_TRUE(agent.ok());
+  ASSERT_TRUE(WaitForText(Path("agent.log"), "event=connected", absl::Seconds(20)))
+      << testing::ReadFile(Path("agent.log"));
+  const std::vector<std::string> client = {
+      "/usr/bin/python3", std::string(BENCHLAB_SOURCE_DIR) + "/tests/e2e/python/lab_client.py", "--coordinator",
+      Address(), "--stubs", std::string(BENCHLAB_BIN_DIR) + "/../python"};
+  auto submit = [&](const std::string& token) {
+    std::vector<std::string> argv = client;
+    argv.insert(argv.end(), {"submit", "--model", Path("m.tflite"), "--apk", Path("b.apk")});
+    testing::SpawnOptions env;
+    env.env = {{"BENCHLAB_TLS_CA", Path("ca.pem")}, {"BENCHLAB_TOKEN", token}};
+    return testing::Run(argv, env, absl::Seconds(120));
+  };
+  RunResult r = submit("t-submit");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json doc = nlohmann::json::parse(r.output, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.output;
+  EXPECT_EQ(doc["runs_done"], 1) << r.output;
+  r = submit("t-wrong");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_TRUE(absl::StrContains(r.output, "UNAUTHENTICATED")) << r.output;
+}
+
 TEST_F(SecureLabE2eTest, AgentWithCertificateRunsAJobAndEveryRefusalIsClear) {
   auto agent = StartAgent(true, "agent.log");
   ASSERT_TRUE(agent.ok());
@@ -362,6 +389,25 @@ TEST_F(SecureLabE2eTest, AgentWithCertificateRunsAJobAndEveryRefusalIsClear) {
   RunResult devices = Cli("t-read", {"devices"});
   ASSERT_EQ(devices.exit_code, 0) << devices.output;
   EXPECT_TRUE(absl::StrContains(devices.output, device)) << devices.output;
+  // The same with every connection setting from the environment (no flag repeated).
+  testing::SpawnOptions env;
+  env.env = {{"BENCHLAB_COORDINATOR", Address()}, {"BENCHLAB_TLS_CA", Path("ca.pem")}, {"BENCHLAB_TOKEN", "t-read"}};
+  RunResult from_env = testing::Run({testing::BinPath("benchlab"), "devices"}, env, absl::Seconds(60));
+  ASSERT_EQ(from_env.exit_code, 0) << from_env.output;
+  EXPECT_TRUE(absl::StrContains(from_env.output, device)) << from_env.output;
+  // Or from a config file (--config), with a command-line option before the command.
+  ASSERT_TRUE(testing::WriteFile(Path("cli.toml"), absl::StrCat("coordinator = \"", Address(), "\"\ntls-ca = \"",
+                                                                Path("ca.pem"), "\"\ntoken = \"t-read\"\n")));
+  RunResult from_file = testing::Run({testing::BinPath("benchlab"), "--config", Path("cli.toml"), "devices"}, {},
+                                     absl::Seconds(60));
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.output;
+  EXPECT_TRUE(absl::StrContains(from_file.output, device)) << from_file.output;
+  // Connection options before the command work as well as after it.
+  RunResult before = testing::Run({testing::BinPath("benchlab"), "--coordinator", Address(), "--tls-ca",
+                                   Path("ca.pem"), "--token", "t-read", "devices", "--json"},
+                                  {}, absl::Seconds(60));
+  ASSERT_EQ(before.exit_code, 0) << before.output;
+  EXPECT_TRUE(absl::StrContains(before.output, device)) << before.output;
   RunResult run = Cli("t-submit", {"run", Path("m.tflite"), "--apk", Path("b.apk")});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(absl::StrContains(run.output, "1 done")) << run.output;

@@ -183,7 +183,7 @@ TEST(CoordinatorData, Release010DatabaseIsUpgradedAndServedAsStored) {
   c->process->Signal(SIGTERM);
   ASSERT_TRUE(c->process->Wait(absl::Seconds(10)).ok());
   Db db(db_path);
-  EXPECT_EQ(db.Column("PRAGMA user_version"), std::vector<std::string>{"2"});
+  EXPECT_EQ(db.Column("PRAGMA user_version"), std::vector<std::string>{"3"});
 }
 
 TEST(CoordinatorData, NewerDatabaseIsRefusedWithOneLine) {

@@ -110,7 +110,7 @@ void LabCluster::KillAgent(int host) {
 }
 
 void LabCluster::Authorize(grpc::ClientContext* ctx) const {
-  if (!options_.api_token.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.api_token);
+  if (!BearerToken().empty()) ctx->AddMetadata("authorization", "Bearer " + BearerToken());
 }
 
 std::unique_ptr<benchlab::v1::Lab::Stub> LabCluster::Lab() const {
@@ -196,7 +196,7 @@ RunResult LabCluster::Cli(const std::vector<std::string>& args, absl::Duration t
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions options;
   options.env["BENCHLAB_COORDINATOR"] = address();
-  if (!options_.api_token.empty()) options.env["BENCHLAB_TOKEN"] = options_.api_token;
+  if (!BearerToken().empty()) options.env["BENCHLAB_TOKEN"] = BearerToken();
   return Run(argv, options, timeout);
 }
 

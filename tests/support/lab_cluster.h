@@ -26,8 +26,11 @@ struct LabClusterOptions {
   std::vector<std::string> agent_extra;        // more benchlab-agent flags
   std::vector<std::string> devsim_extra;       // more benchlab-devsim flags, every host
   // Non-empty: the coordinator takes API tokens (<dir()>/tokens: this one, role admin)
-  // and the cluster's own calls (WaitForIdleDevices, Cli) send it.
+  // and the cluster's own calls (WaitForIdleDevices, Authorize, Cli) send it.
   std::string api_token;
+  // Or a bearer token for a coordinator given its own --tokens-file in coordinator_extra:
+  // sent the same way (api_token wins when both are set).
+  std::string token;
 };
 
 class LabCluster {
@@ -53,7 +56,7 @@ class LabCluster {
   void KillAgent(int host);
   // Waits until the coordinator's ListDevices shows at least `n` idle phones.
   absl::Status WaitForIdleDevices(int n, absl::Duration timeout);
-  // Call metadata for this lab's API token (none without one).
+  // Adds the lab's bearer token (api_token or token, when set) to a call's metadata.
   void Authorize(grpc::ClientContext* ctx) const;
   // A Lab API stub on this coordinator.
   std::unique_ptr<benchlab::v1::Lab::Stub> Lab() const;
@@ -73,6 +76,8 @@ class LabCluster {
 
  private:
   LabCluster() = default;
+  // api_token, else token ("" without either).
+  const std::string& BearerToken() const { return options_.api_token.empty() ? options_.token : options_.api_token; }
   LabClusterOptions options_;
   TempDir dir_;
   int coordinator_port_ = 0;

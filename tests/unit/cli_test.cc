@@ -2,9 +2,12 @@
 // loopback rule for plaintext, and the table and CSV shapes scripts rely on.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "cli/cli.h"
+#include "cli/cli_config.h"
 #include "cli/conditions_view.h"
 #include "cli/device_selector.h"
 #include "cli/duration_arg.h"
@@ -14,6 +17,8 @@
 #include "cli/results_view.h"
 #include "cli/table.h"
 #include "cli/tool_flags.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace benchlab::cli {
 namespace {
@@ -293,6 +298,63 @@ TEST(RunCli, HelpListsTheLabCommandsAndExitCodes) {
                            "BENCHLAB_COORDINATOR", "5  refused", "6  compare --fail-on"}) {
     EXPECT_NE(out.str().find(word), std::string::npos) << word;
   }
+}
+
+TEST(RunCli, TlsFilesComeFromTheEnvironmentAndAFlagWins) {
+  ::setenv("BENCHLAB_TLS_CA", "/nonexistent/env-ca.pem", 1);
+  std::istringstream in;
+  std::ostringstream out, err;
+  const char* argv[] = {"benchlab", "devices", "--coordinator", "lab.example:7443"};
+  EXPECT_EQ(RunCli(4, argv, {&in, &out, &err}), kExitUsage);
+  EXPECT_NE(err.str().find("/nonexistent/env-ca.pem"), std::string::npos) << "TLS from the env: " << err.str();
+  std::ostringstream out2, err2;
+  const char* argv2[] = {"benchlab", "devices", "--coordinator", "lab.example:7443", "--tls-ca", "/nonexistent/flag.pem"};
+  EXPECT_EQ(RunCli(6, argv2, {&in, &out2, &err2}), kExitUsage);
+  EXPECT_NE(err2.str().find("/nonexistent/flag.pem"), std::string::npos) << err2.str();
+  ::unsetenv("BENCHLAB_TLS_CA");
+}
+
+TEST(RunCli, ConnectionOptionsMayComeBeforeTheCommand) {
+  std::istringstream in;
+  for (std::vector<const char*> argv :
+       {std::vector<const char*>{"benchlab", "--tls-ca", "/nonexistent/ca.pem", "--coordinator=lab.example:7443",
+                                 "devices", "--state", "idle"},
+        std::vector<const char*>{"benchlab", "--tls-ca=/nonexistent/ca.pem", "device", "drain", "h/S1",
+                                 "--coordinator", "lab.example:7443"}}) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCli(static_cast<int>(argv.size()), argv.data(), {&in, &out, &err}), kExitUsage);
+    EXPECT_NE(err.str().find("/nonexistent/ca.pem"), std::string::npos) << "read as the command's: " << err.str();
+  }
+}
+
+TEST(CliConfig, FileSettingsFillWhatNoFlagOrEnvGives) {
+  testing::TempDir dir;
+  const std::string file = dir.path() + "/cli.toml";
+  ASSERT_TRUE(testing::WriteFile(file, "# lab\ncoordinator = \"lab.example:7443\"\ntls-ca = \"/etc/ca.pem\"\ntoken = t1\n"));
+  std::map<std::string, std::string> env = {{"BENCHLAB_TOKEN", "from-env"}};
+  auto getenv = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto args = ApplyCliConfig({"--config", file, "devices", "--tls-ca", "/flag.pem"}, getenv);
+  ASSERT_TRUE(args.ok()) << args.status();
+  EXPECT_EQ(*args, (std::vector<std::string>{"devices", "--tls-ca", "/flag.pem", "--coordinator", "lab.example:7443"}))
+      << "the flag wins over the file, the env over the file";
+  env = {{"HOME", dir.path()}};
+  std::filesystem::create_directories(dir.path() + "/.config/benchlab");
+  ASSERT_TRUE(testing::WriteFile(dir.path() + "/.config/benchlab/cli.toml", "token = t2\n"));
+  args = ApplyCliConfig({"jobs"}, getenv);
+  ASSERT_TRUE(args.ok());
+  EXPECT_EQ(*args, (std::vector<std::string>{"jobs", "--token", "t2"})) << "the default file";
+  args = ApplyCliConfig({"parse", "x.log"}, getenv);
+  EXPECT_EQ(*args, (std::vector<std::string>{"parse", "x.log"})) << "not for parse";
+
+  ASSERT_TRUE(testing::WriteFile(file, "tls_ca = \"/etc/ca.pem\"\n"));
+  args = ApplyCliConfig({"--config", file, "devices"}, getenv);
+  ASSERT_FALSE(args.ok());
+  EXPECT_EQ(args.status().message().substr(0, 40 + file.size()),
+            "unknown key 'tls_ca' in config file " + file + " (ke");
+  EXPECT_FALSE(ApplyCliConfig({"--config", dir.path() + "/none.toml", "devices"}, getenv).ok());
 }
 
 TEST(DurationArg, UnitsAndRefusals) {

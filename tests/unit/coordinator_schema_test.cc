@@ -76,7 +76,7 @@ TEST(Schema, NewerDatabaseIsRefusedUntouched) {
   auto store = OpenSqliteStore(path);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(absl::StrContains(store.status().message(), "schema version 99, newer than the 2"))
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "schema version 99, newer than the 3"))
       << store.status();
   Db db(path);
   EXPECT_EQ(*ReadSchemaVersion(db.db), 99);

@@ -6,6 +6,9 @@ python3-grpc-tools (the build puts them in <build>/python; pass --stubs DIR).
 
     lab_client.py --coordinator 127.0.0.1:7443 --stubs build/python \
         submit --model m.tflite --apk benchmark.apk --repeat 2 --threads 4
+    # a TLS coordinator with a token (as the benchlab CLI: env or flags)
+    BENCHLAB_TLS_CA=ca.pem BENCHLAB_TOKEN=... lab_client.py --coordinator lab.example:7443 \
+        --stubs build/python submit --model m.tflite --apk benchmark.apk
 
 Uploads the model and APK, submits a job on every device, follows WatchJob until every
 run is final, and prints one JSON document: the job, its runs and their metrics.
@@ -43,6 +46,10 @@ def main():
     p.add_argument("--coordinator", default=os.environ.get("BENCHLAB_COORDINATOR", "127.0.0.1:7443"))
     p.add_argument("--stubs", required=True, help="folder with the generated benchlab/v1 stubs")
     p.add_argument("--token", default=os.environ.get("BENCHLAB_TOKEN", ""))
+    p.add_argument("--tls-ca", default=os.environ.get("BENCHLAB_TLS_CA", ""),
+                   help="CA of the coordinator's certificate (PEM); TLS when set")
+    p.add_argument("--tls-server-name", default=os.environ.get("BENCHLAB_TLS_SERVER_NAME", ""),
+                   help="name the coordinator's certificate carries, when it differs from the host dialled")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("submit")
     s.add_argument("--model", required=True)
@@ -57,7 +64,13 @@ def main():
     from google.protobuf import json_format
 
     metadata = [("authorization", "Bearer " + args.token)] if args.token else []
-    channel = grpc.insecure_channel(args.coordinator)
+    if args.tls_ca:
+        with open(args.tls_ca, "rb") as f:
+            creds = grpc.ssl_channel_credentials(root_certificates=f.read())
+        options = [("grpc.ssl_target_name_override", args.tls_server_name)] if args.tls_server_name else []
+        channel = grpc.secure_channel(args.coordinator, creds, options=options)
+    else:
+        channel = grpc.insecure_channel(args.coordinator)  # the coordinator allows it on loopback only
     stub = lab_pb2_grpc.LabStub(channel)
     try:
         model = upload(stub, lab_pb2, common_pb2, args.model, common_pb2.ARTIFACT_KIND_MODEL, metadata)
