@@ -103,9 +103,14 @@ bool Scheduler::DeviceOnline(const std::string& device_id) const {
 }
 
 absl::Time Scheduler::EligibleFrom(const Entry& e, absl::flat_hash_map<std::string, absl::Time>& job_blocked) {
-  absl::Time& blocked = job_blocked.try_emplace(e.run.job_id, absl::InfinitePast()).first->second;
-  blocked = std::max(blocked, e.not_before);
-  return blocked;
+  absl::Time from = e.not_before;
+  if (!job_blocked.empty()) {
+    if (auto it = job_blocked.find(e.run.job_id); it != job_blocked.end()) from = std::max(from, it->second);
+  }
+  // Only a backing-off run blocks its job's later runs: the common queue (no retry) neither
+  // allocates nor looks anything up.
+  if (from != absl::InfinitePast()) job_blocked.insert_or_assign(e.run.job_id, from);
+  return from;
 }
 
 const Scheduler::Entry* Scheduler::Best(const Device& d, absl::Time now) const {
