@@ -18,17 +18,22 @@ std::string Bounded(absl::string_view s) { return std::string(s.substr(0, kMaxLa
 
 void AuditLog::Record(const grpc::ServerContextBase& ctx, absl::string_view method, absl::string_view action,
                       absl::string_view actor, absl::string_view target, absl::string_view detail) {
+  RecordFromPeer(ctx.peer(), method, action, actor, target, detail);
+}
+
+void AuditLog::RecordFromPeer(absl::string_view peer, absl::string_view method, absl::string_view action,
+                              absl::string_view actor, absl::string_view target, absl::string_view detail) {
   v1::AuditEntry e;
   e.set_unix_ms(absl::ToUnixMillis(absl::Now()));
   e.set_action(std::string(action));
   e.set_actor(Bounded(actor));
-  e.set_peer(Bounded(ctx.peer()));
-  e.set_method(std::string(method));
+  e.set_peer(Bounded(peer));
+  e.set_method(Bounded(method));
   e.set_target(Bounded(target));
   e.set_detail(Bounded(detail));
   // Escaped: names and notes are callers' text and must not forge log lines.
-  spdlog::info("event=audit action={} actor=\"{}\" peer={} method={} target=\"{}\" detail=\"{}\"", e.action(),
-               absl::CEscape(e.actor()), absl::CEscape(e.peer()), e.method(), absl::CEscape(e.target()),
+  spdlog::info("event=audit action={} actor=\"{}\" peer={} method=\"{}\" target=\"{}\" detail=\"{}\"", e.action(),
+               absl::CEscape(e.actor()), absl::CEscape(e.peer()), absl::CEscape(e.method()), absl::CEscape(e.target()),
                absl::CEscape(e.detail()));
   if (auto st = store_->AppendAudit(&e); !st.ok()) {
     spdlog::error("event=store_failed what=audit action={} error={}", e.action(), st.ToString());
@@ -47,6 +52,14 @@ absl::StatusOr<Caller> AuditLog::Admit(const TokenAuth& auth, const grpc::Server
   std::string name;
   auto caller = auth.Check(ctx, need, &name);
   if (!caller.ok()) Record(ctx, method, "refused", name, "", caller.status().message());
+  return caller;
+}
+
+absl::StatusOr<Caller> AuditLog::AdmitToken(const TokenAuth& auth, absl::string_view peer, absl::string_view method,
+                                            absl::string_view token, Role need) {
+  std::string name;
+  auto caller = auth.CheckToken(token, need, &name);
+  if (!caller.ok()) RecordFromPeer(peer, method, "refused", name.empty() ? "none" : name, "", caller.status().message());
   return caller;
 }
 

@@ -28,6 +28,10 @@ class AuditLog {
   // (event=store_failed): the action itself has already happened and stands.
   void Record(const grpc::ServerContextBase& ctx, absl::string_view method, absl::string_view action,
               absl::string_view actor, absl::string_view target, absl::string_view detail = "");
+  // The same for a caller known by its peer text alone (the dashboard's HTTP clients,
+  // "http:ADDR:PORT").
+  void RecordFromPeer(absl::string_view peer, absl::string_view method, absl::string_view action,
+                      absl::string_view actor, absl::string_view target, absl::string_view detail = "");
   // As ListAudit answers: entries since a time, the newest `limit` (0 = default), oldest first.
   absl::StatusOr<benchlab::v1::ListAuditResponse> List(const benchlab::v1::ListAuditRequest& req);
 
@@ -35,6 +39,10 @@ class AuditLog {
   // actor the token's name or "none", detail the reason) before it is returned.
   absl::StatusOr<Caller> Admit(const TokenAuth& auth, const grpc::ServerContextBase& ctx, absl::string_view method,
                                Role need);
+  // The same for a token the caller already extracted (the dashboard's cookie or Bearer
+  // header) from `peer`.
+  absl::StatusOr<Caller> AdmitToken(const TokenAuth& auth, absl::string_view peer, absl::string_view method,
+                                    absl::string_view token, Role need);
 
  private:
   Store* const store_;

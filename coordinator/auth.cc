@@ -69,9 +69,9 @@ absl::StatusOr<Caller> TokenAuth::Check(const grpc::ServerContextBase& ctx, Role
   return CheckLocked(v, need, refused_name);
 }
 
-absl::StatusOr<Caller> TokenAuth::CheckToken(absl::string_view token, Role need) const {
+absl::StatusOr<Caller> TokenAuth::CheckToken(absl::string_view token, Role need, std::string* refused_name) const {
   absl::MutexLock l(&mu_);
-  return CheckLocked(token, need, nullptr);
+  return CheckLocked(token, need, refused_name);
 }
 
 absl::StatusOr<Caller> TokenAuth::CheckLocked(absl::string_view token, Role need, std::string* refused_name) const {

@@ -38,8 +38,9 @@ class TokenAuth {
   absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, Role need,
                                std::string* refused_name = nullptr) const ABSL_LOCKS_EXCLUDED(mu_);
   // The same check for a token the caller already extracted (the dashboard's cookie or
-  // `Authorization: Bearer` header); "" is a missing token.
-  absl::StatusOr<Caller> CheckToken(absl::string_view token, Role need) const ABSL_LOCKS_EXCLUDED(mu_);
+  // `Authorization: Bearer` header); "" is a missing token. *refused_name as for Check.
+  absl::StatusOr<Caller> CheckToken(absl::string_view token, Role need, std::string* refused_name = nullptr) const
+      ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   // Check and CheckToken past their locking and header parsing.

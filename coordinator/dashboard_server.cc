@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "common/markup_text.h"
+#include "coordinator/audit_log.h"
 #include "coordinator/dashboard_api.h"
 #include "coordinator/dashboard_assets.h"
 #include "coordinator/dashboard_events.h"
@@ -28,6 +29,9 @@ namespace {
 
 // How often an idle event stream sends a comment, so a vanished browser is noticed.
 constexpr absl::Duration kKeepalive = absl::Seconds(15);
+
+// The audit log's peer text for an HTTP client, like gRPC's "ipv4:ADDR:PORT".
+std::string HttpPeer(const httplib::Request& req) { return absl::StrCat("http:", req.remote_addr, ":", req.remote_port); }
 
 // Pages load only what this server serves; no inline script or style can run, so text
 // that slipped into markup still could not act.
@@ -70,6 +74,7 @@ absl::Status SplitListen(const std::string& listen, std::string* host, int* port
 struct DashboardServer::Impl {
   Core* core = nullptr;
   const TokenAuth* auth = nullptr;
+  std::unique_ptr<AuditLog> audit;  // refused credentials, as the gRPC API records them
   bool tls = false;
   std::unique_ptr<DashboardApi> api;
   std::unique_ptr<httplib::Server> http;
@@ -116,8 +121,13 @@ void DashboardServer::Impl::Get(const httplib::Request& req, httplib::Response& 
     default:
       break;
   }
-  auto caller = auth->CheckToken(RequestToken(req.get_header_value("Authorization"), req.get_header_value("Cookie")),
-                                 Role::kRead);
+  std::string token = RequestToken(req.get_header_value("Authorization"), req.get_header_value("Cookie"));
+  // A page opened without any credential is a visit on its way to the login form, not a
+  // refusal worth an audit entry; a credential that fails, or an API call without one, is.
+  absl::StatusOr<Caller> caller =
+      token.empty() && route.kind == Route::Kind::kPage
+          ? auth->CheckToken(token, Role::kRead)
+          : audit->AdmitToken(*auth, HttpPeer(req), absl::StrCat("GET ", req.path), token, Role::kRead);
   if (!caller.ok()) {
     if (route.kind == Route::Kind::kPage) {
       std::string target = req.target.empty() ? req.path : req.target;
@@ -199,9 +209,8 @@ void DashboardServer::Impl::PostLogin(const httplib::Request& req, httplib::Resp
   SecurityHeaders(res);
   std::string next = SafeNext(req.get_param_value("next"));
   std::string token = req.get_param_value("token");
-  auto caller = auth->CheckToken(token, Role::kRead);
+  auto caller = audit->AdmitToken(*auth, HttpPeer(req), "POST /login", token, Role::kRead);
   if (!caller.ok()) {
-    spdlog::info("event=dashboard_login_refused remote={} reason=\"{}\"", req.remote_addr, std::string(caller.status().message()));
     res.status = 401;
     res.set_content(LoginPage(next, "That token is not valid here; check it against the tokens file."),
                     "text/html; charset=utf-8");
@@ -222,6 +231,7 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Da
   Impl& im = *s->impl_;
   im.core = core;
   im.auth = auth;
+  im.audit = std::make_unique<AuditLog>(core->store());
   im.api = std::make_unique<DashboardApi>(core);
   im.tls = !o.tls_cert.empty();
   if (im.tls) {

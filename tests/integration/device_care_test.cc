@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/lab_cluster.h"
+#include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -39,10 +40,12 @@ TEST(DeviceCare, DrainMaintenanceForgetAndTheAuditLogThroughTheCli) {
   testing::TempDir keys;
   const std::string tokens = keys.path() + "/tokens";
   ASSERT_TRUE(testing::WriteFile(tokens, "t-admin admin alice\nt-submit submit carol\nt-read read bob\n"));
+  const int http_port = testing::FreePort();
   auto started = LabCluster::Start({.hosts = 1,
                                     .phones_per_host = 1,
                                     .run_seconds = 0.2,
-                                    .coordinator_extra = {"--tokens-file", tokens},
+                                    .coordinator_extra = {"--tokens-file", tokens, "--http-listen",
+                                                          absl::StrCat("127.0.0.1:", http_port)},
                                     .token = "t-admin"});
   ASSERT_TRUE(started.ok()) << started.status();
   LabCluster& lab = **started;
@@ -53,6 +56,14 @@ TEST(DeviceCare, DrainMaintenanceForgetAndTheAuditLogThroughTheCli) {
   EXPECT_EQ(r.exit_code, 5) << r.output;
   r = lab.Cli({"device", "drain", phone, "--token", "no-such-token"});
   EXPECT_EQ(r.exit_code, 5) << r.output;
+
+  // The dashboard audits a refused credential as the gRPC API does; a page opened before
+  // logging in (no credential at all) is a visit, not a refusal.
+  ASSERT_TRUE(testing::WaitForPort(http_port, absl::Seconds(10)));
+  std::string http = testing::HttpGet(http_port, "/api/v1/devices", {"Authorization: Bearer forged"});
+  EXPECT_TRUE(absl::StartsWith(http, "HTTP/1.1 401")) << http;
+  http = testing::HttpGet(http_port, "/jobs");
+  EXPECT_TRUE(absl::StartsWith(http, "HTTP/1.1 302")) << http;
 
   r = lab.Cli({"device", "drain", phone});
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -109,6 +120,16 @@ TEST(DeviceCare, DrainMaintenanceForgetAndTheAuditLogThroughTheCli) {
     EXPECT_NE(std::find(seen.begin(), seen.end(), want), seen.end()) << want << " in " << r.output;
   }
   EXPECT_EQ(seen.front(), "refused:bob") << "oldest first";
+  int dashboard_refusals = 0;
+  for (const auto& e : audit["entries"]) {
+    const std::string method = e["method"].get<std::string>();
+    if (!absl::StartsWith(method, "GET ")) continue;
+    ++dashboard_refusals;
+    EXPECT_EQ(method, "GET /api/v1/devices") << r.output;
+    EXPECT_EQ(e["action"], "refused") << r.output;
+    EXPECT_TRUE(absl::StartsWith(e["peer"].get<std::string>(), "http:127.0.0.1:")) << r.output;
+  }
+  EXPECT_EQ(dashboard_refusals, 1) << "the forged bearer only, not the page visit: " << r.output;
   r = lab.Cli({"audit", "--since", "1h"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(absl::StrContains(r.output, "lacks the role")) << r.output;

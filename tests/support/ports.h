@@ -4,6 +4,7 @@
 #define BENCHLAB_TESTS_SUPPORT_PORTS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -15,9 +16,9 @@ int FreePort();
 int FreePortRange(int count);
 // Waits until something accepts connections on 127.0.0.1:port.
 bool WaitForPort(int port, absl::Duration timeout);
-// GET http://127.0.0.1:port/path (HTTP/1.0); the whole response, headers included; empty
-// when nothing answers.
-std::string HttpGet(int port, const std::string& path);
+// GET http://127.0.0.1:port/path (HTTP/1.0) with extra header lines ("Name: value"); the
+// whole response, headers included; empty when nothing answers.
+std::string HttpGet(int port, const std::string& path, const std::vector<std::string>& headers = {});
 
 }  // namespace benchlab::testing
 
