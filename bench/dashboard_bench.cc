@@ -9,8 +9,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <string>
+#include <memory>
+#include <vector>
 #include <atomic>
 #include <thread>
 
@@ -90,7 +93,8 @@ int main(int argc, char** argv) {
   std::printf("lab: %d agents x %d phones = %d phones\n", agents, phones, agents * phones);
 
   // 1. One lab update.
-  auto lab = OpenLabEvents(core->get());
+  LabView view(core->get());
+  auto lab = OpenLabEvents(core->get(), &view);
   std::string out;
   const int kUpdates = 20;
   auto t0 = std::chrono::steady_clock::now();
@@ -112,6 +116,43 @@ int main(int argc, char** argv) {
     out = ToJson(d);
   }
   std::printf("lab update build (ListDevices + JSON): %.1f ms CPU-bound each\n", Seconds(t1) / kUpdates * 1000);
+
+  // 1b. Ten open lab pages after one change: one shared build, against ten pages that
+  // each build their own (as every page did before LabView).
+  {
+    constexpr int kPages = 10;
+    std::vector<std::shared_ptr<EventStream>> pages;
+    for (int i = 0; i < kPages; ++i) pages.push_back(OpenLabEvents(core->get(), &view));
+    for (auto& p : pages) p->Next(&out, absl::Seconds(5));  // the first event each
+    (*core)->DeviceUpdate("host0", v1::DeviceUpdate());
+    const uint64_t builds_before = view.builds();
+    // CPU time, not wall time: each page waits out its gap between events.
+    std::clock_t c = std::clock();
+    for (auto& p : pages) {
+      out.clear();
+      p->Next(&out, absl::Seconds(30));
+    }
+    const double shared = double(std::clock() - c) / CLOCKS_PER_SEC;
+    const uint64_t builds = view.builds() - builds_before;
+    for (auto& p : pages) p->Release();
+    std::vector<std::unique_ptr<LabView>> own;
+    std::vector<std::shared_ptr<EventStream>> own_pages;
+    for (int i = 0; i < kPages; ++i) {
+      own.push_back(std::make_unique<LabView>(core->get()));
+      own_pages.push_back(OpenLabEvents(core->get(), own.back().get()));
+    }
+    for (auto& p : own_pages) p->Next(&out, absl::Seconds(5));
+    (*core)->DeviceUpdate("host0", v1::DeviceUpdate());
+    c = std::clock();
+    for (auto& p : own_pages) {
+      out.clear();
+      p->Next(&out, absl::Seconds(30));
+    }
+    const double separate = double(std::clock() - c) / CLOCKS_PER_SEC;
+    for (auto& p : own_pages) p->Release();
+    std::printf("%d open lab pages, one change: shared view %llu build(s) %.0f ms CPU | a build per page %d builds %.0f ms CPU\n",
+                kPages, static_cast<unsigned long long>(builds), shared * 1000, kPages, separate * 1000);
+  }
 
   // 2. GET /api/v1/devices over HTTP.
   TokenAuth auth;

@@ -54,7 +54,7 @@ namespace {
 class LabEvents : public EventStream {
  public:
   static constexpr absl::Duration kMinGap = absl::Milliseconds(250);
-  explicit LabEvents(Core* core) : EventStream(kMinGap), core_(core) {}
+  LabEvents(Core* core, LabView* view) : EventStream(kMinGap), core_(core), view_(view) {}
   ~LabEvents() override { LabEvents::Release(); }
   void Start(const std::shared_ptr<LabEvents>& self) {
     std::weak_ptr<LabEvents> weak = self;
@@ -69,18 +69,15 @@ class LabEvents : public EventStream {
 
  protected:
   bool Collect(std::string* out) override {
-    const absl::Time start = absl::Now();
-    v1::ListAgentsResponse agents;
-    for (auto& a : core_->ListAgents()) *agents.add_agents() = std::move(a);
-    v1::ListDevicesResponse devices;
-    for (auto& d : core_->ListDevices({})) *devices.add_devices() = std::move(d);
-    *out += SseEvent("lab", absl::StrCat("{\"agents\":", ToJson(agents), ",\"devices\":", ToJson(devices), "}"));
-    set_min_gap(std::max(kMinGap, 10 * (absl::Now() - start)));
+    LabView::Event e = view_->Current();
+    *out += *e.text;
+    set_min_gap(std::max(kMinGap, 10 * e.cost));
     return true;
   }
 
  private:
   Core* const core_;
+  LabView* const view_;
   uint64_t listener_ = 0;
 };
 
@@ -206,8 +203,8 @@ class LogEvents : public EventStream {
 
 }  // namespace
 
-std::shared_ptr<EventStream> OpenLabEvents(Core* core) {
-  auto s = std::make_shared<LabEvents>(core);
+std::shared_ptr<EventStream> OpenLabEvents(Core* core, LabView* view) {
+  auto s = std::make_shared<LabEvents>(core, view);
   s->Start(s);
   return s;
 }

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "benchlab/v1/lab.pb.h"
 #include "coordinator/core.h"
+#include "coordinator/lab_view.h"
 
 namespace benchlab::coordinator {
 
@@ -54,8 +55,9 @@ class EventStream {
 
 // "lab" events: {"agents": ListAgentsResponse, "devices": ListDevicesResponse}, the whole
 // lab after each change: at most 4 a second, and spaced by 10 times what building one
-// cost (a lab of 8,000 phones: bench/README.md), so a page costs a core at most 10 %.
-std::shared_ptr<EventStream> OpenLabEvents(Core* core);
+// cost (a lab of 8,000 phones: bench/README.md). `view` (shared by every open lab page,
+// outliving the stream) builds it once per change however many pages are open.
+std::shared_ptr<EventStream> OpenLabEvents(Core* core, LabView* view);
 // "job" events: WatchJobResponse messages (the snapshot first, then changed runs), then
 // "end" once the job is finished. NotFound for an unknown job.
 absl::StatusOr<std::shared_ptr<EventStream>> OpenJobEvents(Core* core, const std::string& job_id);

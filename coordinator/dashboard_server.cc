@@ -75,6 +75,7 @@ struct DashboardServer::Impl {
   Core* core = nullptr;
   const TokenAuth* auth = nullptr;
   std::unique_ptr<AuditLog> audit;  // refused credentials, as the gRPC API records them
+  std::unique_ptr<LabView> lab_view;  // shared by every open lab page
   bool tls = false;
   std::unique_ptr<DashboardApi> api;
   std::unique_ptr<httplib::Server> http;
@@ -160,7 +161,7 @@ void DashboardServer::Impl::ServeEvents(const Route& route, const httplib::Reque
     }
   }
   if (route.name == "lab") {
-    stream = OpenLabEvents(core);
+    stream = OpenLabEvents(core, lab_view.get());
   } else if (route.name == "job") {
     stream = OpenJobEvents(core, route.args[0]);
   } else {
@@ -232,6 +233,7 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Da
   im.core = core;
   im.auth = auth;
   im.audit = std::make_unique<AuditLog>(core->store());
+  im.lab_view = std::make_unique<LabView>(core);
   im.api = std::make_unique<DashboardApi>(core);
   im.tls = !o.tls_cert.empty();
   if (im.tls) {

@@ -191,7 +191,8 @@ TEST_F(DashboardCoreTest, ApiAnswersInTheProtoJsonMapping) {
 }
 
 TEST_F(DashboardCoreTest, LabEventsComeWithChangesAndKeepaliveOtherwise) {
-  auto s = OpenLabEvents(core_.get());
+  LabView view(core_.get());
+  auto s = OpenLabEvents(core_.get(), &view);
   std::string out;
   ASSERT_TRUE(s->Next(&out, absl::Seconds(5)));  // the current state first
   EXPECT_TRUE(absl::StartsWith(out, "event: lab\n")) << out;
@@ -207,6 +208,29 @@ TEST_F(DashboardCoreTest, LabEventsComeWithChangesAndKeepaliveOtherwise) {
   out.clear();
   EXPECT_FALSE(s->Next(&out, absl::Seconds(5)));
   s->Release();
+}
+
+// Open lab pages share one build per lab change; a change makes the next one build again.
+TEST_F(DashboardCoreTest, LabPagesShareOneBuildPerChange) {
+  LabView view(core_.get());
+  std::vector<std::shared_ptr<EventStream>> pages;
+  for (int i = 0; i < 5; ++i) pages.push_back(OpenLabEvents(core_.get(), &view));
+  std::string first;
+  for (auto& p : pages) {
+    std::string out;
+    ASSERT_TRUE(p->Next(&out, absl::Seconds(5)));
+    if (first.empty()) first = out;
+    EXPECT_EQ(out, first) << "every page gets the same view";
+  }
+  EXPECT_EQ(view.builds(), 1u);
+  Hello(1);
+  for (auto& p : pages) {
+    std::string out;
+    ASSERT_TRUE(p->Next(&out, absl::Seconds(5)));
+    EXPECT_TRUE(absl::StrContains(out, "h0/S0")) << out;
+  }
+  EXPECT_EQ(view.builds(), 2u);
+  for (auto& p : pages) p->Release();
 }
 
 TEST_F(DashboardCoreTest, JobEventsRefuseAnUnknownJobAndLogEventsAnUnknownPhone) {
