@@ -24,7 +24,7 @@ void AuditLog::Record(const grpc::ServerContextBase& ctx, absl::string_view meth
 void AuditLog::RecordFromPeer(absl::string_view peer, absl::string_view method, absl::string_view action,
                               absl::string_view actor, absl::string_view target, absl::string_view detail) {
   v1::AuditEntry e;
-  e.set_unix_ms(absl::ToUnixMillis(absl::Now()));
+  e.set_unix_ms(absl::ToUnixMillis(clock_->Now()));
   e.set_action(std::string(action));
   e.set_actor(Bounded(actor));
   e.set_peer(Bounded(peer));
@@ -47,11 +47,21 @@ absl::StatusOr<v1::ListAuditResponse> AuditLog::List(const v1::ListAuditRequest&
   return store_->ListAudit(req.since_unix_ms(), req.limit() == 0 ? kDefaultLimit : req.limit());
 }
 
+void AuditLog::RecordRefusal(absl::string_view peer, absl::string_view method, absl::string_view actor,
+                             absl::string_view reason) {
+  int64_t unrecorded = 0;
+  if (!throttle_.Admit(peer, clock_->Now(), &unrecorded)) return;
+  if (unrecorded == 0) return RecordFromPeer(peer, method, "refused", actor, "", reason);
+  RecordFromPeer(peer, method, "refused", actor, "",
+                 absl::StrCat(reason, " (and ", unrecorded, " more refusals from ", RefusalThrottle::Address(peer),
+                              " not recorded one by one: over ", RefusalThrottle::kPerMinute, " a minute)"));
+}
+
 absl::StatusOr<Caller> AuditLog::Admit(const TokenAuth& auth, const grpc::ServerContextBase& ctx,
                                        absl::string_view method, Role need) {
   std::string name;
   auto caller = auth.Check(ctx, need, &name);
-  if (!caller.ok()) Record(ctx, method, "refused", name, "", caller.status().message());
+  if (!caller.ok()) RecordRefusal(ctx.peer(), method, name.empty() ? "none" : name, caller.status().message());
   return caller;
 }
 
@@ -59,7 +69,7 @@ absl::StatusOr<Caller> AuditLog::AdmitToken(const TokenAuth& auth, absl::string_
                                             absl::string_view token, Role need) {
   std::string name;
   auto caller = auth.CheckToken(token, need, &name);
-  if (!caller.ok()) RecordFromPeer(peer, method, "refused", name.empty() ? "none" : name, "", caller.status().message());
+  if (!caller.ok()) RecordRefusal(peer, method, name.empty() ? "none" : name, caller.status().message());
   return caller;
 }
 

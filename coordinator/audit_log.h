@@ -1,7 +1,8 @@
 // The audit log: who submitted and cancelled jobs, who drained, undrained, put in
 // maintenance or forgot a phone, and every refused credential (method, peer, token name or
 // "none", reason). Each entry goes to SQLite (Store::AppendAudit) and to the log
-// (event=audit). Read back with Lab.ListAudit (admin role).
+// (event=audit). Read back with Lab.ListAudit (admin role). Refusals are throttled per
+// caller address (refusal_throttle.h): the unrecorded ones are counted, not lost.
 #ifndef BENCHLAB_COORDINATOR_AUDIT_LOG_H_
 #define BENCHLAB_COORDINATOR_AUDIT_LOG_H_
 
@@ -11,6 +12,8 @@
 #include "absl/strings/string_view.h"
 #include "benchlab/v1/lab.pb.h"
 #include "coordinator/auth.h"
+#include "coordinator/clock.h"
+#include "coordinator/refusal_throttle.h"
 #include "coordinator/store.h"
 #include "grpcpp/server_context.h"
 
@@ -22,7 +25,8 @@ class AuditLog {
   static constexpr int kDefaultLimit = 1000;
   static constexpr int kMaxLimit = 10000;
 
-  explicit AuditLog(Store* store) : store_(store) {}
+  // `store` and `clock` must outlive the log.
+  AuditLog(Store* store, Clock* clock) : store_(store), clock_(clock) {}
 
   // Records what `actor` did through `method` to `target`. A failed write is logged
   // (event=store_failed): the action itself has already happened and stands.
@@ -45,7 +49,13 @@ class AuditLog {
                                     absl::string_view token, Role need);
 
  private:
+  // A refusal, unless the throttle holds it back.
+  void RecordRefusal(absl::string_view peer, absl::string_view method, absl::string_view actor,
+                     absl::string_view reason);
+
   Store* const store_;
+  Clock* const clock_;
+  RefusalThrottle throttle_;
 };
 
 }  // namespace benchlab::coordinator

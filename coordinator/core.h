@@ -203,6 +203,7 @@ class Core {
   // (history): calling it with mu_ held does not compile in the thread-safety build, so no
   // SQLite call ever happens under the state's lock.
   Store* store() ABSL_LOCKS_EXCLUDED(mu_) { return store_; }
+  Clock* clock() { return clock_; }
 
   // Ends runs past their deadline (timed_out) and leases idle phones. Called
   // periodically (the server's tick thread) and after every change.

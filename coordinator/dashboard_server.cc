@@ -232,7 +232,7 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(const Da
   Impl& im = *s->impl_;
   im.core = core;
   im.auth = auth;
-  im.audit = std::make_unique<AuditLog>(core->store());
+  im.audit = std::make_unique<AuditLog>(core->store(), core->clock());
   im.lab_view = std::make_unique<LabView>(core);
   im.api = std::make_unique<DashboardApi>(core);
   im.tls = !o.tls_cert.empty();

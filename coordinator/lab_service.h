@@ -43,7 +43,7 @@ class LabStreams {
 class LabService final : public benchlab::v1::Lab::CallbackService {
  public:
   LabService(Core* core, const TokenAuth* auth)
-      : core_(core), auth_(auth), history_(core->store()), audit_(core->store()) {}
+      : core_(core), auth_(auth), history_(core->store()), audit_(core->store(), core->clock()) {}
   // The coordinator is stopping: open WatchJob and StreamLogs calls end UNAVAILABLE
   // "shutting down", and new ones are refused the same way.
   void BeginShutdown() { streams_.EndAll(); }

@@ -10,7 +10,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "coordinator/audit_log.h"
 #include "coordinator/core.h"
+#include "coordinator/refusal_throttle.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/store.h"
 #include "tests/support/temp_dir.h"
@@ -240,6 +242,42 @@ TEST(SqliteAudit, ListsTheNewestSinceATimeOldestFirst) {
   EXPECT_EQ(newest->entries(0).actor(), "user4");
   EXPECT_EQ(newest->entries(1).actor(), "user5");
   EXPECT_TRUE(newest->truncated());
+}
+
+TEST(RefusalThrottle, AddressDropsThePortOnly) {
+  EXPECT_EQ(RefusalThrottle::Address("ipv4:10.0.0.7:53412"), "ipv4:10.0.0.7");
+  EXPECT_EQ(RefusalThrottle::Address("ipv6:[::1]:443"), "ipv6:[::1]");
+  EXPECT_EQ(RefusalThrottle::Address("http:127.0.0.1:80"), "http:127.0.0.1");
+  EXPECT_EQ(RefusalThrottle::Address("unix:/run/benchlab.sock"), "unix:/run/benchlab.sock");
+}
+
+// A client trying tokens in a loop: kPerMinute entries a minute from its address, the rest
+// counted and named in the next entry; another address is not held back by it.
+TEST(SqliteAudit, RefusalsAreThrottledPerAddressAndTheRestCounted) {
+  benchlab::testing::TempDir dir;
+  auto store = OpenSqliteStore(dir.path() + "/a.db");
+  ASSERT_TRUE(store.ok());
+  FakeClock clock;
+  AuditLog audit(store->get(), &clock);
+  TokenAuth auth;
+  auth.Add("good", Role::kRead, "viewer");
+  constexpr int kTries = RefusalThrottle::kPerMinute + 15;
+  for (int i = 0; i < kTries; ++i) {
+    EXPECT_FALSE(audit.AdmitToken(auth, absl::StrCat("ipv4:10.0.0.7:", 40000 + i), "/m", "guess", Role::kRead).ok());
+  }
+  EXPECT_FALSE(audit.AdmitToken(auth, "ipv4:10.0.0.8:1", "/m", "guess", Role::kRead).ok());
+  EXPECT_TRUE(audit.AdmitToken(auth, "ipv4:10.0.0.7:2", "/m", "good", Role::kRead).ok());
+  auto listed = (*store)->ListAudit(0, 1000);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->entries_size(), RefusalThrottle::kPerMinute + 1);
+  clock.Advance(absl::Minutes(1));
+  EXPECT_FALSE(audit.AdmitToken(auth, "ipv4:10.0.0.7:3", "/m", "", Role::kRead).ok());
+  listed = (*store)->ListAudit(0, 1000);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->entries_size(), RefusalThrottle::kPerMinute + 2);
+  const v1::AuditEntry& last = listed->entries(listed->entries_size() - 1);
+  EXPECT_EQ(last.actor(), "none");
+  EXPECT_TRUE(absl::StrContains(last.detail(), "and 15 more refusals from ipv4:10.0.0.7")) << last.detail();
 }
 
 }  // namespace
