@@ -22,7 +22,7 @@ constexpr CommandRegistrar kCommands[] = {
     RegisterJobsCommand,    RegisterJobCommand,     RegisterResultsCommand,
     RegisterCompareCommand, RegisterLogsCommand,    RegisterCancelCommand, RegisterAbCommand,
     RegisterHistoryCommand, RegisterRegressionsCommand, RegisterReportCommand, RegisterDeviceCommand,
-    RegisterAuditCommand,
+    RegisterAuditCommand,   RegisterArtifactCommand,
 };
 
 constexpr const char* kFooter =

@@ -46,6 +46,8 @@ void RegisterReportCommand(CLI::App& app, const CliIo& io, int* exit_code);
 void RegisterDeviceCommand(CLI::App& app, const CliIo& io, int* exit_code);
 // `benchlab audit [--since 1h]`: the audit log (admin).
 void RegisterAuditCommand(CLI::App& app, const CliIo& io, int* exit_code);
+// `benchlab artifact list|pin|unpin`: the coordinator's artifacts and their retention.
+void RegisterArtifactCommand(CLI::App& app, const CliIo& io, int* exit_code);
 
 }  // namespace benchlab::cli
 

@@ -132,6 +132,15 @@ absl::StatusOr<bool> ArtifactStore::Writer::Commit() {
   return false;
 }
 
+absl::Status ArtifactStore::Remove(const std::string& sha256) {
+  if (!IsSha256Hex(sha256)) return absl::OkStatus();  // never stored under such a name
+  std::error_code ec;
+  if (!fs::remove(PathOf(sha256), ec) && ec) {
+    return absl::UnavailableError(absl::StrCat("cannot delete artifact ", PathOf(sha256), ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ArtifactStore::Read(const std::string& sha256, int64_t offset,
                                                 int64_t max_bytes) const {
   if (!Has(sha256)) return absl::NotFoundError("artifact " + sha256 + " not found");

@@ -55,6 +55,9 @@ class ArtifactStore {
   // Up to `max_bytes` from `offset`; empty at the end. NotFound when absent.
   absl::StatusOr<std::string> Read(const std::string& sha256, int64_t offset, int64_t max_bytes) const;
   std::string PathOf(const std::string& sha256) const;
+  // Deletes the content (artifact retention). OK when it was not there (or the name is
+  // not a sha256, under which nothing is stored).
+  absl::Status Remove(const std::string& sha256);
 
  private:
   std::string dir_;

@@ -50,13 +50,8 @@ absl::Status Core::Load() {
   // What assignments carry, resolved once per artifact.
   absl::flat_hash_map<std::string, v1::ArtifactRef> artifacts;
   for (const auto& j : *jobs) {
-    std::vector<std::string> shas = {j.job.spec().model_sha256(), ToolArtifactSha(j.job.spec())};
-    for (const auto& v : j.job.spec().variants()) {
-      shas.push_back(v.model_sha256());
-      shas.push_back(v.apk_sha256());
-    }
-    for (const std::string& sha : shas) {
-      if (sha.empty() || artifacts.contains(sha)) continue;
+    for (const std::string& sha : ArtifactsOfSpec(j.job.spec())) {
+      if (artifacts.contains(sha)) continue;
       auto a = store()->GetArtifact(sha);
       if (!a.ok()) return a.status();
       artifacts[sha] = a->value_or(v1::ArtifactRef());
@@ -368,6 +363,8 @@ CoreStats Core::Stats() {
   s.events_applied_total = events_applied_;
   s.events_duplicate_total = events_duplicate_;
   s.runs_retried_total = runs_retried_;
+  s.artifacts_deleted_total = artifacts_deleted_;
+  s.artifact_bytes_deleted_total = artifact_bytes_deleted_;
   for (const auto& [id, a] : inventory_.agents()) s.agents[id].connected = a.channel != nullptr;
   for (const v1::Device& d : ListDevicesView(inventory_, sched, {})) {
     s.devices[d.info().device_id()] = {d.info().agent_id(), d.state()};
@@ -712,6 +709,8 @@ absl::StatusOr<v1::UploadArtifactResponse> Core::RecordArtifact(const v1::Artifa
 
 absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const std::string& submitter,
                                         google::protobuf::RepeatedPtrField<std::string>* offline_devices) {
+  // Before the first artifact read: a sweep deleting after it makes the check below redo them.
+  const uint64_t sweeps_seen = artifact_sweeps_deleting_.load();
   v1::JobSpec spec = req.spec();
   if (spec.repeats() == 0) spec.set_repeats(1);
   if (spec.timeout_s() == 0) spec.set_timeout_s(600);
@@ -753,6 +752,9 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
     return absl::InvalidArgumentError("the device selector is empty; name devices, agents, properties or set all");
   }
   absl::MutexLock commit(&commit_mu_);
+  if (artifact_sweeps_deleting_.load() != sweeps_seen) {
+    if (auto st = RecheckArtifacts(spec); !st.ok()) return st;
+  }
   ChangeSignal::BumpOnExit bump(&lab_changes_);
   NewJob job;
   {

@@ -28,6 +28,7 @@
 #ifndef BENCHLAB_COORDINATOR_CORE_H_
 #define BENCHLAB_COORDINATOR_CORE_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -41,6 +42,7 @@
 #include "common/exposition/histogram.h"
 #include "benchlab/v1/agent_link.pb.h"
 #include "benchlab/v1/lab.pb.h"
+#include "coordinator/artifact_retention.h"
 #include "coordinator/artifact_store.h"
 #include "coordinator/change_signal.h"
 #include "coordinator/clock.h"
@@ -87,6 +89,9 @@ struct CoreStats {
   int64_t events_duplicate_total = 0;
   int64_t runs_retried_total = 0;
   int64_t log_lines_dropped_total = 0;
+  // Artifact retention: artifacts deleted and their bytes.
+  int64_t artifacts_deleted_total = 0;
+  int64_t artifact_bytes_deleted_total = 0;
   // Per agent and per phone, for labelled series (metrics.cc): one entry per agent and
   // phone the inventory knows (cardinality = the lab's size).
   struct AgentRow {
@@ -176,6 +181,25 @@ class Core {
   // NotFound for an unknown device id.
   absl::Status CheckDevice(const std::string& device_id);
 
+  // ---- artifact retention (artifact_care.cc) ----
+  // Artifacts not pinned, not named by an unfinished job, and neither stored nor used by a
+  // job within this long are deleted, record and file (artifact_retention.h). Zero: kept.
+  void set_artifact_retention(absl::Duration retention);
+  absl::Duration artifact_retention();
+  // Deletes the expired artifacts, looking at most every tenth of the retention (at least
+  // 1 s, at most 10 min apart; earlier calls return 0 at once); how many went. Holds
+  // commit_mu_ throughout, so a job submitted meanwhile is either seen (its artifacts
+  // kept) or sees the deletion (SubmitJob refuses it: upload again). Each deletion is
+  // logged (event=artifact_deleted) and counted (CoreStats). The tick thread calls it.
+  absl::StatusOr<int> SweepArtifacts() ABSL_LOCKS_EXCLUDED(mu_, commit_mu_);
+  // Every artifact, newest first, with its pin, last use and whether a job not yet
+  // finished names it.
+  absl::StatusOr<std::vector<benchlab::v1::ArtifactRef>> ListArtifacts() ABSL_LOCKS_EXCLUDED(mu_);
+  // Pins (kept whatever its age) or unpins an artifact. InvalidArgument for a malformed
+  // sha256, NotFound for an artifact not on the coordinator.
+  absl::StatusOr<benchlab::v1::ArtifactRef> PinArtifact(const std::string& sha256, bool pinned,
+                                                        const std::string& by) ABSL_LOCKS_EXCLUDED(mu_, commit_mu_);
+
   // ---- device care (admin; device_care.cc) ----
   // Drains (DEVICE_STATE_DRAINED), puts in maintenance (DEVICE_STATE_MAINTENANCE, with a
   // note) or returns to service (DEVICE_STATE_UNSPECIFIED) a known phone: stored first,
@@ -245,6 +269,12 @@ class Core {
   std::vector<RunChange> PlanAgentLostLocked(const std::string& agent_id, const std::string& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateDeviceOnlineLocked(const std::string& device_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Last use and in_use of every artifact a job names (artifact_retention.h).
+  ArtifactUses ArtifactUsesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // At submit, after a sweep deleted artifacts since the submit first looked: are the
+  // spec's artifacts (record and file) still there? FailedPrecondition (upload again) if not.
+  absl::Status RecheckArtifacts(const benchlab::v1::JobSpec& spec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void SendToDeviceAgentLocked(const std::string& device_id, const benchlab::v1::CoordinatorMessage& m)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -265,6 +295,13 @@ class Core {
   // Jobs whose logs this process pruned (after a restart each is pruned once more: a
   // DELETE of nothing).
   absl::flat_hash_set<std::string> logs_pruned_ ABSL_GUARDED_BY(mu_);
+  absl::Duration artifact_retention_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Time next_artifact_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int64_t artifacts_deleted_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t artifact_bytes_deleted_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bumped (under commit_mu_) before a sweep deletes anything: a SubmitJob that sees it
+  // changed since it read its artifacts reads them again under commit_mu_.
+  std::atomic<uint64_t> artifact_sweeps_deleting_{0};
   absl::Duration agent_grace_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   int64_t events_applied_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t events_duplicate_ ABSL_GUARDED_BY(mu_) = 0;

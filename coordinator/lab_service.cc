@@ -661,4 +661,33 @@ grpc::ServerUnaryReactor* LabService::ListAudit(grpc::CallbackServerContext* ctx
                [&](const Caller&) { return MoveInto(audit_.List(*req), resp); });
 }
 
+// ---- Artifact retention ----
+
+grpc::ServerUnaryReactor* LabService::ListArtifacts(grpc::CallbackServerContext* ctx,
+                                                    const v1::ListArtifactsRequest* req,
+                                                    v1::ListArtifactsResponse* resp) {
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, "/benchlab.v1.Lab/ListArtifacts", Role::kRead,
+               [&](const Caller&) -> absl::Status {
+                 auto all = core_->ListArtifacts();
+                 if (!all.ok()) return all.status();
+                 for (auto& a : *all) *resp->add_artifacts() = std::move(a);
+                 resp->set_retention_days(absl::ToDoubleHours(core_->artifact_retention()) / 24);
+                 return absl::OkStatus();
+               });
+}
+
+grpc::ServerUnaryReactor* LabService::PinArtifact(grpc::CallbackServerContext* ctx, const v1::PinArtifactRequest* req,
+                                                  v1::PinArtifactResponse* resp) {
+  constexpr absl::string_view kMethod = "/benchlab.v1.Lab/PinArtifact";
+  return Unary(ctx, Gate{auth_, &audit_, &streams_}, kMethod, Role::kAdmin, [&](const Caller& caller) -> absl::Status {
+    if (auto st = CheckTextSize("sha256", req->sha256(), 64); !st.ok()) return st;
+    if (auto st = MoveInto(core_->PinArtifact(req->sha256(), req->pinned(), caller.name), resp->mutable_artifact());
+        !st.ok()) {
+      return st;
+    }
+    audit_.Record(*ctx, kMethod, req->pinned() ? "pin" : "unpin", caller.name, req->sha256(), resp->artifact().name());
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace benchlab::coordinator

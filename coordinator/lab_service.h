@@ -96,6 +96,11 @@ class LabService final : public benchlab::v1::Lab::CallbackService {
                                          benchlab::v1::ForgetDeviceResponse* resp) override;
   grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx, const benchlab::v1::ListAuditRequest* req,
                                       benchlab::v1::ListAuditResponse* resp) override;
+  grpc::ServerUnaryReactor* ListArtifacts(grpc::CallbackServerContext* ctx,
+                                          const benchlab::v1::ListArtifactsRequest* req,
+                                          benchlab::v1::ListArtifactsResponse* resp) override;
+  grpc::ServerUnaryReactor* PinArtifact(grpc::CallbackServerContext* ctx, const benchlab::v1::PinArtifactRequest* req,
+                                        benchlab::v1::PinArtifactResponse* resp) override;
 
  private:
   Core* core_;

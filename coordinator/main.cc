@@ -96,6 +96,12 @@ int main(int argc, char** argv) {
                  "delete the stored raw log lines of jobs finished more than DAYS ago (0 = keep them)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  double artifact_retention_days = 0;
+  app.add_option("--artifact-retention-days", artifact_retention_days,
+                 "delete artifacts (models, APKs, binaries) no job used for DAYS, unless pinned or named by an "
+                 "unfinished job (0 = keep them)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   int max_message_mb = 8;
   app.add_option("--max-message-mb", max_message_mb, "largest gRPC message")->capture_default_str();
   bool verbose = false;
@@ -130,6 +136,7 @@ int main(int argc, char** argv) {
   o.queue_timeout = absl::Seconds(queue_timeout_s);
   o.max_message_bytes = max_message_mb << 20;
   o.log_retention = absl::Seconds(log_retention_days * 86400);
+  o.artifact_retention = absl::Seconds(artifact_retention_days * 86400);
   if (max_battery_temp_c) o.gate_defaults.set_max_battery_temp_c(*max_battery_temp_c);
   if (min_battery_pct) o.gate_defaults.set_min_battery_pct(*min_battery_pct);
   if (min_idle_s) o.gate_defaults.set_min_idle_s(*min_idle_s);

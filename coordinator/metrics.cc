@@ -29,6 +29,10 @@ exposition::Families CoordinatorFamilies(const CoreStats& s) {
   f.Counter("benchlab_run_events_duplicate_total", "Agent run events seen again (replays).", s.events_duplicate_total);
   f.Counter("benchlab_runs_retried_total", "Runs re-queued after a retryable failure.", s.runs_retried_total);
   f.Counter("benchlab_log_lines_dropped_total", "Log lines dropped for slow subscribers.", s.log_lines_dropped_total);
+  f.Counter("benchlab_artifacts_deleted_total", "Artifacts deleted by retention (--artifact-retention-days).",
+            s.artifacts_deleted_total);
+  f.Counter("benchlab_artifact_deleted_bytes_total", "Bytes of the artifacts deleted by retention.",
+            s.artifact_bytes_deleted_total);
 
   // Devices by state: every state, zeros included, so a rate or an alert sees 0, not absent.
   std::map<v1::DeviceState, int> by_state;

@@ -160,6 +160,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
   im.core->set_queue_timeout(o.queue_timeout);
   im.core->set_gate_defaults(o.gate_defaults);
   im.core->set_log_retention(o.log_retention);
+  im.core->set_artifact_retention(o.artifact_retention);
   im.lab = std::make_unique<LabService>(im.core.get(), &im.auth);
   AgentLinkService::Options lo;
   lo.allow_hello_identity = !tls;
@@ -227,6 +228,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
     while (!im.stop.WaitForNotificationWithTimeout(tick)) {
       im.core->Tick();
       (void)im.core->PruneLogs();  // logged; tried again at its next time
+      (void)im.core->SweepArtifacts();  // likewise
     }
   });
   spdlog::info("event=listening addr={} port={} tls={} tokens={}", o.listen, s->port_, tls, im.auth.enabled());

@@ -43,6 +43,9 @@ struct ServerOptions {
   absl::Duration queue_timeout = absl::Minutes(30);
   // Raw log lines of jobs finished longer ago than this are deleted; zero = kept.
   absl::Duration log_retention = absl::ZeroDuration();
+  // Artifacts not pinned, not named by an unfinished job and unused by jobs for this long
+  // are deleted (Core::SweepArtifacts); zero = kept.
+  absl::Duration artifact_retention = absl::ZeroDuration();
   // The lab's run-conditions gate for jobs that set none (JobSpec's gate fields; unset =
   // no requirement).
   benchlab::v1::JobSpec gate_defaults;

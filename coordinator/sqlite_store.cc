@@ -53,6 +53,16 @@ class Stmt {
   int rc_;
 };
 
+// An artifacts row selected as (proto, stored_unix_ms, pinned): the columns are the truth
+// (stored_unix_ms of rows of release 0.1.0 was set by the upgrade; pinned changes in place).
+benchlab::v1::ArtifactRef ArtifactRow(Stmt& s) {
+  benchlab::v1::ArtifactRef a;
+  a.ParseFromString(s.ColText(0));
+  a.set_stored_unix_ms(s.ColInt(1));
+  a.set_pinned(s.ColInt(2) != 0);
+  return a;
+}
+
 class SqliteStore : public Store {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
@@ -119,18 +129,37 @@ class SqliteStore : public Store {
   absl::StatusOr<std::optional<benchlab::v1::ArtifactRef>> GetArtifact(
       const std::string& sha256) override {
     absl::MutexLock lock(&mu_);
-    Stmt s(db_, "SELECT proto, stored_unix_ms FROM artifacts WHERE sha256 = ?1");
+    Stmt s(db_, "SELECT proto, stored_unix_ms, pinned FROM artifacts WHERE sha256 = ?1");
     s.Text(1, sha256);
     int rc = s.Step();
-    if (rc == SQLITE_ROW) {
-      benchlab::v1::ArtifactRef a;
-      a.ParseFromString(s.ColText(0));
-      // The column is the truth for rows of release 0.1.0 (set by the upgrade).
-      a.set_stored_unix_ms(s.ColInt(1));
-      return std::optional<benchlab::v1::ArtifactRef>(a);
-    }
+    if (rc == SQLITE_ROW) return std::optional<benchlab::v1::ArtifactRef>(ArtifactRow(s));
     if (auto st = Done(rc, "read artifact"); !st.ok()) return st;
     return std::optional<benchlab::v1::ArtifactRef>();
+  }
+
+  absl::StatusOr<std::vector<benchlab::v1::ArtifactRef>> ListArtifacts() override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT proto, stored_unix_ms, pinned FROM artifacts ORDER BY stored_unix_ms DESC, sha256");
+    std::vector<benchlab::v1::ArtifactRef> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ArtifactRow(s));
+    if (auto st = Done(rc, "list artifacts"); !st.ok()) return st;
+    return out;
+  }
+
+  absl::StatusOr<bool> SetArtifactPinned(const std::string& sha256, bool pinned) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "UPDATE artifacts SET pinned = ?2 WHERE sha256 = ?1");
+    s.Text(1, sha256).Int(2, pinned ? 1 : 0);
+    if (auto st = Done(s.Step(), "pin artifact"); !st.ok()) return st;
+    return sqlite3_changes(db_) > 0;
+  }
+
+  absl::Status DeleteArtifact(const std::string& sha256) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "DELETE FROM artifacts WHERE sha256 = ?1");
+    s.Text(1, sha256);
+    return Done(s.Step(), "delete artifact");
   }
 
   absl::Status CreateJob(const StoredJob& job, const std::vector<benchlab::v1::Run>& runs) override {

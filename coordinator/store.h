@@ -93,6 +93,21 @@ class Store {
   // how many lines went.
   virtual absl::StatusOr<int64_t> PruneRunLogs(const std::vector<std::string>& run_ids) = 0;
 
+  // ---- artifact retention (SqliteStore; a store without it lists nothing and refuses the
+  // changes) ----
+  // Every artifact, pinned and stored_unix_ms from their columns, newest stored first.
+  virtual absl::StatusOr<std::vector<benchlab::v1::ArtifactRef>> ListArtifacts() {
+    return std::vector<benchlab::v1::ArtifactRef>{};
+  }
+  // Pins or unpins; false when the artifact is unknown.
+  virtual absl::StatusOr<bool> SetArtifactPinned(const std::string& sha256, bool pinned) {
+    return absl::UnimplementedError("this store cannot pin artifacts");
+  }
+  // Deletes the artifact's record (nothing when absent).
+  virtual absl::Status DeleteArtifact(const std::string& sha256) {
+    return absl::UnimplementedError("this store cannot delete artifacts");
+  }
+
   // ---- device care and the audit log (SqliteStore; a store without them refuses the
   // writes and lists nothing) ----
   // Keyed by device_id; replaces what was there.

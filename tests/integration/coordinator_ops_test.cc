@@ -1,6 +1,7 @@
 // The coordinator binary as an operator runs it: SIGHUP reads the tokens file again (a
 // new token works at once; a bad file keeps the tokens in use and the log says why), the
-// health service answers SERVING for "" and each served service by name, start-up warns
+// health service answers SERVING for "" and each served service by name (and a Watch
+// stream sees NOT_SERVING once SIGTERM arrives), start-up warns
 // of a tokens file others may read (and makes the database 0600), and an unknown key in
 // the coordinator's or the agent's config file is an error naming the key and the file.
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -105,6 +107,64 @@ TEST_F(CoordinatorOpsTest, HealthIsServingForEveryServedServiceByName) {
   }
   std::string resp;
   EXPECT_EQ(HealthCheck(stub, "no.such.Service", &resp).error_code(), grpc::NOT_FOUND);
+}
+
+// A grpc.health.v1.Health/Watch stream of the overall health (""), each status message
+// kept as it arrives (bytes: "\x08\x01" SERVING, "\x08\x02" NOT_SERVING).
+class HealthWatch : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  explicit HealthWatch(grpc::GenericStub* stub) {
+    grpc::Slice empty{std::string()};
+    request_ = grpc::ByteBuffer(&empty, 1);
+    stub->PrepareBidiStreamingCall(&ctx_, "/grpc.health.v1.Health/Watch", grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    std::vector<grpc::Slice> slices;
+    std::string msg;
+    if (response_.Dump(&slices).ok()) {
+      for (auto& s : slices) msg.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    {
+      absl::MutexLock l(&mu_);
+      seen_.push_back(msg);
+    }
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status&) override { done_.Notify(); }
+  bool Saw(const std::string& status) {
+    absl::MutexLock l(&mu_);
+    return std::find(seen_.begin(), seen_.end(), status) != seen_.end();
+  }
+  // Ends the call (if the server has not) and waits for OnDone.
+  void Finish() {
+    ctx_.TryCancel();
+    done_.WaitForNotification();
+  }
+
+ private:
+  grpc::ClientContext ctx_;
+  grpc::ByteBuffer request_, response_;
+  absl::Mutex mu_;
+  std::vector<std::string> seen_ ABSL_GUARDED_BY(mu_);
+  absl::Notification done_;
+};
+
+TEST_F(CoordinatorOpsTest, HealthWatchSeesNotServingWhenTheCoordinatorShutsDown) {
+  grpc::GenericStub stub(grpc::CreateChannel(lab_->address(), grpc::InsecureChannelCredentials()));
+  HealthWatch watch(&stub);
+  const std::string kServing("\x08\x01", 2), kNotServing("\x08\x02", 2);
+  ASSERT_TRUE(Eventually([&] { return watch.Saw(kServing); })) << "SERVING first";
+  EXPECT_FALSE(watch.Saw(kNotServing));
+  lab_->coordinator().Signal(SIGTERM);
+  EXPECT_TRUE(Eventually([&] { return watch.Saw(kNotServing); })) << "NOT_SERVING while shutting down";
+  watch.Finish();
+  auto exit = lab_->coordinator().Wait(absl::Seconds(30));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(*exit, 0) << "a clean stop";
 }
 
 }  // namespace

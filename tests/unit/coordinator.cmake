@@ -9,6 +9,7 @@ benchlab_test(NAME coordinator_test
           unit/coordinator_variants_test.cc unit/coordinator_core_variants_test.cc
           unit/coordinator_schema_test.cc unit/coordinator_log_retention_test.cc
           unit/coordinator_device_care_test.cc unit/coordinator_file_modes_test.cc
+          unit/coordinator_artifact_retention_test.cc
   LIBS benchlab_coordinator benchlab_testsupport LABELS unit)
 benchlab_test(NAME coordinator_dashboard_test SOURCES unit/coordinator_dashboard_test.cc
   LIBS benchlab_coordinator benchlab_testsupport nlohmann_json::nlohmann_json LABELS unit)

@@ -16,15 +16,7 @@ namespace v1 = benchlab::v1;
 class LogRetentionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto t = benchlab::testing::OpenTestCore(&store_, &clock_, dir_.path());
-    ASSERT_TRUE(t.ok()) << t.status();
-    artifacts_ = std::move(t->artifacts);
-    core_ = std::move(t->core);
-    v1::AgentHello h;
-    auto* d = h.add_devices();
-    d->set_serial("S0");
-    d->set_adb_state("device");
-    ASSERT_TRUE(core_->AgentHello("h", h, channel_).ok());
+    ASSERT_TRUE(lab_.Open().ok());
   }
   // A one-run job on the phone; `finish`: its run ends DONE with a log line.
   std::string Job(bool finish) {
@@ -54,13 +46,11 @@ class LogRetentionTest : public ::testing::Test {
   }
   size_t LogLines(const std::string& job_id) { return store_.RawLog(job_id + ".0.0")->size(); }
 
-  benchlab::testing::TempDir dir_;
-  FakeClock clock_;
-  benchlab::testing::MemoryStore store_;
-  std::unique_ptr<ArtifactStore> artifacts_;
-  std::unique_ptr<Core> core_;
-  std::shared_ptr<benchlab::testing::RecordingChannel> channel_ =
-      std::make_shared<benchlab::testing::RecordingChannel>();
+  benchlab::testing::OnePhoneLab lab_;
+  std::unique_ptr<Core>& core_ = lab_.core;
+  std::unique_ptr<ArtifactStore>& artifacts_ = lab_.artifacts;
+  FakeClock& clock_ = lab_.clock;
+  benchlab::testing::MemoryStore& store_ = lab_.store;
 };
 
 TEST_F(LogRetentionTest, OffKeepsEverything) {

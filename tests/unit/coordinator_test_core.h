@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "coordinator/core.h"
 #include "coordinator/store.h"
+#include "tests/support/temp_dir.h"
 
 namespace benchlab::testing {
 
@@ -84,6 +85,24 @@ class MemoryStore : public coordinator::Store {
     auto it = artifacts_.find(sha);
     if (it == artifacts_.end()) return std::optional<benchlab::v1::ArtifactRef>();
     return std::optional<benchlab::v1::ArtifactRef>(it->second);
+  }
+  absl::StatusOr<std::vector<benchlab::v1::ArtifactRef>> ListArtifacts() override {
+    absl::MutexLock l(&mu_);
+    std::vector<benchlab::v1::ArtifactRef> out;
+    for (const auto& [sha, a] : artifacts_) out.push_back(a);
+    return out;
+  }
+  absl::StatusOr<bool> SetArtifactPinned(const std::string& sha, bool pinned) override {
+    absl::MutexLock l(&mu_);
+    auto it = artifacts_.find(sha);
+    if (it == artifacts_.end()) return false;
+    it->second.set_pinned(pinned);
+    return true;
+  }
+  absl::Status DeleteArtifact(const std::string& sha) override {
+    absl::MutexLock l(&mu_);
+    artifacts_.erase(sha);
+    return absl::OkStatus();
   }
   absl::Status CreateJob(const coordinator::StoredJob& job, const std::vector<benchlab::v1::Run>& runs) override {
     absl::MutexLock l(&mu_);
@@ -195,6 +214,28 @@ inline absl::StatusOr<TestCore> OpenTestCore(coordinator::Store* store, coordina
   }
   return t;
 }
+
+// The retention tests' lab: a test core (OpenTestCore) on a fake clock, agent "h" with
+// one phone "S0" online.
+struct OnePhoneLab {
+  absl::Status Open() {
+    auto t = OpenTestCore(&store, &clock, dir.path());
+    if (!t.ok()) return t.status();
+    artifacts = std::move(t->artifacts);
+    core = std::move(t->core);
+    benchlab::v1::AgentHello h;
+    auto* d = h.add_devices();
+    d->set_serial("S0");
+    d->set_adb_state("device");
+    return core->AgentHello("h", h, channel).status();
+  }
+  TempDir dir;
+  coordinator::FakeClock clock;
+  MemoryStore store;
+  std::unique_ptr<coordinator::ArtifactStore> artifacts;
+  std::unique_ptr<coordinator::Core> core;
+  std::shared_ptr<RecordingChannel> channel = std::make_shared<RecordingChannel>();
+};
 
 }  // namespace benchlab::testing
 
