@@ -13,6 +13,7 @@
 #include "agent/run/device_info.h"
 #include "agent/run/phone_lock.h"
 #include "agent/run/run_conditions.h"
+#include "agent/run/run_provenance.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::agent {
@@ -529,6 +530,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
       .model_sha256 = a.model().sha256(),
       .model_size_bytes = static_cast<uint64_t>(a.model().size_bytes()),
       .args = {a.args().begin(), a.args().end()},
+      .cpus = a.cpus(),
       .timeout = std::max(absl::Seconds(1), timeout - (absl::Now() - taken_up)),
       // The pause comes after the result (below), so the result is not held back by it.
       .cooldown_max = absl::ZeroDuration(),
@@ -560,6 +562,8 @@ void AgentDaemon::Execute(Attempt* attempt) {
   r.set_state(outcome.state);
   *r.mutable_conditions() = outcome.conditions;
   if (outcome.exit_code.has_value()) r.set_exit_code(*outcome.exit_code);
+  r.set_cpu_mask(outcome.cpu_mask);
+  *r.mutable_provenance() = MakeRunProvenance(request, outcome);
   if (outcome.state == v1::RUN_STATE_DONE) {
     *r.mutable_metrics() = outcome.metrics;
   } else {

@@ -9,6 +9,7 @@
 #include "cli/conditions_view.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
+#include "cli/provenance_view.h"
 #include "cli/results_view.h"
 #include "common/terminal_text.h"
 
@@ -42,10 +43,14 @@ int RunJob(const JobFlags& flags, const CliIo& io) {
   *io.out << FormatJobSummary(resp.job()) << "\n"
           << "  model " << spec.model_sha256() << "\n  apk   " << spec.apk_sha256() << "\n  repeats "
           << spec.repeats() << ", timeout " << spec.timeout_s() << " s, retries " << spec.retries() << ", priority "
-          << spec.priority() << "\n  devices " << EscapeForTerminal(absl::StrJoin(resp.job().device_ids(), ", ")) << "\n\n"
+          << spec.priority() << (spec.cpus().empty() ? "" : ", cpus ") << EscapeForTerminal(spec.cpus())
+          << "\n  devices " << EscapeForTerminal(absl::StrJoin(resp.job().device_ids(), ", ")) << "\n\n"
           << FormatRunsTable(spec, resp.runs());
   if (std::string conditions = FormatConditionsTable(resp.runs()); !conditions.empty()) {
     *io.out << "\nConditions (before->after):\n" << conditions;
+  }
+  if (std::string provenance = FormatProvenanceTable(resp.runs()); !provenance.empty()) {
+    *io.out << "\nProvenance:\n" << provenance;
   }
   return kExitOk;
 }

@@ -14,6 +14,7 @@
 #include "cli/device_selector.h"
 #include "cli/lab_format.h"
 #include "cli/tool_flags.h"
+#include "common/flags/cpu_set.h"
 #include "common/flags/tool_kind.h"
 #include "common/sha256.h"
 #include "common/terminal_text.h"
@@ -59,6 +60,10 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
       ->check(CLI::IsMember({"apk", "native", "litert"}))
       ->capture_default_str();
   cmd->add_option("--binary", f->binary, "the tool's executable for --tool native|litert (pushed to the phone)");
+  cmd->add_option("--cpus", f->cpus,
+                  "run the native tool on these CPUs (taskset), resolved per phone: big (cores of the highest "
+                  "max frequency), little (of the lowest), all, or a hex mask 0xMASK (bit N = cpuN); "
+                  "--tool native|litert only");
   cmd->add_option("--devices", f->devices,
                   "where: comma list of all, agent:NAME, KEY=VALUE (model=Pixel 7, soc=...), device ids "
                   "(<agent>/<serial>) or bare serials; kinds combine with AND")
@@ -132,6 +137,8 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
     if (f.apk.empty()) return absl::InvalidArgumentError("--apk APK is required (or --tool native|litert --binary FILE)");
     if (!f.binary.empty()) return absl::InvalidArgumentError("--binary is for --tool native or litert");
   }
+  spec.set_cpus(f.cpus);
+  if (auto st = CheckJobCpus(spec); !st.ok()) return absl::InvalidArgumentError(absl::StrCat("--", st.message()));
   auto selector = ParseDeviceSelector(f.devices);
   if (!selector.ok()) return absl::InvalidArgumentError(absl::StrCat("--devices: ", selector.status().message()));
   *spec.mutable_selector() = *selector;

@@ -26,6 +26,8 @@ struct JobFlags {
   // Issue 11: apk (default), native or litert; native tools run `binary`.
   std::string tool_kind = "apk";
   std::string binary;
+  // --cpus big|little|all|0xMASK (native tools; resolved per phone by its agent).
+  std::string cpus;
   std::string devices = "all";
   std::string description;
   ToolOptions tool;

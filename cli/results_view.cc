@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/conditions_view.h"
 #include "cli/lab_format.h"
+#include "cli/provenance_view.h"
 #include "cli/table.h"
 #include "common/terminal_text.h"
 
@@ -74,6 +75,9 @@ std::string FormatRunsTable(const v1::JobSpec& spec, const google::protobuf::Rep
   }
   std::vector<std::string> header = {"RUN", "DEVICE", "REPEAT", "ATTEMPT", "STATE", "ERROR"};
   if (variants) header.insert(header.begin() + 2, "VARIANT");
+  // --cpus: the mask each run's phone resolved it to.
+  const bool cpus = AnyCpuMask(runs);
+  if (cpus) header.push_back("CPUS");
   header.insert(header.end(), metrics.begin(), metrics.end());
   Table table(std::move(header));
   for (const auto& run : runs) {
@@ -85,6 +89,7 @@ std::string FormatRunsTable(const v1::JobSpec& spec, const google::protobuf::Rep
                                     RunStateName(run.state()),
                                     error.empty() ? "-" : error};
     if (variants) row.insert(row.begin() + 2, VariantLetter(spec, run.variant()));
+    if (cpus) row.push_back(run.cpu_mask().empty() ? "-" : run.cpu_mask());
     for (const auto& name : metrics) {
       auto v = MetricValue(run.metrics(), name);
       row.push_back(v ? FormatNumber(*v) : "-");
@@ -143,6 +148,9 @@ std::string FormatResults(const v1::GetResultsResponse& results) {
   absl::StrAppend(&out, "\nRuns:\n", FormatRunsTable(results.job().spec(), results.runs()));
   if (std::string conditions = FormatConditionsTable(results.runs()); !conditions.empty()) {
     absl::StrAppend(&out, "\nConditions (before->after):\n", conditions);
+  }
+  if (std::string provenance = FormatProvenanceTable(results.runs()); !provenance.empty()) {
+    absl::StrAppend(&out, "\nProvenance:\n", provenance);
   }
   absl::StrAppend(&out, "(every metric and condition: --csv or --json)\n");
   for (const auto& run : results.runs()) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/flags/cpu_set.h"
 #include "common/flags/tool_kind.h"
 #include "common/version.h"
 #include "coordinator/aggregation.h"
@@ -215,6 +216,7 @@ void Core::Schedule() {
       }
       a->set_timeout_s(spec.timeout_s());
       a->set_cooldown_s(spec.cooldown_s());
+      a->set_cpus(spec.cpus());  // resolved per phone by its agent
     }
     v1::CoordinatorMessage m = part->second;
     auto* a = m.mutable_assign();
@@ -728,6 +730,7 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   VariantArtifacts variant_artifacts;
   if (auto st = NormalizeVariants(&spec, store(), &variant_artifacts); !st.ok()) return st;
   if (auto st = CheckTool(spec); !st.ok()) return st;
+  if (auto st = CheckJobCpus(spec); !st.ok()) return st;  // issue 11: --cpus, native tools only
   // `apk` holds the job's tool artifact: the APK, or the native binary.
   v1::ArtifactRef model, apk;
   for (const auto& [sha, kind, ref] :

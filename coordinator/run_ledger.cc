@@ -233,6 +233,8 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
       } else {
         next.clear_exit_code();
       }
+      next.set_cpu_mask(res.cpu_mask());
+      *next.mutable_provenance() = res.provenance();
       if (res.state() == v1::RUN_STATE_DONE) {
         *next.mutable_metrics() = res.metrics();
         next.clear_error_class();
@@ -249,6 +251,8 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
           next.set_attempt(next.attempt() + 1);
           next.clear_timings();
           next.clear_conditions();  // the next attempt brings its own
+          next.clear_cpu_mask();
+          next.clear_provenance();
           StampState(&next, v1::RUN_STATE_QUEUED, now_ms);
         } else {
           StampState(&next, res.state() == v1::RUN_STATE_CANCELLED ? v1::RUN_STATE_CANCELLED : v1::RUN_STATE_FAILED,

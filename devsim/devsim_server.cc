@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "devsim/phone/cpu_topology.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::devsim {
@@ -88,6 +89,12 @@ absl::Status DevsimServer::Start() {
       if (index != -1 && index != i) continue;
       profile.android_release = android.release;
       profile.sdk = android.sdk;
+    }
+    for (const auto& [index, clusters] : options_.cpu_topologies) {
+      if (index < -1 || index >= options_.count) {
+        return absl::InvalidArgumentError(absl::StrCat("--cpu-topology: no phone ", index));
+      }
+      if (index == -1 || index == i) ApplyCpuTopology(clusters, &profile);
     }
     slot->phone = std::make_unique<Phone>(std::move(profile), options_.seed + i,
                                           options_.run_duration, options_.sim);

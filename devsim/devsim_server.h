@@ -43,6 +43,9 @@ struct DevsimOptions {
     double pct = 0;
   };
   std::vector<Slowdown> slowdowns;
+  // --cpu-topology [INDEX=]COUNTxGHZ+...: (phone index or -1 for every phone, clusters)
+  // replacing the catalogue entry's CPU clusters (cpu_topology.h).
+  std::vector<std::pair<int, std::vector<CpuCluster>>> cpu_topologies;
 };
 
 class DevsimServer {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "common/version.h"
 #include "devsim/devsim_server.h"
+#include "devsim/phone/cpu_topology.h"
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/perf_knobs.h"
 #include "spdlog/spdlog.h"
@@ -108,6 +109,11 @@ int main(int argc, char** argv) {
   app.add_option("--slowdown", slowdown_specs,
                  "[INDEX=]SHA256:PCT, repeatable: the model with this sha256 runs PCT % slower on "
                  "phone INDEX (or on every phone)");
+  std::vector<std::string> topology_specs;
+  app.add_option("--cpu-topology", topology_specs,
+                 "[INDEX=]COUNTxGHZ+COUNTxGHZ..., repeatable: the CPU clusters of phone INDEX (or of every "
+                 "phone), little first, each COUNT CPUs of max frequency GHZ; e.g. 0=4x1.8+4x2.4 "
+                 "1=4x1.8+3x2.4+1x3.0 (cpufreq files, taskset and run speed follow)");
   app.add_flag("--verbose", verbose, "log protocol events");
   app.set_version_flag("--version", std::string("benchlab-devsim ") + benchlab::kVersion);
   CLI11_PARSE(app, argc, argv);
@@ -168,6 +174,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.slowdowns.push_back(sd);
+  }
+
+  for (const std::string& spec : topology_specs) {
+    std::pair<int, std::vector<benchlab::devsim::CpuCluster>> topology;
+    if (absl::Status st = benchlab::devsim::ParseCpuTopologySpec(spec, &topology.first, &topology.second); !st.ok()) {
+      std::cerr << "benchlab-devsim: " << st.message() << "\n";
+      return 2;
+    }
+    options.cpu_topologies.push_back(std::move(topology));
   }
 
   for (const std::string& spec : android_specs) {

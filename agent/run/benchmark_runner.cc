@@ -449,6 +449,8 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
   auto before = ReadRunConditions(*adb_, request.serial, kBenchmarkPackage,
                                   std::min(deadline, absl::Now() + kShortCall));
   if (before.ok()) *out.conditions.mutable_before() = *std::move(before);
+  // --cpus: this phone's mask from the clusters just read; nothing runs when it names no CPU.
+  if (!ResolveRunCpus(request, &out)) return finish();
   enter(v1::RUN_STATE_RUNNING);
   bool app_started = false;
   if (native) {

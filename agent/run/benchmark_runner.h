@@ -44,6 +44,9 @@ struct RunRequest {
   // Tool arguments without --graph ("--num_threads=4", ...). Each is checked again with
   // CheckToolArg; one bad argument fails the run as BAD_FLAG before anything reaches the phone.
   std::vector<std::string> args;
+  // JobSpec.cpus ("big", "little", "all", "0x..."; empty = no pinning): resolved from the
+  // phone's CPU clusters just before the tool starts; native tools run under `taskset`.
+  std::string cpus;
   // The whole run, install to result. DeadlineExceeded on the way ends it as TIMED_OUT.
   absl::Duration timeout = absl::Minutes(10);
   // After the run: wait until the battery is below cooldown_below_c (when > 0), for at
@@ -84,6 +87,8 @@ struct RunOutcome {
   // The native tool's pid on the phone (from the shell's `echo $$` before `exec`); 0 if
   // not known.
   int64_t native_pid = 0;
+  // The mask the tool ran under, "0xf0" (common/flags/cpu_set.h); empty without pinning.
+  std::string cpu_mask;
 };
 
 // Called from the runner's threads; must return quickly (queue, don't block).
@@ -120,9 +125,12 @@ class BenchmarkRunner {
   static std::string RemoteModelPath(const std::string& model_sha256);
   static std::string RemoteBinaryPath(const std::string& binary_sha256);
   // The shell line of a native run: prints the shell's pid, then execs the tool (which
-  // keeps that pid), so the agent can kill exactly it. Arguments are quoted.
+  // keeps that pid), so the agent can kill exactly it. Arguments are quoted. With a
+  // `taskset_mask` (hex, cpu_set.h TasksetMask) it execs `taskset MASK TOOL ...`, which
+  // sets its own affinity and execs the tool: still the same pid.
   static std::string NativeCommand(const std::string& remote_binary, const std::string& remote_model,
-                                   const std::vector<std::string>& args);
+                                   const std::vector<std::string>& args,
+                                   const std::string& taskset_mask = "");
 
  private:
   struct Watch;  // state shared with the logcat thread (benchmark_runner.cc)
@@ -145,6 +153,9 @@ class BenchmarkRunner {
   absl::Status EnsureBinary(const RunRequest& request, absl::Time deadline, RunOutcome* out);
   void RunNative(const RunRequest& request, const RunObserver& observer, absl::Time deadline,
                  RunOutcome* out);
+  // Resolves request.cpus against the clusters in out->conditions.before into
+  // out->cpu_mask; false (the run failed as CPUS_UNAVAILABLE) when it names no CPU.
+  bool ResolveRunCpus(const RunRequest& request, RunOutcome* out);
   // Waits up to `d` unless cancelled; true when cancelled.
   bool SleepUnlessCancelled(absl::Duration d);
 

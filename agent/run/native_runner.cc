@@ -11,9 +11,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/metrics_proto.h"
 #include "agent/run/runner_steps.h"
+#include "common/flags/cpu_set.h"
 #include "common/line_splitter.h"
 #include "common/shell_quote.h"
 
@@ -37,9 +39,13 @@ std::string BenchmarkRunner::RemoteBinaryPath(const std::string& binary_sha256) 
 
 std::string BenchmarkRunner::NativeCommand(const std::string& remote_binary,
                                            const std::string& remote_model,
-                                           const std::vector<std::string>& args) {
-  std::vector<std::string> words = {ShellQuote(remote_binary),
-                                    ShellQuote(absl::StrCat("--graph=", remote_model))};
+                                           const std::vector<std::string>& args,
+                                           const std::string& taskset_mask) {
+  std::vector<std::string> words;
+  // toybox taskset (toys/other/taskset.c) sets its own affinity and execs the command.
+  if (!taskset_mask.empty()) words = {"taskset", ShellQuote(taskset_mask)};
+  words.push_back(ShellQuote(remote_binary));
+  words.push_back(ShellQuote(absl::StrCat("--graph=", remote_model)));
   for (const std::string& a : args) words.push_back(ShellQuote(a));
   // `exec` keeps the shell's pid, printed first: the agent kills exactly this process.
   return absl::StrCat("echo $$; exec ", absl::StrJoin(words, " "));
@@ -69,6 +75,24 @@ absl::Status BenchmarkRunner::EnsureBinary(const RunRequest& request, absl::Time
   }
   out->timings.install = absl::Now() - t0;
   return absl::OkStatus();
+}
+
+bool BenchmarkRunner::ResolveRunCpus(const RunRequest& request, RunOutcome* out) {
+  if (request.cpus.empty()) return true;
+  if (request.tool != v1::TOOL_KIND_NATIVE && request.tool != v1::TOOL_KIND_LITERT) {
+    Fail(out, v1::ERROR_CLASS_CPUS_UNAVAILABLE,
+         "cpus is for the native tools: the APK's activity runs as the app's uid, whose CPU affinity the "
+         "shell user may not set");
+    return false;
+  }
+  // The clusters just read with the run's conditions: this phone's topology, now.
+  auto mask = ResolveCpus(request.cpus, out->conditions.before().cpu_clusters());
+  if (!mask.ok()) {
+    Fail(out, v1::ERROR_CLASS_CPUS_UNAVAILABLE, std::string(mask.status().message()));
+    return false;
+  }
+  out->cpu_mask = FormatCpuMask(*mask);
+  return true;
 }
 
 void BenchmarkRunner::RunNative(const RunRequest& request, const RunObserver& observer,
@@ -121,8 +145,11 @@ void BenchmarkRunner::RunNative(const RunRequest& request, const RunObserver& ob
   };
 
   adb::AdbCancel stream_cancel;
+  uint64_t mask = 0;
+  const std::string taskset_mask =
+      !out->cpu_mask.empty() && absl::SimpleHexAtoi(absl::StripPrefix(out->cpu_mask, "0x"), &mask) ? TasksetMask(mask) : std::string();
   const std::string command = NativeCommand(RemoteBinaryPath(request.binary_sha256),
-                                            RemoteModelPath(request.model_sha256), request.args);
+                                            RemoteModelPath(request.model_sha256), request.args, taskset_mask);
   const absl::Time t0 = absl::Now();
   std::thread shell([&] {
     // No deadline of its own: the loop below decides, and kills the tool first.

@@ -97,6 +97,9 @@ int Taskset(ShellCall& c) {
     if (!absl::SimpleAtoi(rest[1], &pid) || !c.phone.procs().Alive(pid)) {
       return c.Fail("sched_setaffinity: No such process");
     }
+    // sched_setaffinity(2) needs CAP_SYS_NICE or the caller's uid to match the target's:
+    // the shell user (uid 2000) may pin its own processes, not an app's (EPERM).
+    if (!c.phone.procs().ShellUser(pid)) return c.Fail("sched_setaffinity: Operation not permitted");
     c.phone.procs().SetAffinity(pid, mask);
     return 0;
   }

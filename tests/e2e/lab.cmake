@@ -15,3 +15,6 @@ add_dependencies(lab_metrics_report_e2e_test benchlab benchlab-agent benchlab-co
 # Issue 11: the native tools (benchmark_model, LiteRT's) as jobs through the whole lab.
 benchlab_test(NAME lab_native_e2e_test SOURCES e2e/lab_native_e2e_test.cc
   LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+# Issue 11: --cpus resolved per phone topology (two devsim topologies) and run provenance.
+benchlab_test(NAME lab_cpus_e2e_test SOURCES e2e/lab_cpus_e2e_test.cc
+  LIBS benchlab_e2esupport benchlab_common nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
