@@ -195,6 +195,8 @@ void AgentDaemon::OnConnectionChange(bool connected) {
                options_.link.target);
 }
 
+void AgentDaemon::CheckAlive() { absl::MutexLock lock(&mu_); }
+
 void AgentDaemon::InventoryLoop() {
   const bool poll = options_.conditions_interval > absl::ZeroDuration();
   absl::Time next_poll = poll ? absl::Now() + options_.conditions_interval : absl::InfiniteFuture();

@@ -62,6 +62,10 @@ class AgentDaemon : public link::LinkHandler {
 
   absl::Status Start();
   void Stop();
+  // Returns once the daemon's state lock could be taken: the watchdog's proof that
+  // assignments, cancels and inventory can still be handled (a deadlock blocks here, the
+  // pings stop, systemd restarts the agent).
+  void CheckAlive() ABSL_LOCKS_EXCLUDED(mu_);
 
   // LinkHandler.
   std::vector<benchlab::v1::DeviceInfo> CurrentDevices() override;

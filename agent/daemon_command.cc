@@ -7,7 +7,9 @@
 
 #include <ostream>
 
+#include "absl/strings/str_cat.h"
 #include "agent/daemon.h"
+#include "common/systemd/service_notifier.h"
 #include "common/version.h"
 #include "spdlog/spdlog.h"
 
@@ -73,9 +75,20 @@ int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {
     *io.err << "benchlab-agent: cannot start: " << s.message() << "\n";
     return kExitDaemonFailed;
   }
+  ServiceNotifier systemd;
+  systemd.Ready(absl::StrCat("agent ", options.link.hostname, " dialing ", options.link.target));
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (true) {
+    // Without a watchdog this waits for the signal only (a year is "forever" here).
+    const absl::Duration wait = systemd.watchdog() ? systemd.ping_interval() / 2 : absl::Hours(24 * 365);
+    const timespec timeout = absl::ToTimespec(wait);
+    sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig > 0) break;
+    daemon.CheckAlive();
+    systemd.Alive();
+  }
   spdlog::info("event=stopping signal={}", sig);
+  systemd.Stopping();
   daemon.Stop();
   return kExitOk;
 }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/loopback.h"
+#include "common/systemd/service_notifier.h"
 #include "common/pem_files.h"
 #include "coordinator/agent_link_service.h"
 #include "coordinator/artifact_store.h"
@@ -72,6 +73,7 @@ struct CoordinatorServer::Impl {
   std::unique_ptr<exposition::MetricsEndpoint> metrics;
   std::unique_ptr<DashboardServer> dashboard;
   absl::Notification stop;
+  ServiceNotifier systemd;  // Type=notify: ready, alive from the ticker, stopping
   std::thread ticker;
   bool shut = false;
   int data_dir_lock = -1;
@@ -225,13 +227,22 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(cons
     s->http_port_ = im.dashboard->port();
   }
   im.ticker = std::thread([&im, tick = o.tick] {
+    // The watchdog hears from the ticker: while it turns, the scheduler, retries and
+    // retention run and Core's lock is free; a deadlock or a stuck loop silences it and
+    // systemd restarts the coordinator (runs in flight resume from SQLite).
+    absl::Time next_alive = absl::InfinitePast();
     while (!im.stop.WaitForNotificationWithTimeout(tick)) {
       im.core->Tick();
       (void)im.core->PruneLogs();  // logged; tried again at its next time
       (void)im.core->SweepArtifacts();  // likewise
+      if (absl::Now() >= next_alive) {
+        im.systemd.Alive();
+        next_alive = absl::Now() + im.systemd.ping_interval() / 2;
+      }
     }
   });
   spdlog::info("event=listening addr={} port={} tls={} tokens={}", o.listen, s->port_, tls, im.auth.enabled());
+  im.systemd.Ready(absl::StrCat("listening on ", o.listen, " port ", s->port_));
   return s;
 }
 
@@ -250,6 +261,7 @@ absl::Status CoordinatorServer::ReloadTokens() {
 void CoordinatorServer::Shutdown() {
   if (!impl_ || impl_->shut) return;
   impl_->shut = true;
+  impl_->systemd.Stopping();
   // Probes see NOT_SERVING at once, while streams wind down.
   if (impl_->server) {
     if (auto* health = impl_->server->GetHealthCheckService()) health->SetServingStatus(false);

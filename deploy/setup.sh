@@ -17,6 +17,8 @@ PACKAGES=(
   libsqlite3-dev libssl-dev openssl libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   # The coordinator's dashboard (--http-listen) serves HTTP(S) with cpp-httplib.
   libcpp-httplib-dev
+  # The daemons tell systemd they are ready and alive (Type=notify, WatchdogSec).
+  libsystemd-dev
   # aapt: tests check that devsim's APK manifest is binary XML the Android tools read.
   adb aapt python3 python3-grpcio python3-protobuf python3-grpc-tools python3-pkg-resources procps
   # ccache: deploy/build.sh and deploy/check.sh compile through it when present, so a
