@@ -13,7 +13,8 @@
 #include "cli/compare_view.h"
 #include "cli/device_selector.h"
 #include "cli/lab_format.h"
-#include "cli/tool_flags.h"
+#include "common/flags/benchmark_flags.h"
+#include "common/flags/tool_flag_table.h"
 #include "common/flags/tool_kind.h"
 #include "common/sha256.h"
 #include "common/terminal_text.h"
@@ -67,8 +68,8 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
   const char* tool = "Benchmark tool";
   AddToolOptions(cmd, &f->tool, tool);
   cmd->add_option("--flag", f->tool_flags,
-                  "any tool flag as --name=value (repeatable), e.g. --flag --max_secs=20; typed ones "
-                  "(num_threads, use_gpu, ...) are checked here, the rest by the coordinator")
+                  "any tool flag as --name=value (repeatable), e.g. --flag --max_secs=20; checked against "
+                  "the --tool's flags (a flag of another tool is refused) and the shell-safe characters")
       ->allow_extra_args(false)  // one value per --flag, so a following MODEL stays positional
       ->group(tool);
   const char* job = "Job";
@@ -140,7 +141,11 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
   // The short options first, so an explicit --flag of the same name wins.
   ApplyToolOptions(f.tool, flags);
   for (const auto& arg : f.tool_flags) {
-    if (auto st = ParseFlagArg(arg, flags); !st.ok()) return st;
+    if (auto st = ParseToolFlag(arg, flags); !st.ok()) return st;
+  }
+  // The flag tables (common/flags/tool_flag_table.h): a flag of another tool is a usage error.
+  if (auto st = CheckFlagsForTool(spec.tool(), *flags); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--tool ", f.tool_kind, ": ", st.message()));
   }
   spec.set_repeats(f.repeat);
   spec.set_timeout_s(f.timeout_s);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/flags/tool_flag_table.h"
 #include "common/flags/tool_kind.h"
 #include "common/version.h"
 #include "coordinator/aggregation.h"
@@ -729,6 +730,13 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   VariantArtifacts variant_artifacts;
   if (auto st = NormalizeVariants(&spec, store(), &variant_artifacts); !st.ok()) return st;
   if (auto st = CheckTool(spec); !st.ok()) return st;
+  // Each tool's flags (common/flags/tool_flag_table.h); variants run the APK.
+  if (auto st = CheckFlagsForTool(spec.tool(), spec.flags()); !st.ok()) return st;
+  for (const v1::Variant& v : spec.variants()) {
+    if (auto st = CheckFlagsForTool(v1::TOOL_KIND_APK, v.flags()); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("variant ", v.label(), ": ", st.message()));
+    }
+  }
   // `apk` holds the job's tool artifact: the APK, or the native binary.
   v1::ArtifactRef model, apk;
   for (const auto& [sha, kind, ref] :

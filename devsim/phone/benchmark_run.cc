@@ -203,7 +203,8 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
              false, kill);
   } else {
     std::string app_args = *args;
-    ParsedFlags flags = ParseBenchmarkArgs(app_args);
+    const bool litert = plan.flavor() == ToolFlavor::kLitert;
+    ParsedFlags flags = ParseBenchmarkArgs(app_args, litert);
     if (!plan.native() && flags.Bool("use_hexagon", false) && pkg) {
       // The activity appends the native library dir when Hexagon is requested.
       absl::StrAppend(&app_args, " --hexagon_lib_path=", Vfs::Normalize(pkg->apk_path + "/.."),

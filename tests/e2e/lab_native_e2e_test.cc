@@ -4,8 +4,10 @@
 // `results --json` shows every run done with its exit status. One lab for every case.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -64,6 +66,38 @@ TEST_F(LabNativeE2eTest, ToolWithoutItsBinaryIsAUsageError) {
   RunResult both = lab_->Cli({"run", lab_->model_path(), "--tool", "litert", "--binary", Binary("litert"), "--apk",
                               lab_->apk_path()});
   EXPECT_EQ(both.exit_code, 2) << both.output;
+}
+
+// Issue 11, flags per tool: a flag both tools share runs on LiteRT; a classic-only one
+// (the NNAPI delegate, which LiteRT's CompiledModel tool does not link) is refused before
+// anything is uploaded, with one line naming the tool; the typed option too.
+TEST_F(LabNativeE2eTest, LitertRunsItsFlagsAndRefusesClassicOnlyOnes) {
+  RunResult r = lab_->Cli({"run", lab_->model_path(), "--tool", "litert", "--binary", Binary("litert"), "--flag",
+                           "--use_gpu=true", "--flag", "--num_runs=6", "--flag", "--use_npu=false", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  nlohmann::json results = nlohmann::json::parse(r.output.substr(r.output.find('{')), nullptr, false);
+  ASSERT_FALSE(results.is_discarded()) << r.output;
+  EXPECT_EQ(results["job"]["spec"]["flags"]["use_gpu"], true) << r.output;
+  for (const auto& run : results["runs"]) {
+    EXPECT_EQ(run["state"], "RUN_STATE_DONE") << run.dump();
+    EXPECT_EQ(run["exit_code"], 0) << run.dump();
+  }
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--flag", "--use_nnapi=true"}, std::vector<std::string>{"--use-xnnpack"},
+        std::vector<std::string>{"--flag", "--max_delegated_partitions=2"}}) {
+    std::vector<std::string> args = {"run", lab_->model_path(), "--tool", "litert", "--binary", Binary("litert")};
+    args.insert(args.end(), bad.begin(), bad.end());
+    RunResult refused = lab_->Cli(args);
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_TRUE(absl::StrContains(refused.output, "is not a flag of the litert tool")) << refused.output;
+    EXPECT_EQ(std::count(refused.output.begin(), refused.output.end(), '\n'), 1) << refused.output;
+    EXPECT_FALSE(absl::StrContains(refused.output, "upload")) << "refused before uploading: " << refused.output;
+  }
+  // And the other way round: LiteRT's NPU flag on the classic binary.
+  RunResult classic = lab_->Cli({"run", lab_->model_path(), "--tool", "native", "--binary", Binary("tflite"),
+                                 "--flag", "--use_npu=true"});
+  EXPECT_EQ(classic.exit_code, 2) << classic.output;
+  EXPECT_TRUE(absl::StrContains(classic.output, "is not a flag of the native tool")) << classic.output;
 }
 
 }  // namespace
