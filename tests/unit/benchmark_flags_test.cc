@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "common/flags/tool_files.h"
 #include "common/flags/tool_flag_table.h"
 #include "gtest/gtest.h"
 
@@ -179,6 +180,54 @@ TEST(FlagTables, ExtraFlagsOfKnownNamesMustParseAsTheirType) {
   e->set_name("max_profiling_buffer_entries");
   e->set_value("many");
   EXPECT_FALSE(CheckFlagsForTool(v1::TOOL_KIND_NATIVE, f).ok());
+}
+
+// Tool files (LiteRT's NPU libraries): named as LiteRT finds them, for tool litert only,
+// one per flag, never also given as a --flag.
+TEST(ToolFiles, NamesLiteRtWouldFind) {
+  EXPECT_TRUE(CheckToolFileName("dispatch_library_path", "libLiteRtDispatch_Qualcomm.so").ok());
+  EXPECT_TRUE(CheckToolFileName("compiler_plugin_library_path", "libLiteRtCompilerPlugin_MediaTek.so").ok());
+  for (const char* bad : {"libdispatch.so", "libLiteRtDispatch_Qualcomm.so.1", "libLiteRtCompilerPlugin_x.so",
+                          "libLiteRtDispatch x.so", "libLiteRtDispatch$(reboot).so", ""}) {
+    absl::Status s = CheckToolFileName("dispatch_library_path", bad);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_FALSE(CheckToolFileName("use_gpu", "libLiteRtDispatch_Qualcomm.so").ok());
+}
+
+TEST(ToolFiles, JobRules) {
+  v1::JobSpec spec;
+  spec.set_tool(v1::TOOL_KIND_LITERT);
+  v1::ToolFile* tf = spec.add_tool_files();
+  tf->set_flag("dispatch_library_path");
+  tf->set_sha256(std::string(64, 'a'));
+  EXPECT_TRUE(CheckToolFiles(spec).ok());
+  v1::JobSpec native = spec;
+  native.set_tool(v1::TOOL_KIND_NATIVE);
+  EXPECT_TRUE(absl::StrContains(CheckToolFiles(native).message(), "for tool litert, not native"));
+  v1::JobSpec twice = spec;
+  *twice.add_tool_files() = *tf;
+  EXPECT_FALSE(CheckToolFiles(twice).ok());
+  v1::JobSpec other = spec;
+  other.mutable_tool_files(0)->set_flag("graph");
+  EXPECT_FALSE(CheckToolFiles(other).ok());
+  v1::JobSpec also_flag = spec;
+  ASSERT_TRUE(ParseToolFlag("--dispatch_library_path=/vendor/lib64", also_flag.mutable_flags()).ok());
+  EXPECT_TRUE(absl::StrContains(CheckToolFiles(also_flag).message(), "set by benchlab"));
+  v1::JobSpec no_sha = spec;
+  no_sha.mutable_tool_files(0)->clear_sha256();
+  EXPECT_FALSE(CheckToolFiles(no_sha).ok());
+}
+
+TEST(ToolFiles, PushedByHashUnderItsNameOrOneLiteRtFinds) {
+  v1::ToolFile tf;
+  tf.set_flag("dispatch_library_path");
+  tf.mutable_artifact()->set_sha256("0123456789abcdef" + std::string(48, '0'));
+  tf.mutable_artifact()->set_name("libLiteRtDispatch_Sim.so");
+  EXPECT_EQ(ToolFileRemoteDir(tf), "/data/local/tmp/benchlab/lib/0123456789abcdef" + std::string(48, '0'));
+  EXPECT_EQ(ToolFileRemoteName(tf), "libLiteRtDispatch_Sim.so");
+  tf.mutable_artifact()->set_name("dispatch.so");  // an earlier upload of the same bytes named it so
+  EXPECT_EQ(ToolFileRemoteName(tf), "libLiteRtDispatch_0123456789ab.so");
 }
 
 }  // namespace
