@@ -15,6 +15,7 @@
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/phone_lock.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/flags/tool_flag_table.h"
 #include "common/flags/tool_options.h"
 #include "common/sha256.h"
 
@@ -102,6 +103,11 @@ int RunBench(const BenchFlags& flags, const CommonOptions& common, const AgentIo
       *io.err << "benchlab-agent: refused: " << s.message() << "\n";
       return kExitUsage;
     }
+  }
+  // `bench` runs the APK: its flag table decides (common/flags/tool_flag_table.h).
+  if (absl::Status s = CheckFlagsForTool(v1::TOOL_KIND_APK, typed); !s.ok()) {
+    *io.err << "benchlab-agent: refused: " << s.message() << "\n";
+    return kExitUsage;
   }
   auto args = RenderFlags(typed);
   if (!args.ok()) {

@@ -14,6 +14,7 @@
 #include "agent/run/phone_lock.h"
 #include "agent/run/run_conditions.h"
 #include "agent/run/run_provenance.h"
+#include "common/flags/tool_files.h"
 #include "spdlog/spdlog.h"
 
 namespace benchlab::agent {
@@ -503,6 +504,28 @@ void AgentDaemon::Execute(Attempt* attempt) {
     return finish(std::move(r));
   }
 
+  // Tool files (issue 11): fetched (cached by hash) like the tool, pushed next to it, and
+  // the tool told where (common/flags/tool_files.h).
+  std::vector<RunRequest::ToolFilePush> tool_files;
+  std::vector<std::string> tool_file_args;
+  for (const v1::ToolFile& tf : a.tool_files()) {
+    auto local = artifacts_->Fetch(tf.artifact(), downloader);
+    if (cancelled()) return finish(cancelled_result("while fetching its artifacts"));
+    if (!local.ok()) {
+      v1::RunResult r;
+      r.set_state(v1::RUN_STATE_FAILED);
+      r.set_error_class(v1::ERROR_CLASS_ARTIFACT_UNAVAILABLE);
+      r.set_error_message(absl::StrCat("fetching the tool file for --", tf.flag(), " from the coordinator: ",
+                                       local.status().message()));
+      return finish(std::move(r));
+    }
+    tool_files.push_back({.local_path = *local,
+                          .remote_dir = ToolFileRemoteDir(tf),
+                          .remote_name = ToolFileRemoteName(tf),
+                          .size_bytes = static_cast<uint64_t>(tf.artifact().size_bytes())});
+    tool_file_args.push_back(absl::StrCat("--", tf.flag(), "=", ToolFileRemoteDir(tf)));
+  }
+
   // The phone's lock: `benchlab-agent bench` on this phone holds it while it runs.
   auto phone_lock = PhoneLock::Acquire(
       adb_port_, a.serial(),
@@ -526,6 +549,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
       .binary_path = native ? *tool : std::string(),
       .binary_sha256 = native ? a.binary().sha256() : std::string(),
       .binary_size_bytes = native ? static_cast<uint64_t>(a.binary().size_bytes()) : 0,
+      .tool_files = std::move(tool_files),
       .apk_path = native ? std::string() : *tool,
       .apk_sha256 = native ? std::string() : a.apk().sha256(),
       .model_path = *model,
@@ -537,6 +561,8 @@ void AgentDaemon::Execute(Attempt* attempt) {
       // The pause comes after the result (below), so the result is not held back by it.
       .cooldown_max = absl::ZeroDuration(),
   };
+  // Each checked again with CheckToolArg by the runner, as every argument.
+  request.args.insert(request.args.end(), tool_file_args.begin(), tool_file_args.end());
   RunObserver observer;
   observer.on_state = [&](v1::RunState state) {
     v1::RunEvent e;

@@ -2,7 +2,9 @@
 // job_submit.h.
 #include "cli/job_submit.h"
 
+#include <filesystem>
 #include <random>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -13,8 +15,10 @@
 #include "cli/compare_view.h"
 #include "cli/device_selector.h"
 #include "cli/lab_format.h"
-#include "cli/tool_flags.h"
 #include "common/flags/cpu_set.h"
+#include "common/flags/benchmark_flags.h"
+#include "common/flags/tool_files.h"
+#include "common/flags/tool_flag_table.h"
 #include "common/flags/tool_kind.h"
 #include "common/sha256.h"
 #include "common/terminal_text.h"
@@ -64,6 +68,12 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
                   "run the native tool on these CPUs (taskset), resolved per phone: big (cores of the highest "
                   "max frequency), little (of the lowest), all, or a hex mask 0xMASK (bit N = cpuN); "
                   "--tool native|litert only");
+  cmd->add_option("--dispatch-library", f->dispatch_library,
+                  "--tool litert: the NPU's dispatch library (libLiteRtDispatch*.so); pushed next to the binary, "
+                  "the tool gets --dispatch_library_path=<its directory on the phone>");
+  cmd->add_option("--compiler-plugin", f->compiler_plugin,
+                  "--tool litert: the compiler plugin (libLiteRtCompilerPlugin*.so) for JIT compilation; pushed "
+                  "next to the binary, the tool gets --compiler_plugin_library_path=<its directory>");
   cmd->add_option("--devices", f->devices,
                   "where: comma list of all, agent:NAME, KEY=VALUE (model=Pixel 7, soc=...), device ids "
                   "(<agent>/<serial>) or bare serials; kinds combine with AND")
@@ -72,8 +82,8 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
   const char* tool = "Benchmark tool";
   AddToolOptions(cmd, &f->tool, tool);
   cmd->add_option("--flag", f->tool_flags,
-                  "any tool flag as --name=value (repeatable), e.g. --flag --max_secs=20; typed ones "
-                  "(num_threads, use_gpu, ...) are checked here, the rest by the coordinator")
+                  "any tool flag as --name=value (repeatable), e.g. --flag --max_secs=20; checked against "
+                  "the --tool's flags (a flag of another tool is refused) and the shell-safe characters")
       ->allow_extra_args(false)  // one value per --flag, so a following MODEL stays positional
       ->group(tool);
   const char* job = "Job";
@@ -124,6 +134,21 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
   AddLabOptions(cmd, &f->lab);
 }
 
+int UploadToolFiles(const LabConnection& conn, const std::string& command, const JobFlags& f,
+                    std::ostream* progress, const CliIo& io, v1::JobSpec* spec) {
+  // BuildSpec added one entry per file given, in this order.
+  int i = 0;
+  for (const std::string* path : {&f.dispatch_library, &f.compiler_plugin}) {
+    if (path->empty()) continue;
+    if (int rc = UploadPath(conn, command, *path, v1::ARTIFACT_KIND_TOOL_LIBRARY, f.lab, progress, io,
+                            spec->mutable_tool_files(i++)->mutable_sha256());
+        rc != kExitOk) {
+      return rc;
+    }
+  }
+  return kExitOk;
+}
+
 absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
   v1::JobSpec spec;
   spec.set_description(f.description);
@@ -139,6 +164,20 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
   }
   spec.set_cpus(f.cpus);
   if (auto st = CheckJobCpus(spec); !st.ok()) return absl::InvalidArgumentError(absl::StrCat("--", st.message()));
+  // Tool files: LiteRT's, named as LiteRT looks them up (common/flags/tool_files.h).
+  for (const auto& [path, flag, option] :
+       {std::tuple{f.dispatch_library, "dispatch_library_path", "--dispatch-library"},
+        std::tuple{f.compiler_plugin, "compiler_plugin_library_path", "--compiler-plugin"}}) {
+    if (path.empty()) continue;
+    if (spec.tool() != v1::TOOL_KIND_LITERT) {
+      return absl::InvalidArgumentError(absl::StrCat(option, " is for --tool litert"));
+    }
+    if (auto st = CheckToolFileName(flag, std::filesystem::path(path).filename().string()); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(option, ": ", st.message()));
+    }
+    v1::ToolFile* tf = spec.add_tool_files();
+    tf->set_flag(flag);
+  }
   auto selector = ParseDeviceSelector(f.devices);
   if (!selector.ok()) return absl::InvalidArgumentError(absl::StrCat("--devices: ", selector.status().message()));
   *spec.mutable_selector() = *selector;
@@ -147,7 +186,19 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
   // The short options first, so an explicit --flag of the same name wins.
   ApplyToolOptions(f.tool, flags);
   for (const auto& arg : f.tool_flags) {
-    if (auto st = ParseFlagArg(arg, flags); !st.ok()) return st;
+    if (auto st = ParseToolFlag(arg, flags); !st.ok()) return st;
+  }
+  // The flag tables (common/flags/tool_flag_table.h): a flag of another tool is a usage error.
+  if (auto st = CheckFlagsForTool(spec.tool(), *flags); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--tool ", f.tool_kind, ": ", st.message()));
+  }
+  for (const v1::ToolFile& tf : spec.tool_files()) {
+    for (const v1::ExtraFlag& e : flags->extra()) {
+      if (e.name() == tf.flag()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--flag --", tf.flag(), ": benchlab sets it to where it pushes the library; give the file only"));
+      }
+    }
   }
   spec.set_repeats(f.repeat);
   spec.set_timeout_s(f.timeout_s);

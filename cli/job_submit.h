@@ -28,6 +28,9 @@ struct JobFlags {
   std::string binary;
   // --cpus big|little|all|0xMASK (native tools; resolved per phone by its agent).
   std::string cpus;
+  // Tool files for --tool litert (uploaded as TOOL_LIBRARY; the agent sets the flag).
+  std::string dispatch_library;  // --dispatch_library_path
+  std::string compiler_plugin;   // --compiler_plugin_library_path
   std::string devices = "all";
   std::string description;
   ToolOptions tool;
@@ -57,6 +60,11 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f);
 // The spec from the options (artifacts not set yet). InvalidArgument for a bad
 // --devices, --flag or --tool, or a tool without its --apk / --binary.
 absl::StatusOr<benchlab::v1::JobSpec> BuildSpec(const JobFlags& f);
+
+// Uploads the job's tool files (--dispatch-library, --compiler-plugin) as TOOL_LIBRARY and
+// adds them to spec->tool_files. Returns an exit code.
+int UploadToolFiles(const LabConnection& conn, const std::string& command, const JobFlags& f,
+                    std::ostream* progress, const CliIo& io, benchlab::v1::JobSpec* spec);
 
 // Hashes and uploads `path` as `kind`, printing one line to `progress` (may be null).
 // Returns an exit code (kExitOk with *sha256 set).

@@ -83,6 +83,7 @@ int RunRun(const RunFlags& f, const CliIo& io) {
       rc != kExitOk) {
     return rc;
   }
+  if (int rc = UploadToolFiles(**conn, "run", f.job, progress, io, &*spec); rc != kExitOk) return rc;
   if (!f.baseline.empty()) {
     if (int rc = AddBaselineVariants(**conn, f, io, &*spec); rc != kExitOk) return rc;
     spec->set_verdict_threshold_pct(f.threshold_pct);  // --until-decided decides with it

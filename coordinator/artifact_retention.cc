@@ -17,6 +17,7 @@ std::vector<std::string> ArtifactsOfSpec(const v1::JobSpec& spec) {
   add(spec.model_sha256());
   add(spec.apk_sha256());
   add(ToolArtifactSha(spec));
+  for (const auto& tf : spec.tool_files()) add(tf.sha256());  // LiteRT's NPU libraries
   for (const auto& v : spec.variants()) {
     add(v.model_sha256());
     add(v.apk_sha256());

@@ -9,6 +9,8 @@
 #include "coordinator/verdicts.h"
 #include "common/flags/benchmark_flags.h"
 #include "common/flags/cpu_set.h"
+#include "common/flags/tool_files.h"
+#include "common/flags/tool_flag_table.h"
 #include "common/flags/tool_kind.h"
 #include "common/version.h"
 #include "coordinator/aggregation.h"
@@ -210,6 +212,7 @@ void Core::Schedule() {
         *a->mutable_apk() = apk;
       }
       *a->mutable_flags() = spec.flags();
+      *a->mutable_tool_files() = spec.tool_files();  // artifacts resolved at submit
       auto args = RenderFlags(spec.flags());  // validated at submit
       if (args.ok()) {
         for (auto& s : *args) a->add_args(s);
@@ -731,6 +734,13 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
   if (auto st = NormalizeVariants(&spec, store(), &variant_artifacts); !st.ok()) return st;
   if (auto st = CheckTool(spec); !st.ok()) return st;
   if (auto st = CheckJobCpus(spec); !st.ok()) return st;  // issue 11: --cpus, native tools only
+  // Each tool's flags (common/flags/tool_flag_table.h); variants run the APK.
+  if (auto st = CheckFlagsForTool(spec.tool(), spec.flags()); !st.ok()) return st;
+  for (const v1::Variant& v : spec.variants()) {
+    if (auto st = CheckFlagsForTool(v1::TOOL_KIND_APK, v.flags()); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("variant ", v.label(), ": ", st.message()));
+    }
+  }
   // `apk` holds the job's tool artifact: the APK, or the native binary.
   v1::ArtifactRef model, apk;
   for (const auto& [sha, kind, ref] :
@@ -749,6 +759,22 @@ absl::StatusOr<v1::Job> Core::SubmitJob(const v1::SubmitJobRequest& req, const s
                                                         ", not a BINARY: upload the tool's executable as kind BINARY"));
     }
     *ref = **a;
+  }
+  // Tool files (issue 11): checked, and each resolved to its stored artifact, which the
+  // spec keeps (so assignments carry it, also after a restart).
+  if (auto st = CheckToolFiles(spec); !st.ok()) return st;
+  for (v1::ToolFile& tf : *spec.mutable_tool_files()) {
+    auto a = store()->GetArtifact(tf.sha256());
+    if (!a.ok()) return a.status();
+    if (!a->has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat("the tool file for --", tf.flag(), " (", tf.sha256(),
+                                                        ") is not on the coordinator; upload it first (kind TOOL_LIBRARY)"));
+    }
+    if ((*a)->kind() != v1::ARTIFACT_KIND_TOOL_LIBRARY) {
+      return absl::FailedPreconditionError(absl::StrCat("artifact ", tf.sha256(), " is a ", v1::ArtifactKind_Name((*a)->kind()),
+                                                        ", not a TOOL_LIBRARY: upload the library as kind TOOL_LIBRARY"));
+    }
+    *tf.mutable_artifact() = **a;
   }
   const auto& sel = spec.selector();
   if (!sel.all() && sel.devices_size() == 0 && sel.agents_size() == 0 && sel.properties_size() == 0) {

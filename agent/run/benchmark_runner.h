@@ -36,6 +36,15 @@ struct RunRequest {
   std::string binary_path;    // local file
   std::string binary_sha256;  // lower-case hex; names the file on the phone
   uint64_t binary_size_bytes = 0;
+  // Files the native tool loads (issue 11): each pushed to remote_dir/remote_name unless a
+  // file of that size is there already (named by hash, as the binary).
+  struct ToolFilePush {
+    std::string local_path;
+    std::string remote_dir;
+    std::string remote_name;
+    uint64_t size_bytes = 0;
+  };
+  std::vector<ToolFilePush> tool_files;
   std::string apk_path;      // local file
   std::string apk_sha256;    // lower-case hex of apk_path's content
   std::string model_path;    // local file
@@ -151,6 +160,8 @@ class BenchmarkRunner {
   // run it over `adb shell`, parsing its stdout/stderr live; kill its pid on a cancel or
   // the deadline.
   absl::Status EnsureBinary(const RunRequest& request, absl::Time deadline, RunOutcome* out);
+  // Pushes request.tool_files that are not on the phone yet (EnsureBinary's last step).
+  absl::Status EnsureToolFiles(const RunRequest& request, absl::Time deadline);
   void RunNative(const RunRequest& request, const RunObserver& observer, absl::Time deadline,
                  RunOutcome* out);
   // Resolves request.cpus against the clusters in out->conditions.before into

@@ -61,7 +61,7 @@ absl::Status BenchmarkRunner::EnsureBinary(const RunRequest& request, absl::Time
   if (stat->exists && stat->size_bytes == request.binary_size_bytes && (stat->mode & 0111) == 0111) {
     out->timings.install_skipped = true;
     out->timings.install = absl::Now() - t0;
-    return absl::OkStatus();
+    return EnsureToolFiles(request, deadline);  // a new library may come with a known binary
   }
   if (cancelled()) return absl::CancelledError("cancelled before pushing the binary");
   auto mkdir = adb_->Shell(request.serial, absl::StrCat("mkdir -p ", ShellQuote(kRemoteBinaryDir)), deadline);
@@ -74,6 +74,20 @@ absl::Status BenchmarkRunner::EnsureBinary(const RunRequest& request, absl::Time
         "chmod 755 ", remote, " failed: ", absl::StripAsciiWhitespace(chmod->stdout_data + chmod->stderr_data)));
   }
   out->timings.install = absl::Now() - t0;
+  return EnsureToolFiles(request, deadline);
+}
+
+absl::Status BenchmarkRunner::EnsureToolFiles(const RunRequest& request, absl::Time deadline) {
+  for (const RunRequest::ToolFilePush& f : request.tool_files) {
+    const std::string remote = absl::StrCat(f.remote_dir, "/", f.remote_name);
+    auto stat = adb_->Stat(request.serial, remote, deadline);
+    if (!stat.ok()) return stat.status();
+    if (stat->exists && stat->size_bytes == f.size_bytes) continue;  // its directory is its hash
+    if (cancelled()) return absl::CancelledError("cancelled before pushing the tool's files");
+    auto mkdir = adb_->Shell(request.serial, absl::StrCat("mkdir -p ", ShellQuote(f.remote_dir)), deadline);
+    if (!mkdir.ok()) return mkdir.status();
+    if (absl::Status s = adb_->Push(request.serial, f.local_path, remote, deadline); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 

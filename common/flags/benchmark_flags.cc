@@ -1,5 +1,6 @@
 // RenderFlags: typed flags with ranges, pass-through flags with a safe character set.
-// ParseToolFlag and CheckToolArg use the same character rules.
+// ParseToolFlag and CheckToolArg use the same character rules; ParseToolFlag finds typed
+// fields and value types in the flag tables (tool_flag_table.h).
 #include "common/flags/benchmark_flags.h"
 
 #include <set>
@@ -9,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "common/flags/tool_flag_table.h"
 
 namespace benchlab {
 namespace {
@@ -28,6 +31,15 @@ bool SafeValue(absl::string_view s) {
     if (!ok && absl::string_view("_.,:/+=-").find(c) == absl::string_view::npos) return false;
   }
   return true;
+}
+
+// A value with a ".." path segment: a path the tool reads or writes stays where it is named
+// (no climbing out of /data/local/tmp/... into the rest of the phone).
+bool ClimbsOut(absl::string_view v) {
+  for (absl::string_view seg : absl::StrSplit(v, absl::ByAnyChar("/,:="))) {
+    if (seg == "..") return true;
+  }
+  return false;
 }
 
 // Splits "--name=value"; false when the shape is wrong.
@@ -54,60 +66,56 @@ absl::Status CheckToolArg(absl::string_view arg) {
   if (!SafeValue(value)) {
     return BadFlag(arg, "value may hold only letters, digits and _.,:/+=- (at most 256 characters)");
   }
+  if (ClimbsOut(value)) return BadFlag(arg, "a path may not hold a '..' segment");
   return absl::OkStatus();
 }
 
 absl::Status ParseToolFlag(absl::string_view arg, benchlab::v1::BenchmarkFlags* f) {
-  if (absl::Status s = CheckToolArg(arg); !s.ok()) return s;
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("--flag '", absl::CHexEscape(arg), "': ", why));
+  };
   absl::string_view name, value;
-  SplitFlag(arg, &name, &value);
-  auto as_int = [&](void (benchlab::v1::BenchmarkFlags::*set)(int32_t)) -> absl::Status {
-    int32_t v = 0;
-    if (!absl::SimpleAtoi(value, &v)) return BadFlag(arg, "value must be an integer");
-    (f->*set)(v);
-    return absl::OkStatus();
-  };
-  auto as_double = [&](void (benchlab::v1::BenchmarkFlags::*set)(double)) -> absl::Status {
-    double v = 0;
-    if (!absl::SimpleAtod(value, &v)) return BadFlag(arg, "value must be a number");
-    (f->*set)(v);
-    return absl::OkStatus();
-  };
-  auto as_bool = [&](void (benchlab::v1::BenchmarkFlags::*set)(bool)) -> absl::Status {
-    bool v = false;
-    if (!absl::SimpleAtob(value, &v)) return BadFlag(arg, "value must be true or false");
-    (f->*set)(v);
-    return absl::OkStatus();
-  };
-  using F = benchlab::v1::BenchmarkFlags;
-  if (name == "num_threads") return as_int(&F::set_num_threads);
-  if (name == "num_runs") return as_int(&F::set_num_runs);
-  if (name == "warmup_runs") return as_int(&F::set_warmup_runs);
-  if (name == "memory_footprint_check_interval_ms") {
-    return as_int(&F::set_memory_footprint_check_interval_ms);
+  if (!SplitFlag(arg, &name, &value)) return bad("must look like --name=value (e.g. --flag --num_threads=4)");
+  if (name.empty()) return bad("the flag name is empty");
+  if (absl::Status s = CheckToolArg(arg); !s.ok()) return s;
+  // The flag tables (tool_flag_table.h) say which names a typed field holds, and its type.
+  const ToolFlagSpec* spec = FindToolFlag(name);
+  if (spec != nullptr) {
+    if (absl::Status s = CheckFlagValue(*spec, value); !s.ok()) return bad(s.message());
   }
-  if (name == "min_secs") return as_double(&F::set_min_secs);
-  if (name == "max_secs") return as_double(&F::set_max_secs);
-  if (name == "warmup_min_secs") return as_double(&F::set_warmup_min_secs);
-  if (name == "run_delay") return as_double(&F::set_run_delay_secs);
-  if (name == "use_gpu") return as_bool(&F::set_use_gpu);
-  if (name == "use_nnapi") return as_bool(&F::set_use_nnapi);
-  if (name == "use_xnnpack") return as_bool(&F::set_use_xnnpack);
-  if (name == "enable_op_profiling") return as_bool(&F::set_enable_op_profiling);
-  if (name == "report_peak_memory_footprint") return as_bool(&F::set_report_peak_memory_footprint);
-  if (name == "use_hexagon") return as_bool(&F::set_use_hexagon);
-  if (name == "gpu_precision_loss_allowed") return as_bool(&F::set_gpu_precision_loss_allowed);
-  if (name == "input_layer") {
-    f->set_input_layer(std::string(value));
+  const auto* field = spec == nullptr || *spec->field == '\0'
+                          ? nullptr
+                          : benchlab::v1::BenchmarkFlags::descriptor()->FindFieldByName(spec->field);
+  if (field == nullptr) {
+    auto* extra = f->add_extra();
+    extra->set_name(std::string(name));
+    extra->set_value(std::string(value));
     return absl::OkStatus();
   }
-  if (name == "input_layer_shape") {
-    f->set_input_layer_shape(std::string(value));
-    return absl::OkStatus();
+  const auto* reflection = f->GetReflection();
+  using FD = google::protobuf::FieldDescriptor;
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_INT32: {
+      int32_t v = 0;
+      if (!absl::SimpleAtoi(value, &v)) return bad("the value must be an integer");
+      reflection->SetInt32(f, field, v);
+      break;
+    }
+    case FD::CPPTYPE_DOUBLE: {
+      double v = 0;
+      if (!absl::SimpleAtod(value, &v)) return bad("the value must be a number");
+      reflection->SetDouble(f, field, v);
+      break;
+    }
+    case FD::CPPTYPE_BOOL:
+      reflection->SetBool(f, field, value == "true" || value == "1");
+      break;
+    case FD::CPPTYPE_STRING:
+      reflection->SetString(f, field, std::string(value));
+      break;
+    default:
+      return bad("this flag cannot be set with --flag");
   }
-  auto* extra = f->add_extra();
-  extra->set_name(std::string(name));
-  extra->set_value(std::string(value));
   return absl::OkStatus();
 }
 
@@ -143,6 +151,7 @@ absl::StatusOr<std::vector<std::string>> RenderFlags(const benchlab::v1::Benchma
       return absl::InvalidArgumentError(absl::StrCat(
           name, ": only letters, digits and _.,:/+=- are allowed (at most 256 characters)"));
     }
+    if (ClimbsOut(v)) return absl::InvalidArgumentError(absl::StrCat(name, ": a path may not hold a '..' segment"));
     out.push_back(absl::StrCat("--", name, "=", v));
     return absl::OkStatus();
   };
@@ -183,6 +192,9 @@ absl::StatusOr<std::vector<std::string>> RenderFlags(const benchlab::v1::Benchma
     if (!SafeValue(e.value())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "extra flag --", e.name(), ": value may hold only letters, digits and _.,:/+=- (max 256)"));
+    }
+    if (ClimbsOut(e.value())) {
+      return absl::InvalidArgumentError(absl::StrCat("extra flag --", e.name(), ": a path may not hold a '..' segment"));
     }
     out.push_back(absl::StrCat("--", e.name(), "=", e.value()));
   }

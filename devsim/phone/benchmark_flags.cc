@@ -100,7 +100,40 @@ constexpr FlagSpec kFlags[] = {
 };
 // clang-format on
 
-const FlagSpec* FindFlag(absl::string_view name) {
+// The LiteRT CompiledModel benchmark_model's own flags (BenchmarkLiteRtModel::GetFlags,
+// litert/tools/benchmark_litert_model.h); it takes them besides BenchmarkModel's base flags
+// and links no delegate provider, so the classic tool's other flags are unconsumed there.
+// clang-format off
+constexpr FlagSpec kLitertOnlyFlags[] = {
+    {"use_cpu", Type::kBool, "", "true", "Whether to use CPU accelerator."},
+    {"use_npu", Type::kBool, "", "false", "Whether to use NPU accelerator."},
+    {"dispatch_library_path", Type::kString, "", "", "Dispatch library path."},
+    {"compiler_plugin_library_path", Type::kString, "", "", "Compiler plugin library path. Only for JIT compilation."},
+    {"use_profiler", Type::kBool, "", "false", "Whether to use profiler."},
+};
+// clang-format on
+
+// Flags of kFlags the LiteRT tool has too: BenchmarkModel::GetFlags
+// (tensorflow/lite/tools/benchmark/benchmark_model.cc) and the ones its GetFlags repeats.
+bool LitertTakes(absl::string_view name) {
+  static constexpr absl::string_view kShared[] = {
+      "num_runs", "min_secs", "max_secs", "run_delay", "run_frequency", "num_threads", "use_caching",
+      "benchmark_name", "output_prefix", "warmup_runs", "warmup_min_secs", "verbose", "dry_run",
+      "report_peak_memory_footprint", "memory_footprint_check_interval_ms", "graph", "signature_to_run_for",
+      "use_gpu", "gpu_backend", "allow_fp16", "require_full_delegation", "result_file_path"};
+  for (absl::string_view s : kShared) {
+    if (s == name) return true;
+  }
+  return false;
+}
+
+const FlagSpec* FindFlag(absl::string_view name, bool litert) {
+  if (litert) {
+    for (const FlagSpec& f : kLitertOnlyFlags) {
+      if (name == f.name) return &f;
+    }
+    if (!LitertTakes(name)) return nullptr;
+  }
   for (const FlagSpec& f : kFlags) {
     if (name == f.name) return &f;
   }
@@ -161,7 +194,7 @@ double ParsedFlags::Float(const std::string& name, double def) const {
   return v;
 }
 
-ParsedFlags ParseBenchmarkArgs(absl::string_view args) {
+ParsedFlags ParseBenchmarkArgs(absl::string_view args, bool litert) {
   ParsedFlags out;
   for (absl::string_view tok :
        absl::StrSplit(args, absl::ByAnyChar(" \t\n\r\f\v"), absl::SkipEmpty())) {
@@ -172,7 +205,7 @@ ParsedFlags ParseBenchmarkArgs(absl::string_view args) {
     }
     const size_t eq = token.find('=');
     const std::string name = token.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    const FlagSpec* spec = FindFlag(name);
+    const FlagSpec* spec = FindFlag(name, litert);
     if (spec == nullptr) {
       out.unconsumed.push_back(token);
       continue;

@@ -26,8 +26,10 @@ struct ParsedFlags {
   double Float(const std::string& name, double def) const;
 };
 
-// Splits like the JNI (std::istream_iterator<std::string>) and parses.
-ParsedFlags ParseBenchmarkArgs(absl::string_view args);
+// Splits like the JNI (std::istream_iterator<std::string>) and parses with the classic
+// tool's table, or with `litert` the LiteRT CompiledModel tool's (its own flags and
+// BenchmarkModel's; the classic tool's other flags are unconsumed there, as on a phone).
+ParsedFlags ParseBenchmarkArgs(absl::string_view args, bool litert = false);
 
 // The parameter echo the tool logs (LogParams): "Log parameter values verbosely: [0]",
 // then "<Description>: [<value>]" for each flag given, in the tool's order, with Graph

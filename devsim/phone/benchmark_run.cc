@@ -76,6 +76,30 @@ std::string JavaCrashStack(int32_t pid, absl::string_view cause, bool in_native_
   return s;
 }
 
+// LiteRT's environment (litert/tools/benchmark_litert_model.cc, CreateDefaultEnvironment):
+// it logs both library directories, then, with --use_npu, the NPU's dispatch library and any
+// compiler plugin are looked up by name in them (litert/core/dynamic_loading.cc: a
+// directory that does not exist is an error; libLiteRtDispatch*.so,
+// libLiteRtCompilerPlugin*.so). A failure ends Init with "Failed to compile model.".
+bool LitertEnvironmentReady(PhoneState& phone, RunPlan& plan, PlannedBatch& b, const ParsedFlags& flags) {
+  const std::string dispatch = flags.String("dispatch_library_path");
+  const std::string plugin = flags.String("compiler_plugin_library_path");
+  plan.Litert(b, 'I', absl::StrCat("dispatch_library_path: ", dispatch));
+  plan.Litert(b, 'I', absl::StrCat("compiler_plugin_library_path: ", plugin));
+  if (!flags.Bool("use_npu", false)) return true;
+  auto holds = [&](const std::string& dir, absl::string_view prefix) {
+    auto entries = phone.fs().List(dir);
+    if (!entries.ok()) return false;
+    for (const VfsEntry& e : *entries) {
+      if (!e.stat.is_dir && absl::StartsWith(e.name, prefix) && absl::EndsWith(e.name, ".so")) return true;
+    }
+    return false;
+  };
+  const bool ok = holds(dispatch, "libLiteRtDispatch") && (plugin.empty() || holds(plugin, "libLiteRtCompilerPlugin"));
+  if (!ok) plan.Litert(b, 'E', "Failed to compile model.");
+  return ok;
+}
+
 // The crash sequence of fixture 06: stack in the crash buffer, the activity force-finished,
 // the process killed, ActivityManager's "has died". `kill` removes the pid.
 void AddCrashAt(RunPlan& plan, absl::Duration at, int32_t pid, absl::string_view cause,
@@ -203,7 +227,8 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
              false, kill);
   } else {
     std::string app_args = *args;
-    ParsedFlags flags = ParseBenchmarkArgs(app_args);
+    const bool litert = plan.flavor() == ToolFlavor::kLitert;
+    ParsedFlags flags = ParseBenchmarkArgs(app_args, litert);
     if (!plan.native() && flags.Bool("use_hexagon", false) && pkg) {
       // The activity appends the native library dir when Hexagon is requested.
       absl::StrAppend(&app_args, " --hexagon_lib_path=", Vfs::Normalize(pkg->apk_path + "/.."),
@@ -269,6 +294,8 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
                    (*model)->compare(4, 4, "TFL3") != 0) {
           E(params, "The model is not a valid Flatbuffer buffer");
           E(params, absl::StrCat("Failed to load model ", graph));
+          failed(params);
+        } else if (litert && !LitertEnvironmentReady(phone, plan, params, flags)) {
           failed(params);
         } else {
           // A normal run.

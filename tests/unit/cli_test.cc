@@ -16,7 +16,6 @@
 #include "cli/lab_format.h"
 #include "cli/results_view.h"
 #include "cli/table.h"
-#include "cli/tool_flags.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -52,49 +51,6 @@ TEST(DeviceSelector, MalformedSelectorsAreRefused) {
     EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
   EXPECT_TRUE(ParseDeviceSelector("soc=a,soc=a").ok());  // the same pair twice is harmless
-}
-
-TEST(ToolFlags, KnownNamesSetTypedFields) {
-  v1::BenchmarkFlags f;
-  for (const char* arg : {"--num_threads=4", "--num_runs=50", "--warmup_runs=0", "--use_gpu=true", "--max_secs=2.5",
-                          "--run_delay=0.1", "--input_layer=input", "--use_nnapi=false"}) {
-    ASSERT_TRUE(ParseFlagArg(arg, &f).ok()) << arg;
-  }
-  EXPECT_EQ(f.num_threads(), 4);
-  EXPECT_EQ(f.num_runs(), 50);
-  EXPECT_TRUE(f.has_warmup_runs());
-  EXPECT_EQ(f.warmup_runs(), 0);
-  EXPECT_TRUE(f.use_gpu());
-  EXPECT_DOUBLE_EQ(f.max_secs(), 2.5);
-  EXPECT_DOUBLE_EQ(f.run_delay_secs(), 0.1);
-  EXPECT_EQ(f.input_layer(), "input");
-  EXPECT_TRUE(f.has_use_nnapi());
-  EXPECT_FALSE(f.use_nnapi());
-  EXPECT_EQ(f.extra_size(), 0);
-}
-
-TEST(ToolFlags, OtherNamesGoToExtraUncheckedForTheCoordinatorToJudge) {
-  v1::BenchmarkFlags f;
-  ASSERT_TRUE(ParseFlagArg("--use_caching=true", &f).ok());
-  ASSERT_TRUE(ParseFlagArg("--foo=$(reboot)", &f).ok());
-  ASSERT_TRUE(ParseFlagArg("--empty=", &f).ok());
-  ASSERT_EQ(f.extra_size(), 3);
-  EXPECT_EQ(f.extra(0).name(), "use_caching");
-  EXPECT_EQ(f.extra(0).value(), "true");
-  EXPECT_EQ(f.extra(1).name(), "foo");
-  EXPECT_EQ(f.extra(1).value(), "$(reboot)");
-  EXPECT_EQ(f.extra(2).value(), "");
-  // Neither the repeated field itself nor the proto-only field name is a typed flag.
-  ASSERT_TRUE(ParseFlagArg("--extra=1", &f).ok());
-  EXPECT_EQ(f.extra(3).name(), "extra");
-}
-
-TEST(ToolFlags, MalformedOrMistypedFlagsAreUsageErrors) {
-  for (const char* bad : {"num_threads=4", "-num_threads=4", "--num_threads", "--=4", "--num_threads=four",
-                          "--use_gpu=maybe", "--max_secs=soon", "--num_threads=99999999999"}) {
-    v1::BenchmarkFlags f;
-    EXPECT_EQ(ParseFlagArg(bad, &f).code(), absl::StatusCode::kInvalidArgument) << bad;
-  }
 }
 
 // The rule itself is common/loopback.h's (tests/unit/loopback_test.cc); numeric targets

@@ -74,6 +74,12 @@ TEST(ArtifactRetentionRule, AJobUsesEveryArtifactItNamesUntilItFinishes) {
   native.set_tool(v1::TOOL_KIND_NATIVE);
   native.set_binary_sha256("bin");
   EXPECT_EQ(ArtifactsOfSpec(native), (std::vector<std::string>{"m", "bin"}));
+
+  // LiteRT's NPU libraries are the job's artifacts too: retention must not take them.
+  v1::JobSpec litert = native;
+  litert.set_tool(v1::TOOL_KIND_LITERT);
+  litert.add_tool_files()->set_sha256("dispatch");
+  EXPECT_EQ(ArtifactsOfSpec(litert), (std::vector<std::string>{"m", "bin", "dispatch"}));
 }
 
 // Core's sweep over a store and real files, on a fake clock.
