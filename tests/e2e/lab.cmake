@@ -15,3 +15,7 @@ add_dependencies(lab_metrics_report_e2e_test benchlab benchlab-agent benchlab-co
 # Issue 11: the native tools (benchmark_model, LiteRT's) as jobs through the whole lab.
 benchlab_test(NAME lab_native_e2e_test SOURCES e2e/lab_native_e2e_test.cc
   LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+# Issue 11: op profiles and delegation (with the took-nothing warning) through the whole lab.
+benchlab_test(NAME lab_ops_e2e_test SOURCES e2e/lab_ops_e2e_test.cc
+  LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+add_dependencies(lab_ops_e2e_test benchlab benchlab-agent benchlab-coordinator benchlab-devsim)
