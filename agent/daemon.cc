@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/run/device_info.h"
+#include "agent/run/op_profile_proto.h"
 #include "agent/run/phone_lock.h"
 #include "agent/run/run_conditions.h"
 #include "agent/run/run_provenance.h"
@@ -594,6 +595,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
   *r.mutable_provenance() = MakeRunProvenance(request, outcome);
   if (outcome.state == v1::RUN_STATE_DONE) {
     *r.mutable_metrics() = outcome.metrics;
+    FillOpsAndDelegation(outcome.parsed, &r);
   } else {
     r.set_error_class(outcome.error_class);
     std::string message = outcome.error_message;

@@ -1,6 +1,7 @@
 // `benchlab compare BASELINE CANDIDATE [--metric M ...] [--threshold PCT] [--fail-on V]
-// [--json]`: CompareJobs as one row per device and metric with the coordinator's verdict
-// (common/stats/verdict.h); exit 6 when --fail-on names a verdict some phone got.
+// [--json] [--ops [--top N]]`: CompareJobs as one row per device and metric with the
+// coordinator's verdict (common/stats/verdict.h); exit 6 when --fail-on names a verdict some
+// phone got. --ops adds the operators whose time changed most (both jobs' op aggregates).
 #include <memory>
 #include <ostream>
 
@@ -9,6 +10,7 @@
 #include "cli/compare_view.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
+#include "cli/ops_view.h"
 #include "common/terminal_text.h"
 
 namespace benchlab::cli {
@@ -24,7 +26,27 @@ struct CompareFlags {
   double threshold_pct = 0;  // 0 = the coordinator's default (2 %)
   std::string fail_on;
   bool json = false;
+  bool ops = false;  // also the operators whose time changed most
+  int top = 10;
 };
+
+// Both jobs' results with their op aggregates, then the operators that changed most.
+int PrintOpsComparison(const CompareFlags& flags, const CliIo& io) {
+  v1::GetResultsResponse sides[2];
+  const std::string* ids[2] = {&flags.baseline, &flags.candidate};
+  for (int i = 0; i < 2; ++i) {
+    v1::GetResultsRequest req;
+    req.set_job_id(*ids[i]);
+    req.set_include_ops(true);
+    if (int rc = ReadAllResults(flags.lab, "compare", absl::StrCat("reading the op profiles of ", *ids[i]), req,
+                                &sides[i], io);
+        rc != kExitOk) {
+      return rc;
+    }
+  }
+  *io.out << "\n" << FormatOpsComparison(sides[0], sides[1], flags.top);
+  return kExitOk;
+}
 
 int RunCompare(const CompareFlags& flags, const CliIo& io) {
   v1::CompareJobsRequest req;
@@ -44,6 +66,9 @@ int RunCompare(const CompareFlags& flags, const CliIo& io) {
     *io.out << "baseline " << EscapeForTerminal(flags.baseline) << ", candidate "
             << EscapeForTerminal(flags.candidate) << " (medians across repeats; change = candidate vs baseline)\n"
             << RenderComparison(resp);
+    if (flags.ops) {
+      if (int rc = PrintOpsComparison(flags, io); rc != kExitOk) return rc;
+    }
   }
   if (!flags.fail_on.empty() && AnyVerdict(resp, flags.fail_on)) {
     *io.err << "benchlab compare: a phone's verdict is " << flags.fail_on << " (--fail-on " << flags.fail_on
@@ -67,7 +92,13 @@ void RegisterCompareCommand(CLI::App& app, const CliIo& io, int* exit_code) {
       ->check(CLI::Range(0.01, 50.0));
   cmd->add_option("--fail-on", flags->fail_on, "exit 6 when any phone's verdict is this (e.g. slower)")
       ->check(CLI::IsMember({"slower", "faster", "inconclusive", "same"}));
-  cmd->add_flag("--json", flags->json, "print the CompareJobsResponse as JSON");
+  CLI::Option* json = cmd->add_flag("--json", flags->json, "print the CompareJobsResponse as JSON");
+  CLI::Option* ops = cmd->add_flag("--ops", flags->ops,
+                                   "also the operators (op profiles) whose mean time changed most, per device");
+  ops->excludes(json);
+  cmd->add_option("--top", flags->top, "with --ops: the N operators that changed most per device (default 10, 0 = all)")
+      ->check(CLI::NonNegativeNumber)
+      ->needs(ops);
   AddLabOptions(cmd, &flags->lab);
   cmd->footer(
       "Per device: Mann-Whitney U test of the repeats and the Hodges-Lehmann change with its 95% interval,\n"

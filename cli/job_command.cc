@@ -9,6 +9,7 @@
 #include "cli/conditions_view.h"
 #include "cli/lab_connection.h"
 #include "cli/lab_format.h"
+#include "cli/ops_view.h"
 #include "cli/provenance_view.h"
 #include "cli/results_view.h"
 #include "common/terminal_text.h"
@@ -45,7 +46,7 @@ int RunJob(const JobFlags& flags, const CliIo& io) {
           << spec.repeats() << ", timeout " << spec.timeout_s() << " s, retries " << spec.retries() << ", priority "
           << spec.priority() << (spec.cpus().empty() ? "" : ", cpus ") << EscapeForTerminal(spec.cpus())
           << "\n  devices " << EscapeForTerminal(absl::StrJoin(resp.job().device_ids(), ", ")) << "\n\n"
-          << FormatRunsTable(spec, resp.runs());
+          << FormatRunsTable(spec, resp.runs()) << FormatRunWarnings(resp.runs());
   if (std::string conditions = FormatConditionsTable(resp.runs()); !conditions.empty()) {
     *io.out << "\nConditions (before->after):\n" << conditions;
   }

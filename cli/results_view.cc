@@ -9,6 +9,7 @@
 #include "cli/conditions_view.h"
 #include "cli/lab_format.h"
 #include "cli/provenance_view.h"
+#include "cli/ops_view.h"
 #include "cli/table.h"
 #include "common/terminal_text.h"
 
@@ -73,11 +74,15 @@ std::string FormatRunsTable(const v1::JobSpec& spec, const google::protobuf::Rep
       }
     }
   }
+  // The delegate column only when some run applied (or asked for) one.
+  const bool delegation =
+      std::any_of(runs.begin(), runs.end(), [](const v1::Run& run) { return run.has_delegation(); });
   std::vector<std::string> header = {"RUN", "DEVICE", "REPEAT", "ATTEMPT", "STATE", "ERROR"};
   if (variants) header.insert(header.begin() + 2, "VARIANT");
   // --cpus: the mask each run's phone resolved it to.
   const bool cpus = AnyCpuMask(runs);
   if (cpus) header.push_back("CPUS");
+  if (delegation) header.push_back("DELEGATE");
   header.insert(header.end(), metrics.begin(), metrics.end());
   Table table(std::move(header));
   for (const auto& run : runs) {
@@ -90,6 +95,7 @@ std::string FormatRunsTable(const v1::JobSpec& spec, const google::protobuf::Rep
                                     error.empty() ? "-" : error};
     if (variants) row.insert(row.begin() + 2, VariantLetter(spec, run.variant()));
     if (cpus) row.push_back(run.cpu_mask().empty() ? "-" : run.cpu_mask());
+    if (delegation) row.push_back(FormatDelegation(run));
     for (const auto& name : metrics) {
       auto v = MetricValue(run.metrics(), name);
       row.push_back(v ? FormatNumber(*v) : "-");
@@ -145,7 +151,8 @@ std::string FormatResults(const v1::GetResultsResponse& results) {
       absl::StrAppend(&out, "  ", VariantLetter(spec, i), ": ", EscapeForTerminal(spec.variants(i).label()), "\n");
     }
   }
-  absl::StrAppend(&out, "\nRuns:\n", FormatRunsTable(results.job().spec(), results.runs()));
+  absl::StrAppend(&out, "\nRuns:\n", FormatRunsTable(results.job().spec(), results.runs()),
+                  FormatRunWarnings(results.runs()));
   if (std::string conditions = FormatConditionsTable(results.runs()); !conditions.empty()) {
     absl::StrAppend(&out, "\nConditions (before->after):\n", conditions);
   }

@@ -17,7 +17,8 @@ std::string FormatJobSummary(const benchlab::v1::Job& job);
 std::string VariantLetter(const benchlab::v1::JobSpec& spec, int variant);
 
 // One row per run: run id, device, (variant, in a variant job,) repeat, attempt, state,
-// error, then one column per key metric (avg_us, std_us, init_us, first_inference_us,
+// error, the delegate (ops_view.h FormatDelegation; only when some run has one), then one
+// column per key metric (avg_us, std_us, init_us, first_inference_us,
 // inference_avg_us, peak_memory_mb) that at least one run reported.
 std::string FormatRunsTable(const benchlab::v1::JobSpec& spec,
                             const google::protobuf::RepeatedPtrField<benchlab::v1::Run>& runs);

@@ -89,6 +89,11 @@ const std::string* BenchmarkResult::param(absl::string_view name) const {
   return nullptr;
 }
 
+bool BenchmarkResult::param_on(absl::string_view name) const {
+  const std::string* v = param(name);
+  return v != nullptr && IsTrue(*v);
+}
+
 BenchmarkParser::BenchmarkParser(BenchmarkParserOptions options) : options_(std::move(options)) {
   if (options_.pid) {
     anchor_pid_ = options_.pid;

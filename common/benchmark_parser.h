@@ -183,6 +183,8 @@ struct BenchmarkResult {
   const LatencyStats* main_stats() const { return timed ? &*timed : nullptr; }
   // Value of an echoed parameter by its description ("Num threads"), or nullptr.
   const std::string* param(absl::string_view name) const;
+  // True when that parameter was echoed on ("[1]", "[true]"): e.g. "Use gpu".
+  bool param_on(absl::string_view name) const;
 };
 
 struct BenchmarkParserOptions {

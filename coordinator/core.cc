@@ -2,6 +2,8 @@
 #include "coordinator/core.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +18,7 @@
 #include "coordinator/aggregation.h"
 #include "coordinator/input_limits.h"
 #include "coordinator/job_queries.h"
+#include "coordinator/op_aggregation.h"
 #include "coordinator/variants.h"
 #include "spdlog/spdlog.h"
 
@@ -597,6 +600,7 @@ absl::Status Core::RunEvent(const std::string& agent_id, const v1::RunEvent& ev)
     return applied.status();
   }
   const bool ended = change.kind == RunChange::Kind::kEnded;
+  change.run.clear_ops();  // stored apart (run_ops); GetResults reads them with include_ops
   std::vector<v1::Job> finished;
   {
     absl::MutexLock lock(&mu_);
@@ -889,11 +893,29 @@ absl::StatusOr<v1::GetResultsResponse> Core::GetResults(const v1::GetResultsRequ
   size_t max_runs = req.page_size() == 0 ? kDefaultResultsPageRuns : std::min(req.page_size(), kMaxResultsPageRuns);
   size_t first = 0;
   absl::StatusOr<v1::GetResultsResponse> resp;
+  // include_ops, first page: every done run of the job by (device, variant), whose op rows
+  // (read from the store outside the lock) make the per-device op aggregates.
+  std::map<std::pair<std::string, int>, std::vector<std::string>> done_runs;
   {
     absl::MutexLock lock(&mu_);
     resp = ResultsPageView(ledger_, inventory_, req, max_runs, &first);
+    if (resp.ok() && req.include_ops() && first == 0) {
+      for (const auto& id : ledger_.FindJob(req.job_id())->run_ids) {
+        const v1::Run& r = *ledger_.FindRun(id);
+        if (r.state() == v1::RUN_STATE_DONE) done_runs[{r.device_id(), r.variant()}].push_back(id);
+      }
+    }
   }
   if (!resp.ok()) return resp.status();
+  for (v1::DeviceResults& d : *resp->mutable_devices()) {
+    std::vector<std::vector<v1::OpProfileRow>> rows;
+    for (const auto& id : done_runs[{d.device_id(), d.variant()}]) {
+      auto ops = store()->RunOps(id);
+      if (!ops.ok()) return ops.status();
+      if (!ops->empty()) rows.push_back(std::move(*ops));
+    }
+    for (auto& a : AggregateOps(rows)) *d.add_ops() = std::move(a);
+  }
   // The page ends at kListPageBytes too (at least one run): with their raw logs, runs
   // can be large, and a page must fit a client's message limit.
   // Each field costs its size plus its tag and length (at most 6 bytes here).
@@ -906,6 +928,11 @@ absl::StatusOr<v1::GetResultsResponse> Core::GetResults(const v1::GetResultsRequ
       auto lines = store()->RawLog(r.run_id());
       if (!lines.ok()) return lines.status();
       for (auto& l : *lines) r.add_raw_log(std::move(l));
+    }
+    if (req.include_ops() && r.state() == v1::RUN_STATE_DONE) {
+      auto ops = store()->RunOps(r.run_id());
+      if (!ops.ok()) return ops.status();
+      for (auto& row : *ops) *r.add_ops() = std::move(row);
     }
     bytes += r.ByteSizeLong() + 6;
     if (i > 0 && bytes > kListPageBytes) {

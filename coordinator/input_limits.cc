@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/op_rows.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 
@@ -161,6 +162,38 @@ absl::Status SanitizeHello(v1::AgentHello* hello, std::string* dropped) {
   return absl::OkStatus();
 }
 
+void SanitizeOpsAndDelegation(v1::RunResult* r) {
+  auto* ops = r->mutable_ops();
+  if (ops->size() > static_cast<int>(kMaxOpRowsPerRun)) {
+    ops->DeleteSubrange(static_cast<int>(kMaxOpRowsPerRun), ops->size() - static_cast<int>(kMaxOpRowsPerRun));
+  }
+  // A number that cannot be a time or a share reads as 0 (absent), like a field not printed.
+  auto finite = [](double v) { return std::isfinite(v) && v >= 0 ? v : 0.0; };
+  for (v1::OpProfileRow& row : *ops) {
+    TruncateText(row.mutable_node_type(), kMaxLabelBytes);
+    TruncateText(row.mutable_name(), kMaxLabelBytes);
+    row.set_first_ms(finite(row.first_ms()));
+    row.set_avg_ms(finite(row.avg_ms()));
+    row.set_percent(finite(row.percent()));
+    row.set_cdf_percent(finite(row.cdf_percent()));
+    row.set_mem_kb(finite(row.mem_kb()));
+    if (row.times_called() < 0) row.set_times_called(0);
+  }
+  auto* warnings = r->mutable_warnings();
+  if (warnings->size() > kMaxRunWarnings) warnings->DeleteSubrange(kMaxRunWarnings, warnings->size() - kMaxRunWarnings);
+  for (std::string& w : *warnings) TruncateText(&w, kMaxMessageTextBytes);
+  if (r->has_delegation()) {
+    v1::Delegation* d = r->mutable_delegation();
+    TruncateText(d->mutable_delegate(), kMaxLabelBytes);
+    TruncateText(d->mutable_kernel(), kMaxLabelBytes);
+    TruncateText(d->mutable_execution(), kMaxLabelBytes);
+    TruncateText(d->mutable_warning(), kMaxMessageTextBytes);
+    if (d->has_nodes_delegated() && d->nodes_delegated() < 0) d->clear_nodes_delegated();
+    if (d->has_nodes_total() && d->nodes_total() < 0) d->clear_nodes_total();
+    if (d->has_partitions() && d->partitions() < 0) d->clear_partitions();
+  }
+}
+
 bool SanitizeRunEvent(v1::RunEvent* e) {
   bool changed = false;
   switch (e->event_case()) {
@@ -179,6 +212,7 @@ bool SanitizeRunEvent(v1::RunEvent* e) {
       TruncateText(r->mutable_error_message(), kMaxMessageTextBytes);
       if (r->conditions().has_before()) SanitizeRunConditions(r->mutable_conditions()->mutable_before());
       if (r->conditions().has_after()) SanitizeRunConditions(r->mutable_conditions()->mutable_after());
+      SanitizeOpsAndDelegation(r);
       if (r->state() == v1::RUN_STATE_DONE) {
         if (auto st = CheckMetrics(r->metrics()); !st.ok()) {
           r->set_state(v1::RUN_STATE_FAILED);

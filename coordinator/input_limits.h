@@ -68,6 +68,13 @@ absl::Status SanitizeHello(benchlab::v1::AgentHello* hello, std::string* dropped
 // partial (worth a warning).
 bool SanitizeRunEvent(benchlab::v1::RunEvent* event);
 
+// A result's op rows and delegation (issue 11), never refused (they are evidence): at most
+// kMaxOpRowsPerRun rows (common/op_rows.h) and kMaxRunWarnings warnings, the rest
+// dropped; text cut to its bounds; a time or share that is negative or not finite reads
+// as 0, a negative node count as absent. Part of SanitizeRunEvent.
+inline constexpr int kMaxRunWarnings = 16;
+void SanitizeOpsAndDelegation(benchlab::v1::RunResult* result);
+
 }  // namespace benchlab::coordinator
 
 #endif  // BENCHLAB_COORDINATOR_INPUT_LIMITS_H_

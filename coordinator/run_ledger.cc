@@ -235,8 +235,15 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
       }
       next.set_cpu_mask(res.cpu_mask());
       *next.mutable_provenance() = res.provenance();
+      // Op rows go to the store with this change and are then dropped from memory (Core).
+      next.clear_delegation();
+      next.clear_ops();
+      next.clear_warnings();
       if (res.state() == v1::RUN_STATE_DONE) {
         *next.mutable_metrics() = res.metrics();
+        if (res.has_delegation()) *next.mutable_delegation() = res.delegation();
+        *next.mutable_ops() = res.ops();
+        *next.mutable_warnings() = res.warnings();
         next.clear_error_class();
         next.clear_error_message();
         StampState(&next, v1::RUN_STATE_DONE, now_ms);

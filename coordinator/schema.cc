@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, unix_ms
   target TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_time ON audit(unix_ms);
 )sql",
+    // -> 4: op profiles (issue 11): a done run's per-operator rows, apart from the run's
+    // record so listings and the scheduler's copy stay small (a Run holding only `ops`).
+    R"sql(
+CREATE TABLE IF NOT EXISTS run_ops (run_id TEXT PRIMARY KEY, proto BLOB NOT NULL);
+)sql",
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 

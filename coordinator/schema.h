@@ -15,8 +15,8 @@ namespace benchlab::coordinator {
 
 // Versions: 0 = release 0.1.0 (no version; its tables, or an empty file), 1 = those tables
 // versioned, 2 = artifacts carry `stored_unix_ms` and `pinned` (retention; `pinned` is
-// reserved for artifact pins, not used yet), 3 = device care and the audit log.
-inline constexpr int kSchemaVersion = 3;
+// reserved for artifact pins, not used yet), 3 = device care and the audit log, 4 = op profiles (run_ops).
+inline constexpr int kSchemaVersion = 4;
 
 // The database's user_version.
 absl::StatusOr<int> ReadSchemaVersion(sqlite3* db);

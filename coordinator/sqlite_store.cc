@@ -279,6 +279,22 @@ class SqliteStore : public Store {
     return result;
   }
 
+  absl::StatusOr<std::vector<benchlab::v1::OpProfileRow>> RunOps(const std::string& run_id) override {
+    absl::MutexLock lock(&mu_);
+    Stmt s(db_, "SELECT proto FROM run_ops WHERE run_id = ?1");
+    s.Text(1, run_id);
+    std::vector<benchlab::v1::OpProfileRow> out;
+    int rc = s.Step();
+    if (rc == SQLITE_ROW) {
+      benchlab::v1::Run ops;
+      if (!ops.ParseFromString(s.ColText(0))) return absl::DataLossError(absl::StrCat("run_ops of ", run_id, " unreadable"));
+      for (auto& row : *ops.mutable_ops()) out.push_back(std::move(row));
+      return out;
+    }
+    if (auto st = Done(rc, "read run ops"); !st.ok()) return st;
+    return out;
+  }
+
   absl::StatusOr<std::vector<std::string>> RawLog(const std::string& run_id) override {
     absl::MutexLock lock(&mu_);
     Stmt s(db_, "SELECT line FROM run_logs WHERE run_id = ?1 ORDER BY seq");
@@ -402,6 +418,13 @@ class SqliteStore : public Store {
   absl::Status PutRunLocked(const benchlab::v1::Run& run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     benchlab::v1::Run copy = run;
     copy.clear_raw_log();
+    if (copy.ops_size() > 0) {  // the op rows live in run_ops; a run without them keeps its rows
+      benchlab::v1::Run ops;
+      ops.mutable_ops()->Swap(copy.mutable_ops());
+      Stmt o(db_, "INSERT OR REPLACE INTO run_ops VALUES (?1, ?2)");
+      o.Text(1, copy.run_id()).Blob(2, ops.SerializeAsString());
+      if (auto st = Done(o.Step(), "store run ops"); !st.ok()) return st;
+    }
     Stmt s(db_, "INSERT OR REPLACE INTO runs VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     s.Text(1, copy.run_id()).Text(2, copy.job_id()).Text(3, copy.device_id()).Int(4, copy.state())
         .Int(5, copy.attempt()).Blob(6, copy.SerializeAsString());

@@ -87,6 +87,11 @@ class Store {
                                           const std::string& event_id,
                                           const benchlab::v1::Run* run,
                                           const std::vector<std::string>& raw_lines) = 0;
+  // A run's op profile rows (stored by PutRun/ApplyEvent from Run.ops, apart from the
+  // run's record); empty when it has none or the store keeps none.
+  virtual absl::StatusOr<std::vector<benchlab::v1::OpProfileRow>> RunOps(const std::string& run_id) {
+    return std::vector<benchlab::v1::OpProfileRow>{};
+  }
   // The run's raw log lines, in order.
   virtual absl::StatusOr<std::vector<std::string>> RawLog(const std::string& run_id) = 0;
   // Deletes the raw log lines of these runs (log retention), in one transaction; returns

@@ -319,8 +319,13 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
           if (phone.knobs().HasSlowdowns()) {
             perf.slowdown_factor *= phone.knobs().SlowdownFactor(HexDigest(EVP_sha256(), **model));
           }
+          // delegate-none: the delegate is created and applied but claims no node, so
+          // the CPU runs the whole graph (and sets the times).
+          const bool delegate_none = fault == Fault::kDelegateNone;
+          RunConfig timed_cfg = cfg;
+          if (delegate_none) timed_cfg.use_gpu = timed_cfg.use_nnapi = false;
           const RunNumbers n = ComputeRun(
-              phone.profile(), RunSeed(phone.seed(), phone.profile(), run_number), perf, cfg);
+              phone.profile(), RunSeed(phone.seed(), phone.profile(), run_number), perf, timed_cfg);
           if (flags.Bool("list_signatures", false)) {
             // The tool lists the keys and then stops with an error status on purpose.
             PlannedBatch& sig = plan.At(t_load);
@@ -375,7 +380,19 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
                                   "partitions for subgraph 0.",
                                   nodes, n.total_nodes, kernel, partitions));
           };
-          if (cfg.use_gpu) {
+          // A delegate that claims nothing: TFLite's Subgraph::ReplaceNodeSubsetsWithDelegateKernels
+          // returns early on an empty node set (no "Replacing" line, no delegate kernel), and
+          // benchmark_tflite_model.cc says so (tensorflow/lite/tools/benchmark).
+          auto took_nothing = [&](const char* name) {
+            I(dl, absl::StrCat("Though ", name,
+                               " delegate is explicitly applied, the model graph will not be "
+                               "executed by the delegate."));
+          };
+          if (cfg.use_gpu && delegate_none) {
+            I(dl, "Created TensorFlow Lite delegate for GPU.");
+            created("GPU");
+            took_nothing("GPU");
+          } else if (cfg.use_gpu) {
             I(dl, "Created TensorFlow Lite delegate for GPU.");
             created("GPU");
             replacing("TfLiteGpuDelegateV2", n.total_nodes, 1);
@@ -394,7 +411,11 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
             failed(dl);
             return end_state;
           }
-          if (cfg.use_nnapi) {
+          if (cfg.use_nnapi && delegate_none) {
+            I(dl, "Created TensorFlow Lite delegate for NNAPI.");
+            created("NNAPI");
+            took_nothing("NNAPI");
+          } else if (cfg.use_nnapi) {
             I(dl, "Created TensorFlow Lite delegate for NNAPI.");
             created("NNAPI");
             replacing("TfLiteNnapiDelegate", n.delegated_nodes, n.partitions);
@@ -406,8 +427,12 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
           if (!cfg.use_gpu && !cfg.use_nnapi && cfg.use_xnnpack) {
             I(dl, "Created TensorFlow Lite XNNPACK delegate for CPU.");
             if (explicit_xnn) created("XNNPACK");
-            replacing("TfLiteXNNPackDelegate", n.total_nodes, 1);
-            if (explicit_xnn) {
+            if (delegate_none && explicit_xnn) {
+              took_nothing("XNNPACK");
+            } else if (!delegate_none) {
+              replacing("TfLiteXNNPackDelegate", n.total_nodes, 1);
+            }
+            if (explicit_xnn && !delegate_none) {
               I(dl,
                 "Explicitly applied XNNPACK delegate, and the model graph will be "
                 "completely executed by the delegate.");
@@ -471,7 +496,8 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
             if (flags.Bool("enable_op_profiling", false) &&
                 flags.String("op_profiling_output_file").empty() &&
                 flags.String("profiling_output_csv_file").empty()) {
-              const std::string kernel = cfg.use_gpu       ? "TfLiteGpuDelegateV2"
+              const std::string kernel = delegate_none     ? ""
+                                         : cfg.use_gpu     ? "TfLiteGpuDelegateV2"
                                          : cfg.use_nnapi   ? "TfLiteNnapiDelegate"
                                          : cfg.use_xnnpack ? "TfLiteXNNPackDelegate"
                                                            : "";

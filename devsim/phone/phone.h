@@ -76,6 +76,7 @@ enum class Fault {
   kDisconnect,    // the transport drops the link (during a push or a run)
   kUnauthorized,  // the transport answers CNXN with AUTH and never accepts
   kSlowLink,      // the transport delays every packet
+  kDelegateNone,  // the asked-for delegate (GPU, NNAPI, XNNPACK) claims no node: the CPU runs it all
 };
 
 // Parses "crash", "graph-missing", ... ; returns false for an unknown name.

@@ -18,3 +18,7 @@ benchlab_test(NAME lab_native_e2e_test SOURCES e2e/lab_native_e2e_test.cc
 # Issue 11: --cpus resolved per phone topology (two devsim topologies) and run provenance.
 benchlab_test(NAME lab_cpus_e2e_test SOURCES e2e/lab_cpus_e2e_test.cc
   LIBS benchlab_e2esupport benchlab_common nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+# Issue 11: op profiles and delegation (with the took-nothing warning) through the whole lab.
+benchlab_test(NAME lab_ops_e2e_test SOURCES e2e/lab_ops_e2e_test.cc
+  LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+add_dependencies(lab_ops_e2e_test benchlab benchlab-agent benchlab-coordinator benchlab-devsim)

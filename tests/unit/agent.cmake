@@ -6,3 +6,6 @@ benchlab_test(NAME agent_phone_lock_test SOURCES unit/agent_phone_lock_test.cc
   LIBS benchlab_agent_run benchlab_testsupport LABELS unit)
 benchlab_test(NAME agent_run_conditions_test SOURCES unit/agent_run_conditions_test.cc
   LIBS benchlab_agent_run LABELS unit)
+# Issue 11: op profile rows and delegation (with its warning) from the parser's result.
+benchlab_test(NAME agent_op_profile_test SOURCES unit/agent_op_profile_test.cc
+  LIBS benchlab_agent_run benchlab_testsupport LABELS unit)

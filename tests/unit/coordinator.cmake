@@ -16,3 +16,6 @@ benchlab_test(NAME coordinator_dashboard_test SOURCES unit/coordinator_dashboard
 # Both daemons' /metrics series (common/exposition, coordinator/metrics, agent/agent_metrics).
 benchlab_test(NAME metrics_families_test SOURCES unit/metrics_families_test.cc
   LIBS benchlab_coordinator benchlab_agent benchlab_version LABELS unit)
+# Issue 11: op profile aggregation, limits, and the rows' storage through Core and SQLite.
+benchlab_test(NAME coordinator_op_profiles_test SOURCES unit/coordinator_op_profiles_test.cc
+  LIBS benchlab_coordinator benchlab_testsupport LABELS unit)

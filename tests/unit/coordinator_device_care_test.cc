@@ -26,21 +26,8 @@ using Channel = benchlab::testing::RecordingChannel;
 
 constexpr char kPhone[] = "a1/P1";
 
-class DeviceCareTest : public ::testing::Test {
+class DeviceCareTest : public benchlab::testing::SqliteCoreTest {
  protected:
-  void SetUp() override { Open(); }
-  void Open() {
-    core_.reset();
-    artifacts_.reset();
-    store_.reset();
-    auto store = OpenSqliteStore(dir_.path() + "/benchlab.db");
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto t = benchlab::testing::OpenTestCore(store_.get(), &clock_, dir_.path());
-    ASSERT_TRUE(t.ok()) << t.status();
-    artifacts_ = std::move(t->artifacts);
-    core_ = std::move(t->core);
-  }
   std::shared_ptr<Channel> Hello(const std::string& adb_state = "device") {
     v1::AgentHello h;
     auto* d = h.add_devices();
@@ -79,11 +66,6 @@ class DeviceCareTest : public ::testing::Test {
     return v1::Device();
   }
 
-  benchlab::testing::TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ArtifactStore> artifacts_;
-  std::unique_ptr<Core> core_;
   int event_seq_ = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "coordinator/schema.h"
 #include "coordinator/store.h"
 #include "tests/support/paths.h"
@@ -76,7 +77,7 @@ TEST(Schema, NewerDatabaseIsRefusedUntouched) {
   auto store = OpenSqliteStore(path);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(absl::StrContains(store.status().message(), "schema version 99, newer than the 3"))
+  EXPECT_TRUE(absl::StrContains(store.status().message(), absl::StrCat("schema version 99, newer than the ", kSchemaVersion)))
       << store.status();
   Db db(path);
   EXPECT_EQ(*ReadSchemaVersion(db.db), 99);

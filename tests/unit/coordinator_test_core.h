@@ -1,7 +1,7 @@
 // Core unit tests' setting: a Store in memory that keeps what is written (jobs, runs,
 // event ids, raw logs, artifacts), counts run writes (each PutRun/PutRuns is one
 // transaction in the real store) and fails the writes a test names; and a Core opened
-// over it with a model "m" and an APK "a" recorded.
+// over it with a model "m" and an APK "a" recorded; or a Core over a real SQLite file.
 #ifndef BENCHLAB_TESTS_UNIT_COORDINATOR_TEST_CORE_H_
 #define BENCHLAB_TESTS_UNIT_COORDINATOR_TEST_CORE_H_
 
@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -235,6 +237,31 @@ struct OnePhoneLab {
   std::unique_ptr<coordinator::ArtifactStore> artifacts;
   std::unique_ptr<coordinator::Core> core;
   std::shared_ptr<RecordingChannel> channel = std::make_shared<RecordingChannel>();
+};
+
+// A test over a real SQLite file under a temp dir: Open() (again = a restart, everything
+// read back from the file) gives core_ over store_, with "m" and "a" recorded.
+class SqliteCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    core_.reset();
+    artifacts_.reset();
+    store_.reset();
+    auto store = coordinator::OpenSqliteStore(dir_.path() + "/benchlab.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    auto t = OpenTestCore(store_.get(), &clock_, dir_.path());
+    ASSERT_TRUE(t.ok()) << t.status();
+    artifacts_ = std::move(t->artifacts);
+    core_ = std::move(t->core);
+  }
+
+  TempDir dir_;
+  coordinator::FakeClock clock_;
+  std::unique_ptr<coordinator::Store> store_;
+  std::unique_ptr<coordinator::ArtifactStore> artifacts_;
+  std::unique_ptr<coordinator::Core> core_;
 };
 
 }  // namespace benchlab::testing
