@@ -532,6 +532,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
       .timeout = std::max(absl::Seconds(1), timeout - (absl::Now() - taken_up)),
       // The pause comes after the result (below), so the result is not held back by it.
       .cooldown_max = absl::ZeroDuration(),
+      .result_file = a.result_file(),
   };
   RunObserver observer;
   observer.on_state = [&](v1::RunState state) {
@@ -560,6 +561,8 @@ void AgentDaemon::Execute(Attempt* attempt) {
   r.set_state(outcome.state);
   *r.mutable_conditions() = outcome.conditions;
   if (outcome.exit_code.has_value()) r.set_exit_code(*outcome.exit_code);
+  r.set_result_file_status(outcome.result_file_status);
+  r.set_result_file_note(outcome.result_file_note);
   if (outcome.state == v1::RUN_STATE_DONE) {
     *r.mutable_metrics() = outcome.metrics;
   } else {

@@ -59,6 +59,10 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
       ->check(CLI::IsMember({"apk", "native", "litert"}))
       ->capture_default_str();
   cmd->add_option("--binary", f->binary, "the tool's executable for --tool native|litert (pushed to the phone)");
+  cmd->add_flag("--result-file,!--no-result-file", f->result_file,
+                "have the tool write its BenchmarkResult file (--result_file_path) and take each run's "
+                "numbers from it, checked against the log (on by default; --no-result-file or "
+                "--result-file=false: the log's numbers only)");
   cmd->add_option("--devices", f->devices,
                   "where: comma list of all, agent:NAME, KEY=VALUE (model=Pixel 7, soc=...), device ids "
                   "(<agent>/<serial>) or bare serials; kinds combine with AND")
@@ -132,6 +136,7 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
     if (f.apk.empty()) return absl::InvalidArgumentError("--apk APK is required (or --tool native|litert --binary FILE)");
     if (!f.binary.empty()) return absl::InvalidArgumentError("--binary is for --tool native or litert");
   }
+  spec.set_result_file(f.result_file);
   auto selector = ParseDeviceSelector(f.devices);
   if (!selector.ok()) return absl::InvalidArgumentError(absl::StrCat("--devices: ", selector.status().message()));
   *spec.mutable_selector() = *selector;

@@ -26,6 +26,8 @@ struct JobFlags {
   // Issue 11: apk (default), native or litert; native tools run `binary`.
   std::string tool_kind = "apk";
   std::string binary;
+  // Issue 11: the tool writes its result file and the run's numbers come from it.
+  bool result_file = true;
   std::string devices = "all";
   std::string description;
   ToolOptions tool;

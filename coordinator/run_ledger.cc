@@ -233,6 +233,9 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
       } else {
         next.clear_exit_code();
       }
+      // What the agent made of the tool's result file (issue 11).
+      next.set_result_file_status(res.result_file_status());
+      next.set_result_file_note(res.result_file_note());
       if (res.state() == v1::RUN_STATE_DONE) {
         *next.mutable_metrics() = res.metrics();
         next.clear_error_class();

@@ -8,7 +8,7 @@
 namespace benchlab::devsim {
 namespace {
 
-constexpr std::array<std::pair<Fault, absl::string_view>, 9> kFaultNames = {{
+constexpr std::array<std::pair<Fault, absl::string_view>, 10> kFaultNames = {{
     {Fault::kNone, "none"},
     {Fault::kGraphMissing, "graph-missing"},
     {Fault::kInvalidFlag, "invalid-flag"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<Fault, absl::string_view>, 9> kFaultNames = {{
     {Fault::kDisconnect, "disconnect"},
     {Fault::kUnauthorized, "unauthorized"},
     {Fault::kSlowLink, "slow-link"},
+    {Fault::kResultSkew, "result-skew"},
 }};
 
 }  // namespace

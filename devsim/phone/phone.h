@@ -76,6 +76,7 @@ enum class Fault {
   kDisconnect,    // the transport drops the link (during a push or a run)
   kUnauthorized,  // the transport answers CNXN with AUTH and never accepts
   kSlowLink,      // the transport delays every packet
+  kResultSkew,    // the tool's result file (--result_file_path) says 25 % slower than its log
 };
 
 // Parses "crash", "graph-missing", ... ; returns false for an unknown name.

@@ -15,3 +15,6 @@ add_dependencies(lab_metrics_report_e2e_test benchlab benchlab-agent benchlab-co
 # Issue 11: the native tools (benchmark_model, LiteRT's) as jobs through the whole lab.
 benchlab_test(NAME lab_native_e2e_test SOURCES e2e/lab_native_e2e_test.cc
   LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
+# Issue 11: results as a file (APK via run-as, native tools via pull), checked against the log.
+benchlab_test(NAME lab_result_file_e2e_test SOURCES e2e/lab_result_file_e2e_test.cc
+  LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
