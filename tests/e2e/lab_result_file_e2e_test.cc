@@ -62,7 +62,7 @@ TEST_F(LabResultFileE2eTest, EveryToolsFileAgreesWithItsLog) {
     for (const auto& run : results["runs"]) {
       EXPECT_EQ(run["state"], "RUN_STATE_DONE") << run.dump();
       EXPECT_EQ(run["result_file_status"], "RESULT_FILE_STATUS_AGREES") << run.dump();
-      EXPECT_FALSE(run.contains("result_file_note")) << run.dump();
+      EXPECT_EQ(run.value("result_file_note", ""), "") << run.dump();
       // Only the file has the percentiles and the model size: they prove it was read.
       ASSERT_TRUE(run["metrics"].contains("median_us")) << run.dump();
       EXPECT_GT(std::stod(run["metrics"]["median_us"].get<std::string>()), 0) << run.dump();
@@ -81,7 +81,8 @@ TEST_F(LabResultFileE2eTest, NoResultFileKeepsTheLogsNumbersOnly) {
     EXPECT_EQ(results["job"]["spec"]["result_file"], false) << results["job"].dump();
     for (const auto& run : results["runs"]) {
       EXPECT_EQ(run["state"], "RUN_STATE_DONE") << run.dump();
-      EXPECT_FALSE(run.contains("result_file_status")) << run.dump();
+      EXPECT_EQ(run.value("result_file_status", "RESULT_FILE_STATUS_UNSPECIFIED"), "RESULT_FILE_STATUS_UNSPECIFIED")
+          << run.dump();
       EXPECT_FALSE(run["metrics"].contains("median_us")) << run.dump();
     }
   }
