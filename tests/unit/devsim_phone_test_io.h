@@ -14,6 +14,7 @@
 #include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/log_buffer.h"
 #include "devsim/phone/phone.h"
+#include "devsim/phone/vfs.h"
 
 namespace benchlab::devsim {
 
