@@ -37,6 +37,7 @@ struct BenchFlags {
   double cooldown_below_c = 0;
   double wait_for_phone_s = 0;
   bool json = false;
+  bool result_file = true;  // issue 11: numbers from the tool's result file
 };
 
 std::string LowerName(v1::ErrorClass e) {
@@ -165,6 +166,7 @@ int RunBench(const BenchFlags& flags, const CommonOptions& common, const AgentIo
       .timeout = absl::Seconds(flags.timeout_s),
       .cooldown_max = absl::Seconds(flags.cooldown_s),
       .cooldown_below_c = flags.cooldown_below_c,
+      .result_file = flags.result_file,
   };
   if (!flags.json) {
     *io.out << absl::StrFormat("phone %s  model %s (%s)  apk %s\n", serial,
@@ -195,6 +197,11 @@ int RunBench(const BenchFlags& flags, const CommonOptions& common, const AgentIo
             {"start_ms", Ms(o.timings.start)}, {"run_ms", Ms(o.timings.run)},
             {"cooldown_ms", Ms(o.timings.cooldown)}, {"total_ms", Ms(o.timings.total)}}},
       };
+      if (o.result_file_status != v1::RESULT_FILE_STATUS_UNSPECIFIED) {
+        r["result_file_status"] = absl::AsciiStrToLower(
+            absl::StripPrefix(v1::ResultFileStatus_Name(o.result_file_status), "RESULT_FILE_STATUS_"));
+        if (!o.result_file_note.empty()) r["result_file_note"] = o.result_file_note;
+      }
       if (ok) {
         r["metrics"] = MetricsJson(o.metrics);
       } else {
@@ -276,6 +283,9 @@ void RegisterBenchCommand(CLI::App& app, const CommonOptions& common, const Agen
                   "Seconds to wait while another benchlab-agent (the daemon) runs on the phone; "
                   "default: refuse at once")
       ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_flag("--result-file,!--no-result-file", f->result_file,
+                "Have the tool write its BenchmarkResult file and take the numbers from it, checked "
+                "against the log (default on)");
   cmd->add_flag("--json", f->json, "JSON: every repeat, its timings, metrics or error, the median");
   cmd->callback([f, &common, io, exit_code] { *exit_code = RunBench(*f, common, io); });
 }

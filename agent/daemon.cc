@@ -561,6 +561,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
       .timeout = std::max(absl::Seconds(1), timeout - (absl::Now() - taken_up)),
       // The pause comes after the result (below), so the result is not held back by it.
       .cooldown_max = absl::ZeroDuration(),
+      .result_file = a.result_file(),
   };
   // Each checked again with CheckToolArg by the runner, as every argument.
   request.args.insert(request.args.end(), tool_file_args.begin(), tool_file_args.end());
@@ -593,6 +594,8 @@ void AgentDaemon::Execute(Attempt* attempt) {
   if (outcome.exit_code.has_value()) r.set_exit_code(*outcome.exit_code);
   r.set_cpu_mask(outcome.cpu_mask);
   *r.mutable_provenance() = MakeRunProvenance(request, outcome);
+  r.set_result_file_status(outcome.result_file_status);
+  r.set_result_file_note(outcome.result_file_note);
   if (outcome.state == v1::RUN_STATE_DONE) {
     *r.mutable_metrics() = outcome.metrics;
     FillOpsAndDelegation(outcome.parsed, &r);

@@ -74,6 +74,10 @@ void AddJobOptions(CLI::App* cmd, JobFlags* f) {
   cmd->add_option("--compiler-plugin", f->compiler_plugin,
                   "--tool litert: the compiler plugin (libLiteRtCompilerPlugin*.so) for JIT compilation; pushed "
                   "next to the binary, the tool gets --compiler_plugin_library_path=<its directory>");
+  cmd->add_flag("--result-file,!--no-result-file", f->result_file,
+                "have the tool write its BenchmarkResult file (--result_file_path) and take each run's "
+                "numbers from it, checked against the log (on by default; --no-result-file or "
+                "--result-file=false: the log's numbers only)");
   cmd->add_option("--devices", f->devices,
                   "where: comma list of all, agent:NAME, KEY=VALUE (model=Pixel 7, soc=...), device ids "
                   "(<agent>/<serial>) or bare serials; kinds combine with AND")
@@ -178,6 +182,7 @@ absl::StatusOr<v1::JobSpec> BuildSpec(const JobFlags& f) {
     v1::ToolFile* tf = spec.add_tool_files();
     tf->set_flag(flag);
   }
+  spec.set_result_file(f.result_file);
   auto selector = ParseDeviceSelector(f.devices);
   if (!selector.ok()) return absl::InvalidArgumentError(absl::StrCat("--devices: ", selector.status().message()));
   *spec.mutable_selector() = *selector;

@@ -31,6 +31,8 @@ struct JobFlags {
   // Tool files for --tool litert (uploaded as TOOL_LIBRARY; the agent sets the flag).
   std::string dispatch_library;  // --dispatch_library_path
   std::string compiler_plugin;   // --compiler_plugin_library_path
+  // Issue 11: the tool writes its result file and the run's numbers come from it.
+  bool result_file = true;
   std::string devices = "all";
   std::string description;
   ToolOptions tool;

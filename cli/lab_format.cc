@@ -37,6 +37,11 @@ std::string ErrorClassName(v1::ErrorClass error_class) {
   return EnumTail(v1::ErrorClass_Name(error_class), "ERROR_CLASS_");
 }
 
+std::string ResultFileStatusName(v1::ResultFileStatus status) {
+  if (status == v1::RESULT_FILE_STATUS_UNSPECIFIED) return "";
+  return EnumTail(v1::ResultFileStatus_Name(status), "RESULT_FILE_STATUS_");
+}
+
 char LogPriorityLetter(v1::LogPriority priority) {
   switch (priority) {
     case v1::LOG_PRIORITY_VERBOSE: return 'V';
@@ -94,6 +99,11 @@ std::string FormatRunProgress(const v1::Run& run) {
   }
   if (run.error_class() != v1::ERROR_CLASS_UNSPECIFIED) {
     absl::StrAppend(&line, "  error=", ErrorClassName(run.error_class()));
+  }
+  // Issue 11: where the numbers came from, and a disagreement's details.
+  if (std::string rf = ResultFileStatusName(run.result_file_status()); !rf.empty()) {
+    absl::StrAppend(&line, "  result_file=", rf);
+    if (!run.result_file_note().empty()) absl::StrAppend(&line, " \"", run.result_file_note(), "\"");
   }
   if (!run.error_message().empty()) absl::StrAppend(&line, "  \"", run.error_message(), "\"");
   line = EscapeForTerminal(line);

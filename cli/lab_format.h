@@ -20,6 +20,8 @@ std::string RunStateName(benchlab::v1::RunState state);
 std::string DeviceStateName(benchlab::v1::DeviceState state);
 // "app_crashed", ...; empty for UNSPECIFIED.
 std::string ErrorClassName(benchlab::v1::ErrorClass error_class);
+// "agrees", "disagrees", "missing", "unreadable", "corrupt", "file_only"; "" when unset.
+std::string ResultFileStatusName(benchlab::v1::ResultFileStatus status);
 // "V", "D", "I", "W", "E", "F" as logcat prints them; "?" when unspecified.
 char LogPriorityLetter(benchlab::v1::LogPriority priority);
 

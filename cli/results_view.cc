@@ -2,6 +2,8 @@
 #include "cli/results_view.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -159,11 +161,28 @@ std::string FormatResults(const v1::GetResultsResponse& results) {
   if (std::string provenance = FormatProvenanceTable(results.runs()); !provenance.empty()) {
     absl::StrAppend(&out, "\nProvenance:\n", provenance);
   }
+  // Issue 11: how many runs' numbers came from their result file, and how it compared.
+  std::map<std::string, int> result_files;
+  for (const auto& run : results.runs()) {
+    if (std::string rf = ResultFileStatusName(run.result_file_status()); !rf.empty()) ++result_files[rf];
+  }
+  if (!result_files.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [name, n] : result_files) parts.push_back(absl::StrCat(name, " ", n));
+    absl::StrAppend(&out, "Result files: ", absl::StrJoin(parts, ", "), "\n");
+  }
   absl::StrAppend(&out, "(every metric and condition: --csv or --json)\n");
   for (const auto& run : results.runs()) {
     if (run.state() == v1::RUN_STATE_FAILED && !run.error_message().empty()) {
       absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": ", ErrorClassName(run.error_class()), ": ",
                       EscapeForTerminal(run.error_message()), "\n");
+    }
+    // Issue 11: a result file that disagrees with the log, or that was asked for and not
+    // taken, is said, never dropped.
+    if (!run.result_file_note().empty()) {
+      absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": result file ",
+                      ResultFileStatusName(run.result_file_status()), ": ",
+                      EscapeForTerminal(run.result_file_note()), "\n");
     }
     if (!run.conditions_not_met().empty()) {  // started past its gate's timeout
       absl::StrAppend(&out, EscapeForTerminal(run.run_id()), ": started without its run conditions: ",

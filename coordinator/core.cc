@@ -223,6 +223,8 @@ void Core::Schedule() {
       a->set_timeout_s(spec.timeout_s());
       a->set_cooldown_s(spec.cooldown_s());
       a->set_cpus(spec.cpus());  // resolved per phone by its agent
+      // Results as a file (issue 11): on unless the job turned it off.
+      a->set_result_file(!spec.has_result_file() || spec.result_file());
     }
     v1::CoordinatorMessage m = part->second;
     auto* a = m.mutable_assign();

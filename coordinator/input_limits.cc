@@ -210,6 +210,7 @@ bool SanitizeRunEvent(v1::RunEvent* e) {
     case v1::RunEvent::kResult: {
       v1::RunResult* r = e->mutable_result();
       TruncateText(r->mutable_error_message(), kMaxMessageTextBytes);
+      TruncateText(r->mutable_result_file_note(), kMaxMessageTextBytes);
       if (r->conditions().has_before()) SanitizeRunConditions(r->mutable_conditions()->mutable_before());
       if (r->conditions().has_after()) SanitizeRunConditions(r->mutable_conditions()->mutable_after());
       SanitizeOpsAndDelegation(r);

@@ -239,6 +239,9 @@ absl::StatusOr<RunChange> RunLedger::PlanEvent(const v1::RunEvent& ev, std::vect
       next.clear_delegation();
       next.clear_ops();
       next.clear_warnings();
+      // What the agent made of the tool's result file (issue 11).
+      next.set_result_file_status(res.result_file_status());
+      next.set_result_file_note(res.result_file_note());
       if (res.state() == v1::RUN_STATE_DONE) {
         *next.mutable_metrics() = res.metrics();
         if (res.has_delegation()) *next.mutable_delegation() = res.delegation();

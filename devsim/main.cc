@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{2147483647}));
   app.add_option("--apk-version-name", apk_version_name,
                  "android:versionName in --make-apk's manifest (default devsim)");
+  bool apk_not_debuggable = false;
+  app.add_flag("--apk-not-debuggable", apk_not_debuggable,
+               "leave android:debuggable out of --make-apk's manifest (the real benchmark APK has it; "
+               "`run-as` then refuses the package)");
   app.add_option("--make-binary", make_binary,
                  "write a fake native benchmark_model binary to this path and exit (it runs on the "
                  "simulated phones once pushed and made executable)");
@@ -125,7 +129,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     if (!make_apk.empty() && !WriteBytes(make_apk, benchlab::devsim::MakeFakeApk(apk_bytes, apk_package, apk_min_sdk,
-                                                                      apk_version_code, apk_version_name))) {
+                                                                      apk_version_code, apk_version_name,
+                                                                      !apk_not_debuggable))) {
       std::cerr << "benchlab-devsim: cannot write " << make_apk << "\n";
       return 1;
     }

@@ -20,6 +20,7 @@
 #include "agent/run/phone_tools.h"
 #include "agent/run/run_conditions.h"
 #include "common/flags/benchmark_flags.h"
+#include "common/flags/tool_kind.h"
 #include "common/logcat_line.h"
 #include "common/shell_quote.h"
 
@@ -398,7 +399,12 @@ void BenchmarkRunner::CoolDown(const RunRequest& request, RunOutcome* out) {
   out->timings.cooldown = absl::Now() - t0;
 }
 
-RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& observer) {
+RunOutcome BenchmarkRunner::Run(const RunRequest& request_in, const RunObserver& observer) {
+  // Results as a file: the tool is told where to write it (result_file_runner.cc).
+  RunRequest request = request_in;
+  if (request.result_file) {
+    request.args.push_back(absl::StrCat("--result_file_path=", RemoteResultPath(IsNativeTool(request.tool))));
+  }
   const absl::Time t0 = absl::Now();
   const absl::Time deadline = t0 + request.timeout;
   RunOutcome out;
@@ -451,11 +457,17 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
   if (before.ok()) *out.conditions.mutable_before() = *std::move(before);
   // --cpus: this phone's mask from the clusters just read; nothing runs when it names no CPU.
   if (!ResolveRunCpus(request, &out)) return finish();
+  if (request.result_file) ClearResultFile(request, deadline);
+  // After a DONE run, the result file's numbers replace the log's (checked against them).
+  auto read_result_file = [&] {
+    if (request.result_file && out.state == v1::RUN_STATE_DONE) ReadResultFile(request, &out);
+  };
   enter(v1::RUN_STATE_RUNNING);
   bool app_started = false;
   if (native) {
     // Returns once the tool's process has ended (killed on a cancel or the deadline).
     RunNative(request, observer, deadline, &out);
+    read_result_file();
     const bool reachable = out.error_class != v1::ERROR_CLASS_DEVICE_LOST &&
                            out.error_class != v1::ERROR_CLASS_ADB_UNAVAILABLE;
     if (reachable) {
@@ -474,6 +486,9 @@ RunOutcome BenchmarkRunner::Run(const RunRequest& request, const RunObserver& ob
     (void)adb_->Shell(request.serial, absl::StrCat("am force-stop ", ShellQuote(kBenchmarkPackage)),
                       absl::Now() + kShortCall);
   }
+  // The app writes its file as its run ends, maybe after its last log line: read it once
+  // the app is stopped.
+  read_result_file();
   const bool phone_reachable = out.error_class != v1::ERROR_CLASS_DEVICE_LOST &&
                                out.error_class != v1::ERROR_CLASS_ADB_UNAVAILABLE;
   // The state the run left the phone in, before any cooldown; also after a timeout.

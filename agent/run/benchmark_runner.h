@@ -64,6 +64,10 @@ struct RunRequest {
   double cooldown_below_c = 0;
   // After a failure line the tool may print a few more evidence lines; read this long.
   absl::Duration evidence_grace = absl::Milliseconds(300);
+  // Results as a file (issue 11): pass --result_file_path (native: in the run's folder
+  // under /data/local/tmp/benchlab/run; APK: in the app's files dir), read the file back
+  // after a DONE run and take its numbers (result_file.h).
+  bool result_file = false;
 };
 
 // How long each step took; skipped steps report the check's cost.
@@ -98,6 +102,9 @@ struct RunOutcome {
   int64_t native_pid = 0;
   // The mask the tool ran under, "0xf0" (common/flags/cpu_set.h); empty without pinning.
   std::string cpu_mask;
+  // The result file's fate (issue 11): UNSPECIFIED when not asked for or not DONE.
+  benchlab::v1::ResultFileStatus result_file_status = benchlab::v1::RESULT_FILE_STATUS_UNSPECIFIED;
+  std::string result_file_note;
 };
 
 // Called from the runner's threads; must return quickly (queue, don't block).
@@ -167,6 +174,12 @@ class BenchmarkRunner {
   // Resolves request.cpus against the clusters in out->conditions.before into
   // out->cpu_mask; false (the run failed as CPUS_UNAVAILABLE) when it names no CPU.
   bool ResolveRunCpus(const RunRequest& request, RunOutcome* out);
+  // Results as a file (result_file_runner.cc): where the tool writes it on the phone, the
+  // step that clears a stale one before the run, and reading it back after a DONE run
+  // (sets out->result_file_status and merges the file's numbers into out->metrics).
+  static std::string RemoteResultPath(bool native);
+  void ClearResultFile(const RunRequest& request, absl::Time deadline);
+  void ReadResultFile(const RunRequest& request, RunOutcome* out);
   // Waits up to `d` unless cancelled; true when cancelled.
   bool SleepUnlessCancelled(absl::Duration d);
 

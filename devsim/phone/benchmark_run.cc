@@ -21,6 +21,7 @@
 #include "devsim/phone/package_manager.h"
 #include "devsim/phone/perf_knobs.h"
 #include "devsim/phone/process_table.h"
+#include "devsim/phone/result_file.h"
 #include "devsim/phone/run_plan.h"
 #include "devsim/phone/thermal.h"
 
@@ -513,9 +514,35 @@ PlannedEnd PlanBenchmarkRun(PhoneState& phone, RunPlan& plan, const std::optiona
                                     ? 0.5
                                     : std::min(1.0, std::max(1, cfg.num_threads) / 4.0 + 0.2);
             const double busy = n.busy_secs;
-            end.action = [battery, thermal, busy, load] {
+            // --result_file_path: the tool writes its result file as the run ends, before
+            // its last log lines (result_file.h). The APK's app user can only write below
+            // its data directory; elsewhere nothing is written and the log says nothing.
+            std::string result_path = flags.String("result_file_path");
+            if (!result_path.empty() && !plan.native()) {
+              const std::string data_dir = pkg ? pkg->data_dir : AppDataDir(std::string(kBenchmarkPackage));
+              if (!AppMayWrite(result_path, data_dir, std::string(kBenchmarkPackage))) {
+                result_path.clear();
+              } else {
+                // /data/user/0/PKG is /data/data/PKG (one directory, two names).
+                std::string norm = Vfs::Normalize(result_path);
+                const std::string user_dir = absl::StrCat("/data/user/0/", kBenchmarkPackage);
+                if (absl::StartsWith(norm, user_dir + "/")) norm = data_dir + norm.substr(user_dir.size());
+                result_path = norm;
+              }
+            }
+            std::string result_bytes;
+            if (!result_path.empty()) {
+              result_bytes = ToolResultFileBytes(n, cfg.model_size_bytes,
+                                                 flags.Bool("report_peak_memory_footprint", false),
+                                                 fault == Fault::kResultSkew ? 1.25 : 1.0);
+            }
+            Vfs* fs = &phone.fs();
+            end.action = [battery, thermal, busy, load, fs, result_path = Vfs::Normalize(result_path),
+                          result_bytes = std::move(result_bytes)] {
               thermal->Heat(busy, load);
               battery->Drain(busy, load);
+              // std::ofstream does not make directories: a missing parent means no file.
+              if (!result_bytes.empty()) (void)fs->Write(result_path, result_bytes, 0600);
             };
             PlannedBatch& after = plan.At(t_end + absl::Milliseconds(5));
             after.epilogue = true;

@@ -325,10 +325,11 @@ absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml) {
       }
       const bool is_manifest = !have_manifest;
       const bool is_uses_sdk = have_manifest && *name == "uses-sdk";
+      const bool is_application = have_manifest && *name == "application";
       const uint16_t attr_start = b.U16(ext + 8), attr_size = b.U16(ext + 10);
       const uint16_t attr_count = b.U16(ext + 12);
       bool have_package = false;
-      for (uint16_t i = 0; i < attr_count && (is_manifest || is_uses_sdk); ++i) {
+      for (uint16_t i = 0; i < attr_count && (is_manifest || is_uses_sdk || is_application); ++i) {
         const size_t a = ext + attr_start + static_cast<size_t>(i) * attr_size;
         if (attr_size < 20 || a + 20 > pos + size) return Malformed("attribute past the element");
         auto attr = pool.Get(b, b.U32(a + 4));
@@ -343,6 +344,13 @@ absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml) {
             if (!v.ok()) return v.status();
             out.version_name = *v;
             out.has_version_name = true;
+          }
+          continue;
+        }
+        if (is_application) {
+          // android:debuggable, a boolean (aapt: TYPE_INT_BOOLEAN, 0 or 0xffffffff).
+          if (b.U32(a) != kNoIndex && *attr == "debuggable" && b.U8(a + 15) == kTypeBool) {
+            out.debuggable = b.U32(a + 16) != 0;
           }
           continue;
         }

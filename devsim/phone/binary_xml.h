@@ -45,11 +45,14 @@ struct BinaryManifest {
   int64_t version_code = 0;      // <manifest android:versionCode>; 0 when absent, as the platform
   bool has_version_name = false;  // `dumpsys package` prints versionName=null without one
   std::string version_name;       // <manifest android:versionName>
+  // <application android:debuggable="true">: `run-as PKG` works only for such a package.
+  bool debuggable = false;
 };
 
 // The `package` attribute (no namespace) of the first element, which must be <manifest>,
 // its android:versionCode and android:versionName, and the later <uses-sdk>'s
-// android:minSdkVersion and android:targetSdkVersion. InvalidArgument says what is wrong
+// android:minSdkVersion and android:targetSdkVersion, and <application>'s
+// android:debuggable. InvalidArgument says what is wrong
 // with the bytes.
 absl::StatusOr<BinaryManifest> ReadBinaryManifest(absl::string_view axml);
 absl::StatusOr<std::string> BinaryManifestPackage(absl::string_view axml);

@@ -22,13 +22,15 @@ inline constexpr absl::string_view kBenchmarkPackage = "org.tensorflow.lite.benc
 // Deterministic for the same arguments.
 inline constexpr int kBenchmarkApkMinSdk = 23;
 // `version_code` and `version_name` are the manifest's android:versionCode/versionName
-// (`dumpsys package` shows them).
+// (`dumpsys package` shows them). `debuggable` is <application android:debuggable>, true
+// as in the real benchmark APK (what lets `run-as` read its files).
 inline constexpr int64_t kBenchmarkApkVersionCode = 1;
 inline constexpr absl::string_view kBenchmarkApkVersionName = "devsim";
 std::string MakeFakeApk(int64_t size_bytes = 0, absl::string_view package = kBenchmarkPackage,
                         int min_sdk = kBenchmarkApkMinSdk,
                         int64_t version_code = kBenchmarkApkVersionCode,
-                        absl::string_view version_name = kBenchmarkApkVersionName);
+                        absl::string_view version_name = kBenchmarkApkVersionName,
+                        bool debuggable = true);
 
 // `size_bytes` (at least 16) bytes that look like a TFLite flatbuffer: a root offset at
 // 0..4 and "TFL3" at offset 4, then seeded pseudo-random bytes.

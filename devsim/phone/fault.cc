@@ -19,6 +19,7 @@ constexpr std::array<std::pair<Fault, absl::string_view>, 10> kFaultNames = {{
     {Fault::kUnauthorized, "unauthorized"},
     {Fault::kSlowLink, "slow-link"},
     {Fault::kDelegateNone, "delegate-none"},
+    {Fault::kResultSkew, "result-skew"},
 }};
 
 }  // namespace

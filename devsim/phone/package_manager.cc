@@ -132,18 +132,25 @@ std::string PackageManager::Install(const std::vector<std::string>& args, std::s
       parsed->version_code,
       parsed->has_version_name ? parsed->version_name : "null",
       parsed->min_sdk,
-      parsed->target_sdk > 0 ? parsed->target_sdk : parsed->min_sdk};
+      parsed->target_sdk > 0 ? parsed->target_sdk : parsed->min_sdk,
+      parsed->debuggable,
+      AppDataDir(name)};
+  // installd makes the data directory on a first install and keeps it on an update.
+  (void)fs_.MkdirP(AppDataDir(name), 0700);
   logs_.Write(LogId::kSystem, kPidSystemServer, kPidSystemServer + 77, 'I', "PackageManager",
               absl::StrCat("installPackageLI: ", name, " (", size, " bytes) ",
                            old != packages_.end() ? "replaced" : "installed"));
   return "Success";
 }
 
+std::string AppDataDir(const std::string& package) { return "/data/data/" + package; }
+
 bool PackageManager::Uninstall(const std::string& name) {
   absl::MutexLock lock(&mu_);
   auto it = packages_.find(name);
   if (it == packages_.end() || it->second.apk_path.empty()) return false;
   (void)fs_.Remove(Vfs::Normalize(it->second.apk_path + "/../.."), true);
+  (void)fs_.Remove(it->second.data_dir, true);
   packages_.erase(it);
   return true;
 }

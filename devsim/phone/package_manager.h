@@ -31,7 +31,15 @@ struct InstalledPackage {
   std::string version_name;  // "null" when the manifest has none, as `dumpsys package` prints
   int min_sdk = 1;
   int target_sdk = 1;
+  // <application android:debuggable>: `run-as` works for it (system packages: false).
+  bool debuggable = false;
+  // Where the app's private files live (Context.getFilesDir() is DATA_DIR/files):
+  // /data/data/PKG, also known as /data/user/0/PKG. Made at install, removed at uninstall.
+  std::string data_dir;
 };
+
+// The app's private directory for `package` (/data/data/PKG).
+std::string AppDataDir(const std::string& package);
 
 class PackageManager {
  public:

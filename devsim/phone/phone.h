@@ -77,6 +77,7 @@ enum class Fault {
   kUnauthorized,  // the transport answers CNXN with AUTH and never accepts
   kSlowLink,      // the transport delays every packet
   kDelegateNone,  // the asked-for delegate (GPU, NNAPI, XNNPACK) claims no node: the CPU runs it all
+  kResultSkew,    // the tool's result file (--result_file_path) says 25 % slower than its log
 };
 
 // Parses "crash", "graph-missing", ... ; returns false for an unknown name.

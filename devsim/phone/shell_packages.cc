@@ -268,19 +268,30 @@ int ActivityCommand(ShellCall& c, size_t sub) {
   return 255;
 }
 
-// run-as PKG CMD...: runs CMD as the (debuggable) app; only installed packages work.
+// run-as PKG CMD...: runs CMD as the app, in its data directory (AOSP
+// system/core/run-as/run-as.cpp: it chdirs to the package's data dir before exec). Only an
+// installed, debuggable package; the refusals are run-as.cpp's error() lines, exit 1.
 int RunAs(ShellCall& c) {
   if (c.argv.size() < 2) {
     c.Err("usage: run-as <package-name> [--user <uid>] <command> [<args>]\n");
     return 1;
   }
-  if (!c.phone.packages().Find(c.argv[1]) || c.phone.packages().Find(c.argv[1])->apk_path.empty()) {
+  const std::optional<InstalledPackage> pkg = c.phone.packages().Find(c.argv[1]);
+  if (!pkg || pkg->apk_path.empty()) {
     c.Err(absl::StrCat("run-as: unknown package: ", c.argv[1], "\n"));
+    return 1;
+  }
+  if (!pkg->debuggable) {
+    c.Err(absl::StrCat("run-as: package not debuggable: ", c.argv[1], "\n"));
     return 1;
   }
   if (c.argv.size() == 2) return 0;
   std::vector<std::string> rest(c.argv.begin() + 2, c.argv.end());
-  return c.shell.RunArgv(std::move(rest), c.io);
+  const std::string cwd = c.shell.cwd();
+  c.shell.set_cwd(pkg->data_dir);
+  const int status = c.shell.RunArgv(std::move(rest), c.io);
+  c.shell.set_cwd(cwd);
+  return status;
 }
 
 int Cmd(ShellCall& c) {

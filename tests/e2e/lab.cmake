@@ -22,3 +22,6 @@ benchlab_test(NAME lab_cpus_e2e_test SOURCES e2e/lab_cpus_e2e_test.cc
 benchlab_test(NAME lab_ops_e2e_test SOURCES e2e/lab_ops_e2e_test.cc
   LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)
 add_dependencies(lab_ops_e2e_test benchlab benchlab-agent benchlab-coordinator benchlab-devsim)
+# Issue 11: results as a file (APK via run-as, native tools via pull), checked against the log.
+benchlab_test(NAME lab_result_file_e2e_test SOURCES e2e/lab_result_file_e2e_test.cc
+  LIBS benchlab_e2esupport nlohmann_json::nlohmann_json LABELS e2e TIMEOUT 300)

@@ -30,13 +30,9 @@ class LabNativeE2eTest : public ::testing::Test {
     auto lab = LabCluster::Start({.hosts = 2, .phones_per_host = 1});
     ASSERT_TRUE(lab.ok()) << lab.status();
     lab_ = lab->release();
-    for (const char* flavor : {"tflite", "litert"}) {
-      RunResult made = testing::Run({testing::BinPath("benchlab-devsim"), "--make-binary", Binary(flavor), "--flavor", flavor});
-      ASSERT_EQ(made.exit_code, 0) << made.output;
-    }
   }
   static void TearDownTestSuite() { delete lab_; }
-  static std::string Binary(const std::string& flavor) { return absl::StrCat(lab_->dir(), "/", flavor, "_benchmark_model"); }
+  static std::string Binary(const std::string& flavor) { return lab_->binary_path(flavor); }
 
   static LabCluster* lab_;
 };

@@ -20,6 +20,10 @@ absl::StatusOr<std::unique_ptr<LabCluster>> LabCluster::Start(const LabClusterOp
   RunResult made = Run({BinPath("benchlab-devsim"), "--make-apk", lab->apk_path(), "--make-model",
                         lab->model_path()});
   if (made.exit_code != 0) return absl::InternalError("devsim --make-apk: " + made.output);
+  for (const char* flavor : {"tflite", "litert"}) {
+    made = Run({BinPath("benchlab-devsim"), "--make-binary", lab->binary_path(flavor), "--flavor", flavor});
+    if (made.exit_code != 0) return absl::InternalError("devsim --make-binary: " + made.output);
+  }
   lab->coordinator_port_ = FreePort();
   if (absl::Status s = lab->StartCoordinator(); !s.ok()) return s;
   for (int h = 0; h < options.hosts; ++h) {

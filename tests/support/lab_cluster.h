@@ -46,6 +46,11 @@ class LabCluster {
   std::string DeviceId(int host, int phone) const;
   std::string apk_path() const { return dir_.path() + "/benchmark.apk"; }
   std::string model_path() const { return dir_.path() + "/model.tflite"; }
+  // devsim's native benchmark_model of `flavor` ("tflite": the classic tool, "litert":
+  // LiteRT's CompiledModel tool), made at Start, for `run --tool native|litert --binary`.
+  std::string binary_path(const std::string& flavor) const {
+    return dir_.path() + "/" + flavor + "_benchmark_model";
+  }
 
   absl::Status StartCoordinator();
   absl::Status StartAgent(int host);

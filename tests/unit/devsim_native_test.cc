@@ -15,6 +15,7 @@
 #include "devsim/phone/phone.h"
 #include "devsim/phone/vfs.h"
 #include "tests/unit/devsim_phone_test_io.h"
+#include "tests/unit/devsim_tool_output.h"
 
 namespace benchlab::devsim {
 namespace {
@@ -29,20 +30,9 @@ class NativeToolTest : public ::testing::Test {
  protected:
   explicit NativeToolTest(absl::Duration run = absl::Milliseconds(300))
       : phone_(MakeProfile(31, 1), 31, run) {
-    phone_.SetBackgroundLogs(false);
-    EXPECT_TRUE(phone_.fs().Write("/data/local/tmp/m.tflite", MakeFakeModel(3000000, 4)).ok());
-    EXPECT_EQ(RunSh(phone_, "mkdir -p /data/local/tmp/benchlab/bin").status, 0);
-    EXPECT_TRUE(phone_.fs().Write(kBin, MakeFakeBinary("tflite")).ok());
-    EXPECT_TRUE(phone_.fs().Write(kLitert, MakeFakeBinary("litert")).ok());
-    EXPECT_EQ(RunSh(phone_, absl::StrCat("chmod 755 ", kBin, " ", kLitert)).status, 0);
+    PutNativeTools(phone_, kBin, kLitert);
   }
-  static BenchmarkResult Parse(const ShResult& r) {
-    BenchmarkParser parser;
-    parser.FeedBytes(r.out);
-    parser.FeedBytes(r.err);
-    parser.Finish();
-    return parser.result();
-  }
+  static BenchmarkResult Parse(const ShResult& r) { return ParseToolOutput(r); }
   Phone phone_;
 };
 

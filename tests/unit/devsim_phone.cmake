@@ -8,6 +8,6 @@ benchlab_test(NAME devsim_phone_test
 # devsim's output read by the project's parser (common/): catches format drift between them.
 if(TARGET benchlab_common)
   benchlab_test(NAME devsim_phone_parser_test
-    SOURCES unit/devsim_phone_parser_test.cc unit/devsim_native_test.cc unit/devsim_cpu_topology_test.cc
+    SOURCES unit/devsim_phone_parser_test.cc unit/devsim_native_test.cc unit/devsim_cpu_topology_test.cc unit/devsim_result_file_test.cc
     LIBS benchlab_devsim_phone benchlab_common LABELS unit)
 endif()

@@ -2,14 +2,19 @@
 #ifndef BENCHLAB_TESTS_UNIT_DEVSIM_PHONE_TEST_IO_H_
 #define BENCHLAB_TESTS_UNIT_DEVSIM_PHONE_TEST_IO_H_
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "devsim/phone/fake_artifacts.h"
 #include "devsim/phone/log_buffer.h"
 #include "devsim/phone/phone.h"
+#include "devsim/phone/vfs.h"
 
 namespace benchlab::devsim {
 
@@ -74,6 +79,17 @@ inline bool WaitForLog(Phone& phone, absl::string_view needle,
     absl::SleepFor(absl::Milliseconds(10));
   }
   return false;
+}
+
+// The native tools' setup: a 3 MB model at /data/local/tmp/m.tflite and the classic and
+// LiteRT devsim binaries at `tflite_bin` and `litert_bin`, executable.
+inline void PutNativeTools(Phone& phone, const std::string& tflite_bin, const std::string& litert_bin) {
+  phone.SetBackgroundLogs(false);
+  EXPECT_TRUE(phone.fs().Write("/data/local/tmp/m.tflite", MakeFakeModel(3000000, 4)).ok());
+  EXPECT_EQ(RunSh(phone, "mkdir -p /data/local/tmp/benchlab/bin").status, 0);
+  EXPECT_TRUE(phone.fs().Write(tflite_bin, MakeFakeBinary("tflite")).ok());
+  EXPECT_TRUE(phone.fs().Write(litert_bin, MakeFakeBinary("litert")).ok());
+  EXPECT_EQ(RunSh(phone, absl::StrCat("chmod 755 ", tflite_bin, " ", litert_bin)).status, 0);
 }
 
 }  // namespace benchlab::devsim
