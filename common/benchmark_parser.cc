@@ -626,6 +626,7 @@ void BenchmarkParser::UpdateCompletion() {
     }
   }
   if (peak_done && profiles_done) result_.complete = true;
+  awaiting_only_profile_ = peak_done && !profiles_done;
 }
 
 // ---- values ---------------------------------------------------------------------------

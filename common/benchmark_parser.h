@@ -225,6 +225,10 @@ class BenchmarkParser {
   void Finish();
 
   const BenchmarkResult& result() const { return result_; }
+  // The result is all in and only the operator-wise op profile has not ended: logcat cuts
+  // a message at its ~4 KB limit, so a large profile's last line ("N nodes observed") may
+  // never come. The caller decides how long to wait before finishing without it.
+  bool awaiting_only_profile() const { return awaiting_only_profile_; }
 
  private:
   enum class ProfileSection { kNone, kRunOrder, kTop, kByType };
@@ -266,6 +270,7 @@ class BenchmarkParser {
   int phases_ = 0;                   // "Running benchmark …" lines seen
   int unphased_stats_ = 0;           // count= lines seen before any phase line
   bool summary_seen_ = false;
+  bool awaiting_only_profile_ = false;
   bool memory_seen_ = false;
   bool expect_peak_ = false;
   bool expect_memory_status_ = false;  // 2023+ builds print it after the peak line

@@ -77,6 +77,19 @@ echo "== benchlab run mobilenet_v2.tflite on all phones, 3 repeats, 4 threads"
 "$BIN/benchlab" run "$WORK/mobilenet_v2.tflite" --apk "$WORK/android_aarch64_benchmark_model.apk" \
   --devices all --threads 4 --repeat 3
 
+# The other two tools on the same lab: the classic native benchmark_model pinned to each
+# phone's big cores, and LiteRT's CompiledModel benchmark, both over `adb shell`.
+"$BIN/benchlab-devsim" --make-binary "$WORK/benchmark_model" --flavor tflite >/dev/null
+"$BIN/benchlab-devsim" --make-binary "$WORK/litert_benchmark_model" --flavor litert >/dev/null
+echo
+echo "== benchlab run mobilenet_v2.tflite --tool native (benchmark_model over adb shell) --cpus big"
+"$BIN/benchlab" run "$WORK/mobilenet_v2.tflite" --tool native --binary "$WORK/benchmark_model" \
+  --devices all --threads 4 --cpus big
+echo
+echo "== benchlab run mobilenet_v2.tflite --tool litert (LiteRT's CompiledModel benchmark_model)"
+"$BIN/benchlab" run "$WORK/mobilenet_v2.tflite" --tool litert --binary "$WORK/litert_benchmark_model" \
+  --devices all
+
 if [ "${HOLD:-0}" = 1 ]; then
   echo
   read -r -p "== the lab stays up for the dashboard at http://$DASHBOARD/; press Enter to stop " _

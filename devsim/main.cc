@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
                  "STAT/LIST, push + pm install)");
   app.add_option("--fault", fault_specs,
                  "INDEX=NAME, per phone: graph-missing, invalid-flag, crash, hang, bad-model, "
-                 "disconnect, unauthorized, slow-link, delegate-none");
+                 "disconnect, unauthorized, slow-link, delegate-none, result-skew");
   app.add_option("--android", android_specs,
                  "[INDEX=]RELEASE: the Android release of phone INDEX (or of every phone): 5.1, 6.0, "
                  "7.0, 7.1, 8.0, 8.1, 9, 10, 11, 12, 12L, 13, 14; its date and logcat behave as that "

@@ -51,6 +51,10 @@ std::string FirstEvidence(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+// How long the tool may stay silent after its figures while an op profile is unfinished
+// before the profile is taken as cut off by logcat (it prints the whole table at once).
+constexpr absl::Duration kProfileGrace = absl::Seconds(3);
+
 // Shared between Run()'s thread and the logcat thread; guarded by mu.
 struct BenchmarkRunner::Watch {
   absl::Mutex mu;
@@ -62,6 +66,7 @@ struct BenchmarkRunner::Watch {
   bool logcat_ended ABSL_GUARDED_BY(mu) = false;
   absl::Status logcat_status ABSL_GUARDED_BY(mu);
   int64_t lines_seen ABSL_GUARDED_BY(mu) = 0;
+  absl::Time last_line ABSL_GUARDED_BY(mu) = absl::Now();
   // What logcat itself said (lines that are no log entry): why a stream ended early.
   std::vector<std::string> logcat_said ABSL_GUARDED_BY(mu);
 };
@@ -231,6 +236,7 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
   auto on_line = [&](absl::string_view line) {
     absl::MutexLock lock(&watch.mu);
     ++watch.lines_seen;
+    watch.last_line = absl::Now();
     watch.parser.FeedLine(line);
     const BenchmarkResult& r = watch.parser.result();
     LogcatLine entry;
@@ -321,6 +327,18 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
       return watch.parser.result().complete || watch.logcat_ended;
     };
     finished = watch.mu.AwaitWithDeadline(absl::Condition(&done), deadline);
+    // Only the op profile missing, and the tool silent for kProfileGrace: logcat cut the
+    // profile's message (its ~4 KB limit) and its end will never come. The run's figures
+    // are all in; it ends DONE and the cut profile is a warning (op_profile_proto.cc).
+    while (!finished && watch.parser.awaiting_only_profile() && absl::Now() < deadline) {
+      const absl::Time give_up = watch.last_line + kProfileGrace;
+      if (absl::Now() >= give_up) {
+        finished = true;
+        break;
+      }
+      finished = watch.mu.AwaitWithDeadline(absl::Condition(&done), std::min(give_up, deadline));
+      if (!finished && absl::Now() >= deadline) break;
+    }
     if (finished && watch.parser.result().status == RunStatus::kFailed &&
         !watch.logcat_ended) {
       // Evidence lines often follow the failure line within milliseconds.
@@ -340,7 +358,7 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
     MarkCancelled(out);
     return;
   }
-  if (r.complete && r.status == RunStatus::kOk) {
+  if ((r.complete || watch.parser.awaiting_only_profile()) && r.status == RunStatus::kOk) {
     out->state = v1::RUN_STATE_DONE;
     out->metrics = ToMetricsProto(r);
     return;

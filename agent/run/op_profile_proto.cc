@@ -96,6 +96,12 @@ std::optional<v1::Delegation> DelegationOf(const BenchmarkResult& r) {
 
 void FillOpsAndDelegation(const BenchmarkResult& r, v1::RunResult* out) {
   for (v1::OpProfileRow& row : OpRowsOf(r)) *out->add_ops() = std::move(row);
+  for (const OpProfile& p : r.op_profiles) {
+    if (p.ended || !absl::StartsWith(p.title, "Operator-wise")) continue;
+    out->add_warnings(absl::StrCat("the op profile was cut off in the log (logcat keeps about 4 KB of one message): ",
+                                   out->ops_size(), " operator rows kept"));
+    break;
+  }
   if (auto d = DelegationOf(r)) {
     if (!d->warning().empty()) out->add_warnings(d->warning());
     *out->mutable_delegation() = std::move(*d);

@@ -8,7 +8,7 @@
 namespace benchlab::devsim {
 namespace {
 
-constexpr std::array<std::pair<Fault, absl::string_view>, 10> kFaultNames = {{
+constexpr std::array<std::pair<Fault, absl::string_view>, 11> kFaultNames = {{
     {Fault::kNone, "none"},
     {Fault::kGraphMissing, "graph-missing"},
     {Fault::kInvalidFlag, "invalid-flag"},

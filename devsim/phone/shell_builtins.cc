@@ -206,7 +206,7 @@ constexpr char kDevsimctlUsage[] =
     "       devsimctl slowdown SHA256 PCT | devsimctl slowdown clear |\n"
     "       devsimctl logflood N [LINES_PER_S] | devsimctl logbuffer ENTRIES\n"
     "faults: none graph-missing invalid-flag crash hang bad-model disconnect "
-    "unauthorized slow-link delegate-none\n";
+    "unauthorized slow-link delegate-none result-skew\n";
 
 // The run-condition knobs: heat, charge, screen, noise and injected slowdowns.
 // Returns -1 when argv is none of them.

@@ -101,6 +101,29 @@ TEST_F(LabOpsE2eTest, OpRowsAndDelegationShowInResults) {
   EXPECT_TRUE(absl::StrContains(compare.output, slowest)) << compare.output;
 }
 
+// A big model's CPU profile is longer than one logcat message (about 4 KB, as on a
+// phone): its last line never comes. The run still ends DONE with its figures once the
+// tool is silent, and the cut profile is a warning with the rows that arrived.
+TEST_F(LabOpsE2eTest, AProfileCutByLogcatStillEndsTheRunWithAWarning) {
+  auto reply = lab_->host(1).Control("fault 0 delegate-none");
+  ASSERT_TRUE(reply.ok() && *reply == "ok") << (reply.ok() ? *reply : reply.status().ToString());
+  RunResult r = lab_->Cli({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--devices", lab_->DeviceId(1, 0),
+                           "--use-gpu", "--op-profiling", "--timeout", "30", "--flag", "--num_runs=5", "--json"});
+  ASSERT_TRUE(lab_->host(1).Control("fault 0 none").ok());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t brace = r.output.find('{');
+  ASSERT_NE(brace, std::string::npos) << r.output;
+  nlohmann::json run = nlohmann::json::parse(r.output.substr(brace), nullptr, false);
+  nlohmann::json results = ResultsJson(run["job"]["job_id"].get<std::string>());
+  ASSERT_EQ(results["runs"].size(), 1u) << results.dump();
+  const auto& only = results["runs"][0];
+  ASSERT_EQ(only["state"], "RUN_STATE_DONE") << only.dump();
+  EXPECT_FALSE(only["ops"].empty()) << "the rows before the cut are kept: " << only.dump();
+  bool cut = false;
+  for (const auto& w : only["warnings"]) cut = cut || absl::StrContains(w.get<std::string>(), "op profile was cut off");
+  EXPECT_TRUE(cut) << only.dump();
+}
+
 TEST_F(LabOpsE2eTest, ADelegateThatTookNothingIsAWarning) {
   // A small model: its CPU profile (one row per node) fits one logcat message. A big
   // model's is cut by logcat and the run then waits for the block's end until it times out.
