@@ -51,7 +51,8 @@ absl::Status AgentDaemon::Start() {
   if (!outbox.ok()) return outbox.status();
   outbox_ = std::move(*outbox);
   CloseRunsLostInARestart();
-  artifacts_ = std::make_unique<link::ArtifactCache>(options_.state_dir);
+  artifacts_ = std::make_unique<link::ArtifactCache>(options_.state_dir, options_.artifact_cache);
+  artifacts_->EnforceCap();  // a lowered cap applies from the start, not only after a fetch
   adb_ = adb::AdbClient::ConnectLocal({.port = options_.adb_port});
   adb_port_ = adb::ResolveAdbServerPort({.port = options_.adb_port});
 
@@ -487,8 +488,10 @@ void AgentDaemon::Execute(Attempt* attempt) {
   // The tool: the APK, or a native binary (issue 11); both are cached artifacts.
   const bool native = a.tool() == v1::TOOL_KIND_NATIVE || a.tool() == v1::TOOL_KIND_LITERT;
   const v1::ArtifactRef& tool_ref = native ? a.binary() : a.apk();
-  auto model = artifacts_->Fetch(a.model(), downloader);
-  auto tool = model.ok() ? artifacts_->Fetch(tool_ref, downloader) : model;
+  // The leases keep both files out of the cache's evictions until this attempt ends.
+  absl::StatusOr<link::ArtifactLease> model = artifacts_->Fetch(a.model(), downloader);
+  absl::StatusOr<link::ArtifactLease> tool =
+      model.ok() ? artifacts_->Fetch(tool_ref, downloader) : absl::StatusOr<link::ArtifactLease>(model.status());
   if (cancelled()) return finish(cancelled_result("while fetching its artifacts"));
   if (!model.ok() || !tool.ok()) {
     v1::RunResult r;
@@ -520,12 +523,12 @@ void AgentDaemon::Execute(Attempt* attempt) {
   RunRequest request{
       .serial = a.serial(),
       .tool = native ? a.tool() : v1::TOOL_KIND_APK,
-      .binary_path = native ? *tool : std::string(),
+      .binary_path = native ? tool->path() : std::string(),
       .binary_sha256 = native ? a.binary().sha256() : std::string(),
       .binary_size_bytes = native ? static_cast<uint64_t>(a.binary().size_bytes()) : 0,
-      .apk_path = native ? std::string() : *tool,
+      .apk_path = native ? std::string() : tool->path(),
       .apk_sha256 = native ? std::string() : a.apk().sha256(),
-      .model_path = *model,
+      .model_path = model->path(),
       .model_sha256 = a.model().sha256(),
       .model_size_bytes = static_cast<uint64_t>(a.model().size_bytes()),
       .args = {a.args().begin(), a.args().end()},

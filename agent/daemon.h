@@ -36,6 +36,8 @@ struct DaemonOptions {
   int adb_port = 0;            // 0: $ANDROID_ADB_SERVER_PORT, else 5037
   DeviceTrackerOptions tracker;
   uint64_t outbox_max_bytes = 64ull << 20;
+  // The artifact cache's size cap (max_bytes, 0 = none) and download retries.
+  link::ArtifactCacheOptions artifact_cache;
   // How often an idle phone's run conditions are read (one shell call, run_conditions.h);
   // they go to the coordinator only when they changed. Zero: only with inventory changes
   // and after runs.
