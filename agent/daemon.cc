@@ -55,6 +55,7 @@ absl::Status AgentDaemon::Start() {
   artifacts_->EnforceCap();  // a lowered cap applies from the start, not only after a fetch
   adb_ = adb::AdbClient::ConnectLocal({.port = options_.adb_port});
   adb_port_ = adb::ResolveAdbServerPort({.port = options_.adb_port});
+  phone_models_ = std::make_unique<PhoneModelCap>(adb_.get(), options_.phone_max_models);
 
   // The first list is read before dialling so the hello carries every phone.
   tracker_ = std::make_unique<DeviceTracker>(
@@ -575,6 +576,22 @@ void AgentDaemon::Execute(Attempt* attempt) {
     r.set_error_message(message);
   }
   finish(std::move(r));
+
+  // The phone keeps at most phone_max_models models: trimmed while we still hold its lock,
+  // after the result (not delaying it), and only once the run's model reached the phone.
+  const bool model_on_phone = outcome.timings.push_skipped || (outcome.timings.push > absl::ZeroDuration() &&
+                                                              outcome.error_class != v1::ERROR_CLASS_PUSH_FAILED);
+  if (model_on_phone && outcome.error_class != v1::ERROR_CLASS_DEVICE_LOST) {
+    auto removed = phone_models_->AfterRun(a.serial(), absl::StrCat(a.model().sha256(), ".tflite"),
+                                           absl::Now() + absl::Seconds(30));
+    if (!removed.ok()) {
+      spdlog::warn("event=phone_model_cap_failed serial={} error=\"{}\"", a.serial(), removed.status().ToString());
+    }
+    for (const std::string& path : removed.ok() ? *removed : std::vector<std::string>()) {
+      spdlog::info("event=phone_model_removed serial={} path={} max_models={}", a.serial(), path,
+                   phone_models_->max_models());
+    }
+  }
 
   // Cooldown: the phone (and its lock) stays with this worker for cooldown_s after the
   // result, so the next attempt on it, whoever sent it and whenever it arrived, starts on

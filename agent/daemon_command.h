@@ -24,6 +24,7 @@ struct DaemonFlags {
   int replay_jitter_ms = 2000;
   std::string metrics_listen;
   int64_t cache_max_mb = 4096;  // artifact cache cap; 0 = none
+  int phone_max_models = 8;     // model files kept per phone; 0 = no cap
 };
 
 // Adds the daemon's options to the top-level app.
