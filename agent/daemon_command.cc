@@ -36,11 +36,11 @@ void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
   app.add_option("--cache-max-mb", f->cache_max_mb,
                  "Size cap of the artifact cache in MiB (default 4096; 0: no cap). Above it the "
                  "least recently used models/tools no run holds are deleted")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   app.add_option("--phone-max-models", f->phone_max_models,
                  "Model files kept in each phone's /data/local/tmp/benchlab after a run (default "
                  "8; 0: no cap); the least recently used others are removed, never the run's own")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1000000));
   app.set_config("--config", "", "TOML/INI file with the same options (flags win)");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
 }
