@@ -54,9 +54,11 @@ absl::Status AgentDaemon::Start() {
   if (!outbox.ok()) return outbox.status();
   outbox_ = std::move(*outbox);
   CloseRunsLostInARestart();
-  artifacts_ = std::make_unique<link::ArtifactCache>(options_.state_dir);
+  artifacts_ = std::make_unique<link::ArtifactCache>(options_.state_dir, options_.artifact_cache);
+  artifacts_->EnforceCap();  // a lowered cap applies from the start, not only after a fetch
   adb_ = adb::AdbClient::ConnectLocal({.port = options_.adb_port});
   adb_port_ = adb::ResolveAdbServerPort({.port = options_.adb_port});
+  phone_models_ = std::make_unique<PhoneModelCap>(adb_.get(), options_.phone_max_models);
 
   // The first list is read before dialling so the hello carries every phone.
   tracker_ = std::make_unique<DeviceTracker>(
@@ -492,8 +494,10 @@ void AgentDaemon::Execute(Attempt* attempt) {
   // The tool: the APK, or a native binary (issue 11); both are cached artifacts.
   const bool native = a.tool() == v1::TOOL_KIND_NATIVE || a.tool() == v1::TOOL_KIND_LITERT;
   const v1::ArtifactRef& tool_ref = native ? a.binary() : a.apk();
-  auto model = artifacts_->Fetch(a.model(), downloader);
-  auto tool = model.ok() ? artifacts_->Fetch(tool_ref, downloader) : model;
+  // The leases keep both files out of the cache's evictions until this attempt ends.
+  absl::StatusOr<link::ArtifactLease> model = artifacts_->Fetch(a.model(), downloader);
+  absl::StatusOr<link::ArtifactLease> tool =
+      model.ok() ? artifacts_->Fetch(tool_ref, downloader) : absl::StatusOr<link::ArtifactLease>(model.status());
   if (cancelled()) return finish(cancelled_result("while fetching its artifacts"));
   if (!model.ok() || !tool.ok()) {
     v1::RunResult r;
@@ -509,6 +513,7 @@ void AgentDaemon::Execute(Attempt* attempt) {
   // the tool told where (common/flags/tool_files.h).
   std::vector<RunRequest::ToolFilePush> tool_files;
   std::vector<std::string> tool_file_args;
+  std::vector<link::ArtifactLease> tool_file_leases;  // held, like the model's, until the attempt ends
   for (const v1::ToolFile& tf : a.tool_files()) {
     auto local = artifacts_->Fetch(tf.artifact(), downloader);
     if (cancelled()) return finish(cancelled_result("while fetching its artifacts"));
@@ -520,11 +525,12 @@ void AgentDaemon::Execute(Attempt* attempt) {
                                        local.status().message()));
       return finish(std::move(r));
     }
-    tool_files.push_back({.local_path = *local,
+    tool_files.push_back({.local_path = local->path(),
                           .remote_dir = ToolFileRemoteDir(tf),
                           .remote_name = ToolFileRemoteName(tf),
                           .size_bytes = static_cast<uint64_t>(tf.artifact().size_bytes())});
     tool_file_args.push_back(absl::StrCat("--", tf.flag(), "=", ToolFileRemoteDir(tf)));
+    tool_file_leases.push_back(std::move(*local));
   }
 
   // The phone's lock: `benchlab-agent bench` on this phone holds it while it runs.
@@ -547,13 +553,13 @@ void AgentDaemon::Execute(Attempt* attempt) {
   RunRequest request{
       .serial = a.serial(),
       .tool = native ? a.tool() : v1::TOOL_KIND_APK,
-      .binary_path = native ? *tool : std::string(),
+      .binary_path = native ? tool->path() : std::string(),
       .binary_sha256 = native ? a.binary().sha256() : std::string(),
       .binary_size_bytes = native ? static_cast<uint64_t>(a.binary().size_bytes()) : 0,
       .tool_files = std::move(tool_files),
-      .apk_path = native ? std::string() : *tool,
+      .apk_path = native ? std::string() : tool->path(),
       .apk_sha256 = native ? std::string() : a.apk().sha256(),
-      .model_path = *model,
+      .model_path = model->path(),
       .model_sha256 = a.model().sha256(),
       .model_size_bytes = static_cast<uint64_t>(a.model().size_bytes()),
       .args = {a.args().begin(), a.args().end()},
@@ -609,6 +615,22 @@ void AgentDaemon::Execute(Attempt* attempt) {
     r.set_error_message(message);
   }
   finish(std::move(r));
+
+  // The phone keeps at most phone_max_models models: trimmed while we still hold its lock,
+  // after the result (not delaying it), and only once the run's model reached the phone.
+  const bool model_on_phone = outcome.timings.push_skipped || (outcome.timings.push > absl::ZeroDuration() &&
+                                                              outcome.error_class != v1::ERROR_CLASS_PUSH_FAILED);
+  if (model_on_phone && outcome.error_class != v1::ERROR_CLASS_DEVICE_LOST) {
+    auto removed = phone_models_->AfterRun(a.serial(), absl::StrCat(a.model().sha256(), ".tflite"),
+                                           absl::Now() + absl::Seconds(30));
+    if (!removed.ok()) {
+      spdlog::warn("event=phone_model_cap_failed serial={} error=\"{}\"", a.serial(), removed.status().ToString());
+    }
+    for (const std::string& path : removed.ok() ? *removed : std::vector<std::string>()) {
+      spdlog::info("event=phone_model_removed serial={} path={} max_models={}", a.serial(), path,
+                   phone_models_->max_models());
+    }
+  }
 
   // Cooldown: the phone (and its lock) stays with this worker for cooldown_s after the
   // result, so the next attempt on it, whoever sent it and whenever it arrived, starts on

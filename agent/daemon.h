@@ -26,6 +26,7 @@
 #include "agent/log_streamer.h"
 #include "agent/run/benchmark_runner.h"
 #include "agent/run/device_tracker.h"
+#include "agent/run/phone_model_cap.h"
 #include "common/exposition/endpoint.h"
 
 namespace benchlab::agent {
@@ -36,6 +37,10 @@ struct DaemonOptions {
   int adb_port = 0;            // 0: $ANDROID_ADB_SERVER_PORT, else 5037
   DeviceTrackerOptions tracker;
   uint64_t outbox_max_bytes = 64ull << 20;
+  // The artifact cache's size cap (max_bytes, 0 = none) and download retries.
+  link::ArtifactCacheOptions artifact_cache;
+  // Model files kept in each phone's model folder after a run (phone_model_cap.h); 0 = no cap.
+  int phone_max_models = 8;
   // How often an idle phone's run conditions are read (one shell call, run_conditions.h);
   // they go to the coordinator only when they changed. Zero: only with inventory changes
   // and after runs.
@@ -120,6 +125,7 @@ class AgentDaemon : public link::LinkHandler {
   int adb_port_ = 0;  // resolved; names the phones' lock files
   std::unique_ptr<link::Outbox> outbox_;
   std::unique_ptr<link::ArtifactCache> artifacts_;
+  std::unique_ptr<PhoneModelCap> phone_models_;
   std::unique_ptr<link::CoordinatorLink> link_;
   std::unique_ptr<DeviceTracker> tracker_;
   std::thread inventory_thread_;

@@ -35,6 +35,14 @@ void AddDaemonOptions(CLI::App& app, DaemonFlags* f) {
                  "Random delay before replaying the outbox after a reconnect");
   app.add_option("--metrics-listen", f->metrics_listen,
                  "HOST:PORT to serve Prometheus /metrics on (plain HTTP; off when empty)");
+  app.add_option("--cache-max-mb", f->cache_max_mb,
+                 "Size cap of the artifact cache in MiB (default 4096; 0: no cap). Above it the "
+                 "least recently used models/tools no run holds are deleted")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  app.add_option("--phone-max-models", f->phone_max_models,
+                 "Model files kept in each phone's /data/local/tmp/benchlab after a run (default "
+                 "8; 0: no cap); the least recently used others are removed, never the run's own")
+      ->check(CLI::Range(0, 1000000));
   app.set_config("--config", "", "TOML/INI file with the same options (flags win)");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
 }
@@ -62,6 +70,8 @@ int RunDaemon(const DaemonFlags& f, int adb_port, const AgentIo& io) {
   options.tracker.settle = absl::Milliseconds(f.settle_ms);
   options.conditions_interval = absl::Seconds(f.conditions_interval_s);
   options.metrics_listen = f.metrics_listen;
+  options.artifact_cache.max_bytes = f.cache_max_mb * (int64_t{1} << 20);
+  options.phone_max_models = f.phone_max_models;
 
   // Every thread inherits the blocked mask; this one waits for the signal.
   sigset_t signals;

@@ -2,6 +2,7 @@
 #ifndef BENCHLAB_AGENT_DAEMON_COMMAND_H_
 #define BENCHLAB_AGENT_DAEMON_COMMAND_H_
 
+#include <cstdint>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,8 @@ struct DaemonFlags {
   double conditions_interval_s = 30;
   int replay_jitter_ms = 2000;
   std::string metrics_listen;
+  int64_t cache_max_mb = 4096;  // artifact cache cap; 0 = none
+  int phone_max_models = 8;     // model files kept per phone; 0 = no cap
 };
 
 // Adds the daemon's options to the top-level app.

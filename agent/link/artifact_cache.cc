@@ -1,4 +1,5 @@
-// ArtifactCache: download into <sha>.part with resume, verify, rename into place.
+// ArtifactCache: download into <sha>.part with resume, verify, rename into place; leases
+// pin files, and the size cap evicts the least recently used unpinned ones.
 #include "agent/link/artifact_cache.h"
 
 #include <fcntl.h>
@@ -6,9 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -74,7 +78,84 @@ ArtifactCache::ArtifactCache(std::string state_dir, ArtifactCacheOptions options
 
 std::string ArtifactCache::PathOf(const std::string& sha256) const { return dir_ + "/" + sha256; }
 
-absl::StatusOr<std::string> ArtifactCache::Fetch(const v1::ArtifactRef& ref, ArtifactDownloader& downloader) {
+ArtifactLease& ArtifactLease::operator=(ArtifactLease&& other) noexcept {
+  if (this != &other) {
+    Release();
+    cache_ = std::exchange(other.cache_, nullptr);
+    sha256_ = std::move(other.sha256_);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+void ArtifactLease::Release() {
+  if (cache_ != nullptr) std::exchange(cache_, nullptr)->Unpin(sha256_);
+}
+
+void ArtifactCache::Unpin(const std::string& sha256) {
+  absl::MutexLock l(&mu_);
+  auto it = pins_.find(sha256);
+  if (it != pins_.end() && --it->second <= 0) pins_.erase(it);
+}
+
+absl::StatusOr<ArtifactLease> ArtifactCache::Fetch(const v1::ArtifactRef& ref, ArtifactDownloader& downloader) {
+  // FetchPath pinned the file under mu_ before returning, so no eviction can slip in.
+  absl::StatusOr<std::string> path = FetchPath(ref, downloader);
+  if (!path.ok()) return path.status();
+  ArtifactLease lease(this, ref.sha256(), *path);
+  // The mtime carries the last use across a restart (EnforceCap orders unknown files by it).
+  ::utimensat(AT_FDCWD, path->c_str(), nullptr, 0);
+  EnforceCap();
+  return lease;
+}
+
+void ArtifactCache::EnforceCap() {
+  if (options_.max_bytes <= 0) return;
+  struct Entry {
+    bool used_here;     // this process fetched it: order by last_use_
+    uint64_t use;       // last_use_ counter
+    int64_t mtime_ns;   // otherwise by mtime
+    std::string sha;
+    int64_t bytes;
+  };
+  absl::MutexLock l(&mu_);
+  std::vector<Entry> entries;
+  int64_t total = 0;
+  std::error_code ec;
+  for (const auto& de : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = de.path().filename().string();
+    if (!IsSha256Hex(name)) continue;  // .part files and strangers are not the cache's
+    struct stat st;
+    if (::stat(de.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    auto use = last_use_.find(name);
+    entries.push_back({use != last_use_.end(), use != last_use_.end() ? use->second : 0,
+                       static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, name,
+                       static_cast<int64_t>(st.st_size)});
+    total += static_cast<int64_t>(st.st_size);
+  }
+  if (total <= options_.max_bytes) return;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.used_here, a.use, a.mtime_ns, a.sha) < std::tie(b.used_here, b.use, b.mtime_ns, b.sha);
+  });
+  for (const Entry& e : entries) {
+    if (total <= options_.max_bytes) break;
+    if (pins_.contains(e.sha) || in_flight_.contains(e.sha)) continue;  // a run holds it
+    if (::unlink(PathOf(e.sha).c_str()) != 0) {
+      spdlog::warn("event=cache_evict_failed sha256={} error=\"{}\"", e.sha, std::strerror(errno));
+      continue;
+    }
+    last_use_.erase(e.sha);
+    total -= e.bytes;
+    spdlog::info("event=cache_evicted sha256={} bytes={} cache_bytes={} max_bytes={}", e.sha, e.bytes, total,
+                 options_.max_bytes);
+  }
+  if (total > options_.max_bytes) {
+    spdlog::warn("event=cache_over_cap cache_bytes={} max_bytes={} reason=\"the rest is in use\"", total,
+                 options_.max_bytes);
+  }
+}
+
+absl::StatusOr<std::string> ArtifactCache::FetchPath(const v1::ArtifactRef& ref, ArtifactDownloader& downloader) {
   // The hash becomes a file name: refuse anything but hex so it cannot name another path.
   if (!IsSha256Hex(ref.sha256())) {
     return absl::InvalidArgumentError(absl::StrCat("artifact sha256 \"", ref.sha256(), "\" is not 64 lower-case hex"));
@@ -83,7 +164,10 @@ absl::StatusOr<std::string> ArtifactCache::Fetch(const v1::ArtifactRef& ref, Art
   std::shared_ptr<InFlight> flight;
   for (;;) {
     absl::MutexLock l(&mu_);
-    if (FileSize(path) == ref.size_bytes()) return path;
+    if (FileSize(path) == ref.size_bytes()) {
+      PinLocked(ref.sha256());
+      return path;
+    }
     auto it = in_flight_.find(ref.sha256());
     if (it == in_flight_.end()) {
       flight = std::make_shared<InFlight>();
@@ -94,14 +178,23 @@ absl::StatusOr<std::string> ArtifactCache::Fetch(const v1::ArtifactRef& ref, Art
     mu_.Await(absl::Condition(&other->done));
     // The first caller's download was cancelled (its run was): that is not our answer;
     // fetch it ourselves, resuming from what it left in the .part file.
-    if (other->result.status().code() != absl::StatusCode::kCancelled) return other->result;
+    if (other->result.status().code() != absl::StatusCode::kCancelled) {
+      if (other->result.ok()) PinLocked(ref.sha256());
+      return other->result;
+    }
   }
   absl::StatusOr<std::string> result = FetchUncached(ref, downloader);
   absl::MutexLock l(&mu_);
   flight->result = result;
   flight->done = true;
   in_flight_.erase(ref.sha256());
+  if (result.ok()) PinLocked(ref.sha256());
   return result;
+}
+
+void ArtifactCache::PinLocked(const std::string& sha256) {
+  ++pins_[sha256];
+  last_use_[sha256] = ++use_counter_;
 }
 
 absl::StatusOr<std::string> ArtifactCache::FetchUncached(const v1::ArtifactRef& ref, ArtifactDownloader& downloader) {

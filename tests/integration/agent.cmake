@@ -14,3 +14,7 @@ benchlab_test(NAME agent_android_versions_test SOURCES integration/agent_android
 benchlab_test(NAME agent_native_test SOURCES integration/agent_native_test.cc
   LIBS benchlab_agent_run benchlab_testsupport LABELS integration TIMEOUT 120)
 add_dependencies(agent_native_test benchlab-devsim)
+# The agent's caps (--cache-max-mb, --phone-max-models) with the built coordinator and CLI.
+benchlab_test(NAME agent_caps_test SOURCES integration/agent_caps_test.cc
+  LIBS benchlab_e2esupport benchlab_common benchlab_proto gRPC::grpc++ LABELS integration TIMEOUT 120)
+add_dependencies(agent_caps_test benchlab-coordinator benchlab-agent benchlab-devsim benchlab)

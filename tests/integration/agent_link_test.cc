@@ -293,10 +293,10 @@ TEST_F(AgentLinkTest, RunsAJobAndSurvivesACoordinatorKillWithoutLosingOrDoubling
   ArtifactCache cache(dir_.path() + "/state");
   auto model_path = cache.Fetch(a.model(), *link.downloader());
   ASSERT_TRUE(model_path.ok()) << model_path.status();
-  EXPECT_EQ(ReadFile(*model_path), model);
+  EXPECT_EQ(ReadFile(model_path->path()), model);
   auto apk_path = cache.Fetch(a.apk(), *link.downloader());
   ASSERT_TRUE(apk_path.ok()) << apk_path.status();
-  EXPECT_EQ(ReadFile(*apk_path), apk);
+  EXPECT_EQ(ReadFile(apk_path->path()), apk);
 
   // Run a goes to DONE while all is well.
   handler.SetActive({[&] {

@@ -11,3 +11,5 @@ benchlab_test(NAME agent_op_profile_test SOURCES unit/agent_op_profile_test.cc
   LIBS benchlab_agent_run benchlab_testsupport LABELS unit)
 benchlab_test(NAME agent_result_file_test SOURCES unit/agent_result_file_test.cc
   LIBS benchlab_agent_run benchlab_testsupport LABELS unit)
+benchlab_test(NAME agent_phone_model_cap_test SOURCES unit/agent_phone_model_cap_test.cc
+  LIBS benchlab_agent_run benchlab_testsupport LABELS unit)

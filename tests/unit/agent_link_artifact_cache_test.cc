@@ -1,10 +1,15 @@
 // ArtifactCache against a fake coordinator: a cut mid-way resumes from the .part size,
 // a wrong hash leaves no file, a cached artifact is not fetched again, and two callers
-// of one sha256 share one download.
+// of one sha256 share one download; the size cap evicts the least recently used files,
+// never one a lease holds nor the one just fetched.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_format.h"
@@ -95,8 +100,8 @@ TEST(ArtifactCacheTest, DownloadsVerifiesAndServesFromCacheAfterwards) {
   ArtifactCache cache(dir.path(), Fast());
   auto path = cache.Fetch(Ref(content), fake);
   ASSERT_TRUE(path.ok()) << path.status();
-  EXPECT_EQ(*path, dir.path() + "/artifacts/" + Ref(content).sha256());
-  EXPECT_EQ(ReadFile(*path), content);
+  EXPECT_EQ(path->path(), dir.path() + "/artifacts/" + Ref(content).sha256());
+  EXPECT_EQ(ReadFile(path->path()), content);
   auto again = cache.Fetch(Ref(content), fake);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(fake.Offsets().size(), 1u);  // not downloaded twice
@@ -112,8 +117,8 @@ TEST(ArtifactCacheTest, CutMidwayResumesFromThePartFile) {
   auto path = cache.Fetch(Ref(content), fake);
   ASSERT_TRUE(path.ok()) << path.status();
   EXPECT_EQ(fake.Offsets(), (std::vector<int64_t>{0, 4500}));
-  EXPECT_EQ(ReadFile(*path), content);
-  EXPECT_FALSE(std::filesystem::exists(*path + ".part"));
+  EXPECT_EQ(ReadFile(path->path()), content);
+  EXPECT_FALSE(std::filesystem::exists(path->path() + ".part"));
 }
 
 TEST(ArtifactCacheTest, PartFromAnEarlierProcessIsResumed) {
@@ -134,7 +139,7 @@ TEST(ArtifactCacheTest, PartFromAnEarlierProcessIsResumed) {
   auto path = cache.Fetch(Ref(content), fake);
   ASSERT_TRUE(path.ok()) << path.status();
   EXPECT_EQ(fake.Offsets(), (std::vector<int64_t>{0, 1200}));
-  EXPECT_EQ(ReadFile(*path), content);
+  EXPECT_EQ(ReadFile(path->path()), content);
 }
 
 TEST(ArtifactCacheTest, WrongHashIsDataLossAndLeavesNoFile) {
@@ -170,7 +175,7 @@ TEST(ArtifactCacheTest, ConcurrentFetchOfOneShaDownloadsOnce) {
   absl::Notification gate;
   fake.gate = &gate;
   ArtifactCache cache(dir.path(), Fast());
-  absl::StatusOr<std::string> a, b;
+  absl::StatusOr<ArtifactLease> a = absl::UnknownError("unset"), b = a.status();
   std::thread ta([&] { a = cache.Fetch(Ref(content), fake); });
   // Wait until the first download is under way, then start a second caller.
   while (fake.Offsets().empty()) absl::SleepFor(absl::Milliseconds(1));
@@ -181,8 +186,105 @@ TEST(ArtifactCacheTest, ConcurrentFetchOfOneShaDownloadsOnce) {
   tb.join();
   ASSERT_TRUE(a.ok()) << a.status();
   ASSERT_TRUE(b.ok()) << b.status();
-  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(a->path(), b->path());
   EXPECT_EQ(fake.Offsets().size(), 1u);
+}
+
+// A cached file as an earlier process left it: `bytes` long, last touched `age_s` ago.
+void PutCached(const std::string& state_dir, const std::string& content, int age_s) {
+  std::filesystem::create_directories(state_dir + "/artifacts");
+  const std::string path = state_dir + "/artifacts/" + Sha256Hex(content);
+  std::ofstream(path, std::ios::binary) << content;
+  struct timespec times[2];
+  times[0].tv_sec = times[1].tv_sec = ::time(nullptr) - age_s;
+  times[0].tv_nsec = times[1].tv_nsec = 0;
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+bool Cached(const ArtifactCache& cache, const std::string& content) {
+  return std::filesystem::exists(cache.PathOf(Sha256Hex(content)));
+}
+
+std::string Distinct(char c, size_t n) { return std::string(n, c); }
+
+TEST(ArtifactCacheCapTest, AtStartEvictsTheOldestByMtimeUntilUnderTheCap) {
+  TempDir dir;
+  const std::string oldest = Distinct('a', 1000), middle = Distinct('b', 1000), newest = Distinct('c', 1000);
+  PutCached(dir.path(), middle, 200);
+  PutCached(dir.path(), oldest, 300);
+  PutCached(dir.path(), newest, 100);
+  std::ofstream(dir.path() + "/artifacts/" + Sha256Hex(oldest) + ".part") << std::string(5000, 'x');
+  ArtifactCacheOptions o = Fast();
+  o.max_bytes = 2000;
+  ArtifactCache cache(dir.path(), o);
+  cache.EnforceCap();
+  EXPECT_FALSE(Cached(cache, oldest));
+  EXPECT_TRUE(Cached(cache, middle));
+  EXPECT_TRUE(Cached(cache, newest));
+  // A partial download is not a cached file: neither counted nor deleted.
+  EXPECT_TRUE(std::filesystem::exists(cache.PathOf(Sha256Hex(oldest)) + ".part"));
+  o.max_bytes = 0;  // no cap: nothing goes
+  ArtifactCache uncapped(dir.path(), o);
+  uncapped.EnforceCap();
+  EXPECT_TRUE(Cached(cache, middle));
+}
+
+TEST(ArtifactCacheCapTest, LeastRecentlyFetchedGoesFirstAndTheFetchTouchesTheFile) {
+  TempDir dir;
+  const std::string a = Distinct('a', 1000), b = Distinct('b', 1000), c = Distinct('c', 1000);
+  PutCached(dir.path(), a, 300);  // oldest on disk...
+  PutCached(dir.path(), b, 100);
+  ArtifactCacheOptions o = Fast();
+  o.max_bytes = 2000;
+  ArtifactCache cache(dir.path(), o);
+  FakeDownloader fake_c(c);
+  {
+    FakeDownloader unused("");
+    auto lease = cache.Fetch(Ref(a), unused);  // ...but used now: b is the least recent
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    EXPECT_TRUE(unused.Offsets().empty());  // served from the cache
+    struct stat st;
+    ASSERT_EQ(::stat(lease->path().c_str(), &st), 0);
+    EXPECT_GT(st.st_mtime, ::time(nullptr) - 60);  // touched: a restart keeps the order
+  }
+  auto lease_c = cache.Fetch(Ref(c), fake_c);
+  ASSERT_TRUE(lease_c.ok()) << lease_c.status();
+  EXPECT_TRUE(Cached(cache, a));
+  EXPECT_FALSE(Cached(cache, b));
+  EXPECT_TRUE(Cached(cache, c));
+}
+
+TEST(ArtifactCacheCapTest, FilesInUseAndTheOneJustFetchedSurvive) {
+  TempDir dir;
+  const std::string a = Distinct('a', 1000), b = Distinct('b', 1000), c = Distinct('c', 1000);
+  ArtifactCacheOptions o = Fast();
+  o.max_bytes = 1500;  // room for one file only
+  ArtifactCache cache(dir.path(), o);
+  FakeDownloader fake_a(a), fake_b(b), fake_c(c);
+  auto lease_a = cache.Fetch(Ref(a), fake_a);
+  ASSERT_TRUE(lease_a.ok()) << lease_a.status();
+  // a is held by a run: fetching b leaves both (over the cap, nothing may go).
+  auto lease_b = cache.Fetch(Ref(b), fake_b);
+  ASSERT_TRUE(lease_b.ok()) << lease_b.status();
+  EXPECT_TRUE(Cached(cache, a));
+  EXPECT_TRUE(Cached(cache, b));
+  // a's run ends; c's fetch evicts a (least recent, free), keeps b (held) and c (just fetched).
+  lease_a->Release();
+  auto lease_c = cache.Fetch(Ref(c), fake_c);
+  ASSERT_TRUE(lease_c.ok()) << lease_c.status();
+  EXPECT_FALSE(Cached(cache, a));
+  EXPECT_TRUE(Cached(cache, b));
+  EXPECT_TRUE(Cached(cache, c));
+  EXPECT_EQ(ReadFile(lease_b->path()), b);
+  // A moved lease still pins; destroying the last one frees the file for the next pass.
+  ArtifactLease moved = std::move(*lease_b);
+  cache.EnforceCap();
+  EXPECT_TRUE(Cached(cache, b));
+  moved = ArtifactLease();
+  lease_c->Release();
+  cache.EnforceCap();
+  EXPECT_FALSE(Cached(cache, b));  // b was less recently used than c
+  EXPECT_TRUE(Cached(cache, c));
 }
 
 }  // namespace
