@@ -66,7 +66,7 @@ struct BenchmarkRunner::Watch {
   bool logcat_ended ABSL_GUARDED_BY(mu) = false;
   absl::Status logcat_status ABSL_GUARDED_BY(mu);
   int64_t lines_seen ABSL_GUARDED_BY(mu) = 0;
-  absl::Time last_line ABSL_GUARDED_BY(mu) = absl::Now();
+  absl::Time last_line ABSL_GUARDED_BY(mu) = absl::Now();  // the tool's last line
   // What logcat itself said (lines that are no log entry): why a stream ended early.
   std::vector<std::string> logcat_said ABSL_GUARDED_BY(mu);
 };
@@ -236,7 +236,6 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
   auto on_line = [&](absl::string_view line) {
     absl::MutexLock lock(&watch.mu);
     ++watch.lines_seen;
-    watch.last_line = absl::Now();
     watch.parser.FeedLine(line);
     const BenchmarkResult& r = watch.parser.result();
     LogcatLine entry;
@@ -247,6 +246,7 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
     // The run's process once known; before that, anything tagged like the tool.
     bool ours = parsed && (r.pid ? entry.pid == *r.pid : absl::StartsWith(entry.tag, "tflite"));
     if (ours) {
+      watch.last_line = absl::Now();  // the tool's own lines: other apps keep logging
       if (watch.pending_lines.empty()) watch.pending_since = absl::Now();
       watch.pending_lines.emplace_back(line);
       if (watch.tail.size() == kTailLines) watch.tail.erase(watch.tail.begin());
@@ -326,18 +326,22 @@ void BenchmarkRunner::StartAndWatch(const RunRequest& request, const RunObserver
     auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(watch.mu) {
       return watch.parser.result().complete || watch.logcat_ended;
     };
-    finished = watch.mu.AwaitWithDeadline(absl::Condition(&done), deadline);
+    auto done_or_only_profile = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(watch.mu) {
+      return done() || watch.parser.awaiting_only_profile();
+    };
     // Only the op profile missing, and the tool silent for kProfileGrace: logcat cut the
     // profile's message (its ~4 KB limit) and its end will never come. The run's figures
     // are all in; it ends DONE and the cut profile is a warning (op_profile_proto.cc).
-    while (!finished && watch.parser.awaiting_only_profile() && absl::Now() < deadline) {
-      const absl::Time give_up = watch.last_line + kProfileGrace;
-      if (absl::Now() >= give_up) {
+    while (true) {
+      finished = watch.mu.AwaitWithDeadline(absl::Condition(&done_or_only_profile), deadline);
+      if (!finished || done()) break;
+      const absl::Time give_up = std::min(deadline, watch.last_line + kProfileGrace);
+      finished = watch.mu.AwaitWithDeadline(absl::Condition(&done), give_up);
+      if (finished || absl::Now() >= deadline) break;
+      if (absl::Now() >= watch.last_line + kProfileGrace) {  // no line since: the cut is final
         finished = true;
         break;
       }
-      finished = watch.mu.AwaitWithDeadline(absl::Condition(&done), std::min(give_up, deadline));
-      if (!finished && absl::Now() >= deadline) break;
     }
     if (finished && watch.parser.result().status == RunStatus::kFailed &&
         !watch.logcat_ended) {

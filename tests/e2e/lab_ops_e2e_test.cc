@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
@@ -107,10 +108,13 @@ TEST_F(LabOpsE2eTest, OpRowsAndDelegationShowInResults) {
 TEST_F(LabOpsE2eTest, AProfileCutByLogcatStillEndsTheRunWithAWarning) {
   auto reply = lab_->host(1).Control("fault 0 delegate-none");
   ASSERT_TRUE(reply.ok() && *reply == "ok") << (reply.ok() ? *reply : reply.status().ToString());
+  const absl::Time start = absl::Now();
   RunResult r = lab_->Cli({"run", lab_->model_path(), "--apk", lab_->apk_path(), "--devices", lab_->DeviceId(1, 0),
                            "--use-gpu", "--op-profiling", "--timeout", "30", "--flag", "--num_runs=5", "--json"});
+  const absl::Duration took = absl::Now() - start;
   ASSERT_TRUE(lab_->host(1).Control("fault 0 none").ok());
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LT(took, absl::Seconds(20)) << "ended by the silence after the cut, not by its 30 s timeout";
   const size_t brace = r.output.find('{');
   ASSERT_NE(brace, std::string::npos) << r.output;
   nlohmann::json run = nlohmann::json::parse(r.output.substr(brace), nullptr, false);
