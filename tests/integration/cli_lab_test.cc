@@ -145,8 +145,10 @@ TEST_F(CliLabTest, RunWithRepeatTwoOnTwoPhonesEndsWithFourRunResults) {
   EXPECT_TRUE(absl::StrContains(r.output, "submitted job j000001: 4 runs on 2 devices")) << r.output;
   // Live progress: each run reaches done (with its metrics on that line).
   EXPECT_EQ(CountLines(r.output, "  done  avg_us="), 4) << r.output;
-  // The results table: one row per run, after the "Runs:" heading.
+  // The results table: one row per run, after the "Runs:" heading (up to the next table:
+  // conditions and provenance list the runs again).
   std::string runs = r.output.substr(r.output.find("Runs:"));
+  runs = runs.substr(0, runs.find("\n\n"));
   for (const char* id : {"j000001.0.0", "j000001.0.1", "j000001.1.0", "j000001.1.1"}) {
     EXPECT_EQ(CountLines(runs, id), 1) << id << "\n" << r.output;
   }

@@ -20,6 +20,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "benchlab/v1/lab.grpc.pb.h"
+#include "coordinator/schema.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/support/lab_cluster.h"
@@ -183,7 +184,8 @@ TEST(CoordinatorData, Release010DatabaseIsUpgradedAndServedAsStored) {
   c->process->Signal(SIGTERM);
   ASSERT_TRUE(c->process->Wait(absl::Seconds(10)).ok());
   Db db(db_path);
-  EXPECT_EQ(db.Column("PRAGMA user_version"), std::vector<std::string>{"3"});
+  // Migrated all the way: the version the built coordinator writes.
+  EXPECT_EQ(db.Column("PRAGMA user_version"), std::vector<std::string>{std::to_string(coordinator::kSchemaVersion)});
 }
 
 TEST(CoordinatorData, NewerDatabaseIsRefusedWithOneLine) {
