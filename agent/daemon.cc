@@ -617,12 +617,13 @@ void AgentDaemon::Execute(Attempt* attempt) {
   finish(std::move(r));
 
   // The phone keeps at most phone_max_models models: trimmed while we still hold its lock,
-  // after the result (not delaying it), and only once the run's model reached the phone.
+  // after the result (not delaying it), and only once the run's model reached the phone
+  // (listed only when this run pushed it).
   const bool model_on_phone = outcome.timings.push_skipped || (outcome.timings.push > absl::ZeroDuration() &&
                                                               outcome.error_class != v1::ERROR_CLASS_PUSH_FAILED);
   if (model_on_phone && outcome.error_class != v1::ERROR_CLASS_DEVICE_LOST) {
     auto removed = phone_models_->AfterRun(a.serial(), absl::StrCat(a.model().sha256(), ".tflite"),
-                                           absl::Now() + absl::Seconds(30));
+                                           !outcome.timings.push_skipped, absl::Now() + absl::Seconds(30));
     if (!removed.ok()) {
       spdlog::warn("event=phone_model_cap_failed serial={} error=\"{}\"", a.serial(), removed.status().ToString());
     }

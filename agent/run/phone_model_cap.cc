@@ -37,7 +37,7 @@ std::vector<std::string> ModelsToRemove(const std::vector<std::string>& listed,
 }
 
 absl::StatusOr<std::vector<std::string>> PhoneModelCap::AfterRun(const std::string& serial,
-                                                                 const std::string& model_name,
+                                                                 const std::string& model_name, bool pushed,
                                                                  absl::Time deadline) {
   std::map<std::string, uint64_t> uses;
   {
@@ -45,7 +45,7 @@ absl::StatusOr<std::vector<std::string>> PhoneModelCap::AfterRun(const std::stri
     last_use_[serial][model_name] = ++counter_;
     uses = last_use_[serial];
   }
-  if (max_models_ <= 0) return std::vector<std::string>();
+  if (max_models_ <= 0 || !pushed) return std::vector<std::string>();
   // Plain `ls` of a folder prints one name a line when its output is not a terminal
   // (toybox ls, Android 6.0+; 5.x toolbox ls the same).
   auto listed = adb_->Shell(serial, absl::StrCat("ls ", ShellQuote(kRemoteModelDir)), deadline);

@@ -32,11 +32,13 @@ class PhoneModelCap {
   int max_models() const { return max_models_; }
   PhoneModelCap(adb::AdbClient* adb, int max_models) : adb_(adb), max_models_(max_models) {}
 
-  // The run on `serial` used `model_name` (a file name in kRemoteModelDir): records the use,
-  // lists the folder (`ls`) and removes what ModelsToRemove says, in one `rm -f` call.
+  // The run on `serial` used `model_name` (a file name in kRemoteModelDir): records the use
+  // and, when the run pushed it (`pushed`: only a push adds a model, so a run whose model
+  // was already there costs the phone nothing more), lists the folder (`ls`) and removes
+  // what ModelsToRemove says, in one `rm -f` call.
   // Returns the removed paths (the daemon logs each); an adb error
   // or a failing ls/rm is returned as is (the caller logs it; the run's result stands).
-  absl::StatusOr<std::vector<std::string>> AfterRun(const std::string& serial, const std::string& model_name,
+  absl::StatusOr<std::vector<std::string>> AfterRun(const std::string& serial, const std::string& model_name, bool pushed,
                                                     absl::Time deadline);
 
  private:
